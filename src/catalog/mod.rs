@@ -1,0 +1,538 @@
+//! The SQLite catalog: which models, versions and files the center holds, with their digests.
+//! Opened in WAL mode with a long busy timeout; every write is one IMMEDIATE transaction, so
+//! concurrent mfile processes queue instead of failing with "database is locked".
+
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+
+use crate::center::hashing::Digests;
+use crate::time::Timestamp;
+
+/// How long a writer waits for another to finish. Writers hold the lock for one batch only.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
+
+pub struct Catalog {
+    conn: Connection,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub name: String,
+    pub key: String,
+    pub description: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FileRow {
+    pub model: String,
+    pub version: String,
+    pub path: String,
+    pub size: u64,
+    pub md5: String,
+    pub blake3: String,
+    pub modified_at: Timestamp,
+    pub imported_at: Timestamp,
+}
+
+impl FileRow {
+    /// The store key of this file.
+    pub fn key(&self) -> String {
+        format!("{}/{}/{}", self.model, self.version, self.path)
+    }
+
+    pub fn same_content(&self, size: u64, digests: &Digests) -> bool {
+        self.size == size && self.md5 == digests.md5 && self.blake3 == digests.blake3
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionSummary {
+    pub model: String,
+    pub version: String,
+    pub files: u64,
+    pub bytes: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub description: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelSummary {
+    pub model: String,
+    pub key: String,
+    pub versions: u64,
+    pub files: u64,
+    pub bytes: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub description: Option<String>,
+}
+
+/// Which files a listing covers: the whole center, one model, or one version.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Scope<'a> {
+    pub model: Option<&'a str>,
+    pub version: Option<&'a str>,
+}
+
+impl Catalog {
+    /// Opens (creating when `create`) the catalog at `path` and brings its schema up to date.
+    pub fn open(path: &Path, create: bool) -> Result<Catalog> {
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let describe = || format!("could not open the catalog {}", path.display());
+        let mut conn = Connection::open_with_flags(path, flags).with_context(describe)?;
+        conn.busy_timeout(BUSY_TIMEOUT).with_context(describe)?;
+        set_wal(&conn).with_context(describe)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .with_context(describe)?;
+        schema::migrate(&mut conn).with_context(describe)?;
+        Ok(Catalog { conn })
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction: committed when it returns Ok, rolled back otherwise.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context("could not start a catalog transaction")?;
+        let value = f(&tx)?;
+        tx.commit().context("could not commit to the catalog")?;
+        Ok(value)
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Switches to WAL once; the setting is stored in the file. Retries while another process holds
+/// the lock that switching needs, since SQLite reports that without calling the busy handler.
+fn set_wal(conn: &Connection) -> Result<()> {
+    for attempt in 0.. {
+        let mode: String = match conn.pragma_query_value(None, "journal_mode", |r| r.get(0)) {
+            Ok(mode) => mode,
+            Err(e) if is_busy(&e) && attempt < 500 => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if mode.eq_ignore_ascii_case("wal") {
+            return Ok(());
+        }
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(e) if is_busy(&e) && attempt < 500 => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+fn is_busy(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+fn ts(row: &Row, index: usize) -> rusqlite::Result<Timestamp> {
+    row.get(index).map(Timestamp)
+}
+
+// ---- models -----------------------------------------------------------------------------
+
+pub fn model(conn: &Connection, name: &str) -> Result<Option<ModelRow>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name, key, description, created_at FROM models WHERE name = ?1",
+            [name],
+            |r| {
+                Ok(ModelRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    key: r.get(2)?,
+                    description: r.get(3)?,
+                    created_at: ts(r, 4)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn ensure_model(tx: &Transaction, name: &str, now: Timestamp) -> Result<ModelRow> {
+    if let Some(found) = model(tx, name)? {
+        return Ok(found);
+    }
+    let key = new_key(name, now);
+    tx.execute(
+        "INSERT INTO models (name, key, created_at) VALUES (?1, ?2, ?3)",
+        params![name, key, now.0],
+    )?;
+    model(tx, name)?.context("a model just inserted is missing")
+}
+
+/// A model's key: a random-looking, stable id that other systems can use instead of the name.
+fn new_key(name: &str, now: Timestamp) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(name.as_bytes());
+    hasher.update(&now.0.to_le_bytes());
+    hasher.update(&std::process::id().to_le_bytes());
+    hasher.finalize().to_hex()[..16].to_string()
+}
+
+pub fn delete_model(tx: &Transaction, model_id: i64) -> Result<()> {
+    tx.execute("DELETE FROM models WHERE id = ?1", [model_id])?;
+    Ok(())
+}
+
+// ---- versions ---------------------------------------------------------------------------
+
+pub fn version(conn: &Connection, model_id: i64, name: &str) -> Result<Option<VersionRow>> {
+    let found = conn
+        .query_row(
+            "SELECT id, name, description, created_at, updated_at FROM versions
+             WHERE model_id = ?1 AND name = ?2",
+            params![model_id, name],
+            |r| {
+                Ok(VersionRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    description: r.get(2)?,
+                    created_at: ts(r, 3)?,
+                    updated_at: ts(r, 4)?,
+                    tags: BTreeMap::new(),
+                })
+            },
+        )
+        .optional()?;
+    match found {
+        Some(mut row) => {
+            row.tags = tags(conn, row.id)?;
+            Ok(Some(row))
+        }
+        None => Ok(None),
+    }
+}
+
+pub fn ensure_version(tx: &Transaction, model_id: i64, name: &str, now: Timestamp) -> Result<VersionRow> {
+    tx.execute(
+        "INSERT INTO versions (model_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+         ON CONFLICT (model_id, name) DO NOTHING",
+        params![model_id, name, now.0],
+    )?;
+    version(tx, model_id, name)?.context("a version just inserted is missing")
+}
+
+/// Sets the description and the given tags; returns whether anything changed.
+pub fn describe_version(
+    tx: &Transaction,
+    version: &VersionRow,
+    description: Option<&str>,
+    new_tags: &[(String, String)],
+    now: Timestamp,
+) -> Result<bool> {
+    let mut changed = false;
+    if let Some(text) = description {
+        if version.description.as_deref() != Some(text) {
+            tx.execute(
+                "UPDATE versions SET description = ?2 WHERE id = ?1",
+                params![version.id, text],
+            )?;
+            changed = true;
+        }
+    }
+    for (key, value) in new_tags {
+        if version.tags.get(key) != Some(value) {
+            tx.execute(
+                "INSERT INTO version_tags (version_id, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value",
+                params![version.id, key, value],
+            )?;
+            changed = true;
+        }
+    }
+    if changed {
+        touch_version(tx, version.id, now)?;
+    }
+    Ok(changed)
+}
+
+fn tags(conn: &Connection, version_id: i64) -> Result<BTreeMap<String, String>> {
+    let mut stmt = conn.prepare_cached("SELECT key, value FROM version_tags WHERE version_id = ?1")?;
+    let rows = stmt.query_map([version_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn touch_version(tx: &Transaction, version_id: i64, now: Timestamp) -> Result<()> {
+    tx.execute(
+        "UPDATE versions SET updated_at = max(updated_at, ?2) WHERE id = ?1",
+        params![version_id, now.0],
+    )?;
+    Ok(())
+}
+
+pub fn delete_version(tx: &Transaction, version_id: i64) -> Result<()> {
+    tx.execute("DELETE FROM versions WHERE id = ?1", [version_id])?;
+    Ok(())
+}
+
+/// Every version of a model with its file count and bytes (unsorted).
+pub fn version_summaries(conn: &Connection, model: &ModelRow) -> Result<Vec<VersionSummary>> {
+    let mut stmt = conn.prepare(
+        "SELECT v.id, v.name, v.created_at, v.updated_at, v.description,
+                count(f.id), coalesce(sum(f.size), 0)
+         FROM versions v LEFT JOIN files f ON f.version_id = v.id
+         WHERE v.model_id = ?1 GROUP BY v.id",
+    )?;
+    let rows = stmt.query_map([model.id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            VersionSummary {
+                model: model.name.clone(),
+                version: r.get(1)?,
+                created_at: ts(r, 2)?,
+                updated_at: ts(r, 3)?,
+                description: r.get(4)?,
+                files: r.get(5)?,
+                bytes: r.get(6)?,
+                tags: BTreeMap::new(),
+            },
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, mut summary) = row?;
+        summary.tags = tags(conn, id)?;
+        out.push(summary);
+    }
+    Ok(out)
+}
+
+/// Every model with its counts, sorted by name.
+pub fn model_summaries(conn: &Connection) -> Result<Vec<ModelSummary>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.name, m.key, m.created_at, m.description,
+                (SELECT count(*) FROM versions v WHERE v.model_id = m.id),
+                (SELECT max(v.updated_at) FROM versions v WHERE v.model_id = m.id),
+                count(f.id), coalesce(sum(f.size), 0)
+         FROM models m
+         LEFT JOIN versions v ON v.model_id = m.id
+         LEFT JOIN files f ON f.version_id = v.id
+         GROUP BY m.id ORDER BY m.name",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let created_at = ts(r, 2)?;
+        Ok(ModelSummary {
+            model: r.get(0)?,
+            key: r.get(1)?,
+            created_at,
+            description: r.get(3)?,
+            versions: r.get(4)?,
+            updated_at: r.get::<_, Option<i64>>(5)?.map_or(created_at, Timestamp),
+            files: r.get(6)?,
+            bytes: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ---- files ------------------------------------------------------------------------------
+
+const FILE_COLUMNS: &str = "m.name, v.name, f.path, f.size, f.md5, f.blake3, f.modified_at, f.imported_at
+     FROM files f JOIN versions v ON v.id = f.version_id JOIN models m ON m.id = v.model_id";
+
+fn file_row(r: &Row) -> rusqlite::Result<FileRow> {
+    Ok(FileRow {
+        model: r.get(0)?,
+        version: r.get(1)?,
+        path: r.get(2)?,
+        size: r.get(3)?,
+        md5: r.get(4)?,
+        blake3: r.get(5)?,
+        modified_at: ts(r, 6)?,
+        imported_at: ts(r, 7)?,
+    })
+}
+
+/// The files in `scope`, ordered by model, version, path.
+pub fn files(conn: &Connection, scope: Scope) -> Result<Vec<FileRow>> {
+    let sql = format!(
+        "SELECT {FILE_COLUMNS}
+         WHERE (?1 IS NULL OR m.name = ?1) AND (?2 IS NULL OR v.name = ?2)
+         ORDER BY m.name, v.name, f.path"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params![scope.model, scope.version], file_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn file(conn: &Connection, version_id: i64, path: &str) -> Result<Option<FileRow>> {
+    let sql = format!("SELECT {FILE_COLUMNS} WHERE f.version_id = ?1 AND f.path = ?2");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt.query_row(params![version_id, path], file_row).optional()?)
+}
+
+/// Stored files with exactly this content (BLAKE3 and size), for deduplication.
+pub fn files_with_content(conn: &Connection, blake3: &str, size: u64) -> Result<Vec<FileRow>> {
+    let sql = format!("SELECT {FILE_COLUMNS} WHERE f.blake3 = ?1 AND f.size = ?2 LIMIT 4");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![blake3, size], file_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub struct NewFile<'a> {
+    pub path: &'a str,
+    pub size: u64,
+    pub digests: &'a Digests,
+    pub modified_at: Timestamp,
+}
+
+pub fn upsert_file(tx: &Transaction, version_id: i64, file: &NewFile, now: Timestamp) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO files (version_id, path, size, md5, blake3, modified_at, imported_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (version_id, path) DO UPDATE SET size = excluded.size, md5 = excluded.md5,
+            blake3 = excluded.blake3, modified_at = excluded.modified_at,
+            imported_at = excluded.imported_at",
+    )?;
+    stmt.execute(params![
+        version_id,
+        file.path,
+        file.size,
+        file.digests.md5,
+        file.digests.blake3,
+        file.modified_at.0,
+        now.0
+    ])?;
+    Ok(())
+}
+
+pub fn delete_file(tx: &Transaction, version_id: i64, path: &str) -> Result<bool> {
+    let mut stmt = tx.prepare_cached("DELETE FROM files WHERE version_id = ?1 AND path = ?2")?;
+    Ok(stmt.execute(params![version_id, path])? > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digests(tag: &str) -> Digests {
+        Digests {
+            md5: format!("md5-{tag}"),
+            blake3: format!("b3-{tag}"),
+        }
+    }
+
+    fn catalog() -> (tempfile::TempDir, Catalog) {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = Catalog::open(&dir.path().join("catalog.db"), true).unwrap();
+        (dir, catalog)
+    }
+
+    #[test]
+    fn new_catalog_is_wal_at_latest_schema() {
+        let (_dir, catalog) = catalog();
+        assert_eq!(schema::version(catalog.conn()).unwrap(), schema::LATEST);
+        let mode: String = catalog
+            .conn()
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn newer_schema_is_refused_with_both_versions() {
+        let (dir, catalog) = catalog();
+        catalog.conn().pragma_update(None, "user_version", 99).unwrap();
+        drop(catalog);
+        let err = Catalog::open(&dir.path().join("catalog.db"), false).err().unwrap();
+        let text = format!("{err:#}");
+        assert!(text.contains("schema version 99"), "{text}");
+        assert!(text.contains(&format!("up to {}", schema::LATEST)), "{text}");
+    }
+
+    #[test]
+    fn missing_catalog_is_not_created_when_not_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Catalog::open(&dir.path().join("catalog.db"), false).is_err());
+        assert!(!dir.path().join("catalog.db").exists());
+    }
+
+    #[test]
+    fn files_upsert_query_and_cascade() {
+        let (_dir, mut catalog) = catalog();
+        let now = Timestamp(1_000);
+        let (model_id, version_id) = catalog
+            .write(|tx| {
+                let m = ensure_model(tx, "churn", now)?;
+                let again = ensure_model(tx, "churn", Timestamp(2_000))?;
+                assert_eq!(m.key, again.key, "ensure is idempotent");
+                let v = ensure_version(tx, m.id, "1.0", now)?;
+                for (path, tag) in [("b.bin", "b"), ("a/x.json", "x")] {
+                    let file = NewFile { path, size: 3, digests: &digests(tag), modified_at: now };
+                    upsert_file(tx, v.id, &file, now)?;
+                }
+                let replaced = NewFile { path: "b.bin", size: 4, digests: &digests("b2"), modified_at: now };
+                upsert_file(tx, v.id, &replaced, now)?;
+                Ok((m.id, v.id))
+            })
+            .unwrap();
+        let all = files(catalog.conn(), Scope::default()).unwrap();
+        let paths: Vec<_> = all.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["a/x.json", "b.bin"]);
+        assert_eq!(all[1].size, 4);
+        assert_eq!(all[1].key(), "churn/1.0/b.bin");
+        let same = files_with_content(catalog.conn(), "b3-x", 3).unwrap();
+        assert_eq!(same.len(), 1);
+        assert!(files_with_content(catalog.conn(), "b3-x", 4).unwrap().is_empty());
+        let summaries = model_summaries(catalog.conn()).unwrap();
+        assert_eq!((summaries[0].versions, summaries[0].files, summaries[0].bytes), (1, 2, 7));
+        catalog.write(|tx| delete_model(tx, model_id)).unwrap();
+        assert!(files(catalog.conn(), Scope::default()).unwrap().is_empty());
+        assert!(file(catalog.conn(), version_id, "b.bin").unwrap().is_none());
+    }
+
+    #[test]
+    fn describe_version_reports_changes_only() {
+        let (_dir, mut catalog) = catalog();
+        catalog
+            .write(|tx| {
+                let m = ensure_model(tx, "m", Timestamp(1))?;
+                let v = ensure_version(tx, m.id, "v", Timestamp(1))?;
+                let tags = vec![("stage".to_string(), "prod".to_string())];
+                assert!(describe_version(tx, &v, Some("first"), &tags, Timestamp(5))?);
+                let v = version(tx, m.id, "v")?.unwrap();
+                assert_eq!(v.tags["stage"], "prod");
+                assert_eq!(v.updated_at, Timestamp(5));
+                assert!(!describe_version(tx, &v, Some("first"), &tags, Timestamp(9))?);
+                Ok(())
+            })
+            .unwrap();
+    }
+}

@@ -1,0 +1,73 @@
+//! The catalog's schema, one migration per version. `PRAGMA user_version` holds the version
+//! applied; a catalog newer than [`LATEST`] is refused rather than guessed at.
+
+use anyhow::{Result, bail};
+use rusqlite::{Connection, TransactionBehavior};
+
+/// Each entry moves the schema from version `i` to `i + 1`. Append; never edit a shipped one.
+/// Later issues add tables (aliases, training runs) as new entries.
+const MIGRATIONS: &[&str] = &[
+    // 1: models, versions with tags, files. Times are nanoseconds since the Unix epoch, UTC.
+    "CREATE TABLE models (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        key         TEXT NOT NULL UNIQUE,
+        description TEXT,
+        created_at  INTEGER NOT NULL
+    );
+    CREATE TABLE versions (
+        id          INTEGER PRIMARY KEY,
+        model_id    INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        description TEXT,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        UNIQUE (model_id, name)
+    );
+    CREATE TABLE version_tags (
+        version_id  INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+        key         TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        PRIMARY KEY (version_id, key)
+    );
+    CREATE TABLE files (
+        id          INTEGER PRIMARY KEY,
+        version_id  INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+        path        TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        md5         TEXT NOT NULL,
+        blake3      TEXT NOT NULL,
+        modified_at INTEGER NOT NULL,
+        imported_at INTEGER NOT NULL,
+        UNIQUE (version_id, path)
+    );
+    CREATE INDEX files_by_content ON files (blake3, size);",
+];
+
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+pub fn version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Brings the catalog to [`LATEST`]; refuses one written by a newer mfile.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    if version(conn)? == LATEST {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Re-read under the write lock: another process may have migrated meanwhile.
+    let found = version(&tx)?;
+    if found > LATEST {
+        bail!(
+            "the catalog has schema version {found}, but this mfile supports up to {LATEST}; \
+             upgrade mfile to use this center"
+        );
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

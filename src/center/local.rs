@@ -1,0 +1,307 @@
+//! [`Store`] on a local (or mounted) filesystem: `files/<key>` for the browsable trees and
+//! `staging/` beside it, on the same filesystem, so that publishing is a `rename`.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File, Permissions};
+use std::io::{self, Read};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result};
+use walkdir::WalkDir;
+
+use super::hashing::copy_interruptible;
+use super::store::{Staged, Store};
+
+/// Stored files are read-only, so writing through one hard link can't change another entry.
+const STORED_MODE: u32 = 0o444;
+/// Staging leftovers older than this come from a process that died; they are swept away.
+const STALE_STAGING: Duration = Duration::from_secs(3600);
+
+pub struct LocalStore {
+    files: PathBuf,
+    staging: PathBuf,
+    /// Folders whose entries changed since the last flush, to fsync before the catalog commits.
+    dirty: Mutex<BTreeSet<PathBuf>>,
+}
+
+impl LocalStore {
+    pub fn new(files: PathBuf, staging: PathBuf) -> Self {
+        LocalStore {
+            files,
+            staging,
+            dirty: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    pub fn path(&self, key: &str) -> PathBuf {
+        if key.is_empty() {
+            self.files.clone()
+        } else {
+            self.files.join(key)
+        }
+    }
+
+    /// Creates `files/` and `staging/` and removes staging leftovers of dead processes.
+    pub fn prepare(&self) -> Result<()> {
+        for dir in [&self.files, &self.staging] {
+            fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+        }
+        let now = SystemTime::now();
+        for entry in fs::read_dir(&self.staging)?.flatten() {
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_STAGING);
+            if stale {
+                let path = entry.path();
+                // Best effort: another process may be sweeping the same entry.
+                let _ = fs::remove_file(&path).or_else(|_| fs::remove_dir_all(&path));
+            }
+        }
+        Ok(())
+    }
+
+    fn mark_dirty(&self, dir: &Path) {
+        if let Ok(mut dirty) = self.dirty.lock() {
+            dirty.insert(dir.to_path_buf());
+        }
+    }
+
+    /// Creates the parent folders of `dest` and marks every changed folder dirty.
+    fn make_parent(&self, dest: &Path) -> Result<()> {
+        let parent = dest.parent().unwrap_or(&self.files);
+        if !parent.is_dir() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("could not create {}", parent.display()))?;
+            let mut dir = parent;
+            while let Some(up) = dir.parent() {
+                self.mark_dirty(up);
+                if up == self.files {
+                    break;
+                }
+                dir = up;
+            }
+        }
+        self.mark_dirty(parent);
+        Ok(())
+    }
+
+    /// Removes folders that a delete left empty, up to (not including) the version folder.
+    fn prune_empty_parents(&self, key: &str) {
+        let mut parts: Vec<&str> = key.split('/').collect();
+        parts.pop();
+        while parts.len() > 2 {
+            let dir = self.files.join(parts.join("/"));
+            if fs::remove_dir(&dir).is_err() {
+                break;
+            }
+            parts.pop();
+            self.mark_dirty(&self.files.join(parts.join("/")));
+        }
+    }
+}
+
+impl Store for LocalStore {
+    fn locate(&self, key: &str) -> String {
+        self.path(key).display().to_string()
+    }
+
+    fn stage(&self, src: &mut dyn Read, mtime: SystemTime) -> Result<Staged> {
+        let mut temp = tempfile::Builder::new()
+            .prefix("put-")
+            .suffix(".part")
+            .tempfile_in(&self.staging)
+            .with_context(|| format!("could not create a file in {}", self.staging.display()))?;
+        let size = copy_interruptible(src, temp.as_file_mut())?;
+        let file = temp.as_file();
+        file.set_modified(mtime)?;
+        file.set_permissions(Permissions::from_mode(STORED_MODE))?;
+        file.sync_all().context("could not flush a staged file to disk")?;
+        Ok(Staged {
+            size,
+            temp: temp.into_temp_path(),
+        })
+    }
+
+    fn publish(&self, staged: Staged, key: &str) -> Result<()> {
+        let dest = self.path(key);
+        self.make_parent(&dest)?;
+        staged
+            .temp
+            .persist(&dest)
+            .map_err(|e| e.error)
+            .with_context(|| format!("could not move a staged file to {}", dest.display()))?;
+        Ok(())
+    }
+
+    fn link(&self, existing: &str, key: &str) -> Result<bool> {
+        let source = self.path(existing);
+        let dest = self.path(key);
+        let temp = tempfile::Builder::new()
+            .prefix("link-")
+            .make_in(&self.staging, |path| fs::hard_link(&source, path));
+        let Ok(temp) = temp else {
+            return Ok(false); // no such file, too many links, or no hard links here
+        };
+        self.make_parent(&dest)?;
+        temp.into_temp_path()
+            .persist(&dest)
+            .map_err(|e| e.error)
+            .with_context(|| format!("could not link {}", dest.display()))?;
+        Ok(true)
+    }
+
+    fn open(&self, key: &str) -> Result<Option<Box<dyn Read + Send>>> {
+        let path = self.path(key);
+        match File::open(&path) {
+            Ok(file) => Ok(Some(Box::new(file))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
+        }
+    }
+
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        let path = self.path(key);
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => Ok(Some(meta.len())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
+        }
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        let root = self.path(prefix);
+        if !root.exists() {
+            return Ok(Vec::new());
+        }
+        let mut keys = Vec::new();
+        for entry in WalkDir::new(&root) {
+            let entry = entry.with_context(|| format!("could not list {}", root.display()))?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            if let Ok(rel) = entry.path().strip_prefix(&self.files) {
+                keys.push(rel.to_string_lossy().into_owned());
+            }
+        }
+        Ok(keys)
+    }
+
+    fn delete(&self, key: &str) -> Result<bool> {
+        let path = self.path(key);
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                if let Some(parent) = path.parent() {
+                    self.mark_dirty(parent);
+                }
+                self.prune_empty_parents(key);
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e).with_context(|| format!("could not delete {}", path.display())),
+        }
+    }
+
+    fn delete_tree(&self, prefix: &str) -> Result<()> {
+        let dir = self.path(prefix);
+        if !dir.exists() {
+            return Ok(());
+        }
+        // Rename first so the tree disappears at once; removing the files can then take its time.
+        let trash = tempfile::Builder::new()
+            .prefix("trash-")
+            .make_in(&self.staging, |path| fs::rename(&dir, path))
+            .with_context(|| format!("could not delete {}", dir.display()))?
+            .into_temp_path();
+        if let Some(parent) = dir.parent() {
+            self.mark_dirty(parent);
+        }
+        fs::remove_dir_all(&trash)
+            .with_context(|| format!("could not remove the deleted files of {prefix}"))?;
+        let _ = trash.keep(); // already removed; don't let its Drop try again
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<()> {
+        let dirs = match self.dirty.lock() {
+            Ok(mut dirty) => std::mem::take(&mut *dirty),
+            Err(_) => return Ok(()),
+        };
+        for dir in dirs {
+            match File::open(&dir) {
+                Ok(handle) => handle
+                    .sync_all()
+                    .with_context(|| format!("could not flush {}", dir.display()))?,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {} // pruned meanwhile
+                Err(e) => return Err(e).with_context(|| format!("could not open {}", dir.display())),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, LocalStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("files"), dir.path().join("staging"));
+        store.prepare().unwrap();
+        (dir, store)
+    }
+
+    fn read(store: &LocalStore, key: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        store.open(key).unwrap().unwrap().read_to_end(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn stage_is_invisible_until_published() {
+        let (_dir, store) = store();
+        let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let staged = store.stage(&mut &b"weights"[..], mtime).unwrap();
+        assert_eq!(staged.size, 7);
+        assert!(store.list("").unwrap().is_empty());
+        store.publish(staged, "m/1.0/a/w.bin").unwrap();
+        store.flush().unwrap();
+        assert_eq!(read(&store, "m/1.0/a/w.bin"), b"weights");
+        let meta = fs::metadata(store.path("m/1.0/a/w.bin")).unwrap();
+        assert_eq!(meta.modified().unwrap(), mtime);
+        assert_eq!(meta.permissions().mode() & 0o777, STORED_MODE);
+        assert_eq!(fs::read_dir(&store.staging).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn dropped_stage_leaves_nothing() {
+        let (_dir, store) = store();
+        drop(store.stage(&mut &b"x"[..], SystemTime::now()).unwrap());
+        assert_eq!(fs::read_dir(&store.staging).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn link_shares_bytes_and_delete_prunes() {
+        let (_dir, store) = store();
+        let staged = store.stage(&mut &b"same"[..], SystemTime::now()).unwrap();
+        store.publish(staged, "m/1/x/a").unwrap();
+        assert!(store.link("m/1/x/a", "m/2/b").unwrap());
+        assert!(!store.link("m/1/missing", "m/2/c").unwrap());
+        assert_eq!(read(&store, "m/2/b"), b"same");
+        let mut keys = store.list("m").unwrap();
+        keys.sort();
+        assert_eq!(keys, ["m/1/x/a", "m/2/b"]);
+        assert!(store.delete("m/1/x/a").unwrap());
+        assert!(!store.delete("m/1/x/a").unwrap());
+        assert!(!store.path("m/1/x").exists(), "emptied folder is pruned");
+        assert!(store.path("m/1").exists(), "version folder stays");
+        assert_eq!(read(&store, "m/2/b"), b"same", "the other link survives");
+        store.delete_tree("m/2").unwrap();
+        assert!(store.size("m/2/b").unwrap().is_none());
+        assert_eq!(fs::read_dir(&store.staging).unwrap().count(), 0);
+    }
+}

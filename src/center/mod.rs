@@ -1,0 +1,106 @@
+//! The center: one folder holding the catalog, the browsable version trees and a staging area.
+//! See docs/center-layout.md.
+
+pub mod hashing;
+pub mod local;
+pub mod names;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::catalog::{self, Catalog, ModelRow, VersionRow};
+use local::LocalStore;
+use names::quote;
+use store::Store;
+
+pub const CATALOG_FILE: &str = "catalog.db";
+pub const FILES_DIR: &str = "files";
+pub const STAGING_DIR: &str = "staging";
+
+pub struct Center {
+    pub root: PathBuf,
+    pub catalog: Catalog,
+    pub store: Box<dyn Store>,
+}
+
+impl Center {
+    /// Opens the center at `root` for writing, creating it on first use.
+    pub fn create(root: &Path) -> Result<Center> {
+        if root.exists() && !root.is_dir() {
+            bail!("the center {} is not a folder", root.display());
+        }
+        std::fs::create_dir_all(root)
+            .with_context(|| format!("could not create the center {}", root.display()))?;
+        let store = local_store(root);
+        store.prepare()?;
+        let catalog = Catalog::open(&root.join(CATALOG_FILE), true)?;
+        Ok(Center {
+            root: root.to_path_buf(),
+            catalog,
+            store: Box::new(store),
+        })
+    }
+
+    /// Opens an existing center; a read command never creates one.
+    pub fn open(root: &Path) -> Result<Center> {
+        let catalog_path = root.join(CATALOG_FILE);
+        if !catalog_path.is_file() {
+            if root.exists() && !root.is_dir() {
+                bail!("the center {} is not a folder", root.display());
+            }
+            bail!(
+                "no center at {} (no {CATALOG_FILE} there); import something first, \
+                 or point --center or MFILE_CENTER at an existing center",
+                root.display()
+            );
+        }
+        let catalog = Catalog::open(&catalog_path, false)?;
+        Ok(Center {
+            root: root.to_path_buf(),
+            catalog,
+            store: Box::new(local_store(root)),
+        })
+    }
+
+    pub fn catalog_path(&self) -> PathBuf {
+        self.root.join(CATALOG_FILE)
+    }
+
+    /// The model, or a "not found" error that says how to list what exists.
+    pub fn model(&self, name: &str) -> Result<ModelRow> {
+        catalog::model(self.catalog.conn(), name)?.with_context(|| {
+            format!(
+                "no model {} in the center {}; see `mfile profiles`",
+                quote(name),
+                self.root.display()
+            )
+        })
+    }
+
+    /// The version of `model`, or a "not found" error that says how to list what exists.
+    pub fn version(&self, model: &ModelRow, name: &str) -> Result<VersionRow> {
+        catalog::version(self.catalog.conn(), model.id, name)?.with_context(|| {
+            format!(
+                "model {} has no version {}; see `mfile versions -m {}`",
+                model.name,
+                quote(name),
+                model.name
+            )
+        })
+    }
+}
+
+fn local_store(root: &Path) -> LocalStore {
+    LocalStore::new(root.join(FILES_DIR), root.join(STAGING_DIR))
+}
+
+/// The store key of a version's folder or of a file in it.
+pub fn key(model: &str, version: &str, path: &str) -> String {
+    if path.is_empty() {
+        format!("{model}/{version}")
+    } else {
+        format!("{model}/{version}/{path}")
+    }
+}

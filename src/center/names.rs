@@ -1,0 +1,215 @@
+//! Validation of model/version names and of relative paths inside a version.
+//! Everything that becomes part of a path in the center passes through here first.
+
+use std::ffi::OsStr;
+use std::fmt;
+
+use anyhow::Result;
+
+use crate::error::usage;
+
+const MAX_NAME: usize = 128;
+const MAX_COMPONENT: usize = 255;
+const MAX_PATH: usize = 4096;
+
+/// Checks a model or version name: 1–128 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit.
+/// `what` names the kind in the message ("model", "version").
+pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
+    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let rest_ok = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if name.len() > MAX_NAME || !first_ok || !rest_ok {
+        return Err(usage(format!(
+            "invalid {what} name {}: use 1-{MAX_NAME} characters of A-Z a-z 0-9 . _ -, \
+             starting with a letter or digit",
+            quote(name)
+        )));
+    }
+    Ok(name)
+}
+
+/// A normalised relative path inside a version: `/`-separated, no `.`/`..`/empty components,
+/// no control characters. The empty path is the version's root.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RelPath(String);
+
+impl RelPath {
+    /// Normalises `input` (`./a//b/` → `a/b`); rejects absolute paths and `..`. `what` names the
+    /// argument in the message (e.g. "--subdir").
+    pub fn parse(what: &str, input: &str) -> Result<RelPath> {
+        let bad = |why: &str| usage(format!("invalid {what} {}: {why}", quote(input)));
+        if input.starts_with('/') {
+            return Err(bad("absolute paths are not allowed; give a path inside the version"));
+        }
+        if input.len() > MAX_PATH {
+            return Err(bad("longer than 4096 bytes"));
+        }
+        let mut parts = Vec::new();
+        for part in input.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => return Err(bad("'..' is not allowed; paths stay inside the version")),
+                _ if part.chars().any(char::is_control) => {
+                    return Err(bad("control characters (NUL, newline, ...) are not allowed"));
+                }
+                _ if part.len() > MAX_COMPONENT => {
+                    return Err(bad("a path component is longer than 255 bytes"));
+                }
+                _ => parts.push(part),
+            }
+        }
+        Ok(RelPath(parts.join("/")))
+    }
+
+    /// Like [`RelPath::parse`] for a name read from disk, which may not be UTF-8.
+    pub fn parse_os(what: &str, input: &OsStr) -> Result<RelPath> {
+        match input.to_str() {
+            Some(text) => Self::parse(what, text),
+            None => Err(usage(format!(
+                "invalid {what} {}: file names must be UTF-8",
+                quote(&input.to_string_lossy())
+            ))),
+        }
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `self/other`, where both are already valid.
+    pub fn join(&self, other: &RelPath) -> RelPath {
+        match (self.is_root(), other.is_root()) {
+            (true, _) => other.clone(),
+            (_, true) => self.clone(),
+            _ => RelPath(format!("{}/{}", self.0, other.0)),
+        }
+    }
+
+    /// True when `self` is `folder` or lies below it.
+    pub fn starts_with(&self, folder: &RelPath) -> bool {
+        folder.is_root()
+            || self.0 == folder.0
+            || (self.0.starts_with(&folder.0) && self.0.as_bytes().get(folder.0.len()) == Some(&b'/'))
+    }
+}
+
+impl fmt::Display for RelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "." } else { &self.0 })
+    }
+}
+
+/// Quotes user input for a message, escaping control characters so they can't garble a terminal.
+pub fn quote(text: &str) -> String {
+    format!("'{}'", text.escape_debug())
+}
+
+/// Natural order for version names: digit runs compare as numbers, so `1.2` < `1.10`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
+                let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (trim_zeros(&a[..da]), trim_zeros(&b[..db]));
+                let order = na.len().cmp(&nb.len()).then(na.cmp(nb)).then(da.cmp(&db));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                (a, b) = (&a[da..], &b[db..]);
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                (a, b) = (&a[1..], &b[1..]);
+            }
+        }
+    }
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|&&c| c == b'0').count();
+    &digits[zeros..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn names_accept_versions_like_1_0() {
+        for ok in ["1.0", "v2_final", "bert-base", "A", "x".repeat(128).as_str()] {
+            assert!(check_name("version", ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn names_reject_escapes_and_junk() {
+        let long = "x".repeat(129);
+        for bad in ["", "..", ".hidden", "a/b", "-x", "_x", "a b", "a\0b", "é", long.as_str()] {
+            let err = check_name("model", bad).unwrap_err();
+            assert_eq!(crate::error::exit_code(&err), 2, "{bad:?}");
+            assert!(err.to_string().contains("invalid model name"), "{err}");
+        }
+    }
+
+    #[test]
+    fn paths_normalise() {
+        assert_eq!(RelPath::parse("p", "./a//b/").unwrap().as_str(), "a/b");
+        assert_eq!(RelPath::parse("p", "").unwrap(), RelPath::default());
+        assert_eq!(RelPath::parse("p", ".").unwrap().to_string(), ".");
+        assert_eq!(RelPath::parse("p", "a/./b").unwrap().as_str(), "a/b");
+        assert_eq!(RelPath::parse("p", "a..b/c").unwrap().as_str(), "a..b/c");
+    }
+
+    #[test]
+    fn paths_reject_escapes() {
+        let long = "x".repeat(256);
+        for bad in ["/etc/passwd", "..", "a/../../b", "a/..", "a\nb", "a\0b", long.as_str()] {
+            let err = RelPath::parse("--subdir", bad).unwrap_err();
+            assert_eq!(crate::error::exit_code(&err), 2, "{bad:?}");
+            assert!(err.to_string().starts_with("invalid --subdir"), "{err}");
+        }
+    }
+
+    #[test]
+    fn non_utf8_file_names_are_rejected() {
+        use std::os::unix::ffi::OsStrExt;
+        let err = RelPath::parse_os("file name", OsStr::from_bytes(b"a\xffb")).unwrap_err();
+        assert!(err.to_string().contains("UTF-8"));
+    }
+
+    #[test]
+    fn join_and_prefix() {
+        let sub = RelPath::parse("p", "onnx").unwrap();
+        let file = RelPath::parse("p", "model.onnx").unwrap();
+        assert_eq!(sub.join(&file).as_str(), "onnx/model.onnx");
+        assert_eq!(RelPath::default().join(&file), file);
+        assert!(sub.join(&file).starts_with(&sub));
+        assert!(!RelPath::parse("p", "onnx2/x").unwrap().starts_with(&sub));
+    }
+
+    #[test]
+    fn natural_order() {
+        assert_eq!(natural_cmp("1.2", "1.10"), Ordering::Less);
+        assert_eq!(natural_cmp("v10", "v9"), Ordering::Greater);
+        assert_eq!(natural_cmp("1.0", "1.0"), Ordering::Equal);
+        assert_eq!(natural_cmp("01", "1"), Ordering::Greater);
+        assert_eq!(natural_cmp("1.0", "1.0-rc1"), Ordering::Less);
+        let mut v = vec!["1.10", "1.2", "0.9", "1.2.1", "beta"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(v, ["0.9", "1.2", "1.2.1", "1.10", "beta"]);
+    }
+}

@@ -1,0 +1,49 @@
+//! The storage interface of the center: everything the commands do to stored bytes goes through
+//! [`Store`], so a second backend (object storage) needs no change to the commands.
+//!
+//! Keys are `/`-separated paths `<model>/<version>/<relative path>`, already validated.
+
+use std::io::Read;
+use std::time::SystemTime;
+
+use anyhow::Result;
+
+/// Bytes written to a private staging place, durable, not yet visible under any key.
+/// Dropping it without [`Store::publish`] discards it.
+pub struct Staged {
+    pub size: u64,
+    pub(crate) temp: tempfile::TempPath,
+}
+
+pub trait Store: Send + Sync {
+    /// Where `key` lives, for people (a local path, later a URL).
+    fn locate(&self, key: &str) -> String;
+
+    /// Copies `src` into a staging place and makes it durable; `mtime` is kept.
+    fn stage(&self, src: &mut dyn Read, mtime: SystemTime) -> Result<Staged>;
+
+    /// Makes staged bytes visible at `key` in one atomic step, replacing what was there.
+    fn publish(&self, staged: Staged, key: &str) -> Result<()>;
+
+    /// Makes `key` share the stored bytes of `existing` (deduplication). `Ok(false)` when this
+    /// backend or filesystem can't, and the caller publishes a copy instead.
+    fn link(&self, existing: &str, key: &str) -> Result<bool>;
+
+    /// Opens the bytes at `key`; `None` when there is nothing there.
+    fn open(&self, key: &str) -> Result<Option<Box<dyn Read + Send>>>;
+
+    /// The size of the bytes at `key`; `None` when there is nothing there.
+    fn size(&self, key: &str) -> Result<Option<u64>>;
+
+    /// Every key below `prefix`, in no particular order.
+    fn list(&self, prefix: &str) -> Result<Vec<String>>;
+
+    /// Removes `key`; `Ok(false)` when it was not there.
+    fn delete(&self, key: &str) -> Result<bool>;
+
+    /// Removes every key below `prefix` (a whole version or model), atomically hiding it first.
+    fn delete_tree(&self, prefix: &str) -> Result<()>;
+
+    /// Makes every publish, link and delete so far durable. Called before the catalog commits.
+    fn flush(&self) -> Result<()>;
+}

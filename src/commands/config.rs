@@ -1,0 +1,23 @@
+//! `mfile config`: where a model or version lives (the old `config`, `dir`, `filerepo`).
+
+use anyhow::Result;
+
+use super::ConfigView;
+use crate::center::Center;
+use crate::center::names::check_name;
+use crate::cli::ConfigArgs;
+use crate::config::Ctx;
+
+pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<()> {
+    check_name("model", &args.model)?;
+    if let Some(version) = &args.version {
+        check_name("version", version)?;
+    }
+    let center = Center::open(&ctx.center)?;
+    let model = center.model(&args.model)?;
+    let version = match &args.version {
+        Some(name) => Some(center.version(&model, name)?),
+        None => None,
+    };
+    ConfigView::new(&center, &model, version.as_ref()).print(ctx.json)
+}

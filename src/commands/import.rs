@@ -1,0 +1,522 @@
+//! `mfile import`: copy files and folders into a version.
+//!
+//! Three phases: collect the sources (nothing touched yet; bad names, links and special files
+//! are refused here), check them against the catalog (a conflict stops the import before any
+//! byte is written), then stage and publish in batches: each batch's bytes are durable before
+//! its one catalog transaction commits.
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use walkdir::WalkDir;
+
+use super::{FileStatus, Totals, bullet_list};
+use crate::catalog::{self, FileRow, NewFile, Scope, VersionRow};
+use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
+use crate::center::names::{RelPath, check_name};
+use crate::center::store::{Staged, Store};
+use crate::center::{self, Center};
+use crate::cli::ImportArgs;
+use crate::config::Ctx;
+use crate::error::usage;
+use crate::filter::PathFilter;
+use crate::output::{self, human_size, progress};
+use crate::time::Timestamp;
+use crate::interrupt;
+
+/// A batch is published (one catalog transaction) after this many files or bytes.
+const BATCH_FILES: usize = 256;
+const BATCH_BYTES: u64 = 512 << 20;
+
+/// One file to import: where it is and where it goes in the version.
+#[derive(Debug)]
+struct Source {
+    path: PathBuf,
+    dest: RelPath,
+    size: u64,
+    mtime: SystemTime,
+}
+
+#[derive(Debug, Serialize)]
+struct Entry {
+    path: String,
+    source: String,
+    status: FileStatus,
+    size: u64,
+    md5: Option<String>,
+    modified_at: Timestamp,
+    /// Stored as a hard link to identical bytes already in the center.
+    linked: bool,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    model: &'a str,
+    version: &'a str,
+    dry_run: bool,
+    files: &'a [Entry],
+    totals: &'a Totals,
+}
+
+pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
+    let model = check_name("model", &args.target.model)?;
+    let version = check_name("version", &args.target.version)?;
+    let subdir = RelPath::parse("--subdir", args.subdir.as_deref().unwrap_or(""))?;
+    let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
+    let sources = collect(&args.paths, &subdir, &filter, args.follow_links)?;
+    if sources.is_empty() {
+        output::warn(ctx, "no files to import (empty folders, or nothing matched the globs)");
+    }
+    let started = Instant::now();
+
+    let mut center = if args.dry_run {
+        match Center::open(&ctx.center) {
+            Ok(center) => Some(center),
+            Err(_) if !ctx.center.join(center::CATALOG_FILE).exists() => None,
+            Err(e) => return Err(e),
+        }
+    } else {
+        Some(Center::create(&ctx.center)?)
+    };
+    let now = Timestamp::now();
+    let version_row = match center.as_mut() {
+        Some(center) if !args.dry_run => Some(center.catalog.write(|tx| {
+            let m = catalog::ensure_model(tx, model, now)?;
+            catalog::ensure_version(tx, m.id, version, now)
+        })?),
+        _ => None,
+    };
+    let stored: HashMap<String, FileRow> = match &center {
+        Some(center) => {
+            let scope = Scope { model: Some(model), version: Some(version) };
+            catalog::files(center.catalog.conn(), scope)?
+                .into_iter()
+                .map(|row| (row.path.clone(), row))
+                .collect()
+        }
+        None => HashMap::new(),
+    };
+
+    let (todo, mut entries) = check(ctx, &sources, &stored, &args, model, version)?;
+    if args.dry_run {
+        for source in &todo {
+            let status = if stored.contains_key(source.dest.as_str()) {
+                FileStatus::Replaced
+            } else {
+                FileStatus::Imported
+            };
+            entries.push(entry(source, status, None, false));
+        }
+        return report(ctx, model, version, true, entries, Vec::new(), started);
+    }
+    let (Some(center), Some(version_row)) = (center.as_mut(), version_row) else {
+        bail!("the center was not opened for writing"); // unreachable: not a dry run
+    };
+
+    let mut errors = Vec::new();
+    let total: u64 = todo.iter().map(|s| s.size).sum();
+    let bar = progress::bytes(ctx, total, "importing");
+    let mut batch: Vec<(&Source, Staged, Digests)> = Vec::new();
+    let mut batch_bytes = 0;
+    for source in &todo {
+        interrupt::check()?;
+        match stage(&*center.store, source, |n| bar.inc(n)) {
+            Ok((staged, digests)) => {
+                batch_bytes += staged.size;
+                batch.push((source, staged, digests));
+            }
+            Err(e) if is_fatal(&e) => return Err(e),
+            Err(e) => errors.push(e),
+        }
+        if batch.len() >= BATCH_FILES || batch_bytes >= BATCH_BYTES {
+            entries.extend(publish(center, &version_row, model, std::mem::take(&mut batch), args.force)?);
+            batch_bytes = 0;
+        }
+    }
+    if !batch.is_empty() {
+        entries.extend(publish(center, &version_row, model, batch, args.force)?);
+    }
+    bar.finish_and_clear();
+
+    if args.move_files {
+        errors.extend(remove_sources(&*center.store, model, version, &entries, &args.paths));
+    }
+    report(ctx, model, version, false, entries, errors, started)
+}
+
+/// Walks the arguments into the list of files to import. Symbolic links inside folders,
+/// special files, unreadable folders and unusable names are collected and refused together.
+fn collect(paths: &[PathBuf], subdir: &RelPath, filter: &PathFilter, follow: bool) -> Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        // An argument the user names is followed even when it is a link, like cp and rsync do.
+        let meta = fs::metadata(path).with_context(|| format!("could not read {}", path.display()))?;
+        if meta.is_file() {
+            let Some(name) = path.file_name() else {
+                problems.push(format!("{}: has no file name", path.display()));
+                continue;
+            };
+            let name = RelPath::parse_os("file name", name)?;
+            if filter.matches(name.as_str()) {
+                sources.push(Source {
+                    path: path.clone(),
+                    dest: subdir.join(&name),
+                    size: meta.len(),
+                    mtime: meta.modified()?,
+                });
+            }
+        } else if meta.is_dir() {
+            walk(path, subdir, filter, follow, &mut sources, &mut problems);
+        } else {
+            problems.push(format!("{}: not a regular file or folder", path.display()));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(usage(format!(
+            "nothing was imported; these sources can't be imported:{}",
+            bullet_list(&problems)
+        )));
+    }
+    let mut seen: HashMap<&RelPath, &Path> = HashMap::new();
+    for source in &sources {
+        if let Some(first) = seen.insert(&source.dest, &source.path) {
+            return Err(usage(format!(
+                "{} and {} would both be stored as {}; import them with different --subdir",
+                first.display(),
+                source.path.display(),
+                source.dest
+            )));
+        }
+    }
+    Ok(sources)
+}
+
+fn walk(
+    root: &Path,
+    subdir: &RelPath,
+    filter: &PathFilter,
+    follow: bool,
+    sources: &mut Vec<Source>,
+    problems: &mut Vec<String>,
+) {
+    let walker = WalkDir::new(root).follow_links(follow).sort_by_file_name();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let at = e.path().unwrap_or(root).display().to_string();
+                match e.loop_ancestor() {
+                    Some(_) => problems.push(format!("{at}: symbolic link loop")),
+                    None => problems.push(format!("{at}: {}", io::Error::from(e))),
+                }
+                continue;
+            }
+        };
+        let file_type = entry.file_type();
+        if file_type.is_dir() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root) else {
+            continue;
+        };
+        let rel = match RelPath::parse_os("file name", rel.as_os_str()) {
+            Ok(rel) => rel,
+            Err(e) => {
+                problems.push(format!("{}: {e}", entry.path().display()));
+                continue;
+            }
+        };
+        if !filter.matches(rel.as_str()) {
+            continue;
+        }
+        if file_type.is_symlink() {
+            problems.push(format!(
+                "{}: a symbolic link; pass --follow-links to import what it points to",
+                entry.path().display()
+            ));
+            continue;
+        }
+        if !file_type.is_file() {
+            problems.push(format!(
+                "{}: not a regular file (a FIFO, socket or device)",
+                entry.path().display()
+            ));
+            continue;
+        }
+        match entry.metadata() {
+            Ok(meta) => sources.push(Source {
+                path: entry.path().to_path_buf(),
+                dest: subdir.join(&rel),
+                size: meta.len(),
+                mtime: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            }),
+            Err(e) => problems.push(format!("{}: {}", entry.path().display(), io::Error::from(e))),
+        }
+    }
+}
+
+/// Compares sources whose path is already stored. Same content → `unchanged` (nothing to
+/// write). Other content → a conflict, unless --force, in which case the content is compared
+/// while staging so each file is still read once. Returns what is left to write.
+fn check<'a>(
+    ctx: &Ctx,
+    sources: &'a [Source],
+    stored: &HashMap<String, FileRow>,
+    args: &ImportArgs,
+    model: &str,
+    version: &str,
+) -> Result<(Vec<&'a Source>, Vec<Entry>)> {
+    let mut todo = Vec::new();
+    let mut entries = Vec::new();
+    let mut conflicts = Vec::new();
+    let to_hash: u64 = sources
+        .iter()
+        .filter(|s| !args.force && stored.get(s.dest.as_str()).is_some_and(|row| row.size == s.size))
+        .map(|s| s.size)
+        .sum();
+    let bar = progress::bytes(ctx, to_hash, "comparing");
+    for source in sources {
+        let Some(row) = stored.get(source.dest.as_str()) else {
+            todo.push(source);
+            continue;
+        };
+        if args.force {
+            todo.push(source);
+            continue;
+        }
+        if row.size == source.size {
+            interrupt::check()?;
+            let (digests, size) = hash_file(&source.path, |n| bar.inc(n))?;
+            if row.same_content(size, &digests) {
+                entries.push(entry(source, FileStatus::Unchanged, Some(digests.md5), false));
+                continue;
+            }
+        }
+        conflicts.push(source.dest.to_string());
+    }
+    bar.finish_and_clear();
+    if !conflicts.is_empty() {
+        bail!(
+            "nothing was imported: version {version} of {model} already has {} with other content; \
+             use --force to replace:{}",
+            if conflicts.len() == 1 { "this file" } else { "these files" },
+            bullet_list(&conflicts)
+        );
+    }
+    Ok((todo, entries))
+}
+
+/// Copies one source into staging, hashing it in the same pass. Fails when the source changes
+/// while it is read, so a half-written log or checkpoint is never stored as if complete.
+fn stage(store: &dyn Store, source: &Source, on_read: impl FnMut(u64)) -> Result<(Staged, Digests)> {
+    let what = || format!("could not import {}", source.path.display());
+    let file = File::open(&source.path).with_context(what)?;
+    let before = file.metadata().with_context(what)?;
+    let mut reader = HashingReader::new(file, on_read);
+    let staged = store.stage(&mut reader, before.modified()?).with_context(what)?;
+    let after = reader.get_ref().metadata().with_context(what)?;
+    let (digests, size) = reader.finish();
+    if size != before.len() || after.len() != before.len() || after.modified()? != before.modified()? {
+        bail!(
+            "{} changed while it was being imported; nothing of it was stored, try again",
+            source.path.display()
+        );
+    }
+    Ok((staged, digests))
+}
+
+/// Disk full and Ctrl-C stop the whole import; other errors belong to one file.
+fn is_fatal(err: &anyhow::Error) -> bool {
+    crate::error::exit_code(err) == crate::error::INTERRUPTED
+        || err.chain().any(|c| {
+            c.downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::StorageFull)
+        })
+}
+
+/// Makes one batch visible: re-checks each file against the catalog under the write lock
+/// (another process may have imported meanwhile), links or renames the staged bytes into
+/// place, flushes the folders, and commits the rows.
+fn publish(
+    center: &mut Center,
+    version: &VersionRow,
+    model: &str,
+    batch: Vec<(&Source, Staged, Digests)>,
+    force: bool,
+) -> Result<Vec<Entry>> {
+    let Center { catalog, store, .. } = center;
+    let store = &**store;
+    let now = Timestamp::now();
+    catalog.write(|tx| {
+        let mut plan = Vec::with_capacity(batch.len());
+        let mut conflicts = Vec::new();
+        for (source, staged, digests) in batch {
+            let key = center::key(model, &version.name, source.dest.as_str());
+            let status = match catalog::file(tx, version.id, source.dest.as_str())? {
+                None => FileStatus::Imported,
+                Some(row) if row.same_content(staged.size, &digests) => {
+                    if store.size(&key)? == Some(row.size) {
+                        FileStatus::Unchanged
+                    } else {
+                        FileStatus::Restored
+                    }
+                }
+                Some(_) if force => FileStatus::Replaced,
+                Some(_) => {
+                    conflicts.push(source.dest.to_string());
+                    continue;
+                }
+            };
+            plan.push((source, staged, digests, key, status));
+        }
+        if !conflicts.is_empty() {
+            bail!(
+                "another import stored other content meanwhile at these paths of {model} {}; \
+                 use --force to replace:{}",
+                version.name,
+                bullet_list(&conflicts)
+            );
+        }
+        let mut entries = Vec::with_capacity(plan.len());
+        for (source, staged, digests, key, status) in plan {
+            let size = staged.size;
+            let mut linked = false;
+            if status != FileStatus::Unchanged {
+                linked = link_existing(tx, store, &digests, size, &key)?;
+                if !linked {
+                    store.publish(staged, &key)?;
+                }
+                let file = NewFile {
+                    path: source.dest.as_str(),
+                    size,
+                    digests: &digests,
+                    modified_at: Timestamp::from_system(source.mtime),
+                };
+                catalog::upsert_file(tx, version.id, &file, now)?;
+            }
+            entries.push(entry(source, status, Some(digests.md5), linked));
+        }
+        store.flush()?;
+        catalog::touch_version(tx, version.id, now)?;
+        Ok(entries)
+    })
+}
+
+/// Deduplication: when identical bytes (same BLAKE3 and size, not just md5) are already
+/// stored, `key` becomes a hard link to them. Returns false when there are none or linking fails.
+fn link_existing(
+    tx: &rusqlite::Connection,
+    store: &dyn Store,
+    digests: &Digests,
+    size: u64,
+    key: &str,
+) -> Result<bool> {
+    for other in catalog::files_with_content(tx, &digests.blake3, size)? {
+        let other_key = other.key();
+        if other_key != key && store.size(&other_key)? == Some(size) && store.link(&other_key, key)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn entry(source: &Source, status: FileStatus, md5: Option<String>, linked: bool) -> Entry {
+    Entry {
+        path: source.dest.to_string(),
+        source: source.path.display().to_string(),
+        status,
+        size: source.size,
+        md5,
+        modified_at: Timestamp::from_system(source.mtime),
+        linked,
+    }
+}
+
+/// --move: removes each source after re-reading its stored copy and matching the md5, then the
+/// folders that became empty. Returns the files it could not remove.
+fn remove_sources(
+    store: &dyn Store,
+    model: &str,
+    version: &str,
+    entries: &[Entry],
+    args: &[PathBuf],
+) -> Vec<anyhow::Error> {
+    let mut errors = Vec::new();
+    for entry in entries {
+        let key = center::key(model, version, &entry.path);
+        let verified = store.open(&key).and_then(|reader| match reader {
+            Some(reader) => Ok(hash_reader(reader, |_| {})?.0.md5),
+            None => bail!("the stored copy of {} is missing", entry.path),
+        });
+        let result = match verified {
+            Ok(md5) if Some(&md5) == entry.md5.as_ref() => fs::remove_file(&entry.source)
+                .with_context(|| format!("could not remove {} after importing it", entry.source)),
+            Ok(_) => Err(anyhow::anyhow!(
+                "the stored copy of {} does not match its source; {} was kept",
+                entry.path,
+                entry.source
+            )),
+            Err(e) => Err(e.context(format!("{} was kept", entry.source))),
+        };
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    for root in args.iter().filter(|p| p.is_dir()) {
+        // Deepest first; a folder that still holds something (a refused file) stays.
+        for dir in WalkDir::new(root).contents_first(true).into_iter().flatten() {
+            if dir.file_type().is_dir() {
+                let _ = fs::remove_dir(dir.path());
+            }
+        }
+    }
+    errors
+}
+
+fn report(
+    ctx: &Ctx,
+    model: &str,
+    version: &str,
+    dry_run: bool,
+    mut entries: Vec<Entry>,
+    errors: Vec<anyhow::Error>,
+    started: Instant,
+) -> Result<()> {
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut totals = Totals::default();
+    for entry in &entries {
+        totals.add(entry.status, entry.size);
+        totals.linked += u64::from(entry.linked);
+    }
+    if ctx.json {
+        output::json(&Report { model, version, dry_run, files: &entries, totals: &totals })?;
+    } else if !ctx.quiet {
+        for entry in &entries {
+            output::line(&format!("{} {}", entry.status.painted(ctx.palette), entry.path))?;
+        }
+    }
+    let written = totals.imported + totals.replaced + totals.restored;
+    output::note(
+        ctx,
+        &format!(
+            "{model} {version}: {}{} in {:.1}s{}",
+            totals.summary(),
+            if written > 0 { format!(" ({} read)", human_size(totals.bytes)) } else { String::new() },
+            started.elapsed().as_secs_f64(),
+            if dry_run { " (dry run: nothing was written)" } else { "" }
+        ),
+    );
+    if errors.is_empty() {
+        return Ok(());
+    }
+    for err in &errors {
+        eprintln!("mfile: error: {err:#}");
+    }
+    bail!("{} of {} files could not be imported", errors.len(), errors.len() + entries.len())
+}

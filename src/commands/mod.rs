@@ -1,0 +1,197 @@
+//! One module per subcommand, each with `run(args, &Ctx) -> Result<()>`.
+
+pub mod completions;
+pub mod config;
+pub mod delete;
+pub mod import;
+pub mod profiles;
+pub mod pull;
+pub mod register;
+pub mod scan;
+pub mod verify;
+pub mod versions;
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::catalog::{ModelRow, VersionRow};
+use crate::center::{self, Center};
+use crate::output;
+use crate::time::Timestamp;
+
+/// What `register` and `config` print: where a model or version lives.
+#[derive(Debug, Serialize)]
+pub struct ConfigView {
+    pub model: String,
+    pub version: Option<String>,
+    pub center: String,
+    pub catalog: String,
+    /// The model's folder.
+    pub filerepo: String,
+    /// The version's folder.
+    pub dir: Option<String>,
+    pub key: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+    pub description: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ConfigView {
+    pub fn new(center: &Center, model: &ModelRow, version: Option<&VersionRow>) -> Self {
+        ConfigView {
+            model: model.name.clone(),
+            version: version.map(|v| v.name.clone()),
+            center: center.root.display().to_string(),
+            catalog: center.catalog_path().display().to_string(),
+            filerepo: center.store.locate(&model.name),
+            dir: version.map(|v| center.store.locate(&center::key(&model.name, &v.name, ""))),
+            key: model.key.clone(),
+            created_at: version.map_or(model.created_at, |v| v.created_at),
+            updated_at: version.map(|v| v.updated_at),
+            description: version.map_or(model.description.clone(), |v| v.description.clone()),
+            tags: version.map(|v| v.tags.clone()).unwrap_or_default(),
+        }
+    }
+
+    pub fn print(&self, json: bool) -> Result<()> {
+        if json {
+            return output::json(self);
+        }
+        let mut lines: Vec<(&str, String)> = vec![("model", self.model.clone())];
+        if let Some(version) = &self.version {
+            lines.push(("version", version.clone()));
+        }
+        lines.push(("center", self.center.clone()));
+        lines.push(("catalog", self.catalog.clone()));
+        lines.push(("filerepo", self.filerepo.clone()));
+        if let Some(dir) = &self.dir {
+            lines.push(("dir", dir.clone()));
+        }
+        lines.push(("key", self.key.clone()));
+        lines.push(("created_at", self.created_at.rfc3339()));
+        if let Some(updated) = self.updated_at {
+            lines.push(("updated_at", updated.rfc3339()));
+        }
+        if let Some(text) = &self.description {
+            lines.push(("description", text.clone()));
+        }
+        for (key, value) in &self.tags {
+            lines.push(("tag", format!("{key}={value}")));
+        }
+        for (name, value) in lines {
+            output::line(&format!("{name:<12} {value}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// What a command did (or, under --dry-run, would do) to one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    /// New in the version.
+    Imported,
+    /// Already there with the same content; nothing written.
+    Unchanged,
+    /// Had other content; replaced under --force.
+    Replaced,
+    /// Listed in the catalog but missing on disk; written again.
+    Restored,
+    /// Copied into the workspace.
+    Pulled,
+    /// Removed from the version.
+    Deleted,
+    /// Not in the version; skipped under --ignore-missing.
+    Missing,
+}
+
+impl FileStatus {
+    pub fn word(self) -> &'static str {
+        match self {
+            FileStatus::Imported => "imported",
+            FileStatus::Unchanged => "unchanged",
+            FileStatus::Replaced => "replaced",
+            FileStatus::Restored => "restored",
+            FileStatus::Pulled => "pulled",
+            FileStatus::Deleted => "deleted",
+            FileStatus::Missing => "missing",
+        }
+    }
+
+    /// The status word, coloured and padded for a per-file line.
+    pub fn painted(self, palette: output::Palette) -> String {
+        let word = format!("{:<9}", self.word());
+        match self {
+            FileStatus::Unchanged | FileStatus::Missing => palette.dim(&word),
+            FileStatus::Replaced | FileStatus::Restored | FileStatus::Deleted => palette.warn(&word),
+            _ => palette.good(&word),
+        }
+    }
+}
+
+/// Counts of each status, for the JSON `totals` and the summary line.
+#[derive(Debug, Default, Serialize)]
+pub struct Totals {
+    pub files: u64,
+    pub bytes: u64,
+    pub imported: u64,
+    pub unchanged: u64,
+    pub replaced: u64,
+    pub restored: u64,
+    pub pulled: u64,
+    pub deleted: u64,
+    pub missing: u64,
+    /// Files stored as hard links to identical content already in the center.
+    pub linked: u64,
+}
+
+impl Totals {
+    pub fn add(&mut self, status: FileStatus, size: u64) {
+        self.files += 1;
+        self.bytes += size;
+        *match status {
+            FileStatus::Imported => &mut self.imported,
+            FileStatus::Unchanged => &mut self.unchanged,
+            FileStatus::Replaced => &mut self.replaced,
+            FileStatus::Restored => &mut self.restored,
+            FileStatus::Pulled => &mut self.pulled,
+            FileStatus::Deleted => &mut self.deleted,
+            FileStatus::Missing => &mut self.missing,
+        } += 1;
+    }
+
+    /// `3 imported, 1 unchanged` — only the statuses that occurred.
+    pub fn summary(&self) -> String {
+        let parts: Vec<String> = [
+            ("imported", self.imported),
+            ("replaced", self.replaced),
+            ("restored", self.restored),
+            ("pulled", self.pulled),
+            ("deleted", self.deleted),
+            ("unchanged", self.unchanged),
+            ("missing", self.missing),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(word, n)| format!("{n} {word}"))
+        .collect();
+        if parts.is_empty() {
+            "no files".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// Prints up to 20 items of a list for an error message, then how many more there are.
+pub fn bullet_list(items: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text: String = items.iter().take(SHOWN).map(|i| format!("\n  {i}")).collect();
+    if items.len() > SHOWN {
+        text.push_str(&format!("\n  ... and {} more", items.len() - SHOWN));
+    }
+    text
+}

@@ -1,0 +1,321 @@
+//! `mfile pull`: copy a version (or some of its files) into a workspace folder.
+//!
+//! Every local path is checked before anything is written: an identical file is `unchanged`,
+//! a different one is a conflict unless --force, and a symbolic link or file in the way of a
+//! folder stops the pull (mfile never writes through links, so never outside the workspace).
+//! Each file is written to a temp file beside its destination, checked against the catalog's
+//! md5 as it is copied, fsynced, then renamed into place.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File, Permissions};
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+
+use super::{FileStatus, Totals, bullet_list};
+use crate::catalog::{self, FileRow, Scope};
+use crate::center::hashing::{HashingReader, copy_interruptible, hash_file};
+use crate::center::names::{RelPath, check_name, quote};
+use crate::center::store::Store;
+use crate::center::Center;
+use crate::cli::PullArgs;
+use crate::config::Ctx;
+use crate::filter::{PathFilter, is_glob};
+use crate::interrupt;
+use crate::output::{self, human_size, progress};
+use crate::time::Timestamp;
+
+#[derive(Debug, Serialize)]
+struct Entry {
+    path: String,
+    destination: String,
+    status: FileStatus,
+    size: u64,
+    md5: String,
+    modified_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    model: &'a str,
+    version: &'a str,
+    to: String,
+    dry_run: bool,
+    files: &'a [Entry],
+    totals: &'a Totals,
+}
+
+/// What is at a file's destination now.
+enum Local {
+    Absent,
+    Same,
+    Differs,
+    Blocked(String),
+}
+
+pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
+    let model = check_name("model", &args.target.model)?;
+    let version = check_name("version", &args.target.version)?;
+    let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
+    let started = Instant::now();
+    let center = Center::open(&ctx.center)?;
+    let model_row = center.model(model)?;
+    let version_row = center.version(&model_row, version)?;
+    let scope = Scope { model: Some(model), version: Some(version) };
+    let rows = select(catalog::files(center.catalog.conn(), scope)?, &args.paths, &filter, model, version)?;
+
+    let to = args.to.as_path();
+    let mut todo = Vec::new();
+    let mut entries = Vec::new();
+    let mut conflicts = Vec::new();
+    for row in rows {
+        let rel = RelPath::parse("stored path", &row.path)?; // never trust a path blindly
+        let dest = to.join(rel.as_str());
+        match local_state(to, &dest, &row)? {
+            Local::Absent => todo.push((row, dest, FileStatus::Pulled)),
+            Local::Same => entries.push(entry(&row, &dest, FileStatus::Unchanged)),
+            Local::Differs if args.force => todo.push((row, dest, FileStatus::Replaced)),
+            Local::Differs => conflicts.push(format!("{} (has other content)", dest.display())),
+            Local::Blocked(why) => conflicts.push(format!("{}: {why}", dest.display())),
+        }
+    }
+    if !conflicts.is_empty() {
+        bail!(
+            "nothing was pulled; these local paths are in the way (use --force to overwrite \
+             files with other content):{}",
+            bullet_list(&conflicts)
+        );
+    }
+    if args.dry_run {
+        entries.extend(todo.iter().map(|(row, dest, status)| entry(row, dest, *status)));
+        return report(ctx, model, version, to, true, entries, Vec::new(), started);
+    }
+
+    fs::create_dir_all(to).with_context(|| format!("could not create {}", to.display()))?;
+    let total = todo.iter().map(|(row, ..)| row.size).sum();
+    let bar = progress::bytes(ctx, total, "pulling");
+    let mut dirty = BTreeSet::new();
+    let mut errors = Vec::new();
+    for (row, dest, status) in todo {
+        interrupt::check()?;
+        match deliver(&center, version_row.id, &row, &dest, |n| bar.inc(n)) {
+            Ok(()) => {
+                if let Some(parent) = dest.parent() {
+                    dirty.insert(parent.to_path_buf());
+                }
+                entries.push(entry(&row, &dest, status));
+            }
+            Err(e) if crate::error::exit_code(&e) == crate::error::INTERRUPTED => return Err(e),
+            Err(e) => errors.push(e),
+        }
+    }
+    bar.finish_and_clear();
+    sync_dirs(&dirty)?;
+    report(ctx, model, version, to, false, entries, errors, started)
+}
+
+/// Narrows a version's files to the named paths/folders/globs, then to --include/--exclude.
+/// A name that matches nothing is an error (exit 1) that lists every such name.
+fn select(
+    rows: Vec<FileRow>,
+    names: &[String],
+    filter: &PathFilter,
+    model: &str,
+    version: &str,
+) -> Result<Vec<FileRow>> {
+    let rows: Vec<FileRow> = rows.into_iter().filter(|r| filter.matches(&r.path)).collect();
+    if names.is_empty() {
+        return Ok(rows);
+    }
+    let mut matchers: Vec<Box<dyn Fn(&str) -> bool>> = Vec::new();
+    for name in names {
+        if is_glob(name) {
+            let glob = PathFilter::new(std::slice::from_ref(name), &[])?;
+            matchers.push(Box::new(move |path| glob.matches(path)));
+        } else {
+            let wanted = RelPath::parse("path", name)?;
+            matchers.push(Box::new(move |path| {
+                RelPath::parse("path", path).is_ok_and(|p| p.starts_with(&wanted))
+            }));
+        }
+    }
+    let missing: Vec<String> = names
+        .iter()
+        .zip(&matchers)
+        .filter(|(_, matches)| !rows.iter().any(|r| matches(&r.path)))
+        .map(|(name, _)| quote(name))
+        .collect();
+    if !missing.is_empty() {
+        bail!("version {version} of {model} has no files matching:{}", bullet_list(&missing));
+    }
+    Ok(rows.into_iter().filter(|r| matchers.iter().any(|m| m(&r.path))).collect())
+}
+
+/// Looks at `dest` and the folders above it (up to `to`) without following links.
+fn local_state(to: &Path, dest: &Path, row: &FileRow) -> Result<Local> {
+    let rel = dest.strip_prefix(to).unwrap_or(dest);
+    let mut folder = to.to_path_buf();
+    let parents: Vec<_> = rel.parent().map(|p| p.components().collect()).unwrap_or_default();
+    for part in parents {
+        folder.push(part);
+        match fs::symlink_metadata(&folder) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Ok(Local::Blocked(format!(
+                    "{} is a symbolic link; mfile does not write through links",
+                    folder.display()
+                )));
+            }
+            Ok(meta) if !meta.is_dir() => {
+                return Ok(Local::Blocked(format!("{} is a file, not a folder", folder.display())));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Local::Absent),
+            Err(e) => return Err(e).with_context(|| format!("could not read {}", folder.display())),
+        }
+    }
+    let meta = match fs::symlink_metadata(dest) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Local::Absent),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", dest.display())),
+    };
+    if meta.is_dir() {
+        return Ok(Local::Blocked("a folder is in the way".to_string()));
+    }
+    if !meta.is_file() || meta.len() != row.size {
+        return Ok(Local::Differs);
+    }
+    let (digests, _) = hash_file(dest, |_| {})?;
+    Ok(if digests.md5 == row.md5 { Local::Same } else { Local::Differs })
+}
+
+/// Copies one stored file to `dest` through a temp file beside it, checking the md5 on the way.
+/// If the stored bytes don't match because another process replaced the file meanwhile
+/// (`import --force`), the catalog is read again and the copy retried once.
+fn deliver(center: &Center, version_id: i64, row: &FileRow, dest: &Path, mut on_read: impl FnMut(u64)) -> Result<()> {
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
+    let mut row = row.clone();
+    for attempt in 0..2 {
+        match copy_checked(&*center.store, &row, parent, &mut on_read)? {
+            Some(temp) => {
+                temp.persist(dest)
+                    .map_err(|e| e.error)
+                    .with_context(|| format!("could not write {}", dest.display()))?;
+                return Ok(());
+            }
+            None => {
+                let fresh = catalog::file(center.catalog.conn(), version_id, &row.path)?;
+                match fresh {
+                    Some(fresh) if attempt == 0 && fresh.md5 != row.md5 => row = fresh,
+                    _ => bail!(
+                        "the stored copy of {} in {} {} does not match the catalog's md5 {}; \
+                         it was not delivered. Run `mfile verify -m {} --version {}`",
+                        row.path, row.model, row.version, row.md5, row.model, row.version
+                    ),
+                }
+            }
+        }
+    }
+    bail!("{} kept changing while it was pulled", row.path)
+}
+
+/// Copies into a temp file; `None` when the bytes read don't match the row's size and md5.
+fn copy_checked(
+    store: &dyn Store,
+    row: &FileRow,
+    folder: &Path,
+    on_read: &mut impl FnMut(u64),
+) -> Result<Option<tempfile::TempPath>> {
+    let Some(reader) = store.open(&row.key())? else {
+        bail!(
+            "the stored copy of {} in {} {} is missing; run `mfile verify`",
+            row.path, row.model, row.version
+        );
+    };
+    let name = row.path.rsplit('/').next().unwrap_or("file");
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".mfile-part")
+        .permissions(Permissions::from_mode(0o666)) // the umask applies, as for any new file
+        .tempfile_in(folder)
+        .with_context(|| format!("could not create a file in {}", folder.display()))?;
+    let mut hashing = HashingReader::new(reader, on_read);
+    copy_interruptible(&mut hashing, temp.as_file_mut())?;
+    let (digests, size) = hashing.finish();
+    if size != row.size || digests.md5 != row.md5 {
+        return Ok(None);
+    }
+    let file: &File = temp.as_file();
+    file.set_modified(row.modified_at.to_system())?;
+    file.sync_all().context("could not flush a pulled file to disk")?;
+    Ok(Some(temp.into_temp_path()))
+}
+
+/// Makes the renames durable: fsync each folder that received files.
+fn sync_dirs(dirs: &BTreeSet<PathBuf>) -> Result<()> {
+    for dir in dirs {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("could not flush {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+fn entry(row: &FileRow, dest: &Path, status: FileStatus) -> Entry {
+    Entry {
+        path: row.path.clone(),
+        destination: dest.display().to_string(),
+        status,
+        size: row.size,
+        md5: row.md5.clone(),
+        modified_at: row.modified_at,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    ctx: &Ctx,
+    model: &str,
+    version: &str,
+    to: &Path,
+    dry_run: bool,
+    mut entries: Vec<Entry>,
+    errors: Vec<anyhow::Error>,
+    started: Instant,
+) -> Result<()> {
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut totals = Totals::default();
+    for entry in &entries {
+        totals.add(entry.status, entry.size);
+    }
+    if ctx.json {
+        let to = to.display().to_string();
+        output::json(&Report { model, version, to, dry_run, files: &entries, totals: &totals })?;
+    } else if !ctx.quiet {
+        for entry in &entries {
+            output::line(&format!("{} {}", entry.status.painted(ctx.palette), entry.destination))?;
+        }
+    }
+    output::note(
+        ctx,
+        &format!(
+            "{model} {version} -> {}: {} ({}) in {:.1}s{}",
+            to.display(),
+            totals.summary(),
+            human_size(totals.bytes),
+            started.elapsed().as_secs_f64(),
+            if dry_run { " (dry run: nothing was written)" } else { "" }
+        ),
+    );
+    if errors.is_empty() {
+        return Ok(());
+    }
+    for err in &errors {
+        eprintln!("mfile: error: {err:#}");
+    }
+    bail!("{} of {} files could not be pulled", errors.len(), errors.len() + entries.len())
+}

@@ -1,0 +1,54 @@
+//! `mfile register`: create a model and version if missing (idempotent) and print its config.
+
+use anyhow::Result;
+
+use super::ConfigView;
+use crate::catalog;
+use crate::center::Center;
+use crate::center::names::{check_name, quote};
+use crate::cli::RegisterArgs;
+use crate::config::Ctx;
+use crate::error::usage;
+use crate::time::Timestamp;
+
+pub fn run(args: RegisterArgs, ctx: &Ctx) -> Result<()> {
+    let model = check_name("model", &args.target.model)?;
+    let version = check_name("version", &args.target.version)?;
+    let tags = args
+        .tags
+        .iter()
+        .map(|t| parse_tag(t))
+        .collect::<Result<Vec<_>>>()?;
+    let mut center = Center::create(&ctx.center)?;
+    let now = Timestamp::now();
+    let (model_row, version_row) = center.catalog.write(|tx| {
+        let m = catalog::ensure_model(tx, model, now)?;
+        let v = catalog::ensure_version(tx, m.id, version, now)?;
+        catalog::describe_version(tx, &v, args.description.as_deref(), &tags, now)?;
+        let v = catalog::version(tx, m.id, version)?.unwrap_or(v);
+        Ok((m, v))
+    })?;
+    ConfigView::new(&center, &model_row, Some(&version_row)).print(ctx.json)
+}
+
+fn parse_tag(text: &str) -> Result<(String, String)> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() && !key.chars().any(char::is_control) => {
+            Ok((key.to_string(), value.to_string()))
+        }
+        _ => Err(usage(format!("invalid --tag {}: use KEY=VALUE", quote(text)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_split_at_the_first_equals() {
+        assert_eq!(parse_tag("a=b=c").unwrap(), ("a".into(), "b=c".into()));
+        assert_eq!(parse_tag("empty=").unwrap(), ("empty".into(), "".into()));
+        assert!(parse_tag("novalue").is_err());
+        assert!(parse_tag("=x").is_err());
+    }
+}

@@ -1,0 +1,180 @@
+//! `mfile scan`: list stored files from the catalog (no rehash unless --verify).
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use super::verify::{FileState, check_file};
+use crate::catalog::{self, FileRow, Scope};
+use crate::center::Center;
+use crate::center::names::check_name;
+use crate::cli::{ScanArgs, SortKey};
+use crate::config::Ctx;
+use crate::filter::PathFilter;
+use crate::output::{self, TableOut, human_size, progress};
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    #[serde(flatten)]
+    file: &'a FileRow,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<FileState>,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    files: Vec<Entry<'a>>,
+    total_files: u64,
+    total_bytes: u64,
+}
+
+pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
+    if let Some(model) = &args.model {
+        check_name("model", model)?;
+    }
+    if let Some(version) = &args.version {
+        check_name("version", version)?;
+    }
+    let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
+    let center = Center::open(&ctx.center)?;
+    if let Some(model) = &args.model {
+        let row = center.model(model)?;
+        if let Some(version) = &args.version {
+            center.version(&row, version)?;
+        }
+    }
+    let scope = Scope { model: args.model.as_deref(), version: args.version.as_deref() };
+    let mut rows: Vec<FileRow> = catalog::files(center.catalog.conn(), scope)?
+        .into_iter()
+        .filter(|row| filter.matches(&row.path))
+        .collect();
+    sort(&mut rows, args.sort, args.reverse);
+
+    let states = if args.verify {
+        let bytes = rows.iter().map(|r| r.size).sum();
+        let bar = progress::bytes(ctx, bytes, "verifying");
+        let states = rows
+            .iter()
+            .map(|row| check_file(&*center.store, row, &bar))
+            .collect::<Result<Vec<_>>>()?;
+        bar.finish_and_clear();
+        Some(states)
+    } else {
+        None
+    };
+    let state = |i: usize| states.as_ref().map(|s| s[i]);
+    let total_bytes: u64 = rows.iter().map(|r| r.size).sum();
+
+    if ctx.json {
+        let files = rows.iter().enumerate().map(|(i, file)| Entry { file, state: state(i) }).collect();
+        output::json(&Report { files, total_files: rows.len() as u64, total_bytes })?;
+    } else {
+        print_table(ctx, &rows, &args, scope, &state)?;
+        output::note(ctx, &format!("{} files, {}", rows.len(), human_size(total_bytes)));
+    }
+    let bad = states.iter().flatten().filter(|s| **s != FileState::Ok).count();
+    if bad > 0 {
+        bail!("{bad} of the listed files are missing or corrupted; run `mfile verify` for details");
+    }
+    Ok(())
+}
+
+fn print_table(
+    ctx: &Ctx,
+    rows: &[FileRow],
+    args: &ScanArgs,
+    scope: Scope,
+    state: &dyn Fn(usize) -> Option<FileState>,
+) -> Result<()> {
+    let show_model = scope.model.is_none();
+    let show_version = scope.version.is_none();
+    let mut headers = Vec::new();
+    if show_model {
+        headers.push("model");
+    }
+    if show_version {
+        headers.push("version");
+    }
+    headers.push("path");
+    if args.attributes {
+        headers.extend(["modified", "size", "md5"]);
+    }
+    if args.verify {
+        headers.push("state");
+    }
+    let size_column = headers.iter().position(|h| *h == "size");
+    let mut table = TableOut::new(&headers, &size_column.into_iter().collect::<Vec<_>>());
+    for (i, row) in rows.iter().enumerate() {
+        let mut cells = Vec::new();
+        if show_model {
+            cells.push(row.model.clone());
+        }
+        if show_version {
+            cells.push(row.version.clone());
+        }
+        cells.push(row.path.clone());
+        if args.attributes {
+            cells.extend([row.modified_at.human(), human_size(row.size), row.md5.clone()]);
+        }
+        if let Some(s) = state(i) {
+            let word = s.word();
+            cells.push(if s == FileState::Ok { ctx.palette.good(word) } else { ctx.palette.bad(word) });
+        }
+        table.row(cells);
+    }
+    if !table.is_empty() {
+        table.print()?;
+    }
+    Ok(())
+}
+
+/// name: model, version, path ascending; size and mod: largest/newest first (like `ls -S`/`-t`).
+fn sort(rows: &mut [FileRow], key: SortKey, reverse: bool) {
+    match key {
+        SortKey::Name => rows.sort_by(|a, b| {
+            (&a.model, &a.version, &a.path).cmp(&(&b.model, &b.version, &b.path))
+        }),
+        SortKey::Size => rows.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path))),
+        SortKey::Mod => {
+            rows.sort_by(|a, b| b.modified_at.cmp(&a.modified_at).then_with(|| a.path.cmp(&b.path)))
+        }
+    }
+    if reverse {
+        rows.reverse();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Timestamp;
+
+    fn row(path: &str, size: u64, modified: i64) -> FileRow {
+        FileRow {
+            model: "m".into(),
+            version: "v".into(),
+            path: path.into(),
+            size,
+            md5: String::new(),
+            blake3: String::new(),
+            modified_at: Timestamp(modified),
+            imported_at: Timestamp(0),
+        }
+    }
+
+    fn paths(rows: &[FileRow]) -> Vec<&str> {
+        rows.iter().map(|r| r.path.as_str()).collect()
+    }
+
+    #[test]
+    fn sorting_follows_ls() {
+        let mut rows = vec![row("b", 1, 30), row("a", 3, 10), row("c", 2, 20)];
+        sort(&mut rows, SortKey::Name, false);
+        assert_eq!(paths(&rows), ["a", "b", "c"]);
+        sort(&mut rows, SortKey::Size, false);
+        assert_eq!(paths(&rows), ["a", "c", "b"]);
+        sort(&mut rows, SortKey::Mod, false);
+        assert_eq!(paths(&rows), ["b", "c", "a"]);
+        sort(&mut rows, SortKey::Mod, true);
+        assert_eq!(paths(&rows), ["a", "c", "b"]);
+    }
+}

@@ -1,0 +1,145 @@
+//! `mfile verify`: the fsck. Rehashes stored files against the catalog and lists missing,
+//! corrupted and untracked files; exits 1 when it finds any.
+
+use std::collections::HashSet;
+
+use anyhow::{Result, bail};
+use indicatif::ProgressBar;
+use serde::Serialize;
+
+use crate::catalog::{self, FileRow, Scope};
+use crate::center::hashing::hash_reader;
+use crate::center::names::check_name;
+use crate::center::store::Store;
+use crate::center::{self, Center};
+use crate::cli::VerifyArgs;
+use crate::config::Ctx;
+use crate::interrupt;
+use crate::output::{self, TableOut, human_size, progress};
+
+/// The state of one stored file compared with its catalog row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileState {
+    Ok,
+    Missing,
+    Corrupted,
+    Untracked,
+}
+
+impl FileState {
+    pub fn word(self) -> &'static str {
+        match self {
+            FileState::Ok => "ok",
+            FileState::Missing => "missing",
+            FileState::Corrupted => "corrupted",
+            FileState::Untracked => "untracked",
+        }
+    }
+}
+
+/// Rehashes the stored bytes of `row`.
+pub fn check_file(store: &dyn Store, row: &FileRow, bar: &ProgressBar) -> Result<FileState> {
+    interrupt::check()?;
+    let Some(reader) = store.open(&row.key())? else {
+        return Ok(FileState::Missing);
+    };
+    let (digests, size) = hash_reader(reader, |n| bar.inc(n))?;
+    Ok(if row.same_content(size, &digests) { FileState::Ok } else { FileState::Corrupted })
+}
+
+#[derive(Debug, Serialize)]
+struct Problem {
+    state: FileState,
+    model: String,
+    version: String,
+    path: String,
+    expected_md5: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    checked: u64,
+    bytes: u64,
+    problems: &'a [Problem],
+}
+
+pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
+    if let Some(model) = &args.model {
+        check_name("model", model)?;
+    }
+    if let Some(version) = &args.version {
+        check_name("version", version)?;
+    }
+    let center = Center::open(&ctx.center)?;
+    if let Some(model) = &args.model {
+        let row = center.model(model)?;
+        if let Some(version) = &args.version {
+            center.version(&row, version)?;
+        }
+    }
+    let scope = Scope { model: args.model.as_deref(), version: args.version.as_deref() };
+    let rows = catalog::files(center.catalog.conn(), scope)?;
+    let bytes = rows.iter().map(|r| r.size).sum();
+    let bar = progress::bytes(ctx, bytes, "verifying");
+    let mut problems = Vec::new();
+    for row in &rows {
+        let state = check_file(&*center.store, row, &bar)?;
+        if state != FileState::Ok {
+            problems.push(Problem {
+                state,
+                model: row.model.clone(),
+                version: row.version.clone(),
+                path: row.path.clone(),
+                expected_md5: Some(row.md5.clone()),
+            });
+        }
+    }
+    bar.finish_and_clear();
+    problems.extend(untracked(&center, &rows, scope)?);
+
+    if ctx.json {
+        output::json(&Report { checked: rows.len() as u64, bytes, problems: &problems })?;
+    } else if !problems.is_empty() {
+        let mut table = TableOut::new(&["state", "model", "version", "path"], &[]);
+        for p in &problems {
+            table.row(vec![ctx.palette.bad(p.state.word()), p.model.clone(), p.version.clone(), p.path.clone()]);
+        }
+        table.print()?;
+    }
+    output::note(
+        ctx,
+        &format!("checked {} files ({}): {} problems", rows.len(), human_size(bytes), problems.len()),
+    );
+    if !problems.is_empty() {
+        bail!("verify found {} problems (missing, corrupted or untracked files)", problems.len());
+    }
+    Ok(())
+}
+
+/// Files on disk in `scope` that the catalog does not list.
+fn untracked(center: &Center, rows: &[FileRow], scope: Scope) -> Result<Vec<Problem>> {
+    let known: HashSet<String> = rows.iter().map(FileRow::key).collect();
+    let prefix = match (scope.model, scope.version) {
+        (Some(model), Some(version)) => center::key(model, version, ""),
+        (Some(model), None) => model.to_string(),
+        _ => String::new(),
+    };
+    let mut found = Vec::new();
+    for key in center.store.list(&prefix)? {
+        if known.contains(&key) {
+            continue;
+        }
+        let mut parts = key.splitn(3, '/');
+        let (model, version, path) = (parts.next(), parts.next(), parts.next());
+        found.push(Problem {
+            state: FileState::Untracked,
+            model: model.unwrap_or_default().to_string(),
+            version: version.unwrap_or_default().to_string(),
+            path: path.unwrap_or_default().to_string(),
+            expected_md5: None,
+        });
+    }
+    found.sort_by(|a, b| (&a.model, &a.version, &a.path).cmp(&(&b.model, &b.version, &b.path)));
+    Ok(found)
+}

@@ -1,0 +1,44 @@
+//! `mfile versions`: the versions of a model, in natural order (`1.2` before `1.10`).
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::catalog::{self, VersionSummary};
+use crate::center::Center;
+use crate::center::names::{check_name, natural_cmp};
+use crate::cli::VersionsArgs;
+use crate::config::Ctx;
+use crate::output::{self, TableOut, human_size};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    model: &'a str,
+    versions: &'a [VersionSummary],
+}
+
+pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
+    check_name("model", &args.model)?;
+    let center = Center::open(&ctx.center)?;
+    let model = center.model(&args.model)?;
+    let mut versions = catalog::version_summaries(center.catalog.conn(), &model)?;
+    versions.sort_by(|a, b| natural_cmp(&a.version, &b.version));
+    if ctx.json {
+        return output::json(&Report { model: &model.name, versions: &versions });
+    }
+    let mut table = TableOut::new(&["version", "files", "size", "created", "updated", "description"], &[1, 2]);
+    for v in &versions {
+        table.row(vec![
+            v.version.clone(),
+            v.files.to_string(),
+            human_size(v.bytes),
+            v.created_at.human(),
+            v.updated_at.human(),
+            v.description.clone().unwrap_or_default(),
+        ]);
+    }
+    if !table.is_empty() {
+        table.print()?;
+    }
+    output::note(ctx, &format!("{} versions of {}", versions.len(), model.name));
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! The only place that reads environment variables, the config file and platform folders.
+//! Turns the parsed global options into [`Ctx`], the resolved settings every command gets.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::cli::{ColorChoice, GlobalArgs};
+use crate::error::usage;
+use crate::output::Palette;
+
+pub const CENTER_ENV: &str = "MFILE_CENTER";
+
+/// Resolved settings for one command run.
+#[derive(Debug)]
+pub struct Ctx {
+    pub center: PathBuf,
+    pub json: bool,
+    pub quiet: bool,
+    /// Colours for stdout.
+    pub palette: Palette,
+    /// Progress bars and prompts need a person at a terminal.
+    pub stderr_is_terminal: bool,
+    pub stdin_is_terminal: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    center: Option<PathBuf>,
+}
+
+impl Ctx {
+    pub fn from_args(global: &GlobalArgs) -> Result<Ctx> {
+        let dirs = directories::BaseDirs::new();
+        let config_file = dirs.as_ref().map(|d| d.config_dir().join("mfile/config.json"));
+        let data_dir = dirs.as_ref().map(|d| d.data_dir().to_path_buf());
+        let center = resolve_center(
+            global.center.as_deref(),
+            std::env::var_os(CENTER_ENV).map(PathBuf::from).as_deref(),
+            config_file.as_deref(),
+            data_dir.as_deref(),
+        )?;
+        Ok(Ctx {
+            center,
+            json: global.json,
+            quiet: global.quiet,
+            palette: Palette::new(use_color(global.color, std::io::stdout().is_terminal())),
+            stderr_is_terminal: std::io::stderr().is_terminal(),
+            stdin_is_terminal: std::io::stdin().is_terminal(),
+        })
+    }
+
+    /// Whether to print human summaries and per-file lines.
+    pub fn chatty(&self) -> bool {
+        !self.quiet && !self.json
+    }
+}
+
+/// First match wins: the flag, the environment, the config file, the platform data folder.
+fn resolve_center(
+    flag: Option<&Path>,
+    env: Option<&Path>,
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+) -> Result<PathBuf> {
+    if let Some(dir) = flag.or(env.filter(|p| !p.as_os_str().is_empty())) {
+        return absolute(dir);
+    }
+    if let Some(file) = config_file.filter(|f| f.is_file()) {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("could not read the config file {}", file.display()))?;
+        let config: ConfigFile = serde_json::from_str(&text).map_err(|e| {
+            usage(format!("invalid config file {}: {e}", file.display()))
+        })?;
+        if let Some(center) = config.center {
+            // A relative center in the config file is relative to the file's folder.
+            let base = file.parent().unwrap_or(Path::new("."));
+            return Ok(base.join(center));
+        }
+    }
+    match data_dir {
+        Some(dir) => Ok(dir.join("mfile/center")),
+        None => Err(usage(format!(
+            "no home folder to put the center in; pass --center DIR or set {CENTER_ENV}"
+        ))),
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("could not resolve {}", path.display()))
+}
+
+/// `auto` means: a terminal, `NO_COLOR` unset or empty, `TERM` not `dumb`.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+/// The user name recorded with runs and shown in messages.
+pub fn user_name() -> String {
+    std::env::var("MFILE_USER")
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_beats_env_beats_config_beats_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.json");
+        std::fs::write(&config, r#"{"center": "from-config"}"#).unwrap();
+        let data = dir.path().join("data");
+        let flag = Path::new("/flag");
+        let env = Path::new("/env");
+        let pick = |f, e, c| resolve_center(f, e, c, Some(&data)).unwrap();
+        assert_eq!(pick(Some(flag), Some(env), Some(&config)), flag);
+        assert_eq!(pick(None, Some(env), Some(&config)), env);
+        assert_eq!(pick(None, None, Some(&config)), dir.path().join("from-config"));
+        assert_eq!(pick(None, None, None), data.join("mfile/center"));
+        let missing = dir.path().join("nope.json");
+        assert_eq!(pick(None, None, Some(&missing)), data.join("mfile/center"));
+    }
+
+    #[test]
+    fn a_broken_config_file_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.json");
+        std::fs::write(&config, r#"{"centre": "typo"}"#).unwrap();
+        let err = resolve_center(None, None, Some(&config), None).unwrap_err();
+        assert_eq!(crate::error::exit_code(&err), 2);
+        assert!(err.to_string().contains("invalid config file"), "{err}");
+    }
+}

@@ -1,0 +1,35 @@
+//! mfile: a center store for model files with a SQLite catalog. `main.rs` parses and exits;
+//! everything else lives here so tests and benchmarks can reach it.
+
+pub mod catalog;
+pub mod center;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod filter;
+pub mod interrupt;
+pub mod output;
+pub mod time;
+
+use anyhow::Result;
+
+use cli::{Cli, Command};
+use config::Ctx;
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let ctx = Ctx::from_args(&cli.global)?;
+    match cli.command {
+        Command::Register(args) => commands::register::run(args, &ctx),
+        Command::Config(args) => commands::config::run(args, &ctx),
+        Command::Import(args) => commands::import::run(args, &ctx),
+        Command::Scan(args) => commands::scan::run(args, &ctx),
+        Command::Pull(args) => commands::pull::run(args, &ctx),
+        Command::Delete(args) => commands::delete::run(args, &ctx),
+        Command::Versions(args) => commands::versions::run(args, &ctx),
+        Command::Profiles => commands::profiles::run(&ctx),
+        Command::Verify(args) => commands::verify::run(args, &ctx),
+        Command::Completions(args) => commands::completions::run(args),
+    }
+}

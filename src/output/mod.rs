@@ -1,0 +1,151 @@
+//! How results reach people and scripts: tables, JSON, colours, human sizes, progress bars.
+//! stdout carries data only; summaries, progress and errors go to stderr.
+
+pub mod progress;
+
+use std::io::{self, Write};
+
+use anyhow::Result;
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use crate::config::Ctx;
+
+/// Prints one JSON document on stdout.
+pub fn json(value: &impl Serialize) -> Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A plain table for people: a header row, no borders, numbers right-aligned.
+pub struct TableOut {
+    table: Table,
+}
+
+impl TableOut {
+    pub fn new(headers: &[&str], right_aligned: &[usize]) -> Self {
+        let mut table = Table::new();
+        table
+            .load_style(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(headers.to_vec());
+        for &index in right_aligned {
+            if let Some(column) = table.column_mut(index) {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        TableOut { table }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.table.add_row(cells);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.row_count() == 0
+    }
+
+    /// Prints the table on stdout, without the padding comfy-table puts at line ends.
+    pub fn print(&self) -> Result<()> {
+        let mut out = io::stdout().lock();
+        for line in self.table.lines() {
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        out.flush()?;
+        Ok(())
+    }
+}
+
+/// Prints a line on stdout (data), propagating a broken pipe as an error.
+pub fn line(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
+/// Prints a summary or notice on stderr, unless the run is quiet or JSON.
+pub fn note(ctx: &Ctx, text: &str) {
+    if ctx.chatty() {
+        eprintln!("{text}");
+    }
+}
+
+/// A warning on stderr; shown even under --json (it is not data), hidden by --quiet.
+pub fn warn(ctx: &Ctx, text: &str) {
+    if !ctx.quiet {
+        eprintln!("mfile: warning: {text}");
+    }
+}
+
+/// `1.5 GiB`, `10.0 KiB`, `999 B`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// ANSI colours, or nothing when colour is off (never in a pipe unless --color always).
+#[derive(Clone, Copy, Debug)]
+pub struct Palette {
+    enabled: bool,
+}
+
+impl Palette {
+    pub fn new(enabled: bool) -> Self {
+        Palette { enabled }
+    }
+
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.enabled {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn good(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    pub fn bad(self, text: &str) -> String {
+        self.paint("1;31", text)
+    }
+
+    pub fn dim(self, text: &str) -> String {
+        self.paint("2", text)
+    }
+
+    pub fn warn(self, text: &str) -> String {
+        self.paint("33", text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_human() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(10 * 1024), "10.0 KiB");
+        assert_eq!(human_size(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
+    }
+
+    #[test]
+    fn palette_off_adds_nothing() {
+        assert_eq!(Palette::new(false).bad("x"), "x");
+        assert_eq!(Palette::new(true).good("x"), "\x1b[32mx\x1b[0m");
+    }
+}

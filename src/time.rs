@@ -1,0 +1,71 @@
+//! Timestamps: nanoseconds since the Unix epoch in UTC, as stored in the catalog. RFC 3339 in
+//! JSON, local time for people.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Local, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self::from_system(SystemTime::now())
+    }
+
+    pub fn from_system(time: SystemTime) -> Self {
+        let nanos = match time.duration_since(UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_nanos()).unwrap_or(i64::MAX),
+            Err(before) => -i64::try_from(before.duration().as_nanos()).unwrap_or(i64::MAX),
+        };
+        Timestamp(nanos)
+    }
+
+    pub fn to_system(self) -> SystemTime {
+        let magnitude = Duration::from_nanos(self.0.unsigned_abs());
+        if self.0 >= 0 {
+            UNIX_EPOCH + magnitude
+        } else {
+            UNIX_EPOCH - magnitude
+        }
+    }
+
+    fn utc(self) -> DateTime<Utc> {
+        DateTime::from_timestamp_nanos(self.0)
+    }
+
+    /// `2026-11-26T20:44:05.123456789Z`
+    pub fn rfc3339(self) -> String {
+        self.utc().to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+
+    /// `2026-11-26 21:44:05` in the local time zone.
+    pub fn human(self) -> String {
+        self.utc()
+            .with_timezone(&Local)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.rfc3339())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_formats() {
+        let t = Timestamp(1_700_000_000_123_456_789);
+        assert_eq!(Timestamp::from_system(t.to_system()), t);
+        assert_eq!(t.rfc3339(), "2023-11-14T22:13:20.123456789Z");
+        assert_eq!(Timestamp(1_700_000_000_000_000_000).rfc3339(), "2023-11-14T22:13:20Z");
+        let before_epoch = Timestamp(-1_500_000_000);
+        assert_eq!(Timestamp::from_system(before_epoch.to_system()), before_epoch);
+    }
+}
