@@ -243,7 +243,9 @@ mod tests {
     #[test]
     fn version_flag_belongs_to_subcommands() {
         let cli = Cli::try_parse_from(["mfile", "config", "-m", "m", "--version", "1.0"]).unwrap();
-        let Command::Config(args) = cli.command else { panic!("not config") };
+        let Command::Config(args) = cli.command else {
+            panic!("not config")
+        };
         assert_eq!(args.version.as_deref(), Some("1.0"));
         let top = Cli::try_parse_from(["mfile", "--version"]).unwrap_err();
         assert_eq!(top.kind(), clap::error::ErrorKind::DisplayVersion);

@@ -35,7 +35,9 @@ struct ConfigFile {
 impl Ctx {
     pub fn from_args(global: &GlobalArgs) -> Result<Ctx> {
         let dirs = directories::BaseDirs::new();
-        let config_file = dirs.as_ref().map(|d| d.config_dir().join("mfile/config.json"));
+        let config_file = dirs
+            .as_ref()
+            .map(|d| d.config_dir().join("mfile/config.json"));
         let data_dir = dirs.as_ref().map(|d| d.data_dir().to_path_buf());
         let center = resolve_center(
             global.center.as_deref(),
@@ -72,9 +74,8 @@ fn resolve_center(
     if let Some(file) = config_file.filter(|f| f.is_file()) {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("could not read the config file {}", file.display()))?;
-        let config: ConfigFile = serde_json::from_str(&text).map_err(|e| {
-            usage(format!("invalid config file {}: {e}", file.display()))
-        })?;
+        let config: ConfigFile = serde_json::from_str(&text)
+            .map_err(|e| usage(format!("invalid config file {}: {e}", file.display())))?;
         if let Some(center) = config.center {
             // A relative center in the config file is relative to the file's folder.
             let base = file.parent().unwrap_or(Path::new("."));
@@ -129,7 +130,10 @@ mod tests {
         let pick = |f, e, c| resolve_center(f, e, c, Some(&data)).unwrap();
         assert_eq!(pick(Some(flag), Some(env), Some(&config)), flag);
         assert_eq!(pick(None, Some(env), Some(&config)), env);
-        assert_eq!(pick(None, None, Some(&config)), dir.path().join("from-config"));
+        assert_eq!(
+            pick(None, None, Some(&config)),
+            dir.path().join("from-config")
+        );
         assert_eq!(pick(None, None, None), data.join("mfile/center"));
         let missing = dir.path().join("nope.json");
         assert_eq!(pick(None, None, Some(&missing)), data.join("mfile/center"));

@@ -49,10 +49,8 @@ impl Patterns {
                 names.add(glob);
             }
         }
-        let build = |set: GlobSetBuilder| {
-            set.build()
-                .map_err(|e| usage(format!("invalid glob: {e}")))
-        };
+        let build =
+            |set: GlobSetBuilder| set.build().map_err(|e| usage(format!("invalid glob: {e}")));
         Ok(Some(Patterns {
             names: build(names)?,
             paths: build(paths)?,

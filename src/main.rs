@@ -13,7 +13,11 @@ fn main() {
         Ok(()) => error::SUCCESS,
         Err(err) if error::is_broken_pipe(&err) => error::SUCCESS,
         Err(err) => {
-            let prefix = if color { "\x1b[1;31mmfile: error:\x1b[0m" } else { "mfile: error:" };
+            let prefix = if color {
+                "\x1b[1;31mmfile: error:\x1b[0m"
+            } else {
+                "mfile: error:"
+            };
             eprintln!("{prefix} {err:#}");
             error::exit_code(&err)
         }

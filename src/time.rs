@@ -64,8 +64,14 @@ mod tests {
         let t = Timestamp(1_700_000_000_123_456_789);
         assert_eq!(Timestamp::from_system(t.to_system()), t);
         assert_eq!(t.rfc3339(), "2023-11-14T22:13:20.123456789Z");
-        assert_eq!(Timestamp(1_700_000_000_000_000_000).rfc3339(), "2023-11-14T22:13:20Z");
+        assert_eq!(
+            Timestamp(1_700_000_000_000_000_000).rfc3339(),
+            "2023-11-14T22:13:20Z"
+        );
         let before_epoch = Timestamp(-1_500_000_000);
-        assert_eq!(Timestamp::from_system(before_epoch.to_system()), before_epoch);
+        assert_eq!(
+            Timestamp::from_system(before_epoch.to_system()),
+            before_epoch
+        );
     }
 }

@@ -9,7 +9,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params,
+};
 use serde::Serialize;
 
 use crate::center::hashing::Digests;
@@ -240,7 +242,12 @@ pub fn version(conn: &Connection, model_id: i64, name: &str) -> Result<Option<Ve
     }
 }
 
-pub fn ensure_version(tx: &Transaction, model_id: i64, name: &str, now: Timestamp) -> Result<VersionRow> {
+pub fn ensure_version(
+    tx: &Transaction,
+    model_id: i64,
+    name: &str,
+    now: Timestamp,
+) -> Result<VersionRow> {
     tx.execute(
         "INSERT INTO versions (model_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
          ON CONFLICT (model_id, name) DO NOTHING",
@@ -284,7 +291,8 @@ pub fn describe_version(
 }
 
 fn tags(conn: &Connection, version_id: i64) -> Result<BTreeMap<String, String>> {
-    let mut stmt = conn.prepare_cached("SELECT key, value FROM version_tags WHERE version_id = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT key, value FROM version_tags WHERE version_id = ?1")?;
     let rows = stmt.query_map([version_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -364,7 +372,8 @@ pub fn model_summaries(conn: &Connection) -> Result<Vec<ModelSummary>> {
 
 // ---- files ------------------------------------------------------------------------------
 
-const FILE_COLUMNS: &str = "m.name, v.name, f.path, f.size, f.md5, f.blake3, f.modified_at, f.imported_at
+const FILE_COLUMNS: &str =
+    "m.name, v.name, f.path, f.size, f.md5, f.blake3, f.modified_at, f.imported_at
      FROM files f JOIN versions v ON v.id = f.version_id JOIN models m ON m.id = v.model_id";
 
 fn file_row(r: &Row) -> rusqlite::Result<FileRow> {
@@ -395,7 +404,9 @@ pub fn files(conn: &Connection, scope: Scope) -> Result<Vec<FileRow>> {
 pub fn file(conn: &Connection, version_id: i64, path: &str) -> Result<Option<FileRow>> {
     let sql = format!("SELECT {FILE_COLUMNS} WHERE f.version_id = ?1 AND f.path = ?2");
     let mut stmt = conn.prepare_cached(&sql)?;
-    Ok(stmt.query_row(params![version_id, path], file_row).optional()?)
+    Ok(stmt
+        .query_row(params![version_id, path], file_row)
+        .optional()?)
 }
 
 /// Stored files with exactly this content (BLAKE3 and size), for deduplication.
@@ -413,7 +424,12 @@ pub struct NewFile<'a> {
     pub modified_at: Timestamp,
 }
 
-pub fn upsert_file(tx: &Transaction, version_id: i64, file: &NewFile, now: Timestamp) -> Result<()> {
+pub fn upsert_file(
+    tx: &Transaction,
+    version_id: i64,
+    file: &NewFile,
+    now: Timestamp,
+) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO files (version_id, path, size, md5, blake3, modified_at, imported_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -469,12 +485,20 @@ mod tests {
     #[test]
     fn newer_schema_is_refused_with_both_versions() {
         let (dir, catalog) = catalog();
-        catalog.conn().pragma_update(None, "user_version", 99).unwrap();
+        catalog
+            .conn()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
         drop(catalog);
-        let err = Catalog::open(&dir.path().join("catalog.db"), false).err().unwrap();
+        let err = Catalog::open(&dir.path().join("catalog.db"), false)
+            .err()
+            .unwrap();
         let text = format!("{err:#}");
         assert!(text.contains("schema version 99"), "{text}");
-        assert!(text.contains(&format!("up to {}", schema::LATEST)), "{text}");
+        assert!(
+            text.contains(&format!("up to {}", schema::LATEST)),
+            "{text}"
+        );
     }
 
     #[test]
@@ -495,10 +519,20 @@ mod tests {
                 assert_eq!(m.key, again.key, "ensure is idempotent");
                 let v = ensure_version(tx, m.id, "1.0", now)?;
                 for (path, tag) in [("b.bin", "b"), ("a/x.json", "x")] {
-                    let file = NewFile { path, size: 3, digests: &digests(tag), modified_at: now };
+                    let file = NewFile {
+                        path,
+                        size: 3,
+                        digests: &digests(tag),
+                        modified_at: now,
+                    };
                     upsert_file(tx, v.id, &file, now)?;
                 }
-                let replaced = NewFile { path: "b.bin", size: 4, digests: &digests("b2"), modified_at: now };
+                let replaced = NewFile {
+                    path: "b.bin",
+                    size: 4,
+                    digests: &digests("b2"),
+                    modified_at: now,
+                };
                 upsert_file(tx, v.id, &replaced, now)?;
                 Ok((m.id, v.id))
             })
@@ -510,9 +544,20 @@ mod tests {
         assert_eq!(all[1].key(), "churn/1.0/b.bin");
         let same = files_with_content(catalog.conn(), "b3-x", 3).unwrap();
         assert_eq!(same.len(), 1);
-        assert!(files_with_content(catalog.conn(), "b3-x", 4).unwrap().is_empty());
+        assert!(
+            files_with_content(catalog.conn(), "b3-x", 4)
+                .unwrap()
+                .is_empty()
+        );
         let summaries = model_summaries(catalog.conn()).unwrap();
-        assert_eq!((summaries[0].versions, summaries[0].files, summaries[0].bytes), (1, 2, 7));
+        assert_eq!(
+            (
+                summaries[0].versions,
+                summaries[0].files,
+                summaries[0].bytes
+            ),
+            (1, 2, 7)
+        );
         catalog.write(|tx| delete_model(tx, model_id)).unwrap();
         assert!(files(catalog.conn(), Scope::default()).unwrap().is_empty());
         assert!(file(catalog.conn(), version_id, "b.bin").unwrap().is_none());
@@ -526,11 +571,23 @@ mod tests {
                 let m = ensure_model(tx, "m", Timestamp(1))?;
                 let v = ensure_version(tx, m.id, "v", Timestamp(1))?;
                 let tags = vec![("stage".to_string(), "prod".to_string())];
-                assert!(describe_version(tx, &v, Some("first"), &tags, Timestamp(5))?);
+                assert!(describe_version(
+                    tx,
+                    &v,
+                    Some("first"),
+                    &tags,
+                    Timestamp(5)
+                )?);
                 let v = version(tx, m.id, "v")?.unwrap();
                 assert_eq!(v.tags["stage"], "prod");
                 assert_eq!(v.updated_at, Timestamp(5));
-                assert!(!describe_version(tx, &v, Some("first"), &tags, Timestamp(9))?);
+                assert!(!describe_version(
+                    tx,
+                    &v,
+                    Some("first"),
+                    &tags,
+                    Timestamp(9)
+                )?);
                 Ok(())
             })
             .unwrap();

@@ -55,7 +55,10 @@ impl<R: Read, P: FnMut(u64)> HashingReader<R, P> {
 impl<R: Read, P: FnMut(u64)> Read for HashingReader<R, P> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if interrupt::check().is_err() {
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted by Ctrl-C"));
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "interrupted by Ctrl-C",
+            ));
         }
         let n = self.inner.read(buf)?;
         self.md5.update(&buf[..n]);

@@ -7,18 +7,17 @@ use std::io::{self, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use walkdir::WalkDir;
 
 use super::hashing::copy_interruptible;
+use super::partial;
 use super::store::{Staged, Store};
 
 /// Stored files are read-only, so writing through one hard link can't change another entry.
 const STORED_MODE: u32 = 0o444;
-/// Staging leftovers older than this come from a process that died; they are swept away.
-const STALE_STAGING: Duration = Duration::from_secs(3600);
 
 pub struct LocalStore {
     files: PathBuf,
@@ -47,20 +46,10 @@ impl LocalStore {
     /// Creates `files/` and `staging/` and removes staging leftovers of dead processes.
     pub fn prepare(&self) -> Result<()> {
         for dir in [&self.files, &self.staging] {
-            fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+            fs::create_dir_all(dir)
+                .with_context(|| format!("could not create {}", dir.display()))?;
         }
-        let now = SystemTime::now();
-        for entry in fs::read_dir(&self.staging)?.flatten() {
-            let stale = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_STAGING);
-            if stale {
-                let path = entry.path();
-                // Best effort: another process may be sweeping the same entry.
-                let _ = fs::remove_file(&path).or_else(|_| fs::remove_dir_all(&path));
-            }
-        }
+        partial::sweep(&self.staging);
         Ok(())
     }
 
@@ -111,15 +100,16 @@ impl Store for LocalStore {
 
     fn stage(&self, src: &mut dyn Read, mtime: SystemTime) -> Result<Staged> {
         let mut temp = tempfile::Builder::new()
-            .prefix("put-")
-            .suffix(".part")
+            .prefix(&partial::prefix("put"))
+            .suffix(partial::SUFFIX)
             .tempfile_in(&self.staging)
             .with_context(|| format!("could not create a file in {}", self.staging.display()))?;
         let size = copy_interruptible(src, temp.as_file_mut())?;
         let file = temp.as_file();
         file.set_modified(mtime)?;
         file.set_permissions(Permissions::from_mode(STORED_MODE))?;
-        file.sync_all().context("could not flush a staged file to disk")?;
+        file.sync_all()
+            .context("could not flush a staged file to disk")?;
         Ok(Staged {
             size,
             temp: temp.into_temp_path(),
@@ -141,7 +131,8 @@ impl Store for LocalStore {
         let source = self.path(existing);
         let dest = self.path(key);
         let temp = tempfile::Builder::new()
-            .prefix("link-")
+            .prefix(&partial::prefix("link"))
+            .suffix(partial::SUFFIX)
             .make_in(&self.staging, |path| fs::hard_link(&source, path));
         let Ok(temp) = temp else {
             return Ok(false); // no such file, too many links, or no hard links here
@@ -213,7 +204,8 @@ impl Store for LocalStore {
         }
         // Rename first so the tree disappears at once; removing the files can then take its time.
         let trash = tempfile::Builder::new()
-            .prefix("trash-")
+            .prefix(&partial::prefix("trash"))
+            .suffix(partial::SUFFIX)
             .make_in(&self.staging, |path| fs::rename(&dir, path))
             .with_context(|| format!("could not delete {}", dir.display()))?
             .into_temp_path();
@@ -237,7 +229,9 @@ impl Store for LocalStore {
                     .sync_all()
                     .with_context(|| format!("could not flush {}", dir.display()))?,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {} // pruned meanwhile
-                Err(e) => return Err(e).with_context(|| format!("could not open {}", dir.display())),
+                Err(e) => {
+                    return Err(e).with_context(|| format!("could not open {}", dir.display()));
+                }
             }
         }
         Ok(())
@@ -257,14 +251,19 @@ mod tests {
 
     fn read(store: &LocalStore, key: &str) -> Vec<u8> {
         let mut out = Vec::new();
-        store.open(key).unwrap().unwrap().read_to_end(&mut out).unwrap();
+        store
+            .open(key)
+            .unwrap()
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
         out
     }
 
     #[test]
     fn stage_is_invisible_until_published() {
         let (_dir, store) = store();
-        let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mtime = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
         let staged = store.stage(&mut &b"weights"[..], mtime).unwrap();
         assert_eq!(staged.size, 7);
         assert!(store.list("").unwrap().is_empty());

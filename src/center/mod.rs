@@ -4,6 +4,7 @@
 pub mod hashing;
 pub mod local;
 pub mod names;
+pub mod partial;
 pub mod store;
 
 use std::path::{Path, PathBuf};

@@ -15,7 +15,10 @@ const MAX_PATH: usize = 4096;
 /// Checks a model or version name: 1–128 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit.
 /// `what` names the kind in the message ("model", "version").
 pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
-    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let first_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
     let rest_ok = name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
@@ -40,7 +43,9 @@ impl RelPath {
     pub fn parse(what: &str, input: &str) -> Result<RelPath> {
         let bad = |why: &str| usage(format!("invalid {what} {}: {why}", quote(input)));
         if input.starts_with('/') {
-            return Err(bad("absolute paths are not allowed; give a path inside the version"));
+            return Err(bad(
+                "absolute paths are not allowed; give a path inside the version",
+            ));
         }
         if input.len() > MAX_PATH {
             return Err(bad("longer than 4096 bytes"));
@@ -51,7 +56,9 @@ impl RelPath {
                 "" | "." => {}
                 ".." => return Err(bad("'..' is not allowed; paths stay inside the version")),
                 _ if part.chars().any(char::is_control) => {
-                    return Err(bad("control characters (NUL, newline, ...) are not allowed"));
+                    return Err(bad(
+                        "control characters (NUL, newline, ...) are not allowed",
+                    ));
                 }
                 _ if part.len() > MAX_COMPONENT => {
                     return Err(bad("a path component is longer than 255 bytes"));
@@ -94,7 +101,8 @@ impl RelPath {
     pub fn starts_with(&self, folder: &RelPath) -> bool {
         folder.is_root()
             || self.0 == folder.0
-            || (self.0.starts_with(&folder.0) && self.0.as_bytes().get(folder.0.len()) == Some(&b'/'))
+            || (self.0.starts_with(&folder.0)
+                && self.0.as_bytes().get(folder.0.len()) == Some(&b'/'))
     }
 }
 
@@ -150,7 +158,13 @@ mod tests {
 
     #[test]
     fn names_accept_versions_like_1_0() {
-        for ok in ["1.0", "v2_final", "bert-base", "A", "x".repeat(128).as_str()] {
+        for ok in [
+            "1.0",
+            "v2_final",
+            "bert-base",
+            "A",
+            "x".repeat(128).as_str(),
+        ] {
             assert!(check_name("version", ok).is_ok(), "{ok}");
         }
     }
@@ -158,7 +172,18 @@ mod tests {
     #[test]
     fn names_reject_escapes_and_junk() {
         let long = "x".repeat(129);
-        for bad in ["", "..", ".hidden", "a/b", "-x", "_x", "a b", "a\0b", "é", long.as_str()] {
+        for bad in [
+            "",
+            "..",
+            ".hidden",
+            "a/b",
+            "-x",
+            "_x",
+            "a b",
+            "a\0b",
+            "é",
+            long.as_str(),
+        ] {
             let err = check_name("model", bad).unwrap_err();
             assert_eq!(crate::error::exit_code(&err), 2, "{bad:?}");
             assert!(err.to_string().contains("invalid model name"), "{err}");
@@ -177,7 +202,15 @@ mod tests {
     #[test]
     fn paths_reject_escapes() {
         let long = "x".repeat(256);
-        for bad in ["/etc/passwd", "..", "a/../../b", "a/..", "a\nb", "a\0b", long.as_str()] {
+        for bad in [
+            "/etc/passwd",
+            "..",
+            "a/../../b",
+            "a/..",
+            "a\nb",
+            "a\0b",
+            long.as_str(),
+        ] {
             let err = RelPath::parse("--subdir", bad).unwrap_err();
             assert_eq!(crate::error::exit_code(&err), 2, "{bad:?}");
             assert!(err.to_string().starts_with("invalid --subdir"), "{err}");

@@ -55,7 +55,9 @@ pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
         .map(|p| RelPath::parse("path", p))
         .collect::<Result<Vec<_>>>()?;
     if names.iter().any(RelPath::is_root) {
-        return Err(usage("invalid path '.': name files; use --all to delete a whole version"));
+        return Err(usage(
+            "invalid path '.': name files; use --all to delete a whole version",
+        ));
     }
     let filter = PathFilter::new(&args.include, &[])?;
     let mut center = Center::open(&ctx.center)?;
@@ -64,10 +66,15 @@ pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
         return delete_all(ctx, &mut center, &args, model);
     }
     let Some(version) = args.version.as_deref() else {
-        return Err(usage("deleting files needs --version; --all without --version drops the model"));
+        return Err(usage(
+            "deleting files needs --version; --all without --version drops the model",
+        ));
     };
     let version_row = center.version(&model_row, version)?;
-    let scope = Scope { model: Some(model), version: Some(version) };
+    let scope = Scope {
+        model: Some(model),
+        version: Some(version),
+    };
     let rows = catalog::files(center.catalog.conn(), scope)?;
 
     let mut chosen: Vec<&FileRow> = Vec::new();
@@ -76,7 +83,10 @@ pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
     for name in &names {
         match rows.iter().find(|r| r.path == name.as_str()) {
             Some(row) => chosen.push(row),
-            None if rows.iter().any(|r| RelPath::parse("path", &r.path).is_ok_and(|p| p.starts_with(name))) => {
+            None if rows
+                .iter()
+                .any(|r| RelPath::parse("path", &r.path).is_ok_and(|p| p.starts_with(name))) =>
+            {
                 return Err(usage(format!(
                     "{} is a folder in {model} {version}; to delete its files use --include '{}/**'",
                     quote(name.as_str()),
@@ -136,7 +146,13 @@ fn delete_all(ctx: &Ctx, center: &mut Center, args: &DeleteArgs, model: &str) ->
         None => None,
     };
     let version = version_row.as_ref().map(|v| v.name.as_str());
-    let rows = catalog::files(center.catalog.conn(), Scope { model: Some(model), version })?;
+    let rows = catalog::files(
+        center.catalog.conn(),
+        Scope {
+            model: Some(model),
+            version,
+        },
+    )?;
     let bytes: u64 = rows.iter().map(|r| r.size).sum();
     let what = match version {
         Some(v) => format!("version {v} of model {model}"),
@@ -151,12 +167,23 @@ fn delete_all(ctx: &Ctx, center: &mut Center, args: &DeleteArgs, model: &str) ->
             md5: Some(row.md5.clone()),
         })
         .collect();
-    let target = if version.is_some() { "version" } else { "model" };
+    let target = if version.is_some() {
+        "version"
+    } else {
+        "model"
+    };
     if args.dry_run {
         return report(ctx, model, version, target, true, entries);
     }
     if !args.yes {
-        confirm(ctx, &format!("delete {what} ({} files, {})?", rows.len(), human_size(bytes)))?;
+        confirm(
+            ctx,
+            &format!(
+                "delete {what} ({} files, {})?",
+                rows.len(),
+                human_size(bytes)
+            ),
+        )?;
     }
     let Center { catalog, store, .. } = center;
     let store = &**store;
@@ -210,10 +237,21 @@ fn report(
         totals.add(entry.status, entry.size);
     }
     if ctx.json {
-        output::json(&Report { model, version, target, dry_run, files: &entries, totals: &totals })?;
+        output::json(&Report {
+            model,
+            version,
+            target,
+            dry_run,
+            files: &entries,
+            totals: &totals,
+        })?;
     } else if !ctx.quiet {
         for entry in &entries {
-            output::line(&format!("{} {}", entry.status.painted(ctx.palette), entry.path))?;
+            output::line(&format!(
+                "{} {}",
+                entry.status.painted(ctx.palette),
+                entry.path
+            ))?;
         }
     }
     let scope = match version {
@@ -230,7 +268,11 @@ fn report(
             "{scope}: {} ({}){dropped}{}",
             totals.summary(),
             human_size(totals.bytes),
-            if dry_run { " (dry run: nothing was deleted)" } else { "" }
+            if dry_run {
+                " (dry run: nothing was deleted)"
+            } else {
+                ""
+            }
         ),
     );
     Ok(())

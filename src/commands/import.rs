@@ -25,9 +25,9 @@ use crate::cli::ImportArgs;
 use crate::config::Ctx;
 use crate::error::usage;
 use crate::filter::PathFilter;
+use crate::interrupt;
 use crate::output::{self, human_size, progress};
 use crate::time::Timestamp;
-use crate::interrupt;
 
 /// A batch is published (one catalog transaction) after this many files or bytes.
 const BATCH_FILES: usize = 256;
@@ -70,7 +70,10 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
     let sources = collect(&args.paths, &subdir, &filter, args.follow_links)?;
     if sources.is_empty() {
-        output::warn(ctx, "no files to import (empty folders, or nothing matched the globs)");
+        output::warn(
+            ctx,
+            "no files to import (empty folders, or nothing matched the globs)",
+        );
     }
     let started = Instant::now();
 
@@ -93,7 +96,10 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     };
     let stored: HashMap<String, FileRow> = match &center {
         Some(center) => {
-            let scope = Scope { model: Some(model), version: Some(version) };
+            let scope = Scope {
+                model: Some(model),
+                version: Some(version),
+            };
             catalog::files(center.catalog.conn(), scope)?
                 .into_iter()
                 .map(|row| (row.path.clone(), row))
@@ -134,7 +140,13 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
             Err(e) => errors.push(e),
         }
         if batch.len() >= BATCH_FILES || batch_bytes >= BATCH_BYTES {
-            entries.extend(publish(center, &version_row, model, std::mem::take(&mut batch), args.force)?);
+            entries.extend(publish(
+                center,
+                &version_row,
+                model,
+                std::mem::take(&mut batch),
+                args.force,
+            )?);
             batch_bytes = 0;
         }
     }
@@ -144,19 +156,31 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     bar.finish_and_clear();
 
     if args.move_files {
-        errors.extend(remove_sources(&*center.store, model, version, &entries, &args.paths));
+        errors.extend(remove_sources(
+            &*center.store,
+            model,
+            version,
+            &entries,
+            &args.paths,
+        ));
     }
     report(ctx, model, version, false, entries, errors, started)
 }
 
 /// Walks the arguments into the list of files to import. Symbolic links inside folders,
 /// special files, unreadable folders and unusable names are collected and refused together.
-fn collect(paths: &[PathBuf], subdir: &RelPath, filter: &PathFilter, follow: bool) -> Result<Vec<Source>> {
+fn collect(
+    paths: &[PathBuf],
+    subdir: &RelPath,
+    filter: &PathFilter,
+    follow: bool,
+) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
         // An argument the user names is followed even when it is a link, like cp and rsync do.
-        let meta = fs::metadata(path).with_context(|| format!("could not read {}", path.display()))?;
+        let meta =
+            fs::metadata(path).with_context(|| format!("could not read {}", path.display()))?;
         if meta.is_file() {
             let Some(name) = path.file_name() else {
                 problems.push(format!("{}: has no file name", path.display()));
@@ -256,7 +280,11 @@ fn walk(
                 size: meta.len(),
                 mtime: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
             }),
-            Err(e) => problems.push(format!("{}: {}", entry.path().display(), io::Error::from(e))),
+            Err(e) => problems.push(format!(
+                "{}: {}",
+                entry.path().display(),
+                io::Error::from(e)
+            )),
         }
     }
 }
@@ -277,7 +305,12 @@ fn check<'a>(
     let mut conflicts = Vec::new();
     let to_hash: u64 = sources
         .iter()
-        .filter(|s| !args.force && stored.get(s.dest.as_str()).is_some_and(|row| row.size == s.size))
+        .filter(|s| {
+            !args.force
+                && stored
+                    .get(s.dest.as_str())
+                    .is_some_and(|row| row.size == s.size)
+        })
         .map(|s| s.size)
         .sum();
     let bar = progress::bytes(ctx, to_hash, "comparing");
@@ -294,7 +327,12 @@ fn check<'a>(
             interrupt::check()?;
             let (digests, size) = hash_file(&source.path, |n| bar.inc(n))?;
             if row.same_content(size, &digests) {
-                entries.push(entry(source, FileStatus::Unchanged, Some(digests.md5), false));
+                entries.push(entry(
+                    source,
+                    FileStatus::Unchanged,
+                    Some(digests.md5),
+                    false,
+                ));
                 continue;
             }
         }
@@ -305,7 +343,11 @@ fn check<'a>(
         bail!(
             "nothing was imported: version {version} of {model} already has {} with other content; \
              use --force to replace:{}",
-            if conflicts.len() == 1 { "this file" } else { "these files" },
+            if conflicts.len() == 1 {
+                "this file"
+            } else {
+                "these files"
+            },
             bullet_list(&conflicts)
         );
     }
@@ -314,15 +356,24 @@ fn check<'a>(
 
 /// Copies one source into staging, hashing it in the same pass. Fails when the source changes
 /// while it is read, so a half-written log or checkpoint is never stored as if complete.
-fn stage(store: &dyn Store, source: &Source, on_read: impl FnMut(u64)) -> Result<(Staged, Digests)> {
+fn stage(
+    store: &dyn Store,
+    source: &Source,
+    on_read: impl FnMut(u64),
+) -> Result<(Staged, Digests)> {
     let what = || format!("could not import {}", source.path.display());
     let file = File::open(&source.path).with_context(what)?;
     let before = file.metadata().with_context(what)?;
     let mut reader = HashingReader::new(file, on_read);
-    let staged = store.stage(&mut reader, before.modified()?).with_context(what)?;
+    let staged = store
+        .stage(&mut reader, before.modified()?)
+        .with_context(what)?;
     let after = reader.get_ref().metadata().with_context(what)?;
     let (digests, size) = reader.finish();
-    if size != before.len() || after.len() != before.len() || after.modified()? != before.modified()? {
+    if size != before.len()
+        || after.len() != before.len()
+        || after.modified()? != before.modified()?
+    {
         bail!(
             "{} changed while it was being imported; nothing of it was stored, try again",
             source.path.display()
@@ -419,7 +470,10 @@ fn link_existing(
 ) -> Result<bool> {
     for other in catalog::files_with_content(tx, &digests.blake3, size)? {
         let other_key = other.key();
-        if other_key != key && store.size(&other_key)? == Some(size) && store.link(&other_key, key)? {
+        if other_key != key
+            && store.size(&other_key)? == Some(size)
+            && store.link(&other_key, key)?
+        {
             return Ok(true);
         }
     }
@@ -470,7 +524,11 @@ fn remove_sources(
     }
     for root in args.iter().filter(|p| p.is_dir()) {
         // Deepest first; a folder that still holds something (a refused file) stays.
-        for dir in WalkDir::new(root).contents_first(true).into_iter().flatten() {
+        for dir in WalkDir::new(root)
+            .contents_first(true)
+            .into_iter()
+            .flatten()
+        {
             if dir.file_type().is_dir() {
                 let _ = fs::remove_dir(dir.path());
             }
@@ -495,10 +553,20 @@ fn report(
         totals.linked += u64::from(entry.linked);
     }
     if ctx.json {
-        output::json(&Report { model, version, dry_run, files: &entries, totals: &totals })?;
+        output::json(&Report {
+            model,
+            version,
+            dry_run,
+            files: &entries,
+            totals: &totals,
+        })?;
     } else if !ctx.quiet {
         for entry in &entries {
-            output::line(&format!("{} {}", entry.status.painted(ctx.palette), entry.path))?;
+            output::line(&format!(
+                "{} {}",
+                entry.status.painted(ctx.palette),
+                entry.path
+            ))?;
         }
     }
     let written = totals.imported + totals.replaced + totals.restored;
@@ -507,9 +575,17 @@ fn report(
         &format!(
             "{model} {version}: {}{} in {:.1}s{}",
             totals.summary(),
-            if written > 0 { format!(" ({} read)", human_size(totals.bytes)) } else { String::new() },
+            if written > 0 {
+                format!(" ({} read)", human_size(totals.bytes))
+            } else {
+                String::new()
+            },
             started.elapsed().as_secs_f64(),
-            if dry_run { " (dry run: nothing was written)" } else { "" }
+            if dry_run {
+                " (dry run: nothing was written)"
+            } else {
+                ""
+            }
         ),
     );
     if errors.is_empty() {
@@ -518,5 +594,9 @@ fn report(
     for err in &errors {
         eprintln!("mfile: error: {err:#}");
     }
-    bail!("{} of {} files could not be imported", errors.len(), errors.len() + entries.len())
+    bail!(
+        "{} of {} files could not be imported",
+        errors.len(),
+        errors.len() + entries.len()
+    )
 }

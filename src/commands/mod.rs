@@ -126,7 +126,9 @@ impl FileStatus {
         let word = format!("{:<9}", self.word());
         match self {
             FileStatus::Unchanged | FileStatus::Missing => palette.dim(&word),
-            FileStatus::Replaced | FileStatus::Restored | FileStatus::Deleted => palette.warn(&word),
+            FileStatus::Replaced | FileStatus::Restored | FileStatus::Deleted => {
+                palette.warn(&word)
+            }
             _ => palette.good(&word),
         }
     }
@@ -189,7 +191,11 @@ impl Totals {
 /// Prints up to 20 items of a list for an error message, then how many more there are.
 pub fn bullet_list(items: &[String]) -> String {
     const SHOWN: usize = 20;
-    let mut text: String = items.iter().take(SHOWN).map(|i| format!("\n  {i}")).collect();
+    let mut text: String = items
+        .iter()
+        .take(SHOWN)
+        .map(|i| format!("\n  {i}"))
+        .collect();
     if items.len() > SHOWN {
         text.push_str(&format!("\n  ... and {} more", items.len() - SHOWN));
     }

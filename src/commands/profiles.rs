@@ -27,7 +27,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let models = catalog::model_summaries(center.catalog.conn())?;
     let profiles: Vec<Profile> = models
         .iter()
-        .map(|summary| Profile { summary, filerepo: center.store.locate(&summary.model) })
+        .map(|summary| Profile {
+            summary,
+            filerepo: center.store.locate(&summary.model),
+        })
         .collect();
     if ctx.json {
         return output::json(&Report {
@@ -37,7 +40,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         });
     }
     let mut table = TableOut::new(
-        &["model", "versions", "files", "size", "updated", "key", "filerepo"],
+        &[
+            "model", "versions", "files", "size", "updated", "key", "filerepo",
+        ],
         &[1, 2, 3],
     );
     for p in &profiles {
@@ -55,6 +60,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     if !table.is_empty() {
         table.print()?;
     }
-    output::note(ctx, &format!("{} models in {}", profiles.len(), center.root.display()));
+    output::note(
+        ctx,
+        &format!("{} models in {}", profiles.len(), center.root.display()),
+    );
     Ok(())
 }

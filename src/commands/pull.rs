@@ -18,10 +18,11 @@ use serde::Serialize;
 
 use super::{FileStatus, Totals, bullet_list};
 use crate::catalog::{self, FileRow, Scope};
+use crate::center::Center;
 use crate::center::hashing::{HashingReader, copy_interruptible, hash_file};
 use crate::center::names::{RelPath, check_name, quote};
+use crate::center::partial;
 use crate::center::store::Store;
-use crate::center::Center;
 use crate::cli::PullArgs;
 use crate::config::Ctx;
 use crate::filter::{PathFilter, is_glob};
@@ -65,8 +66,17 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let center = Center::open(&ctx.center)?;
     let model_row = center.model(model)?;
     let version_row = center.version(&model_row, version)?;
-    let scope = Scope { model: Some(model), version: Some(version) };
-    let rows = select(catalog::files(center.catalog.conn(), scope)?, &args.paths, &filter, model, version)?;
+    let scope = Scope {
+        model: Some(model),
+        version: Some(version),
+    };
+    let rows = select(
+        catalog::files(center.catalog.conn(), scope)?,
+        &args.paths,
+        &filter,
+        model,
+        version,
+    )?;
 
     let to = args.to.as_path();
     let mut todo = Vec::new();
@@ -91,11 +101,20 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
         );
     }
     if args.dry_run {
-        entries.extend(todo.iter().map(|(row, dest, status)| entry(row, dest, *status)));
+        entries.extend(
+            todo.iter()
+                .map(|(row, dest, status)| entry(row, dest, *status)),
+        );
         return report(ctx, model, version, to, true, entries, Vec::new(), started);
     }
 
     fs::create_dir_all(to).with_context(|| format!("could not create {}", to.display()))?;
+    // Partials a killed pull left where this one writes.
+    let folders: BTreeSet<&Path> = todo
+        .iter()
+        .filter_map(|(_, dest, _)| dest.parent())
+        .collect();
+    folders.into_iter().for_each(partial::sweep);
     let total = todo.iter().map(|(row, ..)| row.size).sum();
     let bar = progress::bytes(ctx, total, "pulling");
     let mut dirty = BTreeSet::new();
@@ -127,39 +146,68 @@ fn select(
     model: &str,
     version: &str,
 ) -> Result<Vec<FileRow>> {
-    let rows: Vec<FileRow> = rows.into_iter().filter(|r| filter.matches(&r.path)).collect();
+    let rows: Vec<FileRow> = rows
+        .into_iter()
+        .filter(|r| filter.matches(&r.path))
+        .collect();
     if names.is_empty() {
         return Ok(rows);
     }
-    let mut matchers: Vec<Box<dyn Fn(&str) -> bool>> = Vec::new();
-    for name in names {
-        if is_glob(name) {
-            let glob = PathFilter::new(std::slice::from_ref(name), &[])?;
-            matchers.push(Box::new(move |path| glob.matches(path)));
-        } else {
-            let wanted = RelPath::parse("path", name)?;
-            matchers.push(Box::new(move |path| {
-                RelPath::parse("path", path).is_ok_and(|p| p.starts_with(&wanted))
-            }));
-        }
-    }
+    let selectors = names
+        .iter()
+        .map(|name| Selector::parse(name))
+        .collect::<Result<Vec<_>>>()?;
     let missing: Vec<String> = names
         .iter()
-        .zip(&matchers)
-        .filter(|(_, matches)| !rows.iter().any(|r| matches(&r.path)))
+        .zip(&selectors)
+        .filter(|(_, selector)| !rows.iter().any(|r| selector.matches(&r.path)))
         .map(|(name, _)| quote(name))
         .collect();
     if !missing.is_empty() {
-        bail!("version {version} of {model} has no files matching:{}", bullet_list(&missing));
+        bail!(
+            "version {version} of {model} has no files matching:{}",
+            bullet_list(&missing)
+        );
     }
-    Ok(rows.into_iter().filter(|r| matchers.iter().any(|m| m(&r.path))).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|r| selectors.iter().any(|s| s.matches(&r.path)))
+        .collect())
+}
+
+/// A file or folder name, or a glob, given on the command line.
+enum Selector {
+    Glob(PathFilter),
+    Path(RelPath),
+}
+
+impl Selector {
+    fn parse(name: &str) -> Result<Selector> {
+        if is_glob(name) {
+            Ok(Selector::Glob(PathFilter::new(&[name.to_string()], &[])?))
+        } else {
+            Ok(Selector::Path(RelPath::parse("path", name)?))
+        }
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        match self {
+            Selector::Glob(glob) => glob.matches(path),
+            Selector::Path(wanted) => {
+                RelPath::parse("path", path).is_ok_and(|p| p.starts_with(wanted))
+            }
+        }
+    }
 }
 
 /// Looks at `dest` and the folders above it (up to `to`) without following links.
 fn local_state(to: &Path, dest: &Path, row: &FileRow) -> Result<Local> {
     let rel = dest.strip_prefix(to).unwrap_or(dest);
     let mut folder = to.to_path_buf();
-    let parents: Vec<_> = rel.parent().map(|p| p.components().collect()).unwrap_or_default();
+    let parents: Vec<_> = rel
+        .parent()
+        .map(|p| p.components().collect())
+        .unwrap_or_default();
     for part in parents {
         folder.push(part);
         match fs::symlink_metadata(&folder) {
@@ -170,11 +218,16 @@ fn local_state(to: &Path, dest: &Path, row: &FileRow) -> Result<Local> {
                 )));
             }
             Ok(meta) if !meta.is_dir() => {
-                return Ok(Local::Blocked(format!("{} is a file, not a folder", folder.display())));
+                return Ok(Local::Blocked(format!(
+                    "{} is a file, not a folder",
+                    folder.display()
+                )));
             }
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Local::Absent),
-            Err(e) => return Err(e).with_context(|| format!("could not read {}", folder.display())),
+            Err(e) => {
+                return Err(e).with_context(|| format!("could not read {}", folder.display()));
+            }
         }
     }
     let meta = match fs::symlink_metadata(dest) {
@@ -189,13 +242,23 @@ fn local_state(to: &Path, dest: &Path, row: &FileRow) -> Result<Local> {
         return Ok(Local::Differs);
     }
     let (digests, _) = hash_file(dest, |_| {})?;
-    Ok(if digests.md5 == row.md5 { Local::Same } else { Local::Differs })
+    Ok(if digests.md5 == row.md5 {
+        Local::Same
+    } else {
+        Local::Differs
+    })
 }
 
 /// Copies one stored file to `dest` through a temp file beside it, checking the md5 on the way.
 /// If the stored bytes don't match because another process replaced the file meanwhile
 /// (`import --force`), the catalog is read again and the copy retried once.
-fn deliver(center: &Center, version_id: i64, row: &FileRow, dest: &Path, mut on_read: impl FnMut(u64)) -> Result<()> {
+fn deliver(
+    center: &Center,
+    version_id: i64,
+    row: &FileRow,
+    dest: &Path,
+    mut on_read: impl FnMut(u64),
+) -> Result<()> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
     let mut row = row.clone();
@@ -214,7 +277,12 @@ fn deliver(center: &Center, version_id: i64, row: &FileRow, dest: &Path, mut on_
                     _ => bail!(
                         "the stored copy of {} in {} {} does not match the catalog's md5 {}; \
                          it was not delivered. Run `mfile verify -m {} --version {}`",
-                        row.path, row.model, row.version, row.md5, row.model, row.version
+                        row.path,
+                        row.model,
+                        row.version,
+                        row.md5,
+                        row.model,
+                        row.version
                     ),
                 }
             }
@@ -233,13 +301,15 @@ fn copy_checked(
     let Some(reader) = store.open(&row.key())? else {
         bail!(
             "the stored copy of {} in {} {} is missing; run `mfile verify`",
-            row.path, row.model, row.version
+            row.path,
+            row.model,
+            row.version
         );
     };
     let name = row.path.rsplit('/').next().unwrap_or("file");
     let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".mfile-part")
+        .prefix(&partial::prefix(&format!(".{name}")))
+        .suffix(partial::SUFFIX)
         .permissions(Permissions::from_mode(0o666)) // the umask applies, as for any new file
         .tempfile_in(folder)
         .with_context(|| format!("could not create a file in {}", folder.display()))?;
@@ -251,7 +321,8 @@ fn copy_checked(
     }
     let file: &File = temp.as_file();
     file.set_modified(row.modified_at.to_system())?;
-    file.sync_all().context("could not flush a pulled file to disk")?;
+    file.sync_all()
+        .context("could not flush a pulled file to disk")?;
     Ok(Some(temp.into_temp_path()))
 }
 
@@ -294,10 +365,21 @@ fn report(
     }
     if ctx.json {
         let to = to.display().to_string();
-        output::json(&Report { model, version, to, dry_run, files: &entries, totals: &totals })?;
+        output::json(&Report {
+            model,
+            version,
+            to,
+            dry_run,
+            files: &entries,
+            totals: &totals,
+        })?;
     } else if !ctx.quiet {
         for entry in &entries {
-            output::line(&format!("{} {}", entry.status.painted(ctx.palette), entry.destination))?;
+            output::line(&format!(
+                "{} {}",
+                entry.status.painted(ctx.palette),
+                entry.destination
+            ))?;
         }
     }
     output::note(
@@ -308,7 +390,11 @@ fn report(
             totals.summary(),
             human_size(totals.bytes),
             started.elapsed().as_secs_f64(),
-            if dry_run { " (dry run: nothing was written)" } else { "" }
+            if dry_run {
+                " (dry run: nothing was written)"
+            } else {
+                ""
+            }
         ),
     );
     if errors.is_empty() {
@@ -317,5 +403,9 @@ fn report(
     for err in &errors {
         eprintln!("mfile: error: {err:#}");
     }
-    bail!("{} of {} files could not be pulled", errors.len(), errors.len() + entries.len())
+    bail!(
+        "{} of {} files could not be pulled",
+        errors.len(),
+        errors.len() + entries.len()
+    )
 }

@@ -36,7 +36,10 @@ fn parse_tag(text: &str) -> Result<(String, String)> {
         Some((key, value)) if !key.is_empty() && !key.chars().any(char::is_control) => {
             Ok((key.to_string(), value.to_string()))
         }
-        _ => Err(usage(format!("invalid --tag {}: use KEY=VALUE", quote(text)))),
+        _ => Err(usage(format!(
+            "invalid --tag {}: use KEY=VALUE",
+            quote(text)
+        ))),
     }
 }
 

@@ -42,7 +42,10 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
             center.version(&row, version)?;
         }
     }
-    let scope = Scope { model: args.model.as_deref(), version: args.version.as_deref() };
+    let scope = Scope {
+        model: args.model.as_deref(),
+        version: args.version.as_deref(),
+    };
     let mut rows: Vec<FileRow> = catalog::files(center.catalog.conn(), scope)?
         .into_iter()
         .filter(|row| filter.matches(&row.path))
@@ -65,13 +68,31 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
     let total_bytes: u64 = rows.iter().map(|r| r.size).sum();
 
     if ctx.json {
-        let files = rows.iter().enumerate().map(|(i, file)| Entry { file, state: state(i) }).collect();
-        output::json(&Report { files, total_files: rows.len() as u64, total_bytes })?;
+        let files = rows
+            .iter()
+            .enumerate()
+            .map(|(i, file)| Entry {
+                file,
+                state: state(i),
+            })
+            .collect();
+        output::json(&Report {
+            files,
+            total_files: rows.len() as u64,
+            total_bytes,
+        })?;
     } else {
         print_table(ctx, &rows, &args, scope, &state)?;
-        output::note(ctx, &format!("{} files, {}", rows.len(), human_size(total_bytes)));
+        output::note(
+            ctx,
+            &format!("{} files, {}", rows.len(), human_size(total_bytes)),
+        );
     }
-    let bad = states.iter().flatten().filter(|s| **s != FileState::Ok).count();
+    let bad = states
+        .iter()
+        .flatten()
+        .filter(|s| **s != FileState::Ok)
+        .count();
     if bad > 0 {
         bail!("{bad} of the listed files are missing or corrupted; run `mfile verify` for details");
     }
@@ -113,11 +134,19 @@ fn print_table(
         }
         cells.push(row.path.clone());
         if args.attributes {
-            cells.extend([row.modified_at.human(), human_size(row.size), row.md5.clone()]);
+            cells.extend([
+                row.modified_at.human(),
+                human_size(row.size),
+                row.md5.clone(),
+            ]);
         }
         if let Some(s) = state(i) {
             let word = s.word();
-            cells.push(if s == FileState::Ok { ctx.palette.good(word) } else { ctx.palette.bad(word) });
+            cells.push(if s == FileState::Ok {
+                ctx.palette.good(word)
+            } else {
+                ctx.palette.bad(word)
+            });
         }
         table.row(cells);
     }
@@ -130,13 +159,14 @@ fn print_table(
 /// name: model, version, path ascending; size and mod: largest/newest first (like `ls -S`/`-t`).
 fn sort(rows: &mut [FileRow], key: SortKey, reverse: bool) {
     match key {
-        SortKey::Name => rows.sort_by(|a, b| {
-            (&a.model, &a.version, &a.path).cmp(&(&b.model, &b.version, &b.path))
-        }),
+        SortKey::Name => rows
+            .sort_by(|a, b| (&a.model, &a.version, &a.path).cmp(&(&b.model, &b.version, &b.path))),
         SortKey::Size => rows.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path))),
-        SortKey::Mod => {
-            rows.sort_by(|a, b| b.modified_at.cmp(&a.modified_at).then_with(|| a.path.cmp(&b.path)))
-        }
+        SortKey::Mod => rows.sort_by(|a, b| {
+            b.modified_at
+                .cmp(&a.modified_at)
+                .then_with(|| a.path.cmp(&b.path))
+        }),
     }
     if reverse {
         rows.reverse();

@@ -45,7 +45,11 @@ pub fn check_file(store: &dyn Store, row: &FileRow, bar: &ProgressBar) -> Result
         return Ok(FileState::Missing);
     };
     let (digests, size) = hash_reader(reader, |n| bar.inc(n))?;
-    Ok(if row.same_content(size, &digests) { FileState::Ok } else { FileState::Corrupted })
+    Ok(if row.same_content(size, &digests) {
+        FileState::Ok
+    } else {
+        FileState::Corrupted
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -78,7 +82,10 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
             center.version(&row, version)?;
         }
     }
-    let scope = Scope { model: args.model.as_deref(), version: args.version.as_deref() };
+    let scope = Scope {
+        model: args.model.as_deref(),
+        version: args.version.as_deref(),
+    };
     let rows = catalog::files(center.catalog.conn(), scope)?;
     let bytes = rows.iter().map(|r| r.size).sum();
     let bar = progress::bytes(ctx, bytes, "verifying");
@@ -99,20 +106,37 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
     problems.extend(untracked(&center, &rows, scope)?);
 
     if ctx.json {
-        output::json(&Report { checked: rows.len() as u64, bytes, problems: &problems })?;
+        output::json(&Report {
+            checked: rows.len() as u64,
+            bytes,
+            problems: &problems,
+        })?;
     } else if !problems.is_empty() {
         let mut table = TableOut::new(&["state", "model", "version", "path"], &[]);
         for p in &problems {
-            table.row(vec![ctx.palette.bad(p.state.word()), p.model.clone(), p.version.clone(), p.path.clone()]);
+            table.row(vec![
+                ctx.palette.bad(p.state.word()),
+                p.model.clone(),
+                p.version.clone(),
+                p.path.clone(),
+            ]);
         }
         table.print()?;
     }
     output::note(
         ctx,
-        &format!("checked {} files ({}): {} problems", rows.len(), human_size(bytes), problems.len()),
+        &format!(
+            "checked {} files ({}): {} problems",
+            rows.len(),
+            human_size(bytes),
+            problems.len()
+        ),
     );
     if !problems.is_empty() {
-        bail!("verify found {} problems (missing, corrupted or untracked files)", problems.len());
+        bail!(
+            "verify found {} problems (missing, corrupted or untracked files)",
+            problems.len()
+        );
     }
     Ok(())
 }

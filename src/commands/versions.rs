@@ -23,9 +23,22 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     let mut versions = catalog::version_summaries(center.catalog.conn(), &model)?;
     versions.sort_by(|a, b| natural_cmp(&a.version, &b.version));
     if ctx.json {
-        return output::json(&Report { model: &model.name, versions: &versions });
+        return output::json(&Report {
+            model: &model.name,
+            versions: &versions,
+        });
     }
-    let mut table = TableOut::new(&["version", "files", "size", "created", "updated", "description"], &[1, 2]);
+    let mut table = TableOut::new(
+        &[
+            "version",
+            "files",
+            "size",
+            "created",
+            "updated",
+            "description",
+        ],
+        &[1, 2],
+    );
     for v in &versions {
         table.row(vec![
             v.version.clone(),
@@ -39,6 +52,9 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     if !table.is_empty() {
         table.print()?;
     }
-    output::note(ctx, &format!("{} versions of {}", versions.len(), model.name));
+    output::note(
+        ctx,
+        &format!("{} versions of {}", versions.len(), model.name),
+    );
     Ok(())
 }

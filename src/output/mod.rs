@@ -32,8 +32,9 @@ impl TableOut {
             .load_style(presets::NOTHING)
             .set_content_arrangement(ContentArrangement::Disabled)
             .set_header(headers.to_vec());
-        for &index in right_aligned {
-            if let Some(column) = table.column_mut(index) {
+        for (index, column) in table.column_iter_mut().enumerate() {
+            column.set_padding((0, 2));
+            if right_aligned.contains(&index) {
                 column.set_cell_alignment(CellAlignment::Right);
             }
         }

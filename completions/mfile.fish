@@ -1,0 +1,168 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mfile_global_optspecs
+    string join \n center= json q/quiet color= h/help V/version
+end
+
+function __fish_mfile_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mfile_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mfile_using_subcommand
+    set -l cmd (__fish_mfile_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mfile -n "__fish_mfile_needs_command" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_needs_command" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_needs_command" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_needs_command" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_needs_command" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_needs_command" -s V -l version -d 'Print version'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "register" -d 'Create a model and version if missing, and print its config'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "config" -d 'Print the config of a model or version: center, folders, catalog, key'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "import" -d 'Copy files or folders into a version'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "scan" -d 'List stored files from the catalog'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "pull" -d 'Copy a version\'s files into a folder'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "delete" -d 'Remove files, a version or a model'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "versions" -d 'List the versions of a model'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "profiles" -d 'List the models in the center'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "verify" -d 'Rehash stored files and report missing, corrupted and untracked ones'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand register" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand register" -l version -d 'The version name (e.g. 1.0)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand register" -l description -d 'A description of the version' -r
+complete -c mfile -n "__fish_mfile_using_subcommand register" -l tag -d 'A tag on the version; repeat for more' -r
+complete -c mfile -n "__fish_mfile_using_subcommand register" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand register" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand register" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand register" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand register" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand config" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand config" -l version -r
+complete -c mfile -n "__fish_mfile_using_subcommand config" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand config" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand config" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand config" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand config" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand import" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l version -d 'The version name (e.g. 1.0)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l subdir -d 'The folder inside the version to import into' -r
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l include -d 'Only files matching GLOB (a glob without / matches the name at any depth)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l exclude -d 'Leave out files matching GLOB (wins over --include)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l move -d 'Remove each source once its stored copy is durable and verified'
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l force -d 'Replace stored files whose content differs'
+complete -c mfile -n "__fish_mfile_using_subcommand import" -s L -l follow-links -d 'Follow symbolic links inside folders (they are refused otherwise)'
+complete -c mfile -n "__fish_mfile_using_subcommand import" -s n -l dry-run -d 'Show what would happen; write nothing'
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand import" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand import" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -s m -l model -d 'Only this model' -r
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -l version -d 'Only this version (needs --model)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -l include -d 'Only files matching GLOB (a glob without / matches the name at any depth)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -l exclude -d 'Leave out files matching GLOB (wins over --include)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -l sort -d 'name ascending; size and mod largest/newest first' -r -f -a "name\t''
+mod\t''
+size\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -s r -l reverse -d 'Reverse the order'
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -s l -l attributes -d 'Show modified time, size and md5'
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -l verify -d 'Rehash the listed files and mark missing or changed ones'
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -l version -d 'The version name (e.g. 1.0)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -l to -d 'The folder to pull into' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -l include -d 'Only files matching GLOB (a glob without / matches the name at any depth)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -l exclude -d 'Leave out files matching GLOB (wins over --include)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -l force -d 'Overwrite local files whose content differs'
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -s n -l dry-run -d 'Show what would happen; write nothing'
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand pull" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -l version -r
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -l include -d 'Remove the files matching GLOB' -r
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -l all -d 'With --version: drop the whole version; without: drop the whole model'
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -s y -l yes -d 'Don\'t ask for confirmation (needed for --all without a terminal)'
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -l ignore-missing -d 'Skip named files that are not in the version instead of failing'
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -s n -l dry-run -d 'Show what would be deleted; delete nothing'
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand versions" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand versions" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand versions" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand versions" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand versions" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand versions" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand profiles" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand profiles" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand profiles" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand profiles" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand profiles" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand verify" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand verify" -l version -r
+complete -c mfile -n "__fish_mfile_using_subcommand verify" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand verify" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand verify" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand verify" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand completions" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand completions" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand completions" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand completions" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "register" -d 'Create a model and version if missing, and print its config'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "config" -d 'Print the config of a model or version: center, folders, catalog, key'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "import" -d 'Copy files or folders into a version'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "scan" -d 'List stored files from the catalog'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "pull" -d 'Copy a version\'s files into a folder'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "delete" -d 'Remove files, a version or a model'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "versions" -d 'List the versions of a model'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "profiles" -d 'List the models in the center'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "verify" -d 'Rehash stored files and report missing, corrupted and untracked ones'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

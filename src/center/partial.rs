@@ -1,0 +1,130 @@
+//! Names for temp files ("partials") and the sweep that removes the ones a killed process left.
+//!
+//! A partial is named `<base>.mfile-<pid>@<host>~<random>.part`. A later run removes it when its
+//! process is gone (same host, pid not running) or, for other hosts, when its inode has not
+//! changed for an hour (ctime: mtime is set to the source's, so it says nothing about age).
+//! So a re-run after `kill -9` leaves no partial behind.
+
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const MARK: &str = ".mfile-";
+pub const SUFFIX: &str = ".part";
+const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+/// The prefix for a new partial; tempfile appends the random part and [`SUFFIX`].
+pub fn prefix(base: &str) -> String {
+    format!("{base}{MARK}{}@{}~", std::process::id(), host())
+}
+
+/// True for a partial whose writer is certainly gone; `changed` is its ctime.
+pub fn is_stale(file_name: &str, changed: SystemTime) -> bool {
+    match owner(file_name) {
+        None => false,
+        Some((pid, owner_host)) if owner_host == host() => !alive(pid),
+        Some(_) => {
+            SystemTime::now()
+                .duration_since(changed)
+                .unwrap_or_default()
+                > STALE_AFTER
+        }
+    }
+}
+
+/// Removes the stale partials directly in `dir` (files or folders). Best effort: a partial
+/// another process removes first is fine.
+pub fn sweep(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Ok(meta) = entry.metadata() else { continue };
+        let changed = UNIX_EPOCH + Duration::from_secs(u64::try_from(meta.ctime()).unwrap_or(0));
+        if is_stale(name, changed) {
+            let path = entry.path();
+            let _ = if meta.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+        }
+    }
+}
+
+/// `(pid, host)` of a partial's name, or None for any other name.
+fn owner(file_name: &str) -> Option<(u32, &str)> {
+    let rest = file_name.strip_suffix(SUFFIX)?;
+    let rest = &rest[rest.rfind(MARK)? + MARK.len()..];
+    let (pid, rest) = rest.split_once('@')?;
+    let (host, _random) = rest.split_once('~')?;
+    Some((pid.parse().ok()?, host))
+}
+
+fn alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists; it sends nothing.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+fn host() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it or fails.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(0);
+    match std::str::from_utf8(&buf[..end]) {
+        Ok(name) if ok && !name.is_empty() => name.replace(['@', '~', '/'], "_"),
+        _ => "localhost".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back() {
+        let name = format!("{}abc123{SUFFIX}", prefix(".model.db"));
+        assert_eq!(owner(&name), Some((std::process::id(), host().as_str())));
+        assert_eq!(owner("model.db"), None);
+        assert_eq!(owner(".x.mfile-notapid@h~r.part"), None);
+    }
+
+    #[test]
+    fn live_writers_are_not_stale_dead_ones_are() {
+        let now = SystemTime::now();
+        let mine = format!("{}r{SUFFIX}", prefix("put"));
+        assert!(!is_stale(&mine, now));
+        assert!(
+            !is_stale(&mine, now - Duration::from_secs(7200)),
+            "a live writer's file stays"
+        );
+        // pid_max on Linux is at most 2^22, so this pid cannot be running.
+        let dead = format!("put{MARK}{}@{}~r{SUFFIX}", 99_999_999, host());
+        assert!(is_stale(&dead, now));
+        let elsewhere = format!("put{MARK}1@another-host~r{SUFFIX}");
+        assert!(!is_stale(&elsewhere, now));
+        assert!(is_stale(&elsewhere, now - Duration::from_secs(7200)));
+        assert!(!is_stale("weights.bin", now - Duration::from_secs(7200)));
+    }
+
+    #[test]
+    fn sweep_removes_only_stale_partials() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = format!(".a{MARK}{}@{}~r{SUFFIX}", 99_999_999, host());
+        let live = format!("{}r{SUFFIX}", prefix(".b"));
+        for name in [&dead, &live, &"keep.bin".to_string()] {
+            fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        sweep(dir.path());
+        assert!(!dir.path().join(&dead).exists());
+        assert!(dir.path().join(&live).exists());
+        assert!(dir.path().join("keep.bin").exists());
+    }
+}

@@ -1,0 +1,202 @@
+//! The test harness: each `Env` is a temp folder with its own center, workspace and HOME, so
+//! tests run in parallel without seeing each other or the developer's real config.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+pub struct Env {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub center: PathBuf,
+    pub work: PathBuf,
+}
+
+/// A finished command: its exit code and output, printed in full when an assertion fails.
+pub struct Run {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn describe(&self) -> String {
+        format!(
+            "mfile {}\nexit code: {}\n--- stdout\n{}--- stderr\n{}",
+            self.args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.describe()))
+    }
+
+    /// Asserts that stderr contains every fragment.
+    pub fn says(&self, fragments: &[&str]) -> &Self {
+        for fragment in fragments {
+            assert!(
+                self.stderr.contains(fragment),
+                "stderr lacks {fragment:?}:\n{}",
+                self.describe()
+            );
+        }
+        self
+    }
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_mfile")
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().to_path_buf();
+        let work = root.join("work");
+        fs::create_dir_all(&work).expect("work dir");
+        Env {
+            center: root.join("center"),
+            work,
+            root,
+            _dir: dir,
+        }
+    }
+
+    /// A command with an isolated environment: HOME and XDG inside the temp folder, no colour,
+    /// MFILE_CENTER at this env's center, run from the workspace.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
+            .current_dir(&self.work)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root.join("home"))
+            .env("XDG_CONFIG_HOME", self.root.join("home/.config"))
+            .env("XDG_DATA_HOME", self.root.join("home/.local/share"))
+            .env("NO_COLOR", "1")
+            .env("TZ", "UTC")
+            .env("MFILE_CENTER", &self.center)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output: Output = self.command(args).output().expect("run mfile");
+        Run {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and asserts the exit code.
+    pub fn expect(&self, code: i32, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(run.code, code, "unexpected exit code:\n{}", run.describe());
+        run
+    }
+
+    pub fn ok(&self, args: &[&str]) -> Run {
+        self.expect(0, args)
+    }
+
+    /// Runs with --json, asserts success, returns the document.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        self.ok(&all).json()
+    }
+
+    /// Writes a file under the workspace (creating folders) with a fixed old mtime.
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.work.join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(&path, content).expect("write");
+        set_mtime(&path, 1_600_000_000);
+        path
+    }
+
+    pub fn stored(&self, model: &str, version: &str, path: &str) -> PathBuf {
+        self.center
+            .join("files")
+            .join(model)
+            .join(version)
+            .join(path)
+    }
+
+    /// The paths `scan --json` lists for a version, sorted by name.
+    pub fn scan_paths(&self, model: &str, version: &str) -> Vec<String> {
+        let doc = self.json(&["scan", "-m", model, "--version", version]);
+        doc["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .map(|f| f["path"].as_str().expect("path").to_string())
+            .collect()
+    }
+
+    /// Every file below `dir`, relative, sorted: to check that nothing else appeared.
+    pub fn tree(&self, dir: &Path) -> Vec<String> {
+        let mut out: Vec<String> = walk(dir)
+            .into_iter()
+            .map(|p| p.strip_prefix(dir).expect("prefix").display().to_string())
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+pub fn set_mtime(path: &Path, secs: u64) {
+    let file = fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open for mtime");
+    file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+        .expect("set mtime");
+}
+
+pub fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so big test files don't compress or repeat.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}

@@ -1,0 +1,14 @@
+//! Integration tests: the real binary against a real center in a temp folder.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+mod harness;
+
+mod bad_input;
+mod completions;
+mod delete;
+mod import;
+mod info;
+mod invariants;
+mod pull;
+mod scan;
