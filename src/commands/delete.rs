@@ -8,7 +8,7 @@ use std::io::{self, BufRead, Write};
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use super::{FileStatus, Totals, bullet_list};
+use super::{FileStatus, Totals, bullet_list, print_file_lines};
 use crate::catalog::{self, FileRow, Scope};
 use crate::center::names::{RelPath, check_name, quote};
 use crate::center::{self, Center};
@@ -245,15 +245,8 @@ fn report(
             files: &entries,
             totals: &totals,
         })?;
-    } else if !ctx.quiet {
-        for entry in &entries {
-            output::line(&format!(
-                "{} {}",
-                entry.status.painted(ctx.palette),
-                entry.path
-            ))?;
-        }
     }
+    print_file_lines(ctx, entries.iter().map(|e| (e.status, e.path.as_str())))?;
     let scope = match version {
         Some(v) => format!("{model} {v}"),
         None => model.to_string(),

@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use walkdir::WalkDir;
 
-use super::{FileStatus, Totals, bullet_list};
+use super::{FileStatus, Totals, bullet_list, fail_on_errors, print_file_lines};
 use crate::catalog::{self, FileRow, NewFile, Scope, VersionRow};
 use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
 use crate::center::names::{RelPath, check_name};
@@ -560,15 +560,8 @@ fn report(
             files: &entries,
             totals: &totals,
         })?;
-    } else if !ctx.quiet {
-        for entry in &entries {
-            output::line(&format!(
-                "{} {}",
-                entry.status.painted(ctx.palette),
-                entry.path
-            ))?;
-        }
     }
+    print_file_lines(ctx, entries.iter().map(|e| (e.status, e.path.as_str())))?;
     let written = totals.imported + totals.replaced + totals.restored;
     output::note(
         ctx,
@@ -588,15 +581,5 @@ fn report(
             }
         ),
     );
-    if errors.is_empty() {
-        return Ok(());
-    }
-    for err in &errors {
-        eprintln!("mfile: error: {err:#}");
-    }
-    bail!(
-        "{} of {} files could not be imported",
-        errors.len(),
-        errors.len() + entries.len()
-    )
+    fail_on_errors(&errors, entries.len(), "imported")
 }

@@ -201,3 +201,53 @@ pub fn bullet_list(items: &[String]) -> String {
     }
     text
 }
+
+/// Per-file lines (`imported  onnx/model.onnx`) on stdout, unless --quiet or --json.
+pub fn print_file_lines<'a>(
+    ctx: &crate::config::Ctx,
+    lines: impl IntoIterator<Item = (FileStatus, &'a str)>,
+) -> Result<()> {
+    if ctx.chatty() {
+        for (status, path) in lines {
+            output::line(&format!("{} {path}", status.painted(ctx.palette)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Batch commands report every per-file error, then fail once with the count (exit 1).
+pub fn fail_on_errors(errors: &[anyhow::Error], done: usize, verb: &str) -> Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    for err in errors {
+        eprintln!("mfile: error: {err:#}");
+    }
+    anyhow::bail!(
+        "{} of {} files could not be {verb}",
+        errors.len(),
+        errors.len() + done
+    )
+}
+
+/// Validates an optional model/version scope and checks that it exists in the center.
+pub fn open_scope(
+    ctx: &crate::config::Ctx,
+    model: Option<&str>,
+    version: Option<&str>,
+) -> Result<Center> {
+    if let Some(model) = model {
+        center::names::check_name("model", model)?;
+    }
+    if let Some(version) = version {
+        center::names::check_name("version", version)?;
+    }
+    let center = Center::open(&ctx.center)?;
+    if let Some(model) = model {
+        let row = center.model(model)?;
+        if let Some(version) = version {
+            center.version(&row, version)?;
+        }
+    }
+    Ok(center)
+}

@@ -16,7 +16,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use super::{FileStatus, Totals, bullet_list};
+use super::{FileStatus, Totals, bullet_list, fail_on_errors, print_file_lines};
 use crate::catalog::{self, FileRow, Scope};
 use crate::center::Center;
 use crate::center::hashing::{HashingReader, copy_interruptible, hash_file};
@@ -373,15 +373,11 @@ fn report(
             files: &entries,
             totals: &totals,
         })?;
-    } else if !ctx.quiet {
-        for entry in &entries {
-            output::line(&format!(
-                "{} {}",
-                entry.status.painted(ctx.palette),
-                entry.destination
-            ))?;
-        }
     }
+    print_file_lines(
+        ctx,
+        entries.iter().map(|e| (e.status, e.destination.as_str())),
+    )?;
     output::note(
         ctx,
         &format!(
@@ -397,15 +393,5 @@ fn report(
             }
         ),
     );
-    if errors.is_empty() {
-        return Ok(());
-    }
-    for err in &errors {
-        eprintln!("mfile: error: {err:#}");
-    }
-    bail!(
-        "{} of {} files could not be pulled",
-        errors.len(),
-        errors.len() + entries.len()
-    )
+    fail_on_errors(&errors, entries.len(), "pulled")
 }

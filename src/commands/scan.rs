@@ -3,10 +3,9 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
+use super::open_scope;
 use super::verify::{FileState, check_file};
 use crate::catalog::{self, FileRow, Scope};
-use crate::center::Center;
-use crate::center::names::check_name;
 use crate::cli::{ScanArgs, SortKey};
 use crate::config::Ctx;
 use crate::filter::PathFilter;
@@ -28,20 +27,8 @@ struct Report<'a> {
 }
 
 pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
-    if let Some(model) = &args.model {
-        check_name("model", model)?;
-    }
-    if let Some(version) = &args.version {
-        check_name("version", version)?;
-    }
     let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
-    let center = Center::open(&ctx.center)?;
-    if let Some(model) = &args.model {
-        let row = center.model(model)?;
-        if let Some(version) = &args.version {
-            center.version(&row, version)?;
-        }
-    }
+    let center = open_scope(ctx, args.model.as_deref(), args.version.as_deref())?;
     let scope = Scope {
         model: args.model.as_deref(),
         version: args.version.as_deref(),

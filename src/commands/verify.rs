@@ -7,9 +7,9 @@ use anyhow::{Result, bail};
 use indicatif::ProgressBar;
 use serde::Serialize;
 
+use super::open_scope;
 use crate::catalog::{self, FileRow, Scope};
 use crate::center::hashing::hash_reader;
-use crate::center::names::check_name;
 use crate::center::store::Store;
 use crate::center::{self, Center};
 use crate::cli::VerifyArgs;
@@ -69,19 +69,7 @@ struct Report<'a> {
 }
 
 pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
-    if let Some(model) = &args.model {
-        check_name("model", model)?;
-    }
-    if let Some(version) = &args.version {
-        check_name("version", version)?;
-    }
-    let center = Center::open(&ctx.center)?;
-    if let Some(model) = &args.model {
-        let row = center.model(model)?;
-        if let Some(version) = &args.version {
-            center.version(&row, version)?;
-        }
-    }
+    let center = open_scope(ctx, args.model.as_deref(), args.version.as_deref())?;
     let scope = Scope {
         model: args.model.as_deref(),
         version: args.version.as_deref(),
