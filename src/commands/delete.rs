@@ -120,8 +120,8 @@ pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
         let store = &**store;
         let now = Timestamp::now();
         catalog.write(|tx| {
+            // No Ctrl-C check in here: stopping halfway would leave rows without files.
             for row in &chosen {
-                interrupt::check()?;
                 store.delete(&row.key())?;
                 catalog::delete_file(tx, version_row.id, &row.path)?;
             }

@@ -5,7 +5,7 @@
 //! byte is written), then stage and publish in batches: each batch's bytes are durable before
 //! its one catalog transaction commits.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -94,24 +94,22 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
         })?),
         _ => None,
     };
-    let stored: HashMap<String, FileRow> = match &center {
+    let stored = Stored::new(match &center {
         Some(center) => {
             let scope = Scope {
                 model: Some(model),
                 version: Some(version),
             };
             catalog::files(center.catalog.conn(), scope)?
-                .into_iter()
-                .map(|row| (row.path.clone(), row))
-                .collect()
         }
-        None => HashMap::new(),
-    };
+        None => Vec::new(),
+    });
 
-    let (todo, mut entries) = check(ctx, &sources, &stored, &args, model, version)?;
+    let store = center.as_ref().map(|c| &*c.store);
+    let (todo, mut entries) = check(ctx, &sources, &stored, store, &args, model, version)?;
     if args.dry_run {
         for source in &todo {
-            let status = if stored.contains_key(source.dest.as_str()) {
+            let status = if stored.rows.contains_key(source.dest.as_str()) {
                 FileStatus::Replaced
             } else {
                 FileStatus::Imported
@@ -207,6 +205,13 @@ fn collect(
             bullet_list(&problems)
         )));
     }
+    let folders = folders_of(sources.iter().map(|s| s.dest.as_str()));
+    if let Some(clash) = sources.iter().find(|s| folders.contains(s.dest.as_str())) {
+        return Err(usage(format!(
+            "{} would be both a file and a folder in the version; import it with --subdir",
+            clash.dest
+        )));
+    }
     let mut seen: HashMap<&RelPath, &Path> = HashMap::new();
     for source in &sources {
         if let Some(first) = seen.insert(&source.dest, &source.path) {
@@ -295,7 +300,8 @@ fn walk(
 fn check<'a>(
     ctx: &Ctx,
     sources: &'a [Source],
-    stored: &HashMap<String, FileRow>,
+    stored: &Stored,
+    store: Option<&dyn Store>,
     args: &ImportArgs,
     model: &str,
     version: &str,
@@ -308,14 +314,20 @@ fn check<'a>(
         .filter(|s| {
             !args.force
                 && stored
+                    .rows
                     .get(s.dest.as_str())
                     .is_some_and(|row| row.size == s.size)
         })
         .map(|s| s.size)
         .sum();
     let bar = progress::bytes(ctx, to_hash, "comparing");
+    let mut blocked = Vec::new();
     for source in sources {
-        let Some(row) = stored.get(source.dest.as_str()) else {
+        if let Some(why) = stored.blocks(&source.dest) {
+            blocked.push(format!("{}: {why}", source.dest));
+            continue;
+        }
+        let Some(row) = stored.rows.get(source.dest.as_str()) else {
             todo.push(source);
             continue;
         };
@@ -326,6 +338,12 @@ fn check<'a>(
         if row.size == source.size {
             interrupt::check()?;
             let (digests, size) = hash_file(&source.path, |n| bar.inc(n))?;
+            let key = row.key();
+            let on_disk = store.is_none_or(|s| s.size(&key).ok().flatten() == Some(size));
+            if row.same_content(size, &digests) && !on_disk {
+                todo.push(source); // lost from disk: publish restores it
+                continue;
+            }
             if row.same_content(size, &digests) {
                 entries.push(entry(
                     source,
@@ -339,6 +357,13 @@ fn check<'a>(
         conflicts.push(source.dest.to_string());
     }
     bar.finish_and_clear();
+    if !blocked.is_empty() {
+        bail!(
+            "nothing was imported: in version {version} of {model} a file can't replace a folder \
+             or sit below a file:{}",
+            bullet_list(&blocked)
+        );
+    }
     if !conflicts.is_empty() {
         bail!(
             "nothing was imported: version {version} of {model} already has {} with other content; \
@@ -352,6 +377,50 @@ fn check<'a>(
         );
     }
     Ok((todo, entries))
+}
+
+/// The version's files as they are before the import.
+struct Stored {
+    rows: HashMap<String, FileRow>,
+    /// Every folder that holds stored files (`a`, `a/b` for `a/b/c.bin`).
+    folders: HashSet<String>,
+}
+
+impl Stored {
+    fn new(rows: Vec<FileRow>) -> Self {
+        let folders = folders_of(rows.iter().map(|r| r.path.as_str()));
+        let rows = rows.into_iter().map(|r| (r.path.clone(), r)).collect();
+        Stored { rows, folders }
+    }
+
+    /// Why `dest` can't be stored: it is a folder of the version, or lies below a file.
+    fn blocks(&self, dest: &RelPath) -> Option<String> {
+        if self.folders.contains(dest.as_str()) {
+            return Some("is a folder in the version".to_string());
+        }
+        let mut path = dest.as_str();
+        while let Some((parent, _)) = path.rsplit_once('/') {
+            if self.rows.contains_key(parent) {
+                return Some(format!("{parent} is a file in the version"));
+            }
+            path = parent;
+        }
+        None
+    }
+}
+
+/// Every folder that holds one of `paths` (`a` and `a/b` for `a/b/c.bin`).
+fn folders_of<'a>(paths: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
+    let mut folders = HashSet::new();
+    for mut path in paths {
+        while let Some((parent, _)) = path.rsplit_once('/') {
+            if !folders.insert(parent.to_string()) {
+                break; // its parents are in already
+            }
+            path = parent;
+        }
+    }
+    folders
 }
 
 /// Copies one source into staging, hashing it in the same pass. Fails when the source changes

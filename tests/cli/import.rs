@@ -268,3 +268,40 @@ fn a_missing_source_fails_with_exit_1() {
     env.expect(1, &["import", "nope.bin", "-m", "m", "--version", "1"])
         .says(&["could not read nope.bin"]);
 }
+
+#[test]
+fn a_file_and_a_folder_can_not_share_a_path() {
+    let env = Env::new();
+    env.write("d/model/weights.bin", "w");
+    env.ok(&["import", "d", "-m", "m", "--version", "1"]);
+    env.write("model", "a file named like the folder");
+    env.expect(
+        1,
+        &["import", "model", "-m", "m", "--version", "1", "--force"],
+    )
+    .says(&["model: is a folder in the version"]);
+    env.write("w/model/weights.bin/inner", "below a file");
+    env.expect(1, &["import", "w", "-m", "m", "--version", "1"])
+        .says(&["model/weights.bin is a file in the version"]);
+    env.write("e/x", "file");
+    env.write("f/x/y", "folder");
+    env.expect(2, &["import", "e", "f", "-m", "m", "--version", "2"])
+        .says(&["x would be both a file and a folder"]);
+    assert_eq!(env.scan_paths("m", "1"), ["model/weights.bin"]);
+}
+
+#[test]
+fn reimporting_restores_a_stored_file_lost_from_disk() {
+    let env = Env::new();
+    env.write("a.bin", "precious");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    fs::remove_file(env.stored("m", "1", "a.bin")).unwrap();
+    env.expect(1, &["verify"]);
+    let doc = env.json(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    assert_eq!(doc["files"][0]["status"], "restored");
+    assert_eq!(
+        fs::read(env.stored("m", "1", "a.bin")).unwrap(),
+        b"precious"
+    );
+    env.ok(&["verify"]);
+}
