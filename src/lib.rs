@@ -11,6 +11,7 @@ pub mod filter;
 pub mod interrupt;
 pub mod output;
 pub mod time;
+pub mod tracking;
 
 use anyhow::Result;
 

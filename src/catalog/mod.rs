@@ -2,6 +2,7 @@
 //! Opened in WAL mode with a long busy timeout; every write is one IMMEDIATE transaction, so
 //! concurrent mfile processes queue instead of failing with "database is locked".
 
+pub mod runs;
 pub mod schema;
 
 use std::collections::BTreeMap;

@@ -42,6 +42,61 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (version_id, path)
     );
     CREATE INDEX files_by_content ON files (blake3, size);",
+    // 2: training runs, their params and metric points. A metric value of NULL is NaN (SQLite
+    // can't store NaN); ±inf are stored as REAL. metric_summaries is kept up to date on ingest
+    // so that listing runs never scans their histories.
+    "CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY,
+        model_id    INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        version_id  INTEGER REFERENCES versions(id) ON DELETE SET NULL,
+        owner       TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'killed')),
+        started_at  INTEGER NOT NULL,
+        ended_at    INTEGER,
+        exit_code   INTEGER,
+        host        TEXT NOT NULL,
+        note        TEXT,
+        command     TEXT,
+        UNIQUE (model_id, owner, name)
+    );
+    CREATE TABLE run_tags (
+        run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key         TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE params (
+        run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key         TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE metric_keys (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE metrics (
+        run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key_id      INTEGER NOT NULL REFERENCES metric_keys(id),
+        step        INTEGER NOT NULL,
+        value       REAL,
+        logged_at   INTEGER NOT NULL,
+        PRIMARY KEY (run_id, key_id, step)
+    ) WITHOUT ROWID;
+    CREATE TABLE metric_summaries (
+        run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key_id      INTEGER NOT NULL REFERENCES metric_keys(id),
+        count       INTEGER NOT NULL,
+        last_step   INTEGER NOT NULL,
+        last_value  REAL,
+        min_value   REAL,
+        min_step    INTEGER,
+        max_value   REAL,
+        max_step    INTEGER,
+        PRIMARY KEY (run_id, key_id)
+    ) WITHOUT ROWID;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

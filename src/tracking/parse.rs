@@ -1,0 +1,348 @@
+//! Parsers for what training code emits: `KEY=VALUE` arguments, JSON lines, CSV logs (Keras'
+//! and Lightning's CSVLogger format) and parameter values. Pure functions, no I/O.
+
+use serde_json::{Map, Value};
+
+/// One metric value at an optional step (`None`: the key's last step + 1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    pub key: String,
+    pub step: Option<i64>,
+    pub value: f64,
+}
+
+/// A parameter's type, inferred from its text, for display and sorting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamKind {
+    Int,
+    Float,
+    Bool,
+    String,
+}
+
+impl ParamKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamKind::Int => "int",
+            ParamKind::Float => "float",
+            ParamKind::Bool => "bool",
+            ParamKind::String => "string",
+        }
+    }
+
+    pub fn from_str(text: &str) -> ParamKind {
+        match text {
+            "int" => ParamKind::Int,
+            "float" => ParamKind::Float,
+            "bool" => ParamKind::Bool,
+            _ => ParamKind::String,
+        }
+    }
+
+    /// Infers the type of a value given as text.
+    pub fn infer(text: &str) -> ParamKind {
+        if text.parse::<i64>().is_ok() {
+            ParamKind::Int
+        } else if parse_number(text).is_ok() {
+            ParamKind::Float
+        } else if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
+            ParamKind::Bool
+        } else {
+            ParamKind::String
+        }
+    }
+}
+
+/// Two parameter values are the same when their text is, or when both are numbers of equal value
+/// (`0.1` and `0.10`).
+pub fn same_param(a: &str, b: &str) -> bool {
+    a == b || matches!((parse_number(a), parse_number(b)), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Parses a metric value: decimal or exponent notation, or `nan`, `inf`, `-inf`,
+/// `infinity` (any case). A finite-looking number that overflows (`1e999`) is refused.
+pub fn parse_number(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let value: f64 = trimmed
+        .parse()
+        .map_err(|_| format!("{} is not a number", quote(text)))?;
+    let says_infinite = trimmed.trim_start_matches(['+', '-']).to_ascii_lowercase().starts_with("inf");
+    if value.is_infinite() && !says_infinite {
+        return Err(format!("{} is out of range for a 64-bit float", quote(text)));
+    }
+    Ok(value)
+}
+
+/// `loss=0.41` → ("loss", 0.41).
+pub fn parse_assignment(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) => Ok((check_key(key)?.to_string(), value.to_string())),
+        None => Err(format!("{} is not KEY=VALUE", quote(text))),
+    }
+}
+
+/// Metric and parameter keys: 1–250 printable characters, no `=`, not starting with a space.
+/// (Looser than model names: `val/loss`, `lr (warmup)` are common.)
+pub fn check_key(key: &str) -> Result<&str, String> {
+    let ok = !key.is_empty()
+        && key.len() <= 250
+        && !key.starts_with(' ')
+        && !key.ends_with(' ')
+        && !key.contains('=')
+        && !key.chars().any(char::is_control);
+    if ok {
+        Ok(key)
+    } else {
+        Err(format!(
+            "invalid key {}: use 1-250 printable characters without '=' or outer spaces",
+            quote(key)
+        ))
+    }
+}
+
+/// The step column names, in order of preference.
+const STEP_KEYS: [&str; 2] = ["step", "epoch"];
+
+/// Parses one JSON-lines record: an object of numbers with an optional `step` (or `epoch`).
+/// Python's `json.dumps` writes `NaN`, `Infinity` and `-Infinity` bare; those are accepted,
+/// and so are numbers given as strings.
+pub fn parse_json_line(line: &str) -> Result<Vec<Point>, String> {
+    let object = match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err("not a JSON object".to_string()),
+        Err(first) => match serde_json::from_str::<Value>(&quote_bare_specials(line)) {
+            Ok(Value::Object(map)) => map,
+            _ => return Err(format!("not valid JSON ({first})")),
+        },
+    };
+    points_from_object(&object)
+}
+
+fn points_from_object(object: &Map<String, Value>) -> Result<Vec<Point>, String> {
+    let step_key = STEP_KEYS.iter().find(|k| object.contains_key(**k));
+    let step = match step_key.map(|k| &object[*k]) {
+        None => None,
+        Some(value) => Some(parse_step(value)?),
+    };
+    let mut points = Vec::with_capacity(object.len());
+    for (key, value) in object {
+        if Some(&key.as_str()) == step_key {
+            continue;
+        }
+        check_key(key)?;
+        let value = match value {
+            Value::Number(n) => n.as_f64().ok_or_else(|| format!("{key}: {n} is not a number"))?,
+            Value::String(text) => parse_number(text).map_err(|e| format!("{key}: {e}"))?,
+            other => return Err(format!("{key}: {other} is not a number")),
+        };
+        points.push(Point { key: key.clone(), step, value });
+    }
+    if points.is_empty() {
+        return Err("no metrics in the object".to_string());
+    }
+    Ok(points)
+}
+
+fn parse_step(value: &Value) -> Result<i64, String> {
+    let step = match value {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    step.ok_or_else(|| format!("step {value} is not an integer"))
+}
+
+/// Rewrites bare `NaN`, `Infinity`, `-Infinity` outside strings as strings, so serde can read
+/// what Python's json module writes.
+fn quote_bare_specials(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else {
+            let special = ["-Infinity", "Infinity", "NaN"].into_iter().find(|s| rest.starts_with(s));
+            if let Some(special) = special {
+                out.push('"');
+                out.push_str(special);
+                out.push('"');
+                rest = &rest[special.len()..];
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// A CSV metrics log: the first row names the columns; `step` (else `epoch`) is the step and
+/// every other column a metric. Empty cells are skipped (Lightning leaves them for metrics not
+/// logged at that row).
+#[derive(Debug, Default)]
+pub struct CsvLog {
+    columns: Option<Vec<String>>,
+    step_column: Option<usize>,
+}
+
+impl CsvLog {
+    /// Feeds one line; the header yields no points.
+    pub fn line(&mut self, line: &str) -> Result<Vec<Point>, String> {
+        let cells = split_csv(line)?;
+        let Some(columns) = &self.columns else {
+            for name in &cells {
+                check_key(name)?;
+            }
+            self.step_column = STEP_KEYS.iter().find_map(|k| cells.iter().position(|c| c == k));
+            self.columns = Some(cells);
+            return Ok(Vec::new());
+        };
+        if cells.len() != columns.len() {
+            return Err(format!("{} cells where the header has {}", cells.len(), columns.len()));
+        }
+        let step = match self.step_column {
+            Some(index) if !cells[index].is_empty() => Some(
+                parse_step(&Value::String(cells[index].clone()))?,
+            ),
+            _ => None,
+        };
+        let mut points = Vec::new();
+        for (index, (name, cell)) in columns.iter().zip(&cells).enumerate() {
+            if Some(index) == self.step_column || cell.trim().is_empty() {
+                continue;
+            }
+            let value = parse_number(cell).map_err(|e| format!("{name}: {e}"))?;
+            points.push(Point { key: name.clone(), step, value });
+        }
+        Ok(points)
+    }
+}
+
+/// Splits one CSV line (RFC 4180 quoting within the line).
+fn split_csv(line: &str) -> Result<Vec<String>, String> {
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut chars = line.trim_end_matches(['\r', '\n']).chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (false, '"') if cell.is_empty() => quoted = true,
+            (false, ',') => cells.push(std::mem::take(&mut cell)),
+            _ => cell.push(c),
+        }
+    }
+    if quoted {
+        return Err("an unclosed quote".to_string());
+    }
+    cells.push(cell);
+    Ok(cells)
+}
+
+fn quote(text: &str) -> String {
+    crate::center::names::quote(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pt(key: &str, step: Option<i64>, value: f64) -> Point {
+        Point { key: key.into(), step, value }
+    }
+
+    #[test]
+    fn numbers_keep_full_precision_and_specials() {
+        assert_eq!(parse_number("0.123456789012345").unwrap(), 0.123456789012345);
+        assert!(parse_number("NaN").unwrap().is_nan());
+        assert_eq!(parse_number("-inf").unwrap(), f64::NEG_INFINITY);
+        assert_eq!(parse_number("Infinity").unwrap(), f64::INFINITY);
+        assert!(parse_number("1e999").unwrap_err().contains("out of range"));
+        assert!(parse_number("abc").unwrap_err().contains("'abc' is not a number"));
+        assert!(parse_number("").is_err());
+    }
+
+    #[test]
+    fn json_lines_with_step_epoch_or_none() {
+        assert_eq!(
+            parse_json_line(r#"{"step": 3, "loss": 0.41, "acc": 0.87}"#).unwrap(),
+            [pt("loss", Some(3), 0.41), pt("acc", Some(3), 0.87)]
+        );
+        assert_eq!(parse_json_line(r#"{"epoch": 2, "f1": "0.5"}"#).unwrap(), [pt("f1", Some(2), 0.5)]);
+        assert_eq!(parse_json_line(r#"{"loss": 1}"#).unwrap(), [pt("loss", None, 1.0)]);
+    }
+
+    #[test]
+    fn json_lines_accept_python_nan_and_infinity() {
+        let points = parse_json_line(r#"{"loss": NaN, "grad": Infinity, "x": -Infinity, "note_NaN": 1}"#).unwrap();
+        assert!(points[0].value.is_nan());
+        assert_eq!(points[1].value, f64::INFINITY);
+        assert_eq!(points[2].value, f64::NEG_INFINITY);
+        assert_eq!(points[3], pt("note_NaN", None, 1.0));
+    }
+
+    #[test]
+    fn bad_json_lines_say_why() {
+        assert!(parse_json_line(r#"{"loss": 0.4"#).unwrap_err().contains("not valid JSON"));
+        assert_eq!(parse_json_line("[1, 2]").unwrap_err(), "not a JSON object");
+        assert!(parse_json_line(r#"{"loss": "abc"}"#).unwrap_err().contains("'abc' is not a number"));
+        assert!(parse_json_line(r#"{"loss": true}"#).unwrap_err().contains("true is not a number"));
+        assert!(parse_json_line(r#"{"step": 1.5, "loss": 1}"#).unwrap_err().contains("not an integer"));
+        assert_eq!(parse_json_line(r#"{"step": 1}"#).unwrap_err(), "no metrics in the object");
+    }
+
+    #[test]
+    fn keras_and_lightning_csv() {
+        let mut keras = CsvLog::default();
+        assert!(keras.line("epoch,accuracy,loss").unwrap().is_empty());
+        assert_eq!(keras.line("0,0.5,1.25\n").unwrap(), [pt("accuracy", Some(0), 0.5), pt("loss", Some(0), 1.25)]);
+        let mut lightning = CsvLog::default();
+        lightning.line("epoch,step,train_loss,val_loss").unwrap();
+        assert_eq!(
+            lightning.line("0,49,0.7,").unwrap(),
+            [pt("epoch", Some(49), 0.0), pt("train_loss", Some(49), 0.7)]
+        );
+        assert!(lightning.line("0,49,0.7").unwrap_err().contains("3 cells where the header has 4"));
+        assert!(lightning.line("0,49,abc,").unwrap_err().contains("train_loss"));
+    }
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(split_csv(r#"a,"b,c","d""e""#).unwrap(), ["a", "b,c", "d\"e"]);
+        assert!(split_csv(r#"a,"b"#).is_err());
+    }
+
+    #[test]
+    fn params_infer_types_and_compare_numbers() {
+        assert_eq!(ParamKind::infer("32"), ParamKind::Int);
+        assert_eq!(ParamKind::infer("3e-4"), ParamKind::Float);
+        assert_eq!(ParamKind::infer("True"), ParamKind::Bool);
+        assert_eq!(ParamKind::infer("adam"), ParamKind::String);
+        assert!(same_param("0.1", "0.10"));
+        assert!(!same_param("0.1", "0.2"));
+        assert!(!same_param("adam", "Adam"));
+    }
+
+    #[test]
+    fn keys_and_assignments() {
+        assert_eq!(parse_assignment("val/loss=0.5").unwrap(), ("val/loss".into(), "0.5".into()));
+        assert_eq!(parse_assignment("opt=a=b").unwrap().1, "a=b");
+        assert!(parse_assignment("loss").is_err());
+        assert!(parse_assignment("=1").is_err());
+        assert!(check_key("a\nb").is_err());
+    }
+}
