@@ -62,8 +62,189 @@ pub enum Command {
     Profiles,
     /// Rehash stored files and report missing, corrupted and untracked ones
     Verify(VerifyArgs),
+    /// Record hyperparameters of a training run (write-once)
+    LogParam(LogParamArgs),
+    /// Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin
+    LogMetric(LogMetricArgs),
+    /// Run a training command, pass its output through, record the JSON metrics it prints
+    Track(TrackArgs),
+    /// List training runs with their params and metrics (or end or delete runs)
+    Runs(RunsArgs),
+    /// Compare runs: params side by side with differences marked, and each metric's summary
+    Compare(CompareArgs),
+    /// Export the full metric history of a run as CSV or JSON
+    Metrics(MetricsArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+}
+
+/// A run of a model, owned by the current user unless --user says otherwise.
+#[derive(Debug, Args)]
+pub struct RunTarget {
+    #[arg(short = 'm', long = "model", value_name = "MODEL")]
+    pub model: String,
+    /// The run name (unique per model and user)
+    #[arg(long, value_name = "RUN")]
+    pub run: String,
+    #[command(flatten)]
+    pub user: UserArg,
+}
+
+#[derive(Debug, Args)]
+pub struct UserArg {
+    /// Act as this user (default: $MFILE_USER, else the OS user)
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogParamArgs {
+    #[command(flatten)]
+    pub target: RunTarget,
+    /// Parameters to record
+    #[arg(value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// A JSON file with a flat object of parameters
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogMetricArgs {
+    #[command(flatten)]
+    pub target: RunTarget,
+    /// Metric values to record at one step
+    #[arg(value_name = "NAME=VALUE")]
+    pub metrics: Vec<String>,
+    /// The step of the values given as arguments (default: each key's last step + 1)
+    #[arg(long, value_name = "N", conflicts_with = "file")]
+    pub step: Option<i64>,
+    /// Read JSON lines or a CSV log from FILE; - reads JSON lines from stdin as they come
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Keep reading FILE as it grows (like tail -f), until Ctrl-C
+    #[arg(long, requires = "file")]
+    pub follow: bool,
+    /// Stop at the first bad line (after recording the lines before it) instead of skipping it
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrackArgs {
+    #[arg(short = 'm', long = "model", value_name = "MODEL")]
+    pub model: String,
+    /// The run name (default: run-<date>-<time>)
+    #[arg(long, value_name = "RUN")]
+    pub run: Option<String>,
+    #[command(flatten)]
+    pub user: UserArg,
+    /// A parameter to record; repeat for more
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// The model version this run produces
+    #[arg(long = "version", value_name = "VERSION")]
+    pub version: Option<String>,
+    /// A note on the run
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// The training command and its arguments
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RunsArgs {
+    #[command(subcommand)]
+    pub action: Option<RunsAction>,
+    #[command(flatten)]
+    pub list: RunsListArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsListArgs {
+    /// Only runs of this model
+    #[arg(short = 'm', long = "model", value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Show every user's runs, not only yours
+    #[arg(long)]
+    pub all_users: bool,
+    #[command(flatten)]
+    pub user: UserArg,
+    /// Only runs with this status
+    #[arg(long, value_enum)]
+    pub status: Option<crate::catalog::runs::RunStatus>,
+    /// Hide the params that are the same in every listed run
+    #[arg(long)]
+    pub only_changed: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsAction {
+    /// Set a run's final status (what `track` does by itself)
+    End(RunsEndArgs),
+    /// Delete runs with their params and metrics
+    Delete(RunsDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunsEndArgs {
+    #[command(flatten)]
+    pub target: RunTarget,
+    #[arg(long, value_enum, default_value = "finished")]
+    pub status: crate::catalog::runs::RunStatus,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsDeleteArgs {
+    #[arg(short = 'm', long = "model", value_name = "MODEL")]
+    pub model: String,
+    /// Runs to delete: RUN (yours) or USER/RUN
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<String>,
+    #[command(flatten)]
+    pub user: UserArg,
+    /// Don't ask for confirmation (needed without a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Show what would be deleted; delete nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[arg(short = 'm', long = "model", value_name = "MODEL")]
+    pub model: String,
+    /// Runs to compare: RUN (yours) or USER/RUN
+    #[arg(required = true, num_args = 1.., value_name = "RUN")]
+    pub runs: Vec<String>,
+    #[command(flatten)]
+    pub user: UserArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[arg(short = 'm', long = "model", value_name = "MODEL")]
+    pub model: String,
+    /// The run: RUN (yours) or USER/RUN
+    #[arg(long, value_name = "RUN")]
+    pub run: String,
+    #[command(flatten)]
+    pub user: UserArg,
+    /// Only these metric keys; repeat for more
+    #[arg(long = "key", value_name = "KEY")]
+    pub keys: Vec<String>,
+    /// csv (key,step,value,logged_at) or json; --json is the same as --format json
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,8 @@ pub struct Ctx {
     /// Progress bars and prompts need a person at a terminal.
     pub stderr_is_terminal: bool,
     pub stdin_is_terminal: bool,
+    /// The user runs are recorded for: $MFILE_USER, else the OS user.
+    pub user: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,6 +54,7 @@ impl Ctx {
             palette: Palette::new(use_color(global.color, std::io::stdout().is_terminal())),
             stderr_is_terminal: std::io::stderr().is_terminal(),
             stdin_is_terminal: std::io::stdin().is_terminal(),
+            user: user_name(),
         })
     }
 
@@ -107,12 +110,38 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-/// The user name recorded with runs and shown in messages.
-pub fn user_name() -> String {
-    std::env::var("MFILE_USER")
-        .or_else(|_| std::env::var("USER"))
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".to_string())
+/// The user runs are recorded for: $MFILE_USER, else $USER or $LOGNAME, else the name of the
+/// process's user id.
+fn user_name() -> String {
+    ["MFILE_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .or_else(os_user)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn os_user() -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: an all-zero passwd is a valid out-parameter; getpwuid_r writes only into `pwd` and
+    // `buf` (within its length) and sets `result` to null or to `&pwd`.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut result = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(
+            libc::getuid(),
+            &mut pwd,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut result,
+        );
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(pwd.pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_string)
+    }
 }
 
 #[cfg(test)]

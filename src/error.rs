@@ -17,6 +17,9 @@ pub enum Exit {
     /// Stopped by Ctrl-C: exit 130.
     #[error("interrupted")]
     Interrupted,
+    /// `mfile track`: the tracked command failed; mfile exits with its code.
+    #[error("{message}")]
+    Child { code: i32, message: String },
 }
 
 /// An error that exits with code 2.
@@ -30,6 +33,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
         match cause.downcast_ref::<Exit>() {
             Some(Exit::Usage(_)) => return USAGE,
             Some(Exit::Interrupted) => return INTERRUPTED,
+            Some(Exit::Child { code, .. }) => return *code,
             None => {}
         }
     }

@@ -31,6 +31,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Versions(args) => commands::versions::run(args, &ctx),
         Command::Profiles => commands::profiles::run(&ctx),
         Command::Verify(args) => commands::verify::run(args, &ctx),
+        Command::LogParam(args) => commands::log_param::run(args, &ctx),
+        Command::LogMetric(args) => commands::log_metric::run(args, &ctx),
+        Command::Track(args) => commands::track::run(args, &ctx),
+        Command::Runs(args) => commands::runs::run(args, &ctx),
+        Command::Compare(args) => commands::compare::run(args, &ctx),
+        Command::Metrics(args) => commands::metrics::run(args, &ctx),
         Command::Completions(args) => commands::completions::run(args),
     }
 }

@@ -97,7 +97,8 @@ fn run_row(r: &Row) -> rusqlite::Result<RunRow> {
 }
 
 pub fn run(conn: &Connection, model_id: i64, owner: &str, name: &str) -> Result<Option<RunRow>> {
-    let sql = format!("SELECT {RUN_COLUMNS} WHERE r.model_id = ?1 AND r.owner = ?2 AND r.name = ?3");
+    let sql =
+        format!("SELECT {RUN_COLUMNS} WHERE r.model_id = ?1 AND r.owner = ?2 AND r.name = ?3");
     Ok(conn
         .query_row(&sql, params![model_id, owner, name], run_row)
         .optional()?)
@@ -172,7 +173,10 @@ pub fn runs(
          ORDER BY r.started_at DESC, r.id DESC"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![model, owner, status.map(RunStatus::as_str)], run_row)?;
+    let rows = stmt.query_map(
+        params![model, owner, status.map(RunStatus::as_str)],
+        run_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -183,14 +187,20 @@ pub fn params_of(conn: &Connection, run_id: i64) -> Result<BTreeMap<String, Para
     let rows = stmt.query_map([run_id], |r| {
         Ok((
             r.get::<_, String>(0)?,
-            Param { value: r.get(1)?, kind: ParamKind::from_str(&r.get::<_, String>(2)?) },
+            Param {
+                value: r.get(1)?,
+                kind: ParamKind::from_str(&r.get::<_, String>(2)?),
+            },
         ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Params of many runs at once (for listing thousands of runs without a query each).
-pub fn params_of_runs(conn: &Connection, run_ids: &[i64]) -> Result<HashMap<i64, BTreeMap<String, Param>>> {
+pub fn params_of_runs(
+    conn: &Connection,
+    run_ids: &[i64],
+) -> Result<HashMap<i64, BTreeMap<String, Param>>> {
     let wanted: std::collections::HashSet<i64> = run_ids.iter().copied().collect();
     let mut out: HashMap<i64, BTreeMap<String, Param>> = HashMap::new();
     let mut stmt = conn.prepare("SELECT run_id, key, value, kind FROM params")?;
@@ -198,14 +208,23 @@ pub fn params_of_runs(conn: &Connection, run_ids: &[i64]) -> Result<HashMap<i64,
     while let Some(r) = rows.next()? {
         let run_id: i64 = r.get(0)?;
         if wanted.contains(&run_id) {
-            let param = Param { value: r.get(2)?, kind: ParamKind::from_str(&r.get::<_, String>(3)?) };
+            let param = Param {
+                value: r.get(2)?,
+                kind: ParamKind::from_str(&r.get::<_, String>(3)?),
+            };
             out.entry(run_id).or_default().insert(r.get(1)?, param);
         }
     }
     Ok(out)
 }
 
-pub fn insert_param(tx: &Transaction, run_id: i64, key: &str, value: &str, kind: ParamKind) -> Result<()> {
+pub fn insert_param(
+    tx: &Transaction,
+    run_id: i64,
+    key: &str,
+    value: &str,
+    kind: ParamKind,
+) -> Result<()> {
     tx.execute(
         "INSERT INTO params (run_id, key, value, kind) VALUES (?1, ?2, ?3, ?4)",
         params![run_id, key, value, kind.as_str()],
@@ -216,14 +235,23 @@ pub fn insert_param(tx: &Transaction, run_id: i64, key: &str, value: &str, kind:
 // ---- metrics ----------------------------------------------------------------------------
 
 pub fn metric_key_id(tx: &Transaction, name: &str) -> Result<i64> {
-    let mut insert = tx.prepare_cached("INSERT INTO metric_keys (name) VALUES (?1) ON CONFLICT (name) DO NOTHING")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO metric_keys (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+    )?;
     insert.execute([name])?;
     let mut select = tx.prepare_cached("SELECT id FROM metric_keys WHERE name = ?1")?;
     Ok(select.query_row([name], |r| r.get(0))?)
 }
 
 /// Stores a point; a second value at the same (run, key, step) replaces the first.
-pub fn put_point(tx: &Transaction, run_id: i64, key_id: i64, step: i64, value: f64, now: Timestamp) -> Result<()> {
+pub fn put_point(
+    tx: &Transaction,
+    run_id: i64,
+    key_id: i64,
+    step: i64,
+    value: f64,
+    now: Timestamp,
+) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO metrics (run_id, key_id, step, value, logged_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (run_id, key_id, step) DO UPDATE SET value = excluded.value,
@@ -246,15 +274,22 @@ pub fn summary(conn: &Connection, run_id: i64, key_id: i64) -> Result<Option<Sum
         "SELECT count, last_step, last_value, min_value, min_step, max_value, max_step
          FROM metric_summaries WHERE run_id = ?1 AND key_id = ?2",
     )?;
-    Ok(stmt.query_row(params![run_id, key_id], summary_row).optional()?)
+    Ok(stmt
+        .query_row(params![run_id, key_id], summary_row)
+        .optional()?)
 }
 
 fn summary_row(r: &Row) -> rusqlite::Result<Summary> {
     let pair = |value: usize, step: usize| -> rusqlite::Result<Option<(f64, i64)>> {
-        Ok(match (r.get::<_, Option<f64>>(value)?, r.get::<_, Option<i64>>(step)?) {
-            (Some(v), Some(s)) => Some((v, s)),
-            _ => None,
-        })
+        Ok(
+            match (
+                r.get::<_, Option<f64>>(value)?,
+                r.get::<_, Option<i64>>(step)?,
+            ) {
+                (Some(v), Some(s)) => Some((v, s)),
+                _ => None,
+            },
+        )
     };
     Ok(Summary {
         count: r.get(0)?,
@@ -297,7 +332,11 @@ pub fn recompute_summary(tx: &Transaction, run_id: i64, key_id: i64) -> Result<S
             "SELECT value, step FROM metrics WHERE run_id = ?1 AND key_id = ?2 AND value IS NOT NULL
              ORDER BY value {order}, step LIMIT 1"
         );
-        Ok(tx.query_row(&sql, params![run_id, key_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+        Ok(tx
+            .query_row(&sql, params![run_id, key_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
     };
     let last_value: Option<f64> = tx.query_row(
         "SELECT value FROM metrics WHERE run_id = ?1 AND key_id = ?2 AND step = ?3",
@@ -314,7 +353,10 @@ pub fn recompute_summary(tx: &Transaction, run_id: i64, key_id: i64) -> Result<S
 }
 
 /// Summaries of every metric of the given runs, by run id and key name.
-pub fn summaries_of_runs(conn: &Connection, run_ids: &[i64]) -> Result<HashMap<i64, BTreeMap<String, Summary>>> {
+pub fn summaries_of_runs(
+    conn: &Connection,
+    run_ids: &[i64],
+) -> Result<HashMap<i64, BTreeMap<String, Summary>>> {
     let wanted: std::collections::HashSet<i64> = run_ids.iter().copied().collect();
     let mut stmt = conn.prepare(
         "SELECT s.count, s.last_step, s.last_value, s.min_value, s.min_step, s.max_value,
@@ -326,7 +368,9 @@ pub fn summaries_of_runs(conn: &Connection, run_ids: &[i64]) -> Result<HashMap<i
     while let Some(r) = rows.next()? {
         let run_id: i64 = r.get(7)?;
         if wanted.contains(&run_id) {
-            out.entry(run_id).or_default().insert(r.get(8)?, summary_row(r)?);
+            out.entry(run_id)
+                .or_default()
+                .insert(r.get(8)?, summary_row(r)?);
         }
     }
     Ok(out)

@@ -114,7 +114,17 @@ impl fmt::Display for RelPath {
 
 /// Quotes user input for a message, escaping control characters so they can't garble a terminal.
 pub fn quote(text: &str) -> String {
-    format!("'{}'", text.escape_debug())
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// Natural order for version names: digit runs compare as numbers, so `1.2` < `1.10`.
@@ -232,6 +242,12 @@ mod tests {
         assert_eq!(RelPath::default().join(&file), file);
         assert!(sub.join(&file).starts_with(&sub));
         assert!(!RelPath::parse("p", "onnx2/x").unwrap().starts_with(&sub));
+    }
+
+    #[test]
+    fn quoting_escapes_only_control_characters() {
+        assert_eq!(quote(r#"{"a": 1}"#), r#"'{"a": 1}'"#);
+        assert_eq!(quote("a\nb\0"), "'a\\nb\\u{0}'");
     }
 
     #[test]

@@ -3,12 +3,10 @@
 //! A file list never turns into a whole-version delete: naming files and --all are exclusive,
 //! and every named file is checked before anything is removed.
 
-use std::io::{self, BufRead, Write};
-
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use super::{FileStatus, Totals, bullet_list, print_file_lines};
+use super::{FileStatus, Totals, bullet_list, confirm, print_file_lines};
 use crate::catalog::{self, FileRow, Scope};
 use crate::center::names::{RelPath, check_name, quote};
 use crate::center::{self, Center};
@@ -16,7 +14,6 @@ use crate::cli::DeleteArgs;
 use crate::config::Ctx;
 use crate::error::usage;
 use crate::filter::PathFilter;
-use crate::interrupt;
 use crate::output::{self, human_size};
 use crate::time::Timestamp;
 
@@ -200,28 +197,6 @@ fn delete_all(ctx: &Ctx, center: &mut Center, args: &DeleteArgs, model: &str) ->
         }
     })?;
     report(ctx, model, version, target, false, entries)
-}
-
-/// Asks on the terminal; without one, refuses (exit 2) and says which flag to pass.
-fn confirm(ctx: &Ctx, question: &str) -> Result<()> {
-    if !ctx.stdin_is_terminal {
-        return Err(usage(format!(
-            "refusing to {} without confirmation (no terminal to ask on); pass --yes",
-            question.trim_end_matches('?')
-        )));
-    }
-    let answer = interrupt::while_prompting(|| -> io::Result<String> {
-        eprint!("{question} [y/N] ");
-        io::stderr().flush()?;
-        let mut line = String::new();
-        io::stdin().lock().read_line(&mut line)?;
-        Ok(line)
-    })?;
-    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        Ok(())
-    } else {
-        bail!("nothing was deleted")
-    }
 }
 
 fn report(

@@ -1,17 +1,25 @@
 //! One module per subcommand, each with `run(args, &Ctx) -> Result<()>`.
 
+pub mod compare;
 pub mod completions;
 pub mod config;
 pub mod delete;
 pub mod import;
+pub mod log_metric;
+pub mod log_param;
+pub mod metrics;
 pub mod profiles;
 pub mod pull;
 pub mod register;
+pub mod run_ref;
+pub mod runs;
 pub mod scan;
+pub mod track;
 pub mod verify;
 pub mod versions;
 
 use std::collections::BTreeMap;
+use std::io::{self, BufRead, Write};
 
 use anyhow::Result;
 use serde::Serialize;
@@ -250,4 +258,26 @@ pub fn open_scope(
         }
     }
     Ok(center)
+}
+
+/// Asks on the terminal; without one, refuses (exit 2) and says which flag to pass.
+pub fn confirm(ctx: &crate::config::Ctx, question: &str) -> Result<()> {
+    if !ctx.stdin_is_terminal {
+        return Err(crate::error::usage(format!(
+            "refusing to {} without confirmation (no terminal to ask on); pass --yes",
+            question.trim_end_matches('?')
+        )));
+    }
+    let answer = crate::interrupt::while_prompting(|| -> io::Result<String> {
+        eprint!("{question} [y/N] ");
+        io::stderr().flush()?;
+        let mut line = String::new();
+        io::stdin().lock().read_line(&mut line)?;
+        Ok(line)
+    })?;
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        anyhow::bail!("nothing was deleted")
+    }
 }

@@ -96,6 +96,17 @@ pub fn human_size(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+/// `45s`, `3m20s`, `1h02m`, `2d03h`.
+pub fn human_duration(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    match s {
+        _ if seconds < 60.0 => format!("{seconds:.0}s"),
+        0..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
+    }
+}
+
 /// ANSI colours, or nothing when colour is off (never in a pipe unless --color always).
 #[derive(Clone, Copy, Debug)]
 pub struct Palette {
@@ -130,6 +141,11 @@ impl Palette {
     pub fn warn(self, text: &str) -> String {
         self.paint("33", text)
     }
+
+    /// Marks what differs between runs.
+    pub fn changed(self, text: &str) -> String {
+        self.paint("1;33", text)
+    }
 }
 
 #[cfg(test)]
@@ -142,6 +158,14 @@ mod tests {
         assert_eq!(human_size(1023), "1023 B");
         assert_eq!(human_size(10 * 1024), "10.0 KiB");
         assert_eq!(human_size(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
+    }
+
+    #[test]
+    fn durations_are_human() {
+        assert_eq!(human_duration(4.6), "5s");
+        assert_eq!(human_duration(200.0), "3m20s");
+        assert_eq!(human_duration(3720.0), "1h02m");
+        assert_eq!(human_duration(2.0 * 86400.0 + 3.0 * 3600.0), "2d03h");
     }
 
     #[test]

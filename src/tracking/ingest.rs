@@ -24,9 +24,15 @@ pub struct Batching {
 }
 
 /// Live streams: a reader sees points within about a second.
-pub const STREAM: Batching = Batching { points: 1000, every: Duration::from_secs(1) };
+pub const STREAM: Batching = Batching {
+    points: 1000,
+    every: Duration::from_secs(1),
+};
 /// Whole files: large transactions for throughput.
-pub const FILE: Batching = Batching { points: 50_000, every: Duration::from_secs(1) };
+pub const FILE: Batching = Batching {
+    points: 50_000,
+    every: Duration::from_secs(1),
+};
 
 pub struct MetricWriter<'c> {
     catalog: &'c mut Catalog,
@@ -39,7 +45,14 @@ pub struct MetricWriter<'c> {
 
 impl<'c> MetricWriter<'c> {
     pub fn new(catalog: &'c mut Catalog, run_id: i64, batching: Batching) -> Self {
-        MetricWriter { catalog, run_id, batching, pending: Vec::new(), oldest_pending: None, written: 0 }
+        MetricWriter {
+            catalog,
+            run_id,
+            batching,
+            pending: Vec::new(),
+            oldest_pending: None,
+            written: 0,
+        }
     }
 
     pub fn push(&mut self, points: Vec<Point>) -> Result<()> {
@@ -191,11 +204,13 @@ pub fn read_lines(source: impl Read + Send + 'static, follow: bool) -> Receiver<
     rx
 }
 
-/// Feeds lines from `lines` to `on_line` and commits on time, until the stream ends or Ctrl-C
-/// (then what was read is committed before the interruption is reported).
+/// Feeds lines from `lines` to `on_line` and commits on time, until the stream ends, or until
+/// Ctrl-C when `stop_on_interrupt` (then what was read is committed before the interruption is
+/// reported). `track` doesn't stop: the training command gets the Ctrl-C and decides.
 pub fn pump(
     writer: &mut MetricWriter,
     lines: &Receiver<Line>,
+    stop_on_interrupt: bool,
     mut on_line: impl FnMut(&mut MetricWriter, Vec<u8>) -> Result<()>,
 ) -> Result<()> {
     loop {
@@ -210,7 +225,7 @@ pub fn pump(
             Err(RecvTimeoutError::Disconnected) => break,
         }
         writer.flush_if_due()?;
-        if interrupt::check().is_err() {
+        if stop_on_interrupt && interrupt::check().is_err() {
             writer.flush()?;
             interrupt::check()?;
         }
@@ -236,7 +251,11 @@ mod tests {
     }
 
     fn pt(key: &str, step: Option<i64>, value: f64) -> Point {
-        Point { key: key.into(), step, value }
+        Point {
+            key: key.into(),
+            step,
+            value,
+        }
     }
 
     fn summary(catalog: &mut Catalog, run_id: i64, key: &str) -> Summary {
@@ -247,9 +266,17 @@ mod tests {
     fn missing_steps_continue_each_keys_history() {
         let (_dir, mut catalog, run_id) = setup();
         let mut writer = MetricWriter::new(&mut catalog, run_id, FILE);
-        writer.push(vec![pt("loss", None, 1.0), pt("loss", None, 0.5), pt("acc", Some(10), 0.1)]).unwrap();
+        writer
+            .push(vec![
+                pt("loss", None, 1.0),
+                pt("loss", None, 0.5),
+                pt("acc", Some(10), 0.1),
+            ])
+            .unwrap();
         writer.flush().unwrap();
-        writer.push(vec![pt("loss", None, 0.25), pt("acc", None, 0.2)]).unwrap();
+        writer
+            .push(vec![pt("loss", None, 0.25), pt("acc", None, 0.2)])
+            .unwrap();
         writer.flush().unwrap();
         assert_eq!(writer.written, 5);
         let mut seen = Vec::new();
@@ -274,7 +301,13 @@ mod tests {
     fn summaries_track_last_min_max_and_nan() {
         let (_dir, mut catalog, run_id) = setup();
         let mut writer = MetricWriter::new(&mut catalog, run_id, FILE);
-        writer.push(vec![pt("loss", Some(0), 2.0), pt("loss", Some(1), 0.5), pt("loss", Some(2), f64::NAN)]).unwrap();
+        writer
+            .push(vec![
+                pt("loss", Some(0), 2.0),
+                pt("loss", Some(1), 0.5),
+                pt("loss", Some(2), f64::NAN),
+            ])
+            .unwrap();
         writer.flush().unwrap();
         let s = summary(&mut catalog, run_id, "loss");
         assert_eq!(s.count, 3);
@@ -288,9 +321,16 @@ mod tests {
     fn relogging_a_step_replaces_it_and_fixes_the_summary() {
         let (_dir, mut catalog, run_id) = setup();
         let mut writer = MetricWriter::new(&mut catalog, run_id, FILE);
-        writer.push(vec![pt("loss", Some(0), 5.0), pt("loss", Some(1), 1.0)]).unwrap();
+        writer
+            .push(vec![pt("loss", Some(0), 5.0), pt("loss", Some(1), 1.0)])
+            .unwrap();
         writer.flush().unwrap();
-        writer.push(vec![pt("loss", Some(0), 3.0), pt("loss", Some(1), f64::INFINITY)]).unwrap();
+        writer
+            .push(vec![
+                pt("loss", Some(0), 3.0),
+                pt("loss", Some(1), f64::INFINITY),
+            ])
+            .unwrap();
         writer.flush().unwrap();
         let s = summary(&mut catalog, run_id, "loss");
         assert_eq!(s.count, 2);

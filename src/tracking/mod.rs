@@ -16,11 +16,39 @@ pub enum Direction {
 }
 
 const LOWER_IS_BETTER: &[&str] = &[
-    "loss", "error", "err", "mse", "mae", "rmse", "mape", "perplexity", "ppl", "wer", "cer", "fpr", "fnr",
+    "loss",
+    "error",
+    "err",
+    "mse",
+    "mae",
+    "rmse",
+    "mape",
+    "perplexity",
+    "ppl",
+    "wer",
+    "cer",
+    "fpr",
+    "fnr",
 ];
 const HIGHER_IS_BETTER: &[&str] = &[
-    "acc", "accuracy", "f1", "precision", "recall", "auc", "auroc", "map", "bleu", "rouge", "iou", "dice",
-    "r2", "score", "tpr", "tnr", "top1", "top5",
+    "acc",
+    "accuracy",
+    "f1",
+    "precision",
+    "recall",
+    "auc",
+    "auroc",
+    "map",
+    "bleu",
+    "rouge",
+    "iou",
+    "dice",
+    "r2",
+    "score",
+    "tpr",
+    "tnr",
+    "top1",
+    "top5",
 ];
 
 /// The direction of a metric: its name is split into words at anything that is not a letter or
@@ -97,7 +125,8 @@ mod tests {
         assert_eq!(show(1.5e-9), "1.50000e-9");
         assert_eq!(show(f64::NAN), "NaN");
         assert_eq!(show(f64::NEG_INFINITY), "-inf");
-        let json = serde_json::to_string(&[Value(0.5), Value(f64::NAN), Value(f64::INFINITY)]).unwrap();
+        let json =
+            serde_json::to_string(&[Value(0.5), Value(f64::NAN), Value(f64::INFINITY)]).unwrap();
         assert_eq!(json, r#"[0.5,"NaN","Infinity"]"#);
     }
 }

@@ -67,9 +67,15 @@ pub fn parse_number(text: &str) -> Result<f64, String> {
     let value: f64 = trimmed
         .parse()
         .map_err(|_| format!("{} is not a number", quote(text)))?;
-    let says_infinite = trimmed.trim_start_matches(['+', '-']).to_ascii_lowercase().starts_with("inf");
+    let says_infinite = trimmed
+        .trim_start_matches(['+', '-'])
+        .to_ascii_lowercase()
+        .starts_with("inf");
     if value.is_infinite() && !says_infinite {
-        return Err(format!("{} is out of range for a 64-bit float", quote(text)));
+        return Err(format!(
+            "{} is out of range for a 64-bit float",
+            quote(text)
+        ));
     }
     Ok(value)
 }
@@ -132,11 +138,17 @@ fn points_from_object(object: &Map<String, Value>) -> Result<Vec<Point>, String>
         }
         check_key(key)?;
         let value = match value {
-            Value::Number(n) => n.as_f64().ok_or_else(|| format!("{key}: {n} is not a number"))?,
+            Value::Number(n) => n
+                .as_f64()
+                .ok_or_else(|| format!("{key}: {n} is not a number"))?,
             Value::String(text) => parse_number(text).map_err(|e| format!("{key}: {e}"))?,
             other => return Err(format!("{key}: {other} is not a number")),
         };
-        points.push(Point { key: key.clone(), step, value });
+        points.push(Point {
+            key: key.clone(),
+            step,
+            value,
+        });
     }
     if points.is_empty() {
         return Err("no metrics in the object".to_string());
@@ -146,7 +158,9 @@ fn points_from_object(object: &Map<String, Value>) -> Result<Vec<Point>, String>
 
 fn parse_step(value: &Value) -> Result<i64, String> {
     let step = match value {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     };
@@ -171,7 +185,9 @@ fn quote_bare_specials(line: &str) -> String {
         } else if c == '"' {
             in_string = true;
         } else {
-            let special = ["-Infinity", "Infinity", "NaN"].into_iter().find(|s| rest.starts_with(s));
+            let special = ["-Infinity", "Infinity", "NaN"]
+                .into_iter()
+                .find(|s| rest.starts_with(s));
             if let Some(special) = special {
                 out.push('"');
                 out.push_str(special);
@@ -203,17 +219,23 @@ impl CsvLog {
             for name in &cells {
                 check_key(name)?;
             }
-            self.step_column = STEP_KEYS.iter().find_map(|k| cells.iter().position(|c| c == k));
+            self.step_column = STEP_KEYS
+                .iter()
+                .find_map(|k| cells.iter().position(|c| c == k));
             self.columns = Some(cells);
             return Ok(Vec::new());
         };
         if cells.len() != columns.len() {
-            return Err(format!("{} cells where the header has {}", cells.len(), columns.len()));
+            return Err(format!(
+                "{} cells where the header has {}",
+                cells.len(),
+                columns.len()
+            ));
         }
         let step = match self.step_column {
-            Some(index) if !cells[index].is_empty() => Some(
-                parse_step(&Value::String(cells[index].clone()))?,
-            ),
+            Some(index) if !cells[index].is_empty() => {
+                Some(parse_step(&Value::String(cells[index].clone()))?)
+            }
             _ => None,
         };
         let mut points = Vec::new();
@@ -222,7 +244,11 @@ impl CsvLog {
                 continue;
             }
             let value = parse_number(cell).map_err(|e| format!("{name}: {e}"))?;
-            points.push(Point { key: name.clone(), step, value });
+            points.push(Point {
+                key: name.clone(),
+                step,
+                value,
+            });
         }
         Ok(points)
     }
@@ -262,17 +288,28 @@ mod tests {
     use super::*;
 
     fn pt(key: &str, step: Option<i64>, value: f64) -> Point {
-        Point { key: key.into(), step, value }
+        Point {
+            key: key.into(),
+            step,
+            value,
+        }
     }
 
     #[test]
     fn numbers_keep_full_precision_and_specials() {
-        assert_eq!(parse_number("0.123456789012345").unwrap(), 0.123456789012345);
+        assert_eq!(
+            parse_number("0.123456789012345").unwrap(),
+            0.123456789012345
+        );
         assert!(parse_number("NaN").unwrap().is_nan());
         assert_eq!(parse_number("-inf").unwrap(), f64::NEG_INFINITY);
         assert_eq!(parse_number("Infinity").unwrap(), f64::INFINITY);
         assert!(parse_number("1e999").unwrap_err().contains("out of range"));
-        assert!(parse_number("abc").unwrap_err().contains("'abc' is not a number"));
+        assert!(
+            parse_number("abc")
+                .unwrap_err()
+                .contains("'abc' is not a number")
+        );
         assert!(parse_number("").is_err());
     }
 
@@ -282,13 +319,21 @@ mod tests {
             parse_json_line(r#"{"step": 3, "loss": 0.41, "acc": 0.87}"#).unwrap(),
             [pt("loss", Some(3), 0.41), pt("acc", Some(3), 0.87)]
         );
-        assert_eq!(parse_json_line(r#"{"epoch": 2, "f1": "0.5"}"#).unwrap(), [pt("f1", Some(2), 0.5)]);
-        assert_eq!(parse_json_line(r#"{"loss": 1}"#).unwrap(), [pt("loss", None, 1.0)]);
+        assert_eq!(
+            parse_json_line(r#"{"epoch": 2, "f1": "0.5"}"#).unwrap(),
+            [pt("f1", Some(2), 0.5)]
+        );
+        assert_eq!(
+            parse_json_line(r#"{"loss": 1}"#).unwrap(),
+            [pt("loss", None, 1.0)]
+        );
     }
 
     #[test]
     fn json_lines_accept_python_nan_and_infinity() {
-        let points = parse_json_line(r#"{"loss": NaN, "grad": Infinity, "x": -Infinity, "note_NaN": 1}"#).unwrap();
+        let points =
+            parse_json_line(r#"{"loss": NaN, "grad": Infinity, "x": -Infinity, "note_NaN": 1}"#)
+                .unwrap();
         assert!(points[0].value.is_nan());
         assert_eq!(points[1].value, f64::INFINITY);
         assert_eq!(points[2].value, f64::NEG_INFINITY);
@@ -297,32 +342,67 @@ mod tests {
 
     #[test]
     fn bad_json_lines_say_why() {
-        assert!(parse_json_line(r#"{"loss": 0.4"#).unwrap_err().contains("not valid JSON"));
+        assert!(
+            parse_json_line(r#"{"loss": 0.4"#)
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
         assert_eq!(parse_json_line("[1, 2]").unwrap_err(), "not a JSON object");
-        assert!(parse_json_line(r#"{"loss": "abc"}"#).unwrap_err().contains("'abc' is not a number"));
-        assert!(parse_json_line(r#"{"loss": true}"#).unwrap_err().contains("true is not a number"));
-        assert!(parse_json_line(r#"{"step": 1.5, "loss": 1}"#).unwrap_err().contains("not an integer"));
-        assert_eq!(parse_json_line(r#"{"step": 1}"#).unwrap_err(), "no metrics in the object");
+        assert!(
+            parse_json_line(r#"{"loss": "abc"}"#)
+                .unwrap_err()
+                .contains("'abc' is not a number")
+        );
+        assert!(
+            parse_json_line(r#"{"loss": true}"#)
+                .unwrap_err()
+                .contains("true is not a number")
+        );
+        assert!(
+            parse_json_line(r#"{"step": 1.5, "loss": 1}"#)
+                .unwrap_err()
+                .contains("not an integer")
+        );
+        assert_eq!(
+            parse_json_line(r#"{"step": 1}"#).unwrap_err(),
+            "no metrics in the object"
+        );
     }
 
     #[test]
     fn keras_and_lightning_csv() {
         let mut keras = CsvLog::default();
         assert!(keras.line("epoch,accuracy,loss").unwrap().is_empty());
-        assert_eq!(keras.line("0,0.5,1.25\n").unwrap(), [pt("accuracy", Some(0), 0.5), pt("loss", Some(0), 1.25)]);
+        assert_eq!(
+            keras.line("0,0.5,1.25\n").unwrap(),
+            [pt("accuracy", Some(0), 0.5), pt("loss", Some(0), 1.25)]
+        );
         let mut lightning = CsvLog::default();
         lightning.line("epoch,step,train_loss,val_loss").unwrap();
         assert_eq!(
             lightning.line("0,49,0.7,").unwrap(),
             [pt("epoch", Some(49), 0.0), pt("train_loss", Some(49), 0.7)]
         );
-        assert!(lightning.line("0,49,0.7").unwrap_err().contains("3 cells where the header has 4"));
-        assert!(lightning.line("0,49,abc,").unwrap_err().contains("train_loss"));
+        assert!(
+            lightning
+                .line("0,49,0.7")
+                .unwrap_err()
+                .contains("3 cells where the header has 4")
+        );
+        assert!(
+            lightning
+                .line("0,49,abc,")
+                .unwrap_err()
+                .contains("train_loss")
+        );
     }
 
     #[test]
     fn csv_quoting() {
-        assert_eq!(split_csv(r#"a,"b,c","d""e""#).unwrap(), ["a", "b,c", "d\"e"]);
+        assert_eq!(
+            split_csv(r#"a,"b,c","d""e""#).unwrap(),
+            ["a", "b,c", "d\"e"]
+        );
         assert!(split_csv(r#"a,"b"#).is_err());
     }
 
@@ -339,7 +419,10 @@ mod tests {
 
     #[test]
     fn keys_and_assignments() {
-        assert_eq!(parse_assignment("val/loss=0.5").unwrap(), ("val/loss".into(), "0.5".into()));
+        assert_eq!(
+            parse_assignment("val/loss=0.5").unwrap(),
+            ("val/loss".into(), "0.5".into())
+        );
         assert_eq!(parse_assignment("opt=a=b").unwrap().1, "a=b");
         assert!(parse_assignment("loss").is_err());
         assert!(parse_assignment("=1").is_err());

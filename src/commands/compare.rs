@@ -1,0 +1,180 @@
+//! `mfile compare`: params side by side with the rows that differ marked (every run against
+//! every other), and each metric's last, min and max with their steps.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::run_ref;
+use super::runs::{MetricCell, changed_params};
+use crate::catalog::runs::{self, Summary};
+use crate::cli::CompareArgs;
+use crate::config::Ctx;
+use crate::output::{self, TableOut};
+use crate::tracking::{self, Direction};
+
+#[derive(Serialize)]
+struct ParamRow<'a> {
+    key: &'a str,
+    values: Vec<Option<&'a str>>,
+    changed: bool,
+}
+
+#[derive(Serialize)]
+struct MetricRow<'a> {
+    key: &'a str,
+    direction: Option<Direction>,
+    runs: Vec<Option<MetricCell>>,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    model: &'a str,
+    runs: &'a [String],
+    params: Vec<ParamRow<'a>>,
+    metrics: Vec<MetricRow<'a>>,
+}
+
+pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
+    let (center, rows) = run_ref::find_all(ctx, &args.model, &args.runs, &args.user)?;
+    let conn = center.catalog.conn();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let all_params = runs::params_of_runs(conn, &ids)?;
+    let all_metrics = runs::summaries_of_runs(conn, &ids)?;
+    let (no_params, no_metrics) = (BTreeMap::new(), BTreeMap::new());
+    let params: Vec<_> = ids
+        .iter()
+        .map(|id| all_params.get(id).unwrap_or(&no_params))
+        .collect();
+    let metrics: Vec<&BTreeMap<String, Summary>> = ids
+        .iter()
+        .map(|id| all_metrics.get(id).unwrap_or(&no_metrics))
+        .collect();
+    let one_owner = rows.iter().all(|r| r.owner == rows[0].owner);
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            if one_owner {
+                r.name.clone()
+            } else {
+                format!("{}/{}", r.owner, r.name)
+            }
+        })
+        .collect();
+
+    let changed = changed_params(params.iter().copied());
+    let param_keys: BTreeSet<&str> = params
+        .iter()
+        .flat_map(|p| p.keys().map(String::as_str))
+        .collect();
+    let param_rows: Vec<ParamRow> = param_keys
+        .iter()
+        .map(|key| ParamRow {
+            key,
+            values: params
+                .iter()
+                .map(|p| p.get(*key).map(|v| v.value.as_str()))
+                .collect(),
+            changed: changed.contains(key),
+        })
+        .collect();
+    let metric_keys: BTreeSet<&str> = metrics
+        .iter()
+        .flat_map(|m| m.keys().map(String::as_str))
+        .collect();
+    let metric_rows: Vec<MetricRow> = metric_keys
+        .iter()
+        .map(|key| MetricRow {
+            key,
+            direction: tracking::direction(key),
+            runs: metrics
+                .iter()
+                .map(|m| m.get(*key).map(|s| MetricCell::new(key, s)))
+                .collect(),
+        })
+        .collect();
+
+    if ctx.json {
+        return output::json(&Report {
+            model: &args.model,
+            runs: &labels,
+            params: param_rows,
+            metrics: metric_rows,
+        });
+    }
+    let headers: Vec<&str> = ["param"]
+        .into_iter()
+        .chain(labels.iter().map(String::as_str))
+        .collect();
+    let mut table = TableOut::new(&headers, &[]);
+    for row in &param_rows {
+        let paint = |text: &str| {
+            if row.changed {
+                ctx.palette.changed(text)
+            } else {
+                text.to_string()
+            }
+        };
+        let mut cells = vec![paint(&format!(
+            "{}{}",
+            if row.changed { "*" } else { " " },
+            row.key
+        ))];
+        cells.extend(row.values.iter().map(|v| paint(v.unwrap_or("-"))));
+        table.row(cells);
+    }
+    if !table.is_empty() {
+        table.print()?;
+        output::line("")?;
+    }
+    let headers: Vec<&str> = ["metric", "stat"]
+        .into_iter()
+        .chain(labels.iter().map(String::as_str))
+        .collect();
+    let right: Vec<usize> = (2..headers.len()).collect();
+    let mut table = TableOut::new(&headers, &right);
+    for row in &metric_rows {
+        for stat in ["last", "min", "max"] {
+            let mut cells = vec![
+                if stat == "last" {
+                    row.key.to_string()
+                } else {
+                    String::new()
+                },
+                stat.to_string(),
+            ];
+            for cell in &row.runs {
+                cells.push(match cell {
+                    None => "-".to_string(),
+                    Some(c) => match stat {
+                        "last" => at(Some(c.last.0), Some(c.last_step)),
+                        "min" => at(c.min.map(|v| v.0), c.min_step),
+                        _ => at(c.max.map(|v| v.0), c.max_step),
+                    },
+                });
+            }
+            table.row(cells);
+        }
+    }
+    if !table.is_empty() {
+        table.print()?;
+    }
+    output::note(
+        ctx,
+        &format!(
+            "{} params differ ({} marked *)",
+            changed.len(),
+            changed.len()
+        ),
+    );
+    Ok(())
+}
+
+/// `0.29 @12`
+fn at(value: Option<f64>, step: Option<i64>) -> String {
+    match (value, step) {
+        (Some(v), Some(s)) => format!("{} @{s}", tracking::show(v)),
+        _ => "-".to_string(),
+    }
+}

@@ -1,0 +1,165 @@
+//! `mfile log-param`: record a run's hyperparameters. Params are write-once: the same value
+//! again is a no-op, a different one is an error naming the key and both values.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{bullet_list, run_ref};
+use rusqlite::Transaction;
+
+use crate::catalog::runs::{self, RunRow};
+use crate::cli::LogParamArgs;
+use crate::config::Ctx;
+use crate::error::usage;
+use crate::output;
+use crate::tracking::parse::{ParamKind, check_key, parse_assignment, same_param};
+
+#[derive(Serialize)]
+pub struct Entry {
+    key: String,
+    value: String,
+    kind: ParamKind,
+    /// `logged`, or `unchanged` when the run already had this value.
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    model: &'a str,
+    run: &'a str,
+    owner: &'a str,
+    params: &'a [Entry],
+}
+
+pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
+    let mut given = parse_params(&args.params)?;
+    if let Some(file) = &args.file {
+        for (key, value) in read_params_file(file)? {
+            add(&mut given, key, value)?;
+        }
+    }
+    if given.is_empty() {
+        return Err(usage(
+            "no params given: pass KEY=VALUE arguments or --file params.json",
+        ));
+    }
+
+    let (mut center, run) = run_ref::open_for_write(ctx, &args.target)?;
+    let entries = center.catalog.write(|tx| record(tx, &run, &given))?;
+
+    if ctx.json {
+        return output::json(&Report {
+            model: &run.model,
+            run: &run.name,
+            owner: &run.owner,
+            params: &entries,
+        });
+    }
+    if ctx.chatty() {
+        for e in &entries {
+            output::line(&format!("{:<9} {}={}", e.status, e.key, e.value))?;
+        }
+    }
+    Ok(())
+}
+
+/// Records params write-once: the same value again is `unchanged`; another value for a key
+/// the run has is a conflict, and then nothing is recorded.
+pub fn record(
+    tx: &Transaction,
+    run: &RunRow,
+    given: &BTreeMap<String, String>,
+) -> Result<Vec<Entry>> {
+    let existing = runs::params_of(tx, run.id)?;
+    let mut entries = Vec::new();
+    let mut conflicts = Vec::new();
+    for (key, value) in given {
+        let kind = ParamKind::infer(value);
+        let status = match existing.get(key) {
+            Some(old) if same_param(&old.value, value) => "unchanged",
+            Some(old) => {
+                conflicts.push(format!("{key}: is {}, can't become {value}", old.value));
+                continue;
+            }
+            None => {
+                runs::insert_param(tx, run.id, key, value, kind)?;
+                "logged"
+            }
+        };
+        entries.push(Entry {
+            key: key.clone(),
+            value: value.clone(),
+            kind,
+            status,
+        });
+    }
+    if !conflicts.is_empty() {
+        bail!(
+            "nothing was logged; params are write-once and run {} already has other values \
+             (start a new run to try other values):{}",
+            run.name,
+            bullet_list(&conflicts)
+        );
+    }
+    Ok(entries)
+}
+
+/// Parses `KEY=VALUE` params; a key given twice with different values is an error.
+pub fn parse_params<'a>(
+    texts: impl IntoIterator<Item = &'a String>,
+) -> Result<BTreeMap<String, String>> {
+    let mut given = BTreeMap::new();
+    for text in texts {
+        let (key, value) = parse_assignment(text).map_err(usage)?;
+        add(&mut given, key, value)?;
+    }
+    Ok(given)
+}
+
+fn add(given: &mut BTreeMap<String, String>, key: String, value: String) -> Result<()> {
+    match given.get(&key) {
+        Some(old) if !same_param(old, &value) => Err(usage(format!(
+            "param {key} is given twice, as {old} and as {value}"
+        ))),
+        _ => {
+            given.insert(key, value);
+            Ok(())
+        }
+    }
+}
+
+/// A JSON file with a flat object: strings, numbers and booleans.
+fn read_params_file(path: &std::path::Path) -> Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    let object = match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(object)) => object,
+        Ok(_) => {
+            return Err(usage(format!(
+                "{}: expected a JSON object of params",
+                path.display()
+            )));
+        }
+        Err(e) => return Err(usage(format!("{}: not valid JSON: {e}", path.display()))),
+    };
+    let mut out = Vec::new();
+    for (key, value) in object {
+        check_key(&key).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+        let text = match value {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            other => {
+                return Err(usage(format!(
+                    "{}: param {key} is {other}; params are strings, numbers or booleans (a flat object)",
+                    path.display()
+                )));
+            }
+        };
+        out.push((key, text));
+    }
+    Ok(out)
+}

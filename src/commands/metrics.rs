@@ -1,0 +1,125 @@
+//! `mfile metrics`: export a run's full metric history as CSV (`key,step,value,logged_at`) or
+//! JSON, streamed so that long histories don't wait for the whole read.
+
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use super::{bullet_list, run_ref};
+use crate::catalog::runs;
+use crate::cli::{ExportFormat, MetricsArgs};
+use crate::config::Ctx;
+use crate::error::usage;
+use crate::output;
+use crate::time::Timestamp;
+use crate::tracking::Value;
+use crate::tracking::parse::check_key;
+
+#[derive(Serialize)]
+struct PointOut {
+    step: i64,
+    value: Value,
+    logged_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    model: &'a str,
+    run: &'a str,
+    owner: &'a str,
+    metrics: BTreeMap<String, Vec<PointOut>>,
+}
+
+pub fn run(args: MetricsArgs, ctx: &Ctx) -> Result<()> {
+    for key in &args.keys {
+        check_key(key).map_err(usage)?;
+    }
+    let (center, rows) = run_ref::find_all(
+        ctx,
+        &args.model,
+        std::slice::from_ref(&args.run),
+        &args.user,
+    )?;
+    let run = &rows[0];
+    let conn = center.catalog.conn();
+    let known: Vec<String> = runs::metric_keys_of(conn, run.id)?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    let unknown: Vec<String> = args
+        .keys
+        .iter()
+        .filter(|k| !known.contains(k))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        bail!(
+            "run {} has no metric named:{}\n(it has: {})",
+            run.name,
+            bullet_list(&unknown),
+            known.join(", ")
+        );
+    }
+
+    let format = if ctx.json {
+        ExportFormat::Json
+    } else {
+        args.format
+    };
+    match format {
+        ExportFormat::Csv => {
+            let mut out = BufWriter::new(std::io::stdout().lock());
+            writeln!(out, "key,step,value,logged_at")?;
+            runs::history(conn, run.id, &args.keys, |p| {
+                writeln!(
+                    out,
+                    "{},{},{},{}",
+                    csv_field(&p.key),
+                    p.step,
+                    csv_value(p.value),
+                    p.logged_at.rfc3339()
+                )?;
+                Ok(())
+            })?;
+            out.flush()?;
+        }
+        ExportFormat::Json => {
+            let mut metrics: BTreeMap<String, Vec<PointOut>> = BTreeMap::new();
+            runs::history(conn, run.id, &args.keys, |p| {
+                metrics.entry(p.key).or_default().push(PointOut {
+                    step: p.step,
+                    value: Value(p.value),
+                    logged_at: p.logged_at,
+                });
+                Ok(())
+            })?;
+            output::json(&Report {
+                model: &run.model,
+                run: &run.name,
+                owner: &run.owner,
+                metrics,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Full precision (the shortest text that reads back to the same f64); `NaN`, `inf`, `-inf`.
+fn csv_value(value: f64) -> String {
+    match value {
+        v if v.is_nan() => "NaN".to_string(),
+        v if v == f64::INFINITY => "inf".to_string(),
+        v if v == f64::NEG_INFINITY => "-inf".to_string(),
+        v => v.to_string(),
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}

@@ -1,0 +1,211 @@
+//! `mfile track -- COMMAND...`: run a training command, pass its output through unchanged,
+//! record every stdout line that is a JSON object of metrics, and set the run's status, exit
+//! code and end time when it ends. mfile exits with the command's exit code.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+
+use super::{log_param, run_ref};
+use crate::catalog::runs::{self, RunStatus};
+use crate::catalog::{self};
+use crate::center::names::check_name;
+use crate::center::{Center, partial};
+use crate::cli::TrackArgs;
+use crate::config::Ctx;
+use crate::error::Exit;
+use crate::interrupt;
+use crate::output;
+use crate::time::Timestamp;
+use crate::tracking::ingest::{self, MetricWriter};
+use crate::tracking::parse::parse_json_line;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    model: &'a str,
+    run: &'a str,
+    owner: &'a str,
+    status: RunStatus,
+    exit_code: i32,
+    points: u64,
+}
+
+pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
+    let model = check_name("model", &args.model)?;
+    if let Some(version) = &args.version {
+        check_name("version", version)?;
+    }
+    let owner = run_ref::owner(ctx, &args.user)?;
+    let params = log_param::parse_params(&args.params)?;
+    let command: Vec<String> = args
+        .command
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+
+    let mut center = Center::create(&ctx.center)?;
+    let name = match &args.run {
+        Some(name) => check_name("run", name)?.to_string(),
+        None => fresh_name(&center, model, &owner)?,
+    };
+    if let Some(model_row) = catalog::model(center.catalog.conn(), model)? {
+        if let Some(existing) = runs::run(center.catalog.conn(), model_row.id, &owner, &name)? {
+            if existing.status != RunStatus::Running || existing.command.is_some() {
+                bail!(
+                    "run {name} of {model} already exists ({}); pick another --run, or delete it \
+                     with `mfile runs delete -m {model} {name}`",
+                    existing.status.as_str()
+                );
+            }
+        }
+    }
+
+    let mut child = Command::new(&args.command[0])
+        .args(&args.command[1..])
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start {}", command[0]))?;
+    let now = Timestamp::now();
+    let run = center.catalog.write(|tx| {
+        let m = catalog::ensure_model(tx, model, now)?;
+        let version_id = match &args.version {
+            Some(v) => Some(catalog::ensure_version(tx, m.id, v, now)?.id),
+            None => None,
+        };
+        let run = runs::ensure_run(tx, m.id, &owner, &name, &partial::host(), now)?;
+        runs::describe_run(tx, run.id, version_id, args.note.as_deref(), Some(&command))?;
+        log_param::record(tx, &run, &params)?;
+        Ok(run)
+    })?;
+    output::note(ctx, &format!("mfile: tracking run {name} of {model}"));
+
+    let stdout = child
+        .stdout
+        .take()
+        .context("the command's stdout was not captured")?;
+    let lines = pass_through(stdout);
+    let mut writer = MetricWriter::new(&mut center.catalog, run.id, ingest::STREAM);
+    let mut number = 0u64;
+    let recorded = ingest::pump(&mut writer, &lines, false, |writer, bytes| {
+        number += 1;
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return Ok(());
+        };
+        if !text.trim_start().starts_with('{') {
+            return Ok(()); // ordinary output
+        }
+        match parse_json_line(text) {
+            Ok(points) => writer.push(points),
+            Err(why) => {
+                output::warn(ctx, &format!("stdout line {number} not recorded: {why}"));
+                Ok(())
+            }
+        }
+    });
+    let points = writer.written;
+    let status = child.wait().context("could not wait for the command")?;
+    let code = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    let final_status = match status.code() {
+        Some(0) => RunStatus::Finished,
+        Some(_) if interrupt::check().is_err() => RunStatus::Killed,
+        Some(_) => RunStatus::Failed,
+        None => RunStatus::Killed,
+    };
+    let ended = Timestamp::now();
+    center
+        .catalog
+        .write(|tx| runs::end_run(tx, run.id, final_status, Some(i64::from(code)), ended))?;
+    recorded?;
+
+    if ctx.json {
+        let report = Report {
+            model,
+            run: &name,
+            owner: &owner,
+            status: final_status,
+            exit_code: code,
+            points,
+        };
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer(&mut out, &report)?;
+        writeln!(out)?;
+    }
+    output::note(
+        ctx,
+        &format!(
+            "mfile: run {name} {} (exit code {code}), {points} points recorded",
+            final_status.as_str()
+        ),
+    );
+    if code != 0 {
+        return Err(Exit::Child {
+            code,
+            message: format!(
+                "{} exited with code {code}; run {name} is {}",
+                command[0],
+                final_status.as_str()
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Copies the command's stdout to ours line by line, unchanged and unbuffered beyond a line, and
+/// hands each line on for parsing. If our stdout is closed, the command's output is still
+/// drained so it never blocks.
+fn pass_through(stdout: impl std::io::Read + Send + 'static) -> mpsc::Receiver<ingest::Line> {
+    let (tx, rx) = mpsc::sync_channel(4096);
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = Vec::new();
+        let mut ours = std::io::stdout();
+        let mut forwarding = true;
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => return,
+                Ok(_) => {
+                    if forwarding {
+                        forwarding = ours.write_all(&line).and_then(|()| ours.flush()).is_ok();
+                    }
+                    let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                    let text = text.strip_suffix(b"\r").unwrap_or(text);
+                    if tx.send(Ok(text.to_vec())).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// `run-20261126-214501`, with `-2`, `-3`, ... when that name is taken.
+fn fresh_name(center: &Center, model: &str, owner: &str) -> Result<String> {
+    let base = format!("run-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    let Some(model_row) = catalog::model(center.catalog.conn(), model)? else {
+        return Ok(base);
+    };
+    for n in 1.. {
+        let name = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        if runs::run(center.catalog.conn(), model_row.id, owner, &name)?.is_none() {
+            return Ok(name);
+        }
+    }
+    unreachable!("an unbounded range ends only by returning")
+}
