@@ -36,6 +36,12 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand versions 'List the versions of a model'
             cand profiles 'List the models in the center'
             cand verify 'Rehash stored files and report missing, corrupted and untracked ones'
+            cand log-param 'Record hyperparameters of a training run (write-once)'
+            cand log-metric 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
+            cand track 'Run a training command, pass its output through, record the JSON metrics it prints'
+            cand runs 'List training runs with their params and metrics (or end or delete runs)'
+            cand compare 'Compare runs: params side by side with differences marked, and each metric''s summary'
+            cand metrics 'Export the full metric history of a run as CSV or JSON'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -175,6 +181,139 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'mfile;log-param'= {
+            cand -m 'm'
+            cand --model 'model'
+            cand --run 'The run name (unique per model and user)'
+            cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
+            cand --file 'A JSON file with a flat object of parameters'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;log-metric'= {
+            cand -m 'm'
+            cand --model 'model'
+            cand --run 'The run name (unique per model and user)'
+            cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
+            cand --step 'The step of the values given as arguments (default: each key''s last step + 1)'
+            cand --file 'Read JSON lines or a CSV log from FILE; - reads JSON lines from stdin as they come'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --follow 'Keep reading FILE as it grows (like tail -f), until Ctrl-C'
+            cand --strict 'Stop at the first bad line (after recording the lines before it) instead of skipping it'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;track'= {
+            cand -m 'm'
+            cand --model 'model'
+            cand --run 'The run name (default: run-<date>-<time>)'
+            cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
+            cand --param 'A parameter to record; repeat for more'
+            cand --version 'The model version this run produces'
+            cand --note 'A note on the run'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;runs'= {
+            cand -m 'Only runs of this model'
+            cand --model 'Only runs of this model'
+            cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
+            cand --status 'Only runs with this status'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --all-users 'Show every user''s runs, not only yours'
+            cand --only-changed 'Hide the params that are the same in every listed run'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand end 'Set a run''s final status (what `track` does by itself)'
+            cand delete 'Delete runs with their params and metrics'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mfile;runs;end'= {
+            cand -m 'm'
+            cand --model 'model'
+            cand --run 'The run name (unique per model and user)'
+            cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
+            cand --status 'status'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;runs;delete'= {
+            cand -m 'm'
+            cand --model 'model'
+            cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand -y 'Don''t ask for confirmation (needed without a terminal)'
+            cand --yes 'Don''t ask for confirmation (needed without a terminal)'
+            cand -n 'Show what would be deleted; delete nothing'
+            cand --dry-run 'Show what would be deleted; delete nothing'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;runs;help'= {
+            cand end 'Set a run''s final status (what `track` does by itself)'
+            cand delete 'Delete runs with their params and metrics'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mfile;runs;help;end'= {
+        }
+        &'mfile;runs;help;delete'= {
+        }
+        &'mfile;runs;help;help'= {
+        }
+        &'mfile;compare'= {
+            cand -m 'm'
+            cand --model 'model'
+            cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;metrics'= {
+            cand -m 'm'
+            cand --model 'model'
+            cand --run 'The run: RUN (yours) or USER/RUN'
+            cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
+            cand --key 'Only these metric keys; repeat for more'
+            cand --format 'csv (key,step,value,logged_at) or json; --json is the same as --format json'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'mfile;completions'= {
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
@@ -194,6 +333,12 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand versions 'List the versions of a model'
             cand profiles 'List the models in the center'
             cand verify 'Rehash stored files and report missing, corrupted and untracked ones'
+            cand log-param 'Record hyperparameters of a training run (write-once)'
+            cand log-metric 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
+            cand track 'Run a training command, pass its output through, record the JSON metrics it prints'
+            cand runs 'List training runs with their params and metrics (or end or delete runs)'
+            cand compare 'Compare runs: params side by side with differences marked, and each metric''s summary'
+            cand metrics 'Export the full metric history of a run as CSV or JSON'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -214,6 +359,24 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;help;profiles'= {
         }
         &'mfile;help;verify'= {
+        }
+        &'mfile;help;log-param'= {
+        }
+        &'mfile;help;log-metric'= {
+        }
+        &'mfile;help;track'= {
+        }
+        &'mfile;help;runs'= {
+            cand end 'Set a run''s final status (what `track` does by itself)'
+            cand delete 'Delete runs with their params and metrics'
+        }
+        &'mfile;help;runs;end'= {
+        }
+        &'mfile;help;runs;delete'= {
+        }
+        &'mfile;help;compare'= {
+        }
+        &'mfile;help;metrics'= {
         }
         &'mfile;help;completions'= {
         }

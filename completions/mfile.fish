@@ -41,6 +41,12 @@ complete -c mfile -n "__fish_mfile_needs_command" -f -a "delete" -d 'Remove file
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "versions" -d 'List the versions of a model'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "profiles" -d 'List the models in the center'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "verify" -d 'Rehash stored files and report missing, corrupted and untracked ones'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "log-param" -d 'Record hyperparameters of a training run (write-once)'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "log-metric" -d 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "track" -d 'Run a training command, pass its output through, record the JSON metrics it prints'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "runs" -d 'List training runs with their params and metrics (or end or delete runs)'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "compare" -d 'Compare runs: params side by side with differences marked, and each metric\'s summary'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "metrics" -d 'Export the full metric history of a run as CSV or JSON'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfile -n "__fish_mfile_using_subcommand register" -s m -l model -d 'The model name' -r
@@ -148,6 +154,112 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand verify" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand verify" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand log-param" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand log-param" -l run -d 'The run name (unique per model and user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand log-param" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand log-param" -l file -d 'A JSON file with a flat object of parameters' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand log-param" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand log-param" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand log-param" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand log-param" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand log-param" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l run -d 'The run name (unique per model and user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l step -d 'The step of the values given as arguments (default: each key\'s last step + 1)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l file -d 'Read JSON lines or a CSV log from FILE; - reads JSON lines from stdin as they come' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l follow -d 'Keep reading FILE as it grows (like tail -f), until Ctrl-C'
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l strict -d 'Stop at the first bad line (after recording the lines before it) instead of skipping it'
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand track" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand track" -l run -d 'The run name (default: run-<date>-<time>)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand track" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand track" -l param -d 'A parameter to record; repeat for more' -r
+complete -c mfile -n "__fish_mfile_using_subcommand track" -l version -d 'The model version this run produces' -r
+complete -c mfile -n "__fish_mfile_using_subcommand track" -l note -d 'A note on the run' -r
+complete -c mfile -n "__fish_mfile_using_subcommand track" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand track" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand track" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand track" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand track" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -s m -l model -d 'Only runs of this model' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l status -d 'Only runs with this status' -r -f -a "running\t''
+finished\t''
+failed\t''
+killed\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l all-users -d 'Show every user\'s runs, not only yours'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l only-changed -d 'Hide the params that are the same in every listed run'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -f -a "delete" -d 'Delete runs with their params and metrics'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l run -d 'The run name (unique per model and user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l status -r -f -a "running\t''
+finished\t''
+failed\t''
+killed\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Don\'t ask for confirmation (needed without a terminal)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s n -l dry-run -d 'Show what would be deleted; delete nothing'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete runs with their params and metrics'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand compare" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand compare" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand compare" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand compare" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand compare" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand compare" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand compare" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l run -d 'The run: RUN (yours) or USER/RUN' -r
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l key -d 'Only these metric keys; repeat for more' -r
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l format -d 'csv (key,step,value,logged_at) or json; --json is the same as --format json' -r -f -a "csv\t''
+json\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -s h -l help -d 'Print help'
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
@@ -155,14 +267,22 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "register" -d 'Create a model and version if missing, and print its config'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "config" -d 'Print the config of a model or version: center, folders, catalog, key'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "import" -d 'Copy files or folders into a version'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "scan" -d 'List stored files from the catalog'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "pull" -d 'Copy a version\'s files into a folder'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "delete" -d 'Remove files, a version or a model'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "versions" -d 'List the versions of a model'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "profiles" -d 'List the models in the center'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "verify" -d 'Rehash stored files and report missing, corrupted and untracked ones'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "register" -d 'Create a model and version if missing, and print its config'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "config" -d 'Print the config of a model or version: center, folders, catalog, key'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "import" -d 'Copy files or folders into a version'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "scan" -d 'List stored files from the catalog'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "pull" -d 'Copy a version\'s files into a folder'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "delete" -d 'Remove files, a version or a model'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "versions" -d 'List the versions of a model'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "profiles" -d 'List the models in the center'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "verify" -d 'Rehash stored files and report missing, corrupted and untracked ones'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "log-param" -d 'Record hyperparameters of a training run (write-once)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "log-metric" -d 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "track" -d 'Run a training command, pass its output through, record the JSON metrics it prints'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "runs" -d 'List training runs with their params and metrics (or end or delete runs)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "compare" -d 'Compare runs: params side by side with differences marked, and each metric\'s summary'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "metrics" -d 'Export the full metric history of a run as CSV or JSON'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "delete" -d 'Delete runs with their params and metrics'

@@ -189,7 +189,7 @@ pub fn params_of(conn: &Connection, run_id: i64) -> Result<BTreeMap<String, Para
             r.get::<_, String>(0)?,
             Param {
                 value: r.get(1)?,
-                kind: ParamKind::from_str(&r.get::<_, String>(2)?),
+                kind: ParamKind::from_name(&r.get::<_, String>(2)?),
             },
         ))
     })?;
@@ -210,7 +210,7 @@ pub fn params_of_runs(
         if wanted.contains(&run_id) {
             let param = Param {
                 value: r.get(2)?,
-                kind: ParamKind::from_str(&r.get::<_, String>(3)?),
+                kind: ParamKind::from_name(&r.get::<_, String>(3)?),
             };
             out.entry(run_id).or_default().insert(r.get(1)?, param);
         }

@@ -31,7 +31,7 @@ impl ParamKind {
         }
     }
 
-    pub fn from_str(text: &str) -> ParamKind {
+    pub fn from_name(text: &str) -> ParamKind {
         match text {
             "int" => ParamKind::Int,
             "float" => ParamKind::Float,

@@ -12,3 +12,4 @@ mod info;
 mod invariants;
 mod pull;
 mod scan;
+mod tracking;
