@@ -153,7 +153,10 @@ fn delete_all(ctx: &Ctx, center: &mut Center, args: &DeleteArgs, model: &str) ->
     let bytes: u64 = rows.iter().map(|r| r.size).sum();
     let what = match version {
         Some(v) => format!("version {v} of model {model}"),
-        None => format!("model {model} with all its versions"),
+        None => {
+            let runs = crate::catalog::runs::runs(center.catalog.conn(), Some(model), None, None)?;
+            format!("model {model} with all its versions and its {} training runs", runs.len())
+        }
     };
     let entries: Vec<Entry> = rows
         .iter()
