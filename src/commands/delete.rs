@@ -155,7 +155,10 @@ fn delete_all(ctx: &Ctx, center: &mut Center, args: &DeleteArgs, model: &str) ->
         Some(v) => format!("version {v} of model {model}"),
         None => {
             let runs = crate::catalog::runs::runs(center.catalog.conn(), Some(model), None, None)?;
-            format!("model {model} with all its versions and its {} training runs", runs.len())
+            format!(
+                "model {model} with all its versions and its {} training runs",
+                runs.len()
+            )
         }
     };
     let entries: Vec<Entry> = rows

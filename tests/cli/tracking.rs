@@ -667,7 +667,8 @@ fn eight_writers_and_a_reader_lose_nothing() {
 fn deleting_a_model_names_and_drops_its_runs() {
     let env = Env::new();
     env.ok(&["log-metric", "-m", "m", "--run", "r", "loss=1"]);
-    env.expect(2, &["delete", "-m", "m", "--all"]).says(&["and its 1 training runs", "--yes"]);
+    env.expect(2, &["delete", "-m", "m", "--all"])
+        .says(&["and its 1 training runs", "--yes"]);
     env.ok(&["delete", "-m", "m", "--all", "--yes"]);
     env.expect(1, &["runs", "-m", "m"]).says(&["no model 'm'"]);
 }
