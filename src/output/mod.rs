@@ -13,7 +13,8 @@ use crate::config::Ctx;
 
 /// Prints one JSON document on stdout.
 pub fn json(value: &impl Serialize) -> Result<()> {
-    let mut out = io::stdout().lock();
+    // Stdout is line-buffered: without this, pretty JSON costs one write per line.
+    let mut out = io::BufWriter::new(io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
     out.flush()?;
@@ -51,7 +52,7 @@ impl TableOut {
 
     /// Prints the table on stdout, without the padding comfy-table puts at line ends.
     pub fn print(&self) -> Result<()> {
-        let mut out = io::stdout().lock();
+        let mut out = io::BufWriter::new(io::stdout().lock());
         for line in self.table.lines() {
             writeln!(out, "{}", line.trim_end())?;
         }
