@@ -4,6 +4,8 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use anyhow::{Context, Result};
 use md5::{Digest, Md5};
@@ -19,22 +21,97 @@ pub struct Digests {
 }
 
 /// A reader that hashes every byte that passes through it and reports progress.
+///
+/// md5 can't be split across cores and runs at about the speed of the disk, so once a file is
+/// past a few MiB its md5 moves to a helper thread fed with copies of the chunks: the reading
+/// thread then only reads, computes BLAKE3 (several times faster) and writes, and the two
+/// limits overlap instead of adding up.
 pub struct HashingReader<R, P: FnMut(u64)> {
     inner: R,
-    md5: Md5,
-    blake3: blake3::Hasher,
+    md5: Md5Worker,
+    blake3: Option<blake3::Hasher>,
     bytes: u64,
     on_read: P,
 }
 
+/// Bytes after which md5 moves to its own thread.
+const PARALLEL_AFTER: u64 = 4 << 20;
+
+enum Md5Worker {
+    Inline(Md5),
+    Thread {
+        chunks: SyncSender<Vec<u8>>,
+        spare: Receiver<Vec<u8>>,
+        done: JoinHandle<String>,
+    },
+    Finished,
+}
+
+impl Md5Worker {
+    fn update(&mut self, data: &[u8], total: u64) {
+        if let Md5Worker::Inline(md5) = self {
+            if total < PARALLEL_AFTER {
+                md5.update(data);
+                return;
+            }
+            let md5 = std::mem::replace(md5, Md5::new());
+            *self = Md5Worker::spawn(md5);
+        }
+        if let Md5Worker::Thread { chunks, spare, .. } = self {
+            let mut chunk = spare.try_recv().unwrap_or_default();
+            chunk.clear();
+            chunk.extend_from_slice(data);
+            // A send fails only if the thread died; finish() then reports it.
+            let _ = chunks.send(chunk);
+        }
+    }
+
+    fn spawn(mut md5: Md5) -> Md5Worker {
+        let (chunks, incoming) = sync_channel::<Vec<u8>>(8);
+        let (give_back, spare) = sync_channel::<Vec<u8>>(8);
+        let done = std::thread::spawn(move || {
+            for chunk in incoming {
+                md5.update(&chunk);
+                let _ = give_back.try_send(chunk);
+            }
+            hex(&md5.finalize())
+        });
+        Md5Worker::Thread {
+            chunks,
+            spare,
+            done,
+        }
+    }
+
+    fn finish(&mut self) -> String {
+        match std::mem::replace(self, Md5Worker::Finished) {
+            Md5Worker::Inline(md5) => hex(&md5.finalize()),
+            Md5Worker::Thread { chunks, done, .. } => {
+                drop(chunks);
+                done.join().unwrap_or_default()
+            }
+            Md5Worker::Finished => String::new(),
+        }
+    }
+}
+
 impl<R: Read, P: FnMut(u64)> HashingReader<R, P> {
+    /// Computes md5 and BLAKE3.
     pub fn new(inner: R, on_read: P) -> Self {
         HashingReader {
             inner,
-            md5: Md5::new(),
-            blake3: blake3::Hasher::new(),
+            md5: Md5Worker::Inline(Md5::new()),
+            blake3: Some(blake3::Hasher::new()),
             bytes: 0,
             on_read,
+        }
+    }
+
+    /// Computes md5 only (checking a copy against the catalog needs no more).
+    pub fn md5_only(inner: R, on_read: P) -> Self {
+        HashingReader {
+            blake3: None,
+            ..Self::new(inner, on_read)
         }
     }
 
@@ -42,11 +119,15 @@ impl<R: Read, P: FnMut(u64)> HashingReader<R, P> {
         &self.inner
     }
 
-    /// The digests and byte count of everything read so far.
-    pub fn finish(self) -> (Digests, u64) {
+    /// The digests and byte count of everything read so far (`blake3` is empty for
+    /// [`HashingReader::md5_only`]).
+    pub fn finish(mut self) -> (Digests, u64) {
         let digests = Digests {
-            md5: hex(&self.md5.finalize()),
-            blake3: self.blake3.finalize().to_hex().to_string(),
+            md5: self.md5.finish(),
+            blake3: self
+                .blake3
+                .map(|b| b.finalize().to_hex().to_string())
+                .unwrap_or_default(),
         };
         (digests, self.bytes)
     }
@@ -61,9 +142,11 @@ impl<R: Read, P: FnMut(u64)> Read for HashingReader<R, P> {
             ));
         }
         let n = self.inner.read(buf)?;
-        self.md5.update(&buf[..n]);
-        self.blake3.update(&buf[..n]);
         self.bytes += n as u64;
+        self.md5.update(&buf[..n], self.bytes);
+        if let Some(blake3) = &mut self.blake3 {
+            blake3.update(&buf[..n]);
+        }
         (self.on_read)(n as u64);
         Ok(n)
     }
@@ -125,6 +208,23 @@ mod tests {
         assert_eq!(d.blake3, blake3::hash(b"hello\n").to_hex().to_string());
         let (empty, _) = hash_reader(&b""[..], |_| {}).unwrap();
         assert_eq!(empty.md5, "d41d8cd98f00b204e9800998ecf8427e");
+    }
+
+    #[test]
+    fn big_inputs_hash_the_same_on_the_md5_thread() {
+        let data: Vec<u8> = (0..(9u32 << 20))
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
+            .collect();
+        let (threaded, n) = hash_reader(&data[..], |_| {}).unwrap();
+        assert_eq!(n, data.len() as u64);
+        let mut inline = Md5::new();
+        inline.update(&data);
+        assert_eq!(threaded.md5, hex(&inline.finalize()));
+        assert_eq!(threaded.blake3, blake3::hash(&data).to_hex().to_string());
+        let mut md5_only = HashingReader::md5_only(&data[..], |_| {});
+        io::copy(&mut md5_only, &mut io::sink()).unwrap();
+        let (digests, _) = md5_only.finish();
+        assert_eq!((digests.md5, digests.blake3), (threaded.md5, String::new()));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::fs::{self, File, Permissions};
 use std::io::{self, Read};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -104,16 +105,20 @@ impl Store for LocalStore {
             .suffix(partial::SUFFIX)
             .tempfile_in(&self.staging)
             .with_context(|| format!("could not create a file in {}", self.staging.display()))?;
-        let size = copy_interruptible(src, temp.as_file_mut())?;
+        let size = copy_interruptible(src, &mut EarlyWriteback::new(temp.as_file_mut()))?;
         let file = temp.as_file();
         file.set_modified(mtime)?;
         file.set_permissions(Permissions::from_mode(STORED_MODE))?;
-        file.sync_all()
-            .context("could not flush a staged file to disk")?;
         Ok(Staged {
             size,
             temp: temp.into_temp_path(),
         })
+    }
+
+    fn sync_staged(&self) -> Result<()> {
+        // One syncfs for the batch instead of one fsync per file: with many small files the
+        // fsyncs would cost more than the copying.
+        syncfs(&self.staging).context("could not flush staged files to disk")
     }
 
     fn publish(&self, staged: Staged, key: &str) -> Result<()> {
@@ -238,6 +243,62 @@ impl Store for LocalStore {
     }
 }
 
+/// Flushes the filesystem that holds `dir` (data and metadata).
+fn syncfs(dir: &Path) -> io::Result<()> {
+    let handle = File::open(dir)?;
+    // SAFETY: the descriptor is valid for the duration of the call.
+    if unsafe { libc::syncfs(handle.as_raw_fd()) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// A writer that asks the kernel to start writing back every 32 MiB, so a big file's final
+/// flush does not wait for all of it (and the page cache isn't flooded with dirty pages).
+struct EarlyWriteback<'f> {
+    file: &'f mut File,
+    written: u64,
+    started: u64,
+}
+
+const WRITEBACK_EVERY: u64 = 32 << 20;
+
+impl<'f> EarlyWriteback<'f> {
+    fn new(file: &'f mut File) -> Self {
+        EarlyWriteback {
+            file,
+            written: 0,
+            started: 0,
+        }
+    }
+}
+
+impl io::Write for EarlyWriteback<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= WRITEBACK_EVERY {
+            // SAFETY: a valid descriptor and range; the call only schedules writeback. Its
+            // failure is harmless (the later sync still flushes), so the result is ignored.
+            unsafe {
+                libc::sync_file_range(
+                    self.file.as_raw_fd(),
+                    self.started as libc::off64_t,
+                    (self.written - self.started) as libc::off64_t,
+                    libc::SYNC_FILE_RANGE_WRITE,
+                );
+            }
+            self.started = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,6 +327,7 @@ mod tests {
         let mtime = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
         let staged = store.stage(&mut &b"weights"[..], mtime).unwrap();
         assert_eq!(staged.size, 7);
+        store.sync_staged().unwrap();
         assert!(store.list("").unwrap().is_empty());
         store.publish(staged, "m/1.0/a/w.bin").unwrap();
         store.flush().unwrap();

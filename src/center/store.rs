@@ -19,10 +19,16 @@ pub trait Store: Send + Sync {
     /// Where `key` lives, for people (a local path, later a URL).
     fn locate(&self, key: &str) -> String;
 
-    /// Copies `src` into a staging place and makes it durable; `mtime` is kept.
+    /// Copies `src` into a private staging place; `mtime` is kept. Not yet durable: see
+    /// [`Store::sync_staged`].
     fn stage(&self, src: &mut dyn Read, mtime: SystemTime) -> Result<Staged>;
 
-    /// Makes staged bytes visible at `key` in one atomic step, replacing what was there.
+    /// Makes everything staged so far durable, in one go for a whole batch. Called before any
+    /// of it is published.
+    fn sync_staged(&self) -> Result<()>;
+
+    /// Makes staged (and synced) bytes visible at `key` in one atomic step, replacing what was
+    /// there.
     fn publish(&self, staged: Staged, key: &str) -> Result<()>;
 
     /// Makes `key` share the stored bytes of `existing` (deduplication). `Ok(false)` when this

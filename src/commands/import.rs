@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
@@ -16,7 +18,7 @@ use serde::Serialize;
 use walkdir::WalkDir;
 
 use super::{FileStatus, Totals, bullet_list, fail_on_errors, print_file_lines};
-use crate::catalog::{self, FileRow, NewFile, Scope, VersionRow};
+use crate::catalog::{self, Catalog, FileRow, NewFile, Scope, VersionRow};
 use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
 use crate::center::names::{RelPath, check_name};
 use crate::center::store::{Staged, Store};
@@ -122,45 +124,40 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
         bail!("the center was not opened for writing"); // unreachable: not a dry run
     };
 
-    let mut errors = Vec::new();
     let total: u64 = todo.iter().map(|s| s.size).sum();
     let bar = progress::bytes(ctx, total, "importing");
-    let mut batch: Vec<(&Source, Staged, Digests)> = Vec::new();
-    let mut batch_bytes = 0;
-    for source in &todo {
-        interrupt::check()?;
-        match stage(&*center.store, source, |n| bar.inc(n)) {
-            Ok((staged, digests)) => {
-                batch_bytes += staged.size;
-                batch.push((source, staged, digests));
+    let Center { catalog, store, .. } = center;
+    let store = &**store;
+    let publish_batch = |catalog: &mut Catalog, batch| {
+        publish(catalog, store, &version_row, model, batch, args.force)
+    };
+    let mut errors = Vec::new();
+    stage_all(store, &todo, &bar, |staged| {
+        let mut batch = Vec::new();
+        let mut batch_bytes = 0;
+        for (source, result) in staged {
+            match result {
+                Ok((staged, digests)) => {
+                    batch_bytes += staged.size;
+                    batch.push((source, staged, digests));
+                }
+                Err(e) if is_fatal(&e) => return Err(e),
+                Err(e) => errors.push(e),
             }
-            Err(e) if is_fatal(&e) => return Err(e),
-            Err(e) => errors.push(e),
+            if batch.len() >= BATCH_FILES || batch_bytes >= BATCH_BYTES {
+                entries.extend(publish_batch(catalog, std::mem::take(&mut batch))?);
+                batch_bytes = 0;
+            }
         }
-        if batch.len() >= BATCH_FILES || batch_bytes >= BATCH_BYTES {
-            entries.extend(publish(
-                center,
-                &version_row,
-                model,
-                std::mem::take(&mut batch),
-                args.force,
-            )?);
-            batch_bytes = 0;
+        if !batch.is_empty() {
+            entries.extend(publish_batch(catalog, batch)?);
         }
-    }
-    if !batch.is_empty() {
-        entries.extend(publish(center, &version_row, model, batch, args.force)?);
-    }
+        Ok(())
+    })?;
     bar.finish_and_clear();
 
     if args.move_files {
-        errors.extend(remove_sources(
-            &*center.store,
-            model,
-            version,
-            &entries,
-            &args.paths,
-        ));
+        errors.extend(remove_sources(store, model, version, &entries, &args.paths));
     }
     report(ctx, model, version, false, entries, errors, started)
 }
@@ -423,6 +420,50 @@ fn folders_of<'a>(paths: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
     folders
 }
 
+/// One staged source, or why it could not be staged.
+type StageResult<'a> = (&'a Source, Result<(Staged, Digests)>);
+
+/// Stages `todo` on one thread per core (hashing is the bottleneck of many small files) and
+/// hands the results, in completion order, to `consume` on this thread, which publishes them.
+/// When `consume` fails or Ctrl-C is pressed, the workers stop after their current file.
+fn stage_all<'a>(
+    store: &dyn Store,
+    todo: &[&'a Source],
+    bar: &indicatif::ProgressBar,
+    consume: impl FnOnce(&mut dyn Iterator<Item = StageResult<'a>>) -> Result<()>,
+) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(todo.len())
+        .max(1);
+    let (results, received) = mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let results = results.clone();
+            let (next, stop) = (&next, &stop);
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) && interrupt::check().is_ok() {
+                    let Some(source) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    if results
+                        .send((*source, stage(store, source, |n| bar.inc(n))))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(results);
+        let outcome = consume(&mut received.iter()).and_then(|()| interrupt::check());
+        stop.store(true, Ordering::Relaxed);
+        outcome
+    })
+}
+
 /// Copies one source into staging, hashing it in the same pass. Fails when the source changes
 /// while it is read, so a half-written log or checkpoint is never stored as if complete.
 fn stage(
@@ -464,14 +505,14 @@ fn is_fatal(err: &anyhow::Error) -> bool {
 /// (another process may have imported meanwhile), links or renames the staged bytes into
 /// place, flushes the folders, and commits the rows.
 fn publish(
-    center: &mut Center,
+    catalog: &mut Catalog,
+    store: &dyn Store,
     version: &VersionRow,
     model: &str,
     batch: Vec<(&Source, Staged, Digests)>,
     force: bool,
 ) -> Result<Vec<Entry>> {
-    let Center { catalog, store, .. } = center;
-    let store = &**store;
+    store.sync_staged()?; // the bytes are durable before any of them becomes visible
     let now = Timestamp::now();
     catalog.write(|tx| {
         let mut plan = Vec::with_capacity(batch.len());

@@ -313,7 +313,7 @@ fn copy_checked(
         .permissions(Permissions::from_mode(0o666)) // the umask applies, as for any new file
         .tempfile_in(folder)
         .with_context(|| format!("could not create a file in {}", folder.display()))?;
-    let mut hashing = HashingReader::new(reader, on_read);
+    let mut hashing = HashingReader::md5_only(reader, on_read);
     copy_interruptible(&mut hashing, temp.as_file_mut())?;
     let (digests, size) = hashing.finish();
     if size != row.size || digests.md5 != row.md5 {
