@@ -4,6 +4,7 @@
 
 pub mod runs;
 pub mod schema;
+pub mod source_cache;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -97,6 +97,19 @@ const MIGRATIONS: &[&str] = &[
         max_step    INTEGER,
         PRIMARY KEY (run_id, key_id)
     ) WITHOUT ROWID;",
+    // 3: what import last hashed at a source path, so re-importing an unchanged file (a CI
+    // retry) needs a stat instead of a read. See catalog/source_cache.rs for when it is trusted.
+    "CREATE TABLE source_cache (
+        path        TEXT PRIMARY KEY,
+        dev         INTEGER NOT NULL,
+        ino         INTEGER NOT NULL,
+        size        INTEGER NOT NULL,
+        mtime       INTEGER NOT NULL,
+        ctime       INTEGER NOT NULL,
+        md5         TEXT NOT NULL,
+        blake3      TEXT NOT NULL,
+        hashed_at   INTEGER NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

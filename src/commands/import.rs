@@ -18,6 +18,7 @@ use serde::Serialize;
 use walkdir::WalkDir;
 
 use super::{FileStatus, Totals, bullet_list, fail_on_errors, print_file_lines};
+use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{self, Catalog, FileRow, NewFile, Scope, VersionRow};
 use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
 use crate::center::names::{RelPath, check_name};
@@ -107,8 +108,15 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
         None => Vec::new(),
     });
 
-    let store = center.as_ref().map(|c| &*c.store);
-    let (todo, mut entries) = check(ctx, &sources, &stored, store, &args, model, version)?;
+    let (todo, mut entries, hashed) = check(
+        ctx,
+        &sources,
+        &stored,
+        center.as_ref(),
+        &args,
+        model,
+        version,
+    )?;
     if args.dry_run {
         for source in &todo {
             let status = if stored.rows.contains_key(source.dest.as_str()) {
@@ -123,6 +131,15 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     let (Some(center), Some(version_row)) = (center.as_mut(), version_row) else {
         bail!("the center was not opened for writing"); // unreachable: not a dry run
     };
+    if !hashed.is_empty() {
+        let now = Timestamp::now();
+        center.catalog.write(|tx| {
+            for (path, stat, digests) in &hashed {
+                source_cache::remember(tx, path, stat, digests, now)?;
+            }
+            Ok(())
+        })?;
+    }
 
     let total: u64 = todo.iter().map(|s| s.size).sum();
     let bar = progress::bytes(ctx, total, "importing");
@@ -137,9 +154,9 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
         let mut batch_bytes = 0;
         for (source, result) in staged {
             match result {
-                Ok((staged, digests)) => {
+                Ok((staged, digests, stat)) => {
                     batch_bytes += staged.size;
-                    batch.push((source, staged, digests));
+                    batch.push((source, staged, digests, stat));
                 }
                 Err(e) if is_fatal(&e) => return Err(e),
                 Err(e) => errors.push(e),
@@ -294,15 +311,18 @@ fn walk(
 /// Compares sources whose path is already stored. Same content → `unchanged` (nothing to
 /// write). Other content → a conflict, unless --force, in which case the content is compared
 /// while staging so each file is still read once. Returns what is left to write.
+/// Also returns the sources it had to hash, for the source cache.
 fn check<'a>(
     ctx: &Ctx,
     sources: &'a [Source],
     stored: &Stored,
-    store: Option<&dyn Store>,
+    center: Option<&Center>,
     args: &ImportArgs,
     model: &str,
     version: &str,
-) -> Result<(Vec<&'a Source>, Vec<Entry>)> {
+) -> Result<(Vec<&'a Source>, Vec<Entry>, Vec<Hashed>)> {
+    let store = center.map(|c| &*c.store);
+    let mut hashed = Vec::new();
     let mut todo = Vec::new();
     let mut entries = Vec::new();
     let mut conflicts = Vec::new();
@@ -334,7 +354,22 @@ fn check<'a>(
         }
         if row.size == source.size {
             interrupt::check()?;
-            let (digests, size) = hash_file(&source.path, |n| bar.inc(n))?;
+            let stat = FileStat::of(
+                &fs::metadata(&source.path)
+                    .with_context(|| format!("could not read {}", source.path.display()))?,
+            );
+            let cached = match center {
+                Some(c) => source_cache::lookup(c.catalog.conn(), &source.path, &stat)?,
+                None => None,
+            };
+            let (digests, size) = match cached {
+                Some(digests) => (digests, stat.size),
+                None => {
+                    let (digests, size) = hash_file(&source.path, |n| bar.inc(n))?;
+                    hashed.push((source.path.clone(), stat, digests.clone()));
+                    (digests, size)
+                }
+            };
             let key = row.key();
             let on_disk = store.is_none_or(|s| s.size(&key).ok().flatten() == Some(size));
             if row.same_content(size, &digests) && !on_disk {
@@ -373,8 +408,11 @@ fn check<'a>(
             bullet_list(&conflicts)
         );
     }
-    Ok((todo, entries))
+    Ok((todo, entries, hashed))
 }
+
+/// A source that was hashed: its path, its stat before the read, its digests.
+type Hashed = (PathBuf, FileStat, Digests);
 
 /// The version's files as they are before the import.
 struct Stored {
@@ -421,7 +459,7 @@ fn folders_of<'a>(paths: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
 }
 
 /// One staged source, or why it could not be staged.
-type StageResult<'a> = (&'a Source, Result<(Staged, Digests)>);
+type StageResult<'a> = (&'a Source, Result<(Staged, Digests, FileStat)>);
 
 /// Stages `todo` on one thread per core (hashing is the bottleneck of many small files) and
 /// hands the results, in completion order, to `consume` on this thread, which publishes them.
@@ -470,7 +508,7 @@ fn stage(
     store: &dyn Store,
     source: &Source,
     on_read: impl FnMut(u64),
-) -> Result<(Staged, Digests)> {
+) -> Result<(Staged, Digests, FileStat)> {
     let what = || format!("could not import {}", source.path.display());
     let file = File::open(&source.path).with_context(what)?;
     let before = file.metadata().with_context(what)?;
@@ -489,7 +527,7 @@ fn stage(
             source.path.display()
         );
     }
-    Ok((staged, digests))
+    Ok((staged, digests, FileStat::of(&before)))
 }
 
 /// Disk full and Ctrl-C stop the whole import; other errors belong to one file.
@@ -509,7 +547,7 @@ fn publish(
     store: &dyn Store,
     version: &VersionRow,
     model: &str,
-    batch: Vec<(&Source, Staged, Digests)>,
+    batch: Vec<(&Source, Staged, Digests, FileStat)>,
     force: bool,
 ) -> Result<Vec<Entry>> {
     store.sync_staged()?; // the bytes are durable before any of them becomes visible
@@ -517,7 +555,8 @@ fn publish(
     catalog.write(|tx| {
         let mut plan = Vec::with_capacity(batch.len());
         let mut conflicts = Vec::new();
-        for (source, staged, digests) in batch {
+        for (source, staged, digests, stat) in batch {
+            source_cache::remember(tx, &source.path, &stat, &digests, now)?;
             let key = center::key(model, &version.name, source.dest.as_str());
             let status = match catalog::file(tx, version.id, source.dest.as_str())? {
                 None => FileStatus::Imported,

@@ -305,3 +305,21 @@ fn reimporting_restores_a_stored_file_lost_from_disk() {
     );
     env.ok(&["verify"]);
 }
+
+#[test]
+fn a_changed_source_is_caught_even_with_the_same_size_and_mtime() {
+    let env = Env::new();
+    let path = env.write("w.bin", "version one");
+    env.ok(&["import", "w.bin", "-m", "m", "--version", "1"]);
+    // Let the file's last change age past the racy window, then re-import twice so the
+    // source cache holds a trusted entry for it.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    env.ok(&["import", "w.bin", "-m", "m", "--version", "1"]);
+    let doc = env.json(&["import", "w.bin", "-m", "m", "--version", "1"]);
+    assert_eq!(doc["files"][0]["status"], "unchanged");
+    // Same size, mtime set back: only the content (and the ctime) differ.
+    fs::write(&path, "version two").unwrap();
+    crate::harness::set_mtime(&path, 1_600_000_000);
+    env.expect(1, &["import", "w.bin", "-m", "m", "--version", "1"])
+        .says(&["other content"]);
+}
