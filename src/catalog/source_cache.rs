@@ -1,8 +1,9 @@
 //! The source stat cache: the digests import computed for a source file, with the file's stat
 //! at that moment. A later import of the same path trusts them instead of rereading the file
 //! only when device, inode, size, mtime and ctime (which no tool can set back) all match, and
-//! the file had last changed more than a second before it was hashed — the way git guards
-//! against "racy" same-second changes on filesystems with coarse timestamps.
+//! the file had last changed well before it was hashed — the way git guards against "racy"
+//! changes within one timestamp tick: 20 ms where the filesystem keeps sub-second times (the
+//! kernel's clock tick is at most 10 ms), 2 s where it keeps whole seconds.
 
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
@@ -14,7 +15,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::center::hashing::Digests;
 use crate::time::Timestamp;
 
-const RACY_NS: i64 = 1_000_000_000;
+const RACY_NS: i64 = 20_000_000;
+const RACY_COARSE_NS: i64 = 2_000_000_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileStat {
@@ -75,7 +77,12 @@ pub fn lookup(conn: &Connection, path: &Path, stat: &FileStat) -> Result<Option<
         })
         .optional()?;
     Ok(row.and_then(|(cached, digests, hashed_at)| {
-        let settled = stat.mtime.max(stat.ctime).saturating_add(RACY_NS) < hashed_at;
+        let window = if stat.ctime % 1_000_000_000 == 0 {
+            RACY_COARSE_NS
+        } else {
+            RACY_NS
+        };
+        let settled = stat.mtime.max(stat.ctime).saturating_add(window) < hashed_at;
         (cached == *stat && settled).then_some(digests)
     }))
 }

@@ -244,7 +244,7 @@ impl Store for LocalStore {
 }
 
 /// Flushes the filesystem that holds `dir` (data and metadata).
-fn syncfs(dir: &Path) -> io::Result<()> {
+pub fn syncfs(dir: &Path) -> io::Result<()> {
     let handle = File::open(dir)?;
     // SAFETY: the descriptor is valid for the duration of the call.
     if unsafe { libc::syncfs(handle.as_raw_fd()) } == 0 {

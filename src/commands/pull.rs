@@ -17,9 +17,11 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use super::{FileStatus, Totals, bullet_list, fail_on_errors, print_file_lines};
+use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{self, FileRow, Scope};
 use crate::center::Center;
-use crate::center::hashing::{HashingReader, copy_interruptible, hash_file};
+use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
+use crate::center::local::syncfs;
 use crate::center::names::{RelPath, check_name, quote};
 use crate::center::partial;
 use crate::center::store::Store;
@@ -29,6 +31,9 @@ use crate::filter::{PathFilter, is_glob};
 use crate::interrupt;
 use crate::output::{self, human_size, progress};
 use crate::time::Timestamp;
+
+/// Files per flush: one syncfs, then their renames.
+const BATCH_FILES: usize = 256;
 
 #[derive(Debug, Serialize)]
 struct Entry {
@@ -54,6 +59,8 @@ struct Report<'a> {
 enum Local {
     Absent,
     Same,
+    /// The same, found by reading it; remembered so the next pull needs only a stat.
+    Hashed(Digests),
     Differs,
     Blocked(String),
 }
@@ -63,7 +70,7 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let version = check_name("version", &args.target.version)?;
     let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
     let started = Instant::now();
-    let center = Center::open(&ctx.center)?;
+    let mut center = Center::open(&ctx.center)?;
     let model_row = center.model(model)?;
     let version_row = center.version(&model_row, version)?;
     let scope = Scope {
@@ -82,12 +89,17 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let mut todo = Vec::new();
     let mut entries = Vec::new();
     let mut conflicts = Vec::new();
+    let mut rehashed = Vec::new();
     for row in rows {
         let rel = RelPath::parse("stored path", &row.path)?; // never trust a path blindly
         let dest = to.join(rel.as_str());
-        match local_state(to, &dest, &row)? {
+        match local_state(center.catalog.conn(), to, &dest, &row)? {
             Local::Absent => todo.push((row, dest, FileStatus::Pulled)),
             Local::Same => entries.push(entry(&row, &dest, FileStatus::Unchanged)),
+            Local::Hashed(digests) => {
+                entries.push(entry(&row, &dest, FileStatus::Unchanged));
+                rehashed.push((dest, digests));
+            }
             Local::Differs if args.force => todo.push((row, dest, FileStatus::Replaced)),
             Local::Differs => conflicts.push(format!("{} (has other content)", dest.display())),
             Local::Blocked(why) => conflicts.push(format!("{}: {why}", dest.display())),
@@ -108,6 +120,11 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
         return report(ctx, model, version, to, true, entries, Vec::new(), started);
     }
 
+    let rehashed: Vec<(&Path, Digests)> = rehashed
+        .iter()
+        .map(|(p, d)| (p.as_path(), d.clone()))
+        .collect();
+    remember(&mut center, &rehashed);
     fs::create_dir_all(to).with_context(|| format!("could not create {}", to.display()))?;
     // Partials a killed pull left where this one writes.
     let folders: BTreeSet<&Path> = todo
@@ -117,23 +134,41 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     folders.into_iter().for_each(partial::sweep);
     let total = todo.iter().map(|(row, ..)| row.size).sum();
     let bar = progress::bytes(ctx, total, "pulling");
-    let mut dirty = BTreeSet::new();
     let mut errors = Vec::new();
-    for (row, dest, status) in todo {
-        interrupt::check()?;
-        match deliver(&center, version_row.id, &row, &dest, |n| bar.inc(n)) {
-            Ok(()) => {
-                if let Some(parent) = dest.parent() {
-                    dirty.insert(parent.to_path_buf());
+    for batch in todo.chunks(BATCH_FILES) {
+        // Copy the batch into temp files, make them durable with one syncfs, then rename them
+        // into place: one flush per batch instead of one fsync per file.
+        let mut fetched = Vec::with_capacity(batch.len());
+        for (row, dest, status) in batch {
+            interrupt::check()?;
+            match fetch(&center, version_row.id, row, dest, |n| bar.inc(n)) {
+                Ok((temp, digests)) => fetched.push((temp, digests, row, dest, *status)),
+                Err(e) if crate::error::exit_code(&e) == crate::error::INTERRUPTED => {
+                    return Err(e);
                 }
-                entries.push(entry(&row, &dest, status));
+                Err(e) => errors.push(e),
             }
-            Err(e) if crate::error::exit_code(&e) == crate::error::INTERRUPTED => return Err(e),
-            Err(e) => errors.push(e),
         }
+        syncfs(to).with_context(|| format!("could not flush {}", to.display()))?;
+        let mut dirty = BTreeSet::new();
+        let mut delivered = Vec::with_capacity(fetched.len());
+        for (temp, digests, row, dest, status) in fetched {
+            match temp.persist(dest) {
+                Ok(()) => {
+                    dirty.extend(dest.parent().map(Path::to_path_buf));
+                    delivered.push((dest.as_path(), digests));
+                    entries.push(entry(row, dest, status));
+                }
+                Err(e) => errors.push(
+                    anyhow::Error::from(e.error)
+                        .context(format!("could not write {}", dest.display())),
+                ),
+            }
+        }
+        sync_dirs(&dirty)?;
+        remember(&mut center, &delivered);
     }
     bar.finish_and_clear();
-    sync_dirs(&dirty)?;
     report(ctx, model, version, to, false, entries, errors, started)
 }
 
@@ -201,7 +236,12 @@ impl Selector {
 }
 
 /// Looks at `dest` and the folders above it (up to `to`) without following links.
-fn local_state(to: &Path, dest: &Path, row: &FileRow) -> Result<Local> {
+fn local_state(
+    conn: &rusqlite::Connection,
+    to: &Path,
+    dest: &Path,
+    row: &FileRow,
+) -> Result<Local> {
     let rel = dest.strip_prefix(to).unwrap_or(dest);
     let mut folder = to.to_path_buf();
     let parents: Vec<_> = rel
@@ -241,9 +281,17 @@ fn local_state(to: &Path, dest: &Path, row: &FileRow) -> Result<Local> {
     if !meta.is_file() || meta.len() != row.size {
         return Ok(Local::Differs);
     }
+    // What this pull (or an import) hashed at this path before, if the stat proves it current.
+    if let Some(cached) = source_cache::lookup(conn, dest, &FileStat::of(&meta))? {
+        return Ok(if cached.md5 == row.md5 {
+            Local::Same
+        } else {
+            Local::Differs
+        });
+    }
     let (digests, _) = hash_file(dest, |_| {})?;
     Ok(if digests.md5 == row.md5 {
-        Local::Same
+        Local::Hashed(digests)
     } else {
         Local::Differs
     })
@@ -252,24 +300,19 @@ fn local_state(to: &Path, dest: &Path, row: &FileRow) -> Result<Local> {
 /// Copies one stored file to `dest` through a temp file beside it, checking the md5 on the way.
 /// If the stored bytes don't match because another process replaced the file meanwhile
 /// (`import --force`), the catalog is read again and the copy retried once.
-fn deliver(
+fn fetch(
     center: &Center,
     version_id: i64,
     row: &FileRow,
     dest: &Path,
     mut on_read: impl FnMut(u64),
-) -> Result<()> {
+) -> Result<(tempfile::TempPath, Digests)> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
     let mut row = row.clone();
     for attempt in 0..2 {
         match copy_checked(&*center.store, &row, parent, &mut on_read)? {
-            Some(temp) => {
-                temp.persist(dest)
-                    .map_err(|e| e.error)
-                    .with_context(|| format!("could not write {}", dest.display()))?;
-                return Ok(());
-            }
+            Some(fetched) => return Ok(fetched),
             None => {
                 let fresh = catalog::file(center.catalog.conn(), version_id, &row.path)?;
                 match fresh {
@@ -291,13 +334,14 @@ fn deliver(
     bail!("{} kept changing while it was pulled", row.path)
 }
 
-/// Copies into a temp file; `None` when the bytes read don't match the row's size and md5.
+/// Copies into a temp file (not yet durable); `None` when the bytes read don't match the row's
+/// size and md5.
 fn copy_checked(
     store: &dyn Store,
     row: &FileRow,
     folder: &Path,
     on_read: &mut impl FnMut(u64),
-) -> Result<Option<tempfile::TempPath>> {
+) -> Result<Option<(tempfile::TempPath, Digests)>> {
     let Some(reader) = store.open(&row.key())? else {
         bail!(
             "the stored copy of {} in {} {} is missing; run `mfile verify`",
@@ -313,17 +357,27 @@ fn copy_checked(
         .permissions(Permissions::from_mode(0o666)) // the umask applies, as for any new file
         .tempfile_in(folder)
         .with_context(|| format!("could not create a file in {}", folder.display()))?;
-    let mut hashing = HashingReader::md5_only(reader, on_read);
+    let mut hashing = HashingReader::new(reader, on_read);
     copy_interruptible(&mut hashing, temp.as_file_mut())?;
     let (digests, size) = hashing.finish();
     if size != row.size || digests.md5 != row.md5 {
         return Ok(None);
     }
-    let file: &File = temp.as_file();
-    file.set_modified(row.modified_at.to_system())?;
-    file.sync_all()
-        .context("could not flush a pulled file to disk")?;
-    Ok(Some(temp.into_temp_path()))
+    temp.as_file().set_modified(row.modified_at.to_system())?;
+    Ok(Some((temp.into_temp_path(), digests)))
+}
+
+/// Remembers the digests of delivered files, so the next pull of an unchanged workspace needs
+/// a stat per file, not a read. Best effort: a center on a read-only mount can still be pulled.
+fn remember(center: &mut Center, delivered: &[(&Path, Digests)]) {
+    let now = Timestamp::now();
+    let _ = center.catalog.write(|tx| {
+        for (dest, digests) in delivered {
+            let meta = fs::symlink_metadata(dest)?;
+            source_cache::remember(tx, dest, &FileStat::of(&meta), digests, now)?;
+        }
+        Ok(())
+    });
 }
 
 /// Makes the renames durable: fsync each folder that received files.
