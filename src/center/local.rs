@@ -1,13 +1,12 @@
 //! [`Store`] on a local (or mounted) filesystem: `files/<key>` for the browsable trees and
 //! `staging/` beside it, on the same filesystem, so that publishing is a `rename`.
 
-use std::collections::BTreeSet;
 use std::fs::{self, File, Permissions};
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
@@ -23,8 +22,9 @@ const STORED_MODE: u32 = 0o444;
 pub struct LocalStore {
     files: PathBuf,
     staging: PathBuf,
-    /// Folders whose entries changed since the last flush, to fsync before the catalog commits.
-    dirty: Mutex<BTreeSet<PathBuf>>,
+    /// Whether any entry changed since the last flush (which then syncs before the catalog
+    /// commits).
+    dirty: AtomicBool,
 }
 
 impl LocalStore {
@@ -32,7 +32,7 @@ impl LocalStore {
         LocalStore {
             files,
             staging,
-            dirty: Mutex::new(BTreeSet::new()),
+            dirty: AtomicBool::new(false),
         }
     }
 
@@ -54,28 +54,18 @@ impl LocalStore {
         Ok(())
     }
 
-    fn mark_dirty(&self, dir: &Path) {
-        if let Ok(mut dirty) = self.dirty.lock() {
-            dirty.insert(dir.to_path_buf());
-        }
+    fn mark_dirty(&self) {
+        self.dirty.store(true, Ordering::Relaxed);
     }
 
-    /// Creates the parent folders of `dest` and marks every changed folder dirty.
+    /// Creates the parent folders of `dest`.
     fn make_parent(&self, dest: &Path) -> Result<()> {
         let parent = dest.parent().unwrap_or(&self.files);
         if !parent.is_dir() {
             fs::create_dir_all(parent)
                 .with_context(|| format!("could not create {}", parent.display()))?;
-            let mut dir = parent;
-            while let Some(up) = dir.parent() {
-                self.mark_dirty(up);
-                if up == self.files {
-                    break;
-                }
-                dir = up;
-            }
         }
-        self.mark_dirty(parent);
+        self.mark_dirty();
         Ok(())
     }
 
@@ -89,7 +79,6 @@ impl LocalStore {
                 break;
             }
             parts.pop();
-            self.mark_dirty(&self.files.join(parts.join("/")));
         }
     }
 }
@@ -191,9 +180,7 @@ impl Store for LocalStore {
         let path = self.path(key);
         match fs::remove_file(&path) {
             Ok(()) => {
-                if let Some(parent) = path.parent() {
-                    self.mark_dirty(parent);
-                }
+                self.mark_dirty();
                 self.prune_empty_parents(key);
                 Ok(true)
             }
@@ -214,9 +201,7 @@ impl Store for LocalStore {
             .make_in(&self.staging, |path| fs::rename(&dir, path))
             .with_context(|| format!("could not delete {}", dir.display()))?
             .into_temp_path();
-        if let Some(parent) = dir.parent() {
-            self.mark_dirty(parent);
-        }
+        self.mark_dirty();
         fs::remove_dir_all(&trash)
             .with_context(|| format!("could not remove the deleted files of {prefix}"))?;
         let _ = trash.keep(); // already removed; don't let its Drop try again
@@ -224,22 +209,12 @@ impl Store for LocalStore {
     }
 
     fn flush(&self) -> Result<()> {
-        let dirs = match self.dirty.lock() {
-            Ok(mut dirty) => std::mem::take(&mut *dirty),
-            Err(_) => return Ok(()),
-        };
-        for dir in dirs {
-            match File::open(&dir) {
-                Ok(handle) => handle
-                    .sync_all()
-                    .with_context(|| format!("could not flush {}", dir.display()))?,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {} // pruned meanwhile
-                Err(e) => {
-                    return Err(e).with_context(|| format!("could not open {}", dir.display()));
-                }
-            }
+        // One syncfs makes every rename, link and unlink durable; fsyncing each changed folder
+        // instead costs a journal commit per folder.
+        if !self.dirty.swap(false, Ordering::Relaxed) {
+            return Ok(());
         }
-        Ok(())
+        syncfs(&self.files).context("could not flush the center's folders to disk")
     }
 }
 

@@ -16,7 +16,9 @@ const STALE_AFTER: Duration = Duration::from_secs(3600);
 
 /// The prefix for a new partial; tempfile appends the random part and [`SUFFIX`].
 pub fn prefix(base: &str) -> String {
-    format!("{base}{MARK}{}@{}~", std::process::id(), host())
+    static OWNER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let owner = OWNER.get_or_init(|| format!("{}@{}~", std::process::id(), host()));
+    format!("{base}{MARK}{owner}")
 }
 
 /// True for a partial whose writer is certainly gone; `changed` is its ctime.
@@ -74,6 +76,11 @@ fn alive(pid: u32) -> bool {
 }
 
 pub fn host() -> String {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(read_host).clone()
+}
+
+fn read_host() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it or fails.
     let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;

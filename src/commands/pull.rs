@@ -7,10 +7,10 @@
 //! md5 as it is copied, fsynced, then renamed into place.
 
 use std::collections::BTreeSet;
-use std::fs::{self, File, Permissions};
+use std::fs::{self, Permissions};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -165,7 +165,10 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
                 ),
             }
         }
-        sync_dirs(&dirty)?;
+        if !dirty.is_empty() {
+            // The renames: one syncfs again rather than an fsync per folder.
+            syncfs(to).with_context(|| format!("could not flush {}", to.display()))?;
+        }
         remember(&mut center, &delivered);
     }
     bar.finish_and_clear();
@@ -378,16 +381,6 @@ fn remember(center: &mut Center, delivered: &[(&Path, Digests)]) {
         }
         Ok(())
     });
-}
-
-/// Makes the renames durable: fsync each folder that received files.
-fn sync_dirs(dirs: &BTreeSet<PathBuf>) -> Result<()> {
-    for dir in dirs {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .with_context(|| format!("could not flush {}", dir.display()))?;
-    }
-    Ok(())
 }
 
 fn entry(row: &FileRow, dest: &Path, status: FileStatus) -> Entry {
