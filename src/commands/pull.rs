@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::fs::{self, Permissions};
 use std::io;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::time::Instant;
 
@@ -149,13 +149,12 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
                 Err(e) => errors.push(e),
             }
         }
-        syncfs(to).with_context(|| format!("could not flush {}", to.display()))?;
-        let mut dirty = BTreeSet::new();
+        let folders: BTreeSet<&Path> = fetched.iter().filter_map(|f| f.3.parent()).collect();
+        sync_filesystems(&folders)?;
         let mut delivered = Vec::with_capacity(fetched.len());
         for (temp, digests, row, dest, status) in fetched {
             match temp.persist(dest) {
                 Ok(()) => {
-                    dirty.extend(dest.parent().map(Path::to_path_buf));
                     delivered.push((dest.as_path(), digests));
                     entries.push(entry(row, dest, status));
                 }
@@ -165,10 +164,7 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
                 ),
             }
         }
-        if !dirty.is_empty() {
-            // The renames: one syncfs again rather than an fsync per folder.
-            syncfs(to).with_context(|| format!("could not flush {}", to.display()))?;
-        }
+        sync_filesystems(&folders)?; // the renames
         remember(&mut center, &delivered);
     }
     bar.finish_and_clear();
@@ -368,6 +364,21 @@ fn copy_checked(
     }
     temp.as_file().set_modified(row.modified_at.to_system())?;
     Ok(Some((temp.into_temp_path(), digests)))
+}
+
+/// Flushes every filesystem that holds one of `folders` (usually just one: the workspace's),
+/// data and metadata, with one syncfs each.
+fn sync_filesystems(folders: &BTreeSet<&Path>) -> Result<()> {
+    let mut done = std::collections::HashSet::new();
+    for folder in folders {
+        let device = fs::metadata(folder)
+            .with_context(|| format!("could not read {}", folder.display()))?
+            .dev();
+        if done.insert(device) {
+            syncfs(folder).with_context(|| format!("could not flush {}", folder.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Remembers the digests of delivered files, so the next pull of an unchanged workspace needs
