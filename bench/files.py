@@ -85,7 +85,7 @@ def make_big(path, size):
 
 
 def make_folder(path, files, size, folders):
-    marker = os.path.join(path, ".complete")
+    marker = path + ".complete"
     if os.path.exists(marker):
         return
     shutil.rmtree(path, ignore_errors=True)

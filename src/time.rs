@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, Local, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, Local, SecondsFormat, Timelike, Utc};
 use serde::{Serialize, Serializer};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,11 +42,36 @@ impl Timestamp {
 
     /// `2026-11-26 21:44:05` in the local time zone.
     pub fn human(self) -> String {
-        self.utc()
-            .with_timezone(&Local)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
+        let utc = self.utc();
+        let local = utc.naive_utc() + local_offset(utc);
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            local.year(),
+            local.month(),
+            local.day(),
+            local.hour(),
+            local.minute(),
+            local.second()
+        )
     }
+}
+
+/// The local zone's offset at `utc`. Looking it up is slow and listings print many times, so
+/// offsets are cached per quarter hour of UTC: every zone changes its offset on a quarter hour.
+fn local_offset(utc: DateTime<Utc>) -> chrono::TimeDelta {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static CACHE: Mutex<Option<HashMap<i64, i32>>> = Mutex::new(None);
+    let quarter = utc.timestamp().div_euclid(900);
+    let seconds = |utc: DateTime<Utc>| utc.with_timezone(&Local).offset().local_minus_utc();
+    let offset = match CACHE.lock() {
+        Ok(mut cache) => *cache
+            .get_or_insert_with(HashMap::new)
+            .entry(quarter)
+            .or_insert_with(|| seconds(utc)),
+        Err(_) => seconds(utc),
+    };
+    chrono::TimeDelta::seconds(i64::from(offset))
 }
 
 impl Serialize for Timestamp {

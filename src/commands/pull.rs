@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::fs::{self, Permissions};
 use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -120,11 +120,6 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
         return report(ctx, model, version, to, true, entries, Vec::new(), started);
     }
 
-    let rehashed: Vec<(&Path, Digests)> = rehashed
-        .iter()
-        .map(|(p, d)| (p.as_path(), d.clone()))
-        .collect();
-    remember(&mut center, &rehashed);
     fs::create_dir_all(to).with_context(|| format!("could not create {}", to.display()))?;
     // Partials a killed pull left where this one writes.
     let folders: BTreeSet<&Path> = todo
@@ -135,6 +130,7 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let total = todo.iter().map(|(row, ..)| row.size).sum();
     let bar = progress::bytes(ctx, total, "pulling");
     let mut errors = Vec::new();
+    let mut delivered = rehashed;
     for batch in todo.chunks(BATCH_FILES) {
         // Copy the batch into temp files, make them durable with one syncfs, then rename them
         // into place: one flush per batch instead of one fsync per file.
@@ -151,11 +147,10 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
         }
         let folders: BTreeSet<&Path> = fetched.iter().filter_map(|f| f.3.parent()).collect();
         sync_filesystems(&folders)?;
-        let mut delivered = Vec::with_capacity(fetched.len());
         for (temp, digests, row, dest, status) in fetched {
             match temp.persist(dest) {
                 Ok(()) => {
-                    delivered.push((dest.as_path(), digests));
+                    delivered.push((dest.clone(), digests));
                     entries.push(entry(row, dest, status));
                 }
                 Err(e) => errors.push(
@@ -165,8 +160,9 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
             }
         }
         sync_filesystems(&folders)?; // the renames
-        remember(&mut center, &delivered);
     }
+    // Stat them at the end, when most have settled past the racy window.
+    remember(&mut center, &delivered);
     bar.finish_and_clear();
     report(ctx, model, version, to, false, entries, errors, started)
 }
@@ -383,7 +379,7 @@ fn sync_filesystems(folders: &BTreeSet<&Path>) -> Result<()> {
 
 /// Remembers the digests of delivered files, so the next pull of an unchanged workspace needs
 /// a stat per file, not a read. Best effort: a center on a read-only mount can still be pulled.
-fn remember(center: &mut Center, delivered: &[(&Path, Digests)]) {
+fn remember(center: &mut Center, delivered: &[(PathBuf, Digests)]) {
     let now = Timestamp::now();
     let _ = center.catalog.write(|tx| {
         for (dest, digests) in delivered {

@@ -6,7 +6,6 @@ pub mod progress;
 use std::io::{self, Write};
 
 use anyhow::Result;
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use crate::config::Ctx;
@@ -21,44 +20,86 @@ pub fn json(value: &impl Serialize) -> Result<()> {
     Ok(())
 }
 
-/// A plain table for people: a header row, no borders, numbers right-aligned.
+/// A plain table for people: a header row, columns two spaces apart, no borders, numbers
+/// right-aligned. (Formatted here rather than with comfy-table: a 100,000-file listing took
+/// 0.17 s and 150 MiB there, and a borderless table needs none of its features.)
 pub struct TableOut {
-    table: Table,
+    headers: Vec<String>,
+    right_aligned: Vec<usize>,
+    rows: Vec<Vec<String>>,
 }
 
 impl TableOut {
     pub fn new(headers: &[&str], right_aligned: &[usize]) -> Self {
-        let mut table = Table::new();
-        table
-            .load_style(presets::NOTHING)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(headers.to_vec());
-        for (index, column) in table.column_iter_mut().enumerate() {
-            column.set_padding((0, 2));
-            if right_aligned.contains(&index) {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
+        TableOut {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            right_aligned: right_aligned.to_vec(),
+            rows: Vec::new(),
         }
-        TableOut { table }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
-        self.table.add_row(cells);
+        self.rows.push(cells);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.table.row_count() == 0
+        self.rows.is_empty()
     }
 
-    /// Prints the table on stdout, without the padding comfy-table puts at line ends.
+    /// Prints the table on stdout, without trailing spaces.
     pub fn print(&self) -> Result<()> {
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| visible_width(h)).collect();
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate() {
+                if let Some(width) = widths.get_mut(i) {
+                    *width = (*width).max(visible_width(cell));
+                }
+            }
+        }
         let mut out = io::BufWriter::new(io::stdout().lock());
-        for line in self.table.lines() {
+        let mut line = String::new();
+        for row in std::iter::once(&self.headers).chain(&self.rows) {
+            line.clear();
+            for (i, cell) in row.iter().enumerate() {
+                let pad = widths
+                    .get(i)
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_sub(visible_width(cell));
+                if i > 0 {
+                    line.push_str("  ");
+                }
+                if self.right_aligned.contains(&i) {
+                    line.extend(std::iter::repeat_n(' ', pad));
+                    line.push_str(cell);
+                } else {
+                    line.push_str(cell);
+                    line.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
             writeln!(out, "{}", line.trim_end())?;
         }
         out.flush()?;
         Ok(())
     }
+}
+
+/// The width a cell takes on a terminal: its characters, not counting colour escapes.
+fn visible_width(text: &str) -> usize {
+    if !text.contains('\x1b') {
+        return text.chars().count();
+    }
+    let mut width = 0;
+    let mut in_escape = false;
+    for c in text.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => width += 1,
+        }
+    }
+    width
 }
 
 /// Prints a line on stdout (data), propagating a broken pipe as an error.
@@ -167,6 +208,13 @@ mod tests {
         assert_eq!(human_duration(200.0), "3m20s");
         assert_eq!(human_duration(3720.0), "1h02m");
         assert_eq!(human_duration(2.0 * 86400.0 + 3.0 * 3600.0), "2d03h");
+    }
+
+    #[test]
+    fn colour_escapes_take_no_width() {
+        assert_eq!(visible_width("abc"), 3);
+        assert_eq!(visible_width(&Palette::new(true).bad("abc")), 3);
+        assert_eq!(visible_width("ü€"), 2);
     }
 
     #[test]
