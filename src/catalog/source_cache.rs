@@ -5,6 +5,7 @@
 //! changes within one timestamp tick: 20 ms where the filesystem keeps sub-second times (the
 //! kernel's clock tick is at most 10 ms), 2 s where it keeps whole seconds.
 
+use std::collections::HashMap;
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -52,39 +53,83 @@ fn key(path: &Path) -> String {
         .into_owned()
 }
 
-/// The cached digests of `path`, if its stat proves the content is what was hashed.
-pub fn lookup(conn: &Connection, path: &Path, stat: &FileStat) -> Result<Option<Digests>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT dev, ino, size, mtime, ctime, md5, blake3, hashed_at FROM source_cache WHERE path = ?1",
-    )?;
-    let row = stmt
-        .query_row([key(path)], |r| {
-            let cached = FileStat {
-                dev: r.get::<_, i64>(0)? as u64,
-                ino: r.get::<_, i64>(1)? as u64,
-                size: r.get(2)?,
-                mtime: r.get(3)?,
-                ctime: r.get(4)?,
-            };
-            Ok((
-                cached,
-                Digests {
-                    md5: r.get(5)?,
-                    blake3: r.get(6)?,
-                },
-                r.get::<_, i64>(7)?,
-            ))
-        })
-        .optional()?;
-    Ok(row.and_then(|(cached, digests, hashed_at)| {
+/// One remembered hash: the file's stat when it was read, the digests, when.
+struct Entry {
+    stat: FileStat,
+    digests: Digests,
+    hashed_at: i64,
+}
+
+impl Entry {
+    /// The digests, if `stat` proves the file still holds what was hashed.
+    fn trusted(self, stat: &FileStat) -> Option<Digests> {
         let window = if stat.ctime % 1_000_000_000 == 0 {
             RACY_COARSE_NS
         } else {
             RACY_NS
         };
-        let settled = stat.mtime.max(stat.ctime).saturating_add(window) < hashed_at;
-        (cached == *stat && settled).then_some(digests)
-    }))
+        let settled = stat.mtime.max(stat.ctime).saturating_add(window) < self.hashed_at;
+        (self.stat == *stat && settled).then_some(self.digests)
+    }
+}
+
+const COLUMNS: &str = "path, dev, ino, size, mtime, ctime, md5, blake3, hashed_at";
+
+fn entry(r: &rusqlite::Row) -> rusqlite::Result<(String, Entry)> {
+    let stat = FileStat {
+        dev: r.get::<_, i64>(1)? as u64,
+        ino: r.get::<_, i64>(2)? as u64,
+        size: r.get(3)?,
+        mtime: r.get(4)?,
+        ctime: r.get(5)?,
+    };
+    let digests = Digests {
+        md5: r.get(6)?,
+        blake3: r.get(7)?,
+    };
+    Ok((
+        r.get(0)?,
+        Entry {
+            stat,
+            digests,
+            hashed_at: r.get(8)?,
+        },
+    ))
+}
+
+/// The cached digests of `path`, if its stat proves the content is what was hashed.
+pub fn lookup(conn: &Connection, path: &Path, stat: &FileStat) -> Result<Option<Digests>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM source_cache WHERE path = ?1"
+    ))?;
+    let found = stmt.query_row([key(path)], entry).optional()?;
+    Ok(found.and_then(|(_, e)| e.trusted(stat)))
+}
+
+/// Every entry below a folder, loaded at once: checking a whole workspace costs one query.
+pub struct Folder {
+    entries: HashMap<String, Entry>,
+}
+
+impl Folder {
+    pub fn load(conn: &Connection, folder: &Path) -> Result<Folder> {
+        let prefix = format!("{}/", key(folder).trim_end_matches('/'));
+        // All keys that start with the prefix: '/' + 1 is '0'.
+        let end = format!("{}0", prefix.trim_end_matches('/'));
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM source_cache WHERE path >= ?1 AND path < ?2"
+        ))?;
+        let rows = stmt.query_map([&prefix, &end], entry)?;
+        Ok(Folder {
+            entries: rows.collect::<rusqlite::Result<_>>()?,
+        })
+    }
+
+    pub fn lookup(&mut self, path: &Path, stat: &FileStat) -> Option<Digests> {
+        self.entries
+            .remove(&key(path))
+            .and_then(|e| e.trusted(stat))
+    }
 }
 
 /// Remembers the digests of `path` as it was when `stat` was taken (before it was read).
@@ -143,6 +188,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(lookup(conn, &file, &stat).unwrap(), Some(digests.clone()));
+        let mut folder = Folder::load(conn, dir.path()).unwrap();
+        assert_eq!(folder.lookup(&file, &stat), Some(digests.clone()));
+        assert!(
+            Folder::load(conn, &dir.path().join("w"))
+                .unwrap()
+                .entries
+                .is_empty(),
+            "w/ is not w.bin"
+        );
         for changed in [
             FileStat { size: 8, ..stat },
             FileStat {

@@ -6,7 +6,7 @@
 //! Each file is written to a temp file beside its destination, checked against the catalog's
 //! md5 as it is copied, fsynced, then renamed into place.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs::{self, Permissions};
 use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -90,10 +90,12 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let mut entries = Vec::new();
     let mut conflicts = Vec::new();
     let mut rehashed = Vec::new();
+    let mut cache = source_cache::Folder::load(center.catalog.conn(), to)?;
+    let mut real_folders = HashSet::new();
     for row in rows {
         let rel = RelPath::parse("stored path", &row.path)?; // never trust a path blindly
         let dest = to.join(rel.as_str());
-        match local_state(center.catalog.conn(), to, &dest, &row)? {
+        match local_state(&mut cache, &mut real_folders, to, &dest, &row)? {
             Local::Absent => todo.push((row, dest, FileStatus::Pulled)),
             Local::Same => entries.push(entry(&row, &dest, FileStatus::Unchanged)),
             Local::Hashed(digests) => {
@@ -232,7 +234,8 @@ impl Selector {
 
 /// Looks at `dest` and the folders above it (up to `to`) without following links.
 fn local_state(
-    conn: &rusqlite::Connection,
+    cache: &mut source_cache::Folder,
+    real_folders: &mut HashSet<PathBuf>,
     to: &Path,
     dest: &Path,
     row: &FileRow,
@@ -245,6 +248,9 @@ fn local_state(
         .unwrap_or_default();
     for part in parents {
         folder.push(part);
+        if real_folders.contains(&folder) {
+            continue; // checked for an earlier file
+        }
         match fs::symlink_metadata(&folder) {
             Ok(meta) if meta.file_type().is_symlink() => {
                 return Ok(Local::Blocked(format!(
@@ -258,7 +264,9 @@ fn local_state(
                     folder.display()
                 )));
             }
-            Ok(_) => {}
+            Ok(_) => {
+                real_folders.insert(folder.clone());
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Local::Absent),
             Err(e) => {
                 return Err(e).with_context(|| format!("could not read {}", folder.display()));
@@ -277,7 +285,7 @@ fn local_state(
         return Ok(Local::Differs);
     }
     // What this pull (or an import) hashed at this path before, if the stat proves it current.
-    if let Some(cached) = source_cache::lookup(conn, dest, &FileStat::of(&meta))? {
+    if let Some(cached) = cache.lookup(dest, &FileStat::of(&meta)) {
         return Ok(if cached.md5 == row.md5 {
             Local::Same
         } else {
