@@ -33,7 +33,7 @@ use crate::output::{self, human_size, progress};
 use crate::time::Timestamp;
 
 /// A batch is published (one catalog transaction) after this many files or bytes.
-const BATCH_FILES: usize = 256;
+const BATCH_FILES: usize = 2048;
 const BATCH_BYTES: u64 = 512 << 20;
 
 /// One file to import: where it is and where it goes in the version.

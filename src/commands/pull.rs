@@ -33,7 +33,7 @@ use crate::output::{self, human_size, progress};
 use crate::time::Timestamp;
 
 /// Files per flush: one syncfs, then their renames.
-const BATCH_FILES: usize = 256;
+const BATCH_FILES: usize = 2048;
 
 #[derive(Debug, Serialize)]
 struct Entry {
