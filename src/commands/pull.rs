@@ -32,8 +32,9 @@ use crate::interrupt;
 use crate::output::{self, human_size, progress};
 use crate::time::Timestamp;
 
-/// Files per flush: one syncfs, then their renames.
-const BATCH_FILES: usize = 2048;
+/// Files per flush: one syncfs, then their renames. Small, so that the last batch, whose files
+/// are still inside the racy window when the pull ends, is small too (see source_cache.rs).
+const BATCH_FILES: usize = 256;
 
 #[derive(Debug, Serialize)]
 struct Entry {
