@@ -88,7 +88,9 @@ impl Md5Worker {
             Md5Worker::Inline(md5) => hex(&md5.finalize()),
             Md5Worker::Thread { chunks, done, .. } => {
                 drop(chunks);
-                done.join().unwrap_or_default()
+                // md5 can't fail; if the thread died anyway, never return a wrong digest.
+                done.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             }
             Md5Worker::Finished => String::new(),
         }
