@@ -1,12 +1,13 @@
 //! [`Store`] on a local (or mounted) filesystem: `files/<key>` for the browsable trees and
 //! `staging/` beside it, on the same filesystem, so that publishing is a `rename`.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File, Permissions};
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
@@ -22,9 +23,8 @@ const STORED_MODE: u32 = 0o444;
 pub struct LocalStore {
     files: PathBuf,
     staging: PathBuf,
-    /// Whether any entry changed since the last flush (which then syncs before the catalog
-    /// commits).
-    dirty: AtomicBool,
+    /// Folders whose entries changed since the last flush, to sync before the catalog commits.
+    dirty: Mutex<BTreeSet<PathBuf>>,
 }
 
 impl LocalStore {
@@ -32,7 +32,7 @@ impl LocalStore {
         LocalStore {
             files,
             staging,
-            dirty: AtomicBool::new(false),
+            dirty: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -54,18 +54,25 @@ impl LocalStore {
         Ok(())
     }
 
-    fn mark_dirty(&self) {
-        self.dirty.store(true, Ordering::Relaxed);
+    fn mark_dirty(&self, folder: &Path) {
+        if let Ok(mut dirty) = self.dirty.lock() {
+            dirty.insert(folder.to_path_buf());
+        }
     }
 
-    /// Creates the parent folders of `dest`.
+    /// Creates the parent folders of `dest`; marks every folder whose entries change.
     fn make_parent(&self, dest: &Path) -> Result<()> {
         let parent = dest.parent().unwrap_or(&self.files);
         if !parent.is_dir() {
             fs::create_dir_all(parent)
                 .with_context(|| format!("could not create {}", parent.display()))?;
+            let mut folder = parent;
+            while let Some(up) = folder.parent().filter(|_| folder != self.files) {
+                self.mark_dirty(up);
+                folder = up;
+            }
         }
-        self.mark_dirty();
+        self.mark_dirty(parent);
         Ok(())
     }
 
@@ -104,10 +111,9 @@ impl Store for LocalStore {
         })
     }
 
-    fn sync_staged(&self) -> Result<()> {
-        // One syncfs for the batch instead of one fsync per file: with many small files the
-        // fsyncs would cost more than the copying.
-        syncfs(&self.staging).context("could not flush staged files to disk")
+    fn sync_staged(&self, batch: &[&Staged]) -> Result<()> {
+        let paths: Vec<&Path> = batch.iter().map(|s| &*s.temp).collect();
+        sync_paths(&paths, &self.staging).context("could not flush staged files to disk")
     }
 
     fn publish(&self, staged: Staged, key: &str) -> Result<()> {
@@ -180,7 +186,9 @@ impl Store for LocalStore {
         let path = self.path(key);
         match fs::remove_file(&path) {
             Ok(()) => {
-                self.mark_dirty();
+                if let Some(parent) = path.parent() {
+                    self.mark_dirty(parent);
+                }
                 self.prune_empty_parents(key);
                 Ok(true)
             }
@@ -201,7 +209,9 @@ impl Store for LocalStore {
             .make_in(&self.staging, |path| fs::rename(&dir, path))
             .with_context(|| format!("could not delete {}", dir.display()))?
             .into_temp_path();
-        self.mark_dirty();
+        if let Some(parent) = dir.parent() {
+            self.mark_dirty(parent);
+        }
         fs::remove_dir_all(&trash)
             .with_context(|| format!("could not remove the deleted files of {prefix}"))?;
         let _ = trash.keep(); // already removed; don't let its Drop try again
@@ -209,13 +219,33 @@ impl Store for LocalStore {
     }
 
     fn flush(&self) -> Result<()> {
-        // One syncfs makes every rename, link and unlink durable; fsyncing each changed folder
-        // instead costs a journal commit per folder.
-        if !self.dirty.swap(false, Ordering::Relaxed) {
-            return Ok(());
-        }
-        syncfs(&self.files).context("could not flush the center's folders to disk")
+        let dirty = match self.dirty.lock() {
+            Ok(mut dirty) => std::mem::take(&mut *dirty),
+            Err(_) => return Ok(()),
+        };
+        let folders: Vec<&Path> = dirty
+            .iter()
+            .map(PathBuf::as_path)
+            .filter(|f| f.exists())
+            .collect();
+        sync_paths(&folders, &self.files).context("could not flush the center's folders to disk")
     }
+}
+
+/// Up to this many files or folders are fsynced one by one; more get one syncfs.
+pub const FEW: usize = 16;
+
+/// Makes `paths` (files or folders) durable: for a few, an fsync each, which waits only for
+/// their own data; for many, one syncfs of the filesystem that holds `on` — one journal commit
+/// instead of hundreds, though it also waits for other processes' dirty data there.
+pub fn sync_paths(paths: &[&Path], on: &Path) -> io::Result<()> {
+    if paths.len() > FEW {
+        return syncfs(on);
+    }
+    for path in paths {
+        File::open(path)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// Flushes the filesystem that holds `dir` (data and metadata).
@@ -302,7 +332,7 @@ mod tests {
         let mtime = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
         let staged = store.stage(&mut &b"weights"[..], mtime).unwrap();
         assert_eq!(staged.size, 7);
-        store.sync_staged().unwrap();
+        store.sync_staged(&[&staged]).unwrap();
         assert!(store.list("").unwrap().is_empty());
         store.publish(staged, "m/1.0/a/w.bin").unwrap();
         store.flush().unwrap();

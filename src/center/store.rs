@@ -23,9 +23,9 @@ pub trait Store: Send + Sync {
     /// [`Store::sync_staged`].
     fn stage(&self, src: &mut dyn Read, mtime: SystemTime) -> Result<Staged>;
 
-    /// Makes everything staged so far durable, in one go for a whole batch. Called before any
-    /// of it is published.
-    fn sync_staged(&self) -> Result<()>;
+    /// Makes a batch of staged objects durable, in one go where that is cheaper. Called before
+    /// any of them is published.
+    fn sync_staged(&self, batch: &[&Staged]) -> Result<()>;
 
     /// Makes staged (and synced) bytes visible at `key` in one atomic step, replacing what was
     /// there.

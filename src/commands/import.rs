@@ -550,7 +550,13 @@ fn publish(
     batch: Vec<(&Source, Staged, Digests, FileStat)>,
     force: bool,
 ) -> Result<Vec<Entry>> {
-    store.sync_staged()?; // the bytes are durable before any of them becomes visible
+    // The bytes are durable before any of them becomes visible.
+    store.sync_staged(
+        &batch
+            .iter()
+            .map(|(_, staged, ..)| staged)
+            .collect::<Vec<_>>(),
+    )?;
     let now = Timestamp::now();
     catalog.write(|tx| {
         let mut plan = Vec::with_capacity(batch.len());

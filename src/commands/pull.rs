@@ -7,7 +7,7 @@
 //! md5 as it is copied, fsynced, then renamed into place.
 
 use std::collections::{BTreeSet, HashSet};
-use std::fs::{self, Permissions};
+use std::fs::{self, File, Permissions};
 use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{self, FileRow, Scope};
 use crate::center::Center;
 use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
-use crate::center::local::syncfs;
+use crate::center::local::{FEW, syncfs};
 use crate::center::names::{RelPath, check_name, quote};
 use crate::center::partial;
 use crate::center::store::Store;
@@ -149,7 +149,8 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
             }
         }
         let folders: BTreeSet<&Path> = fetched.iter().filter_map(|f| f.3.parent()).collect();
-        sync_filesystems(&folders)?;
+        let temps: Vec<&Path> = fetched.iter().map(|f| &*f.0).collect();
+        make_durable(&temps, &folders)?;
         for (temp, digests, row, dest, status) in fetched {
             match temp.persist(dest) {
                 Ok(()) => {
@@ -162,7 +163,7 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
                 ),
             }
         }
-        sync_filesystems(&folders)?; // the renames
+        make_durable(&folders.iter().copied().collect::<Vec<_>>(), &folders)?; // the renames
     }
     // Stat them at the end, when most have settled past the racy window.
     remember(&mut center, &delivered);
@@ -371,10 +372,18 @@ fn copy_checked(
     Ok(Some((temp.into_temp_path(), digests)))
 }
 
-/// Flushes every filesystem that holds one of `folders` (usually just one: the workspace's),
-/// data and metadata, with one syncfs each.
-fn sync_filesystems(folders: &BTreeSet<&Path>) -> Result<()> {
-    let mut done = std::collections::HashSet::new();
+/// Makes `paths` durable: a few with an fsync each, many with one syncfs of every filesystem
+/// that holds one of `folders` (usually just one: the workspace's).
+fn make_durable(paths: &[&Path], folders: &BTreeSet<&Path>) -> Result<()> {
+    if paths.len() <= FEW {
+        for path in paths {
+            File::open(path)
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("could not flush {}", path.display()))?;
+        }
+        return Ok(());
+    }
+    let mut done = HashSet::new();
     for folder in folders {
         let device = fs::metadata(folder)
             .with_context(|| format!("could not read {}", folder.display()))?
