@@ -32,7 +32,7 @@ use crate::interrupt;
 use crate::output::{self, human_size, progress};
 use crate::time::Timestamp;
 
-/// Files per flush: one syncfs, then their renames. Small, so that the last batch, whose files
+/// Files per flush: their data, then their renames. Small, so that the last batch, whose files
 /// are still inside the racy window when the pull ends, is small too (see source_cache.rs).
 const BATCH_FILES: usize = 256;
 
@@ -135,8 +135,8 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let mut errors = Vec::new();
     let mut delivered = rehashed;
     for batch in todo.chunks(BATCH_FILES) {
-        // Copy the batch into temp files, make them durable with one syncfs, then rename them
-        // into place: one flush per batch instead of one fsync per file.
+        // Copy the batch into temp files, make them all durable at once, then rename them into
+        // place and make the renames durable.
         let mut fetched = Vec::with_capacity(batch.len());
         for (row, dest, status) in batch {
             interrupt::check()?;
