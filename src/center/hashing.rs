@@ -29,7 +29,7 @@ pub struct Digests {
 pub struct HashingReader<R, P: FnMut(u64)> {
     inner: R,
     md5: Md5Worker,
-    blake3: Option<blake3::Hasher>,
+    blake3: blake3::Hasher,
     bytes: u64,
     on_read: P,
 }
@@ -98,22 +98,13 @@ impl Md5Worker {
 }
 
 impl<R: Read, P: FnMut(u64)> HashingReader<R, P> {
-    /// Computes md5 and BLAKE3.
     pub fn new(inner: R, on_read: P) -> Self {
         HashingReader {
             inner,
             md5: Md5Worker::Inline(Md5::new()),
-            blake3: Some(blake3::Hasher::new()),
+            blake3: blake3::Hasher::new(),
             bytes: 0,
             on_read,
-        }
-    }
-
-    /// Computes md5 only (checking a copy against the catalog needs no more).
-    pub fn md5_only(inner: R, on_read: P) -> Self {
-        HashingReader {
-            blake3: None,
-            ..Self::new(inner, on_read)
         }
     }
 
@@ -121,15 +112,11 @@ impl<R: Read, P: FnMut(u64)> HashingReader<R, P> {
         &self.inner
     }
 
-    /// The digests and byte count of everything read so far (`blake3` is empty for
-    /// [`HashingReader::md5_only`]).
+    /// The digests and byte count of everything read so far.
     pub fn finish(mut self) -> (Digests, u64) {
         let digests = Digests {
             md5: self.md5.finish(),
-            blake3: self
-                .blake3
-                .map(|b| b.finalize().to_hex().to_string())
-                .unwrap_or_default(),
+            blake3: self.blake3.finalize().to_hex().to_string(),
         };
         (digests, self.bytes)
     }
@@ -146,9 +133,7 @@ impl<R: Read, P: FnMut(u64)> Read for HashingReader<R, P> {
         let n = self.inner.read(buf)?;
         self.bytes += n as u64;
         self.md5.update(&buf[..n], self.bytes);
-        if let Some(blake3) = &mut self.blake3 {
-            blake3.update(&buf[..n]);
-        }
+        self.blake3.update(&buf[..n]);
         (self.on_read)(n as u64);
         Ok(n)
     }
@@ -235,10 +220,6 @@ mod tests {
         inline.update(&data);
         assert_eq!(threaded.md5, hex(&inline.finalize()));
         assert_eq!(threaded.blake3, blake3::hash(&data).to_hex().to_string());
-        let mut md5_only = HashingReader::md5_only(&data[..], |_| {});
-        io::copy(&mut md5_only, &mut io::sink()).unwrap();
-        let (digests, _) = md5_only.finish();
-        assert_eq!((digests.md5, digests.blake3), (threaded.md5, String::new()));
     }
 
     #[test]
