@@ -64,7 +64,7 @@ impl Patterns {
 }
 
 /// Compiles one glob; an invalid one is a usage error that names it.
-pub fn compile(pattern: &str) -> Result<Glob> {
+fn compile(pattern: &str) -> Result<Glob> {
     GlobBuilder::new(pattern.trim_start_matches("./"))
         .literal_separator(true)
         .backslash_escape(true)
