@@ -178,15 +178,10 @@ mod tests {
         // Hashed right after the last change: racy, never trusted.
         remember(conn, &file, &stat, &digests, Timestamp(stat.ctime + 10)).unwrap();
         assert_eq!(lookup(conn, &file, &stat).unwrap(), None);
-        // Hashed well after: trusted while the stat matches.
-        remember(
-            conn,
-            &file,
-            &stat,
-            &digests,
-            Timestamp(stat.ctime + 2 * RACY_NS),
-        )
-        .unwrap();
+        // Hashed well after (past both windows: a ctime on a whole second gets the coarse one):
+        // trusted while the stat matches.
+        let later = Timestamp(stat.ctime + 2 * RACY_COARSE_NS);
+        remember(conn, &file, &stat, &digests, later).unwrap();
         assert_eq!(lookup(conn, &file, &stat).unwrap(), Some(digests.clone()));
         let mut folder = Folder::load(conn, dir.path()).unwrap();
         assert_eq!(folder.lookup(&file, &stat), Some(digests.clone()));
