@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -36,13 +36,12 @@ use crate::time::Timestamp;
 const BATCH_FILES: usize = 2048;
 const BATCH_BYTES: u64 = 512 << 20;
 
-/// One file to import: where it is and where it goes in the version.
+/// One file to import: where it is, where it goes in the version, and its stat when found.
 #[derive(Debug)]
 struct Source {
     path: PathBuf,
     dest: RelPath,
-    size: u64,
-    mtime: SystemTime,
+    stat: FileStat,
 }
 
 #[derive(Debug, Serialize)]
@@ -141,7 +140,7 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
         })?;
     }
 
-    let total: u64 = todo.iter().map(|s| s.size).sum();
+    let total: u64 = todo.iter().map(|s| s.stat.size).sum();
     let bar = progress::bytes(ctx, total, "importing");
     let Center { catalog, store, .. } = center;
     let store = &**store;
@@ -203,8 +202,7 @@ fn collect(
                 sources.push(Source {
                     path: path.clone(),
                     dest: subdir.join(&name),
-                    size: meta.len(),
-                    mtime: meta.modified()?,
+                    stat: FileStat::of(&meta),
                 });
             }
         } else if meta.is_dir() {
@@ -296,8 +294,7 @@ fn walk(
             Ok(meta) => sources.push(Source {
                 path: entry.path().to_path_buf(),
                 dest: subdir.join(&rel),
-                size: meta.len(),
-                mtime: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                stat: FileStat::of(&meta),
             }),
             Err(e) => problems.push(format!(
                 "{}: {}",
@@ -333,9 +330,9 @@ fn check<'a>(
                 && stored
                     .rows
                     .get(s.dest.as_str())
-                    .is_some_and(|row| row.size == s.size)
+                    .is_some_and(|row| row.size == s.stat.size)
         })
-        .map(|s| s.size)
+        .map(|s| s.stat.size)
         .sum();
     let bar = progress::bytes(ctx, to_hash, "comparing");
     let mut blocked = Vec::new();
@@ -352,37 +349,32 @@ fn check<'a>(
             todo.push(source);
             continue;
         }
-        if row.size == source.size {
+        if row.size == source.stat.size {
             interrupt::check()?;
-            let stat = FileStat::of(
-                &fs::metadata(&source.path)
-                    .with_context(|| format!("could not read {}", source.path.display()))?,
-            );
             let cached = match center {
-                Some(c) => source_cache::lookup(c.catalog.conn(), &source.path, &stat)?,
+                Some(c) => source_cache::lookup(c.catalog.conn(), &source.path, &source.stat)?,
                 None => None,
             };
             let (digests, size) = match cached {
-                Some(digests) => (digests, stat.size),
+                Some(digests) => (digests, source.stat.size),
                 None => {
                     let (digests, size) = hash_file(&source.path, |n| bar.inc(n))?;
-                    hashed.push((source.path.clone(), stat, digests.clone()));
+                    hashed.push((source.path.clone(), source.stat, digests.clone()));
                     (digests, size)
                 }
             };
-            let key = row.key();
-            let on_disk = store.is_none_or(|s| s.size(&key).ok().flatten() == Some(size));
-            if row.same_content(size, &digests) && !on_disk {
-                todo.push(source); // lost from disk: publish restores it
-                continue;
-            }
             if row.same_content(size, &digests) {
-                entries.push(entry(
-                    source,
-                    FileStatus::Unchanged,
-                    Some(digests.md5),
-                    false,
-                ));
+                let key = row.key();
+                if store.is_none_or(|s| s.size(&key).ok().flatten() == Some(size)) {
+                    entries.push(entry(
+                        source,
+                        FileStatus::Unchanged,
+                        Some(digests.md5),
+                        false,
+                    ));
+                } else {
+                    todo.push(source); // lost from disk: publish restores it
+                }
                 continue;
             }
         }
@@ -602,7 +594,7 @@ fn publish(
                     path: source.dest.as_str(),
                     size,
                     digests: &digests,
-                    modified_at: Timestamp::from_system(source.mtime),
+                    modified_at: Timestamp(source.stat.mtime),
                 };
                 catalog::upsert_file(tx, version.id, &file, now)?;
             }
@@ -640,9 +632,9 @@ fn entry(source: &Source, status: FileStatus, md5: Option<String>, linked: bool)
         path: source.dest.to_string(),
         source: source.path.display().to_string(),
         status,
-        size: source.size,
+        size: source.stat.size,
         md5,
-        modified_at: Timestamp::from_system(source.mtime),
+        modified_at: Timestamp(source.stat.mtime),
         linked,
     }
 }
