@@ -123,7 +123,7 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
             } else {
                 FileStatus::Imported
             };
-            entries.push(entry(source, status, None, false));
+            entries.push(entry(source, &source.stat, status, None, false));
         }
         return report(ctx, model, version, true, entries, Vec::new(), started);
     }
@@ -368,6 +368,7 @@ fn check<'a>(
                 if store.is_none_or(|s| s.size(&key).ok().flatten() == Some(size)) {
                     entries.push(entry(
                         source,
+                        &source.stat,
                         FileStatus::Unchanged,
                         Some(digests.md5),
                         false,
@@ -571,7 +572,7 @@ fn publish(
                     continue;
                 }
             };
-            plan.push((source, staged, digests, key, status));
+            plan.push((source, staged, digests, stat, key, status));
         }
         if !conflicts.is_empty() {
             bail!(
@@ -582,7 +583,9 @@ fn publish(
             );
         }
         let mut entries = Vec::with_capacity(plan.len());
-        for (source, staged, digests, key, status) in plan {
+        // The stat taken when the file was opened for staging, not the one from the walk: the
+        // catalog describes the bytes that were read.
+        for (source, staged, digests, stat, key, status) in plan {
             let size = staged.size;
             let mut linked = false;
             if status != FileStatus::Unchanged {
@@ -594,11 +597,11 @@ fn publish(
                     path: source.dest.as_str(),
                     size,
                     digests: &digests,
-                    modified_at: Timestamp(source.stat.mtime),
+                    modified_at: Timestamp(stat.mtime),
                 };
                 catalog::upsert_file(tx, version.id, &file, now)?;
             }
-            entries.push(entry(source, status, Some(digests.md5), linked));
+            entries.push(entry(source, &stat, status, Some(digests.md5), linked));
         }
         store.flush()?;
         catalog::touch_version(tx, version.id, now)?;
@@ -627,14 +630,20 @@ fn link_existing(
     Ok(false)
 }
 
-fn entry(source: &Source, status: FileStatus, md5: Option<String>, linked: bool) -> Entry {
+fn entry(
+    source: &Source,
+    stat: &FileStat,
+    status: FileStatus,
+    md5: Option<String>,
+    linked: bool,
+) -> Entry {
     Entry {
         path: source.dest.to_string(),
         source: source.path.display().to_string(),
         status,
-        size: source.stat.size,
+        size: stat.size,
         md5,
-        modified_at: Timestamp(source.stat.mtime),
+        modified_at: Timestamp(stat.mtime),
         linked,
     }
 }
