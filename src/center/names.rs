@@ -97,12 +97,11 @@ impl RelPath {
         }
     }
 
-    /// True when `self` is `folder` or lies below it.
-    pub fn starts_with(&self, folder: &RelPath) -> bool {
-        folder.is_root()
-            || self.0 == folder.0
-            || (self.0.starts_with(&folder.0)
-                && self.0.as_bytes().get(folder.0.len()) == Some(&b'/'))
+    /// True when the stored (already normal) `path` is `self` or lies below it.
+    pub fn covers(&self, path: &str) -> bool {
+        self.is_root()
+            || path == self.0
+            || (path.starts_with(&self.0) && path.as_bytes().get(self.0.len()) == Some(&b'/'))
     }
 }
 
@@ -240,8 +239,10 @@ mod tests {
         let file = RelPath::parse("p", "model.onnx").unwrap();
         assert_eq!(sub.join(&file).as_str(), "onnx/model.onnx");
         assert_eq!(RelPath::default().join(&file), file);
-        assert!(sub.join(&file).starts_with(&sub));
-        assert!(!RelPath::parse("p", "onnx2/x").unwrap().starts_with(&sub));
+        assert!(sub.covers(sub.join(&file).as_str()));
+        assert!(sub.covers("onnx"));
+        assert!(!sub.covers("onnx2/x"));
+        assert!(RelPath::default().covers("anything"));
     }
 
     #[test]

@@ -80,10 +80,7 @@ pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
     for name in &names {
         match rows.iter().find(|r| r.path == name.as_str()) {
             Some(row) => chosen.push(row),
-            None if rows
-                .iter()
-                .any(|r| RelPath::parse("path", &r.path).is_ok_and(|p| p.starts_with(name))) =>
-            {
+            None if rows.iter().any(|r| name.covers(&r.path)) => {
                 return Err(usage(format!(
                     "{} is a folder in {model} {version}; to delete its files use --include '{}/**'",
                     quote(name.as_str()),

@@ -227,9 +227,7 @@ impl Selector {
     fn matches(&self, path: &str) -> bool {
         match self {
             Selector::Glob(glob) => glob.matches(path),
-            Selector::Path(wanted) => {
-                RelPath::parse("path", path).is_ok_and(|p| p.starts_with(wanted))
-            }
+            Selector::Path(wanted) => wanted.covers(path),
         }
     }
 }
