@@ -196,24 +196,28 @@ pub fn params_of(conn: &Connection, run_id: i64) -> Result<BTreeMap<String, Para
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Run ids as one bound parameter (a JSON array, read with `json_each`), so a query for any
+/// number of runs is still one statement.
+fn id_list(run_ids: &[i64]) -> String {
+    serde_json::to_string(run_ids).unwrap_or_else(|_| "[]".to_string())
+}
+
 /// Params of many runs at once (for listing thousands of runs without a query each).
 pub fn params_of_runs(
     conn: &Connection,
     run_ids: &[i64],
 ) -> Result<HashMap<i64, BTreeMap<String, Param>>> {
-    let wanted: std::collections::HashSet<i64> = run_ids.iter().copied().collect();
     let mut out: HashMap<i64, BTreeMap<String, Param>> = HashMap::new();
-    let mut stmt = conn.prepare("SELECT run_id, key, value, kind FROM params")?;
-    let mut rows = stmt.query([])?;
+    let mut stmt = conn.prepare(
+        "SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let mut rows = stmt.query([id_list(run_ids)])?;
     while let Some(r) = rows.next()? {
-        let run_id: i64 = r.get(0)?;
-        if wanted.contains(&run_id) {
-            let param = Param {
-                value: r.get(2)?,
-                kind: ParamKind::from_name(&r.get::<_, String>(3)?),
-            };
-            out.entry(run_id).or_default().insert(r.get(1)?, param);
-        }
+        let param = Param {
+            value: r.get(2)?,
+            kind: ParamKind::from_name(&r.get::<_, String>(3)?),
+        };
+        out.entry(r.get(0)?).or_default().insert(r.get(1)?, param);
     }
     Ok(out)
 }
@@ -357,21 +361,18 @@ pub fn summaries_of_runs(
     conn: &Connection,
     run_ids: &[i64],
 ) -> Result<HashMap<i64, BTreeMap<String, Summary>>> {
-    let wanted: std::collections::HashSet<i64> = run_ids.iter().copied().collect();
     let mut stmt = conn.prepare(
         "SELECT s.count, s.last_step, s.last_value, s.min_value, s.min_step, s.max_value,
                 s.max_step, s.run_id, k.name
-         FROM metric_summaries s JOIN metric_keys k ON k.id = s.key_id",
+         FROM metric_summaries s JOIN metric_keys k ON k.id = s.key_id
+         WHERE s.run_id IN (SELECT value FROM json_each(?1))",
     )?;
     let mut out: HashMap<i64, BTreeMap<String, Summary>> = HashMap::new();
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query([id_list(run_ids)])?;
     while let Some(r) = rows.next()? {
-        let run_id: i64 = r.get(7)?;
-        if wanted.contains(&run_id) {
-            out.entry(run_id)
-                .or_default()
-                .insert(r.get(8)?, summary_row(r)?);
-        }
+        out.entry(r.get(7)?)
+            .or_default()
+            .insert(r.get(8)?, summary_row(r)?);
     }
     Ok(out)
 }
