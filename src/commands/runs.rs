@@ -48,11 +48,7 @@ pub struct MetricCell {
 impl MetricCell {
     pub fn new(key: &str, s: &Summary) -> Self {
         let direction = tracking::direction(key);
-        let best = match direction {
-            Some(Direction::Min) => s.min,
-            Some(Direction::Max) => s.max,
-            None => None,
-        };
+        let best = tracking::best(key, s);
         MetricCell {
             count: s.count,
             last: Value(s.last_value),
@@ -223,12 +219,7 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
 /// `0.31` or, where the metric has a direction, `0.31 (best 0.29)`.
 fn metric_cell(key: &str, s: &Summary) -> String {
     let last = tracking::show(s.last_value);
-    let best = match tracking::direction(key) {
-        Some(Direction::Min) => s.min,
-        Some(Direction::Max) => s.max,
-        None => None,
-    };
-    match best {
+    match tracking::best(key, s) {
         Some((best, _)) if best.to_bits() != s.last_value.to_bits() => {
             format!("{last} (best {})", tracking::show(best))
         }

@@ -66,6 +66,14 @@ pub fn direction(name: &str) -> Option<Direction> {
     }
 }
 
+/// The best (value, step) of a metric by its direction; `None` without a direction or a value.
+pub fn best(key: &str, summary: &crate::catalog::runs::Summary) -> Option<(f64, i64)> {
+    match direction(key)? {
+        Direction::Min => summary.min,
+        Direction::Max => summary.max,
+    }
+}
+
 /// A metric value in JSON: a number, or the strings `"NaN"`, `"Infinity"`, `"-Infinity"`
 /// (JSON has no such numbers).
 #[derive(Clone, Copy, Debug, PartialEq)]
