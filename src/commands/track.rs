@@ -2,10 +2,9 @@
 //! record every stdout line that is a JSON object of metrics, and set the run's status, exit
 //! code and end time when it ends. mfile exits with the command's exit code.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -47,9 +46,12 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
 
+    if let Some(name) = &args.run {
+        check_name("run", name)?;
+    }
     let mut center = Center::create(&ctx.center)?;
     let name = match &args.run {
-        Some(name) => check_name("run", name)?.to_string(),
+        Some(name) => name.clone(),
         None => fresh_name(&center, model, &owner)?,
     };
     if let Some(model_row) = catalog::model(center.catalog.conn(), model)? {
@@ -87,7 +89,8 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         .stdout
         .take()
         .context("the command's stdout was not captured")?;
-    let lines = pass_through(stdout);
+    // The command's output reaches ours unchanged, line by line, as it comes.
+    let lines = ingest::read_lines_tee(stdout, false, Some(Box::new(std::io::stdout())));
     let mut writer = MetricWriter::new(&mut center.catalog, run.id, ingest::STREAM);
     let mut number = 0u64;
     let recorded = ingest::pump(&mut writer, &lines, false, |writer, bytes| {
@@ -155,40 +158,6 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         .into());
     }
     Ok(())
-}
-
-/// Copies the command's stdout to ours line by line, unchanged and unbuffered beyond a line, and
-/// hands each line on for parsing. If our stdout is closed, the command's output is still
-/// drained so it never blocks.
-fn pass_through(stdout: impl std::io::Read + Send + 'static) -> mpsc::Receiver<ingest::Line> {
-    let (tx, rx) = mpsc::sync_channel(4096);
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = Vec::new();
-        let mut ours = std::io::stdout();
-        let mut forwarding = true;
-        loop {
-            line.clear();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) => return,
-                Ok(_) => {
-                    if forwarding {
-                        forwarding = ours.write_all(&line).and_then(|()| ours.flush()).is_ok();
-                    }
-                    let text = line.strip_suffix(b"\n").unwrap_or(&line);
-                    let text = text.strip_suffix(b"\r").unwrap_or(text);
-                    if tx.send(Ok(text.to_vec())).is_err() {
-                        return;
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-            }
-        }
-    });
-    rx
 }
 
 /// `run-20261126-214501`, with `-2`, `-3`, ... when that name is taken.

@@ -3,7 +3,7 @@
 //! key's summary (count, last, min, max) kept up to date.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -171,28 +171,54 @@ pub type Line = std::io::Result<Vec<u8>>;
 /// With `follow`, end of file means "wait for more" (like `tail -f`); a last line without a
 /// newline is held back until it is complete.
 pub fn read_lines(source: impl Read + Send + 'static, follow: bool) -> Receiver<Line> {
+    read_lines_tee(source, follow, None)
+}
+
+/// [`read_lines`] that also copies every byte read, unchanged, to `tee` as soon as it arrives
+/// (`track` passes the command's output through this way). With a tee the source is read to
+/// its end even after the receiver is gone, so the process writing it never blocks on a full
+/// pipe.
+pub fn read_lines_tee(
+    source: impl Read + Send + 'static,
+    follow: bool,
+    mut tee: Option<Box<dyn Write + Send>>,
+) -> Receiver<Line> {
     let (tx, rx) = mpsc::sync_channel(4096);
     thread::spawn(move || {
         let mut reader = BufReader::with_capacity(1 << 16, source);
         let mut line = Vec::new();
+        let mut receiving = true;
         loop {
+            let start = line.len();
             match reader.read_until(b'\n', &mut line) {
                 Ok(0) if follow => thread::sleep(Duration::from_millis(200)),
                 Ok(0) => break,
-                Ok(_) if line.ends_with(b"\n") => {
-                    let mut complete = std::mem::take(&mut line);
-                    complete.pop();
-                    if complete.ends_with(b"\r") {
-                        complete.pop();
-                    }
-                    if tx.send(Ok(complete)).is_err() {
-                        return;
-                    }
-                }
-                Ok(_) if follow => thread::sleep(Duration::from_millis(200)),
                 Ok(_) => {
-                    let _ = tx.send(Ok(std::mem::take(&mut line)));
-                    break;
+                    if let Some(out) = &mut tee {
+                        if out
+                            .write_all(&line[start..])
+                            .and_then(|()| out.flush())
+                            .is_err()
+                        {
+                            tee = None; // our stdout is closed; keep draining the source
+                        }
+                    }
+                    let complete = line.ends_with(b"\n");
+                    if !complete && follow {
+                        thread::sleep(Duration::from_millis(200));
+                        continue;
+                    }
+                    let mut text = std::mem::take(&mut line);
+                    if complete {
+                        text.pop();
+                        if text.ends_with(b"\r") {
+                            text.pop();
+                        }
+                    }
+                    receiving = receiving && tx.send(Ok(text)).is_ok();
+                    if !complete || (!receiving && tee.is_none()) {
+                        break;
+                    }
                 }
                 Err(e) => {
                     let _ = tx.send(Err(e));

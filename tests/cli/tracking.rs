@@ -602,6 +602,7 @@ fn bad_run_names_and_keys_are_usage_errors() {
         &["runs", "--status", "sleeping"],
         &["metrics", "-m", "m", "--run", "r", "--format", "xml"],
         &["track", "-m", "m", "--run", "r"],
+        &["track", "-m", "m", "--run", "../r", "--", "true"],
     ] {
         let run = env.run(args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
