@@ -45,6 +45,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'List training runs with their params and metrics (or end or delete runs)')
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Compare runs: params side by side with differences marked, and each metric''s summary')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Export the full metric history of a run as CSV or JSON')
+            [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Serve a read-only web page of models, files, runs and their charts')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write one self-contained HTML file with a model''s runs and their charts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -339,6 +341,36 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mfile;ui' {
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on [default: 127.0.0.1:8421, or the next free port up to 8430]. Any address but loopback makes the page reachable by others, without a login')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Open the page in the default browser')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;report' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'A run to include: RUN (yours) or USER/RUN; repeat for more [default: all your runs]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The HTML file to write [default: MODEL-report.html]; `-` for stdout')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The HTML file to write [default: MODEL-report.html]; `-` for stdout')
+            [CompletionResult]::new('--max-points', '--max-points', [CompletionResultType]::ParameterName, 'Points per chart line at most (longer histories are thinned, keeping their shape)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--all-users', '--all-users', [CompletionResultType]::ParameterName, 'Without --run: include every user''s runs')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mfile;completions' {
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
@@ -365,6 +397,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'List training runs with their params and metrics (or end or delete runs)')
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Compare runs: params side by side with differences marked, and each metric''s summary')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Export the full metric history of a run as CSV or JSON')
+            [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Serve a read-only web page of models, files, runs and their charts')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write one self-contained HTML file with a model''s runs and their charts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -420,6 +454,12 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;help;metrics' {
+            break
+        }
+        'mfile;help;ui' {
+            break
+        }
+        'mfile;help;report' {
             break
         }
         'mfile;help;completions' {

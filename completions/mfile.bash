@@ -52,6 +52,9 @@ _mfile() {
             mfile,register)
                 cmd="mfile__subcmd__register"
                 ;;
+            mfile,report)
+                cmd="mfile__subcmd__report"
+                ;;
             mfile,runs)
                 cmd="mfile__subcmd__runs"
                 ;;
@@ -60,6 +63,9 @@ _mfile() {
                 ;;
             mfile,track)
                 cmd="mfile__subcmd__track"
+                ;;
+            mfile,ui)
+                cmd="mfile__subcmd__ui"
                 ;;
             mfile,verify)
                 cmd="mfile__subcmd__verify"
@@ -103,6 +109,9 @@ _mfile() {
             mfile__subcmd__help,register)
                 cmd="mfile__subcmd__help__subcmd__register"
                 ;;
+            mfile__subcmd__help,report)
+                cmd="mfile__subcmd__help__subcmd__report"
+                ;;
             mfile__subcmd__help,runs)
                 cmd="mfile__subcmd__help__subcmd__runs"
                 ;;
@@ -111,6 +120,9 @@ _mfile() {
                 ;;
             mfile__subcmd__help,track)
                 cmd="mfile__subcmd__help__subcmd__track"
+                ;;
+            mfile__subcmd__help,ui)
+                cmd="mfile__subcmd__help__subcmd__ui"
                 ;;
             mfile__subcmd__help,verify)
                 cmd="mfile__subcmd__help__subcmd__verify"
@@ -149,7 +161,7 @@ _mfile() {
 
     case "${cmd}" in
         mfile)
-            opts="-q -h -V --center --json --quiet --color --help --version register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help"
+            opts="-q -h -V --center --json --quiet --color --help --version register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -299,7 +311,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help)
-            opts="register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics completions help"
+            opts="register config import scan pull delete versions profiles verify log-param log-metric track runs compare metrics ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,6 +492,20 @@ _mfile() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfile__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfile__subcmd__help__subcmd__runs)
             opts="end delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -537,6 +563,20 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help__subcmd__track)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__ui)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -868,6 +908,56 @@ _mfile() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfile__subcmd__report)
+            opts="-m -o -q -h --model --run --all-users --user --out --max-points --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-points)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfile__subcmd__runs)
             opts="-m -q -h --model --all-users --user --status --only-changed --center --json --quiet --color --help end delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1116,6 +1206,32 @@ _mfile() {
                     return 0
                     ;;
                 --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__ui)
+            opts="-q -h --bind --open --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bind)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

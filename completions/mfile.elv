@@ -42,6 +42,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand runs 'List training runs with their params and metrics (or end or delete runs)'
             cand compare 'Compare runs: params side by side with differences marked, and each metric''s summary'
             cand metrics 'Export the full metric history of a run as CSV or JSON'
+            cand ui 'Serve a read-only web page of models, files, runs and their charts'
+            cand report 'Write one self-contained HTML file with a model''s runs and their charts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -314,6 +316,34 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'mfile;ui'= {
+            cand --bind 'Address to listen on [default: 127.0.0.1:8421, or the next free port up to 8430]. Any address but loopback makes the page reachable by others, without a login'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --open 'Open the page in the default browser'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;report'= {
+            cand -m 'm'
+            cand --model 'model'
+            cand --run 'A run to include: RUN (yours) or USER/RUN; repeat for more [default: all your runs]'
+            cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
+            cand -o 'The HTML file to write [default: MODEL-report.html]; `-` for stdout'
+            cand --out 'The HTML file to write [default: MODEL-report.html]; `-` for stdout'
+            cand --max-points 'Points per chart line at most (longer histories are thinned, keeping their shape)'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --all-users 'Without --run: include every user''s runs'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'mfile;completions'= {
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
@@ -339,6 +369,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand runs 'List training runs with their params and metrics (or end or delete runs)'
             cand compare 'Compare runs: params side by side with differences marked, and each metric''s summary'
             cand metrics 'Export the full metric history of a run as CSV or JSON'
+            cand ui 'Serve a read-only web page of models, files, runs and their charts'
+            cand report 'Write one self-contained HTML file with a model''s runs and their charts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -377,6 +409,10 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;help;compare'= {
         }
         &'mfile;help;metrics'= {
+        }
+        &'mfile;help;ui'= {
+        }
+        &'mfile;help;report'= {
         }
         &'mfile;help;completions'= {
         }

@@ -74,6 +74,10 @@ pub enum Command {
     Compare(CompareArgs),
     /// Export the full metric history of a run as CSV or JSON
     Metrics(MetricsArgs),
+    /// Serve a read-only web page of models, files, runs and their charts
+    Ui(UiArgs),
+    /// Write one self-contained HTML file with a model's runs and their charts
+    Report(ReportArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -245,6 +249,37 @@ pub struct MetricsArgs {
     /// csv (key,step,value,logged_at) or json; --json is the same as --format json
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
     pub format: ExportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct UiArgs {
+    /// Address to listen on [default: 127.0.0.1:8421, or the next free port up to 8430]. Any
+    /// address but loopback makes the page reachable by others, without a login.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub bind: Option<std::net::SocketAddr>,
+    /// Open the page in the default browser
+    #[arg(long)]
+    pub open: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(short = 'm', long = "model", value_name = "MODEL")]
+    pub model: String,
+    /// A run to include: RUN (yours) or USER/RUN; repeat for more [default: all your runs]
+    #[arg(long = "run", value_name = "RUN")]
+    pub runs: Vec<String>,
+    /// Without --run: include every user's runs
+    #[arg(long, conflicts_with = "runs")]
+    pub all_users: bool,
+    #[command(flatten)]
+    pub user: UserArg,
+    /// The HTML file to write [default: MODEL-report.html]; `-` for stdout
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Points per chart line at most (longer histories are thinned, keeping their shape)
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(4..=1_000_000))]
+    pub max_points: u32,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,11 @@ pub fn check() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// True once Ctrl-C was pressed (for loops that stop cleanly rather than fail, like a server).
+pub fn requested() -> bool {
+    REQUESTED.load(Ordering::Relaxed)
+}
+
 /// Marks the span of a blocking prompt, where Ctrl-C should exit at once.
 pub fn while_prompting<T>(f: impl FnOnce() -> T) -> T {
     PROMPTING.store(true, Ordering::SeqCst);

@@ -12,6 +12,7 @@ pub mod interrupt;
 pub mod output;
 pub mod time;
 pub mod tracking;
+pub mod web;
 
 use anyhow::Result;
 
@@ -37,6 +38,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Runs(args) => commands::runs::run(args, &ctx),
         Command::Compare(args) => commands::compare::run(args, &ctx),
         Command::Metrics(args) => commands::metrics::run(args, &ctx),
+        Command::Ui(args) => commands::ui::run(args, &ctx),
+        Command::Report(args) => commands::report::run(args, &ctx),
         Command::Completions(args) => commands::completions::run(args),
     }
 }

@@ -7,11 +7,11 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::run_ref;
-use super::runs::{MetricCell, changed_params};
 use crate::catalog::runs::{self, Summary};
 use crate::cli::CompareArgs;
 use crate::config::Ctx;
 use crate::output::{self, TableOut};
+use crate::tracking::listing::{MetricCell, changed_params};
 use crate::tracking::{self, Direction};
 
 #[derive(Serialize)]

@@ -11,10 +11,12 @@ pub mod metrics;
 pub mod profiles;
 pub mod pull;
 pub mod register;
+pub mod report;
 pub mod run_ref;
 pub mod runs;
 pub mod scan;
 pub mod track;
+pub mod ui;
 pub mod verify;
 pub mod versions;
 

@@ -1,19 +1,19 @@
 //! `mfile runs`: list runs with their params (those that differ between the listed runs
 //! highlighted) and each metric's last and best value; `runs end` and `runs delete`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::{confirm, open_scope, run_ref};
-use crate::catalog::runs::{self, Param, RunRow, Summary};
+use crate::catalog::runs;
 use crate::center::names::check_name;
 use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs};
 use crate::config::Ctx;
 use crate::output::{self, TableOut, human_duration};
 use crate::time::Timestamp;
-use crate::tracking::{self, Direction, Value};
+use crate::tracking::listing::{self, MetricCell};
+use crate::tracking::{self, Direction};
 
 pub fn run(args: RunsArgs, ctx: &Ctx) -> Result<()> {
     match args.action {
@@ -21,62 +21,6 @@ pub fn run(args: RunsArgs, ctx: &Ctx) -> Result<()> {
         Some(RunsAction::End(end_args)) => end(end_args, ctx),
         Some(RunsAction::Delete(delete_args)) => delete(delete_args, ctx),
     }
-}
-
-#[derive(Serialize)]
-struct ParamCell<'a> {
-    value: &'a str,
-    kind: crate::tracking::parse::ParamKind,
-    changed: bool,
-}
-
-/// A metric's summary in JSON.
-#[derive(Serialize)]
-pub struct MetricCell {
-    pub count: u64,
-    pub last: Value,
-    pub last_step: i64,
-    pub direction: Option<Direction>,
-    pub best: Option<Value>,
-    pub best_step: Option<i64>,
-    pub min: Option<Value>,
-    pub min_step: Option<i64>,
-    pub max: Option<Value>,
-    pub max_step: Option<i64>,
-}
-
-impl MetricCell {
-    pub fn new(key: &str, s: &Summary) -> Self {
-        let direction = tracking::direction(key);
-        let best = tracking::best(key, s);
-        MetricCell {
-            count: s.count,
-            last: Value(s.last_value),
-            last_step: s.last_step,
-            direction,
-            best: best.map(|b| Value(b.0)),
-            best_step: best.map(|b| b.1),
-            min: s.min.map(|m| Value(m.0)),
-            min_step: s.min.map(|m| m.1),
-            max: s.max.map(|m| Value(m.0)),
-            max_step: s.max.map(|m| m.1),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct RunEntry<'a> {
-    #[serde(flatten)]
-    run: &'a RunRow,
-    duration_seconds: f64,
-    params: BTreeMap<&'a str, ParamCell<'a>>,
-    metrics: BTreeMap<&'a str, MetricCell>,
-}
-
-#[derive(Serialize)]
-struct Report<'a> {
-    runs: Vec<RunEntry<'a>>,
-    changed_params: Vec<&'a str>,
 }
 
 fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
@@ -87,59 +31,22 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
     let center = open_scope(ctx, args.model.as_deref(), None)?;
     let conn = center.catalog.conn();
     let rows = runs::runs(conn, args.model.as_deref(), owner.as_deref(), args.status)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let params = runs::params_of_runs(conn, &ids)?;
-    let summaries = runs::summaries_of_runs(conn, &ids)?;
-    let no_params = BTreeMap::new();
-    let no_metrics = BTreeMap::new();
-    let params_of = |r: &RunRow| params.get(&r.id).unwrap_or(&no_params);
-    let metrics_of = |r: &RunRow| summaries.get(&r.id).unwrap_or(&no_metrics);
-
-    let changed = changed_params(rows.iter().map(params_of));
-    let mut param_keys: BTreeSet<&str> = rows
-        .iter()
-        .flat_map(|r| params_of(r).keys().map(String::as_str))
-        .collect();
-    if args.only_changed {
-        param_keys.retain(|k| changed.contains(k));
-    }
-    let metric_keys: BTreeSet<&str> = rows
-        .iter()
-        .flat_map(|r| metrics_of(r).keys().map(String::as_str))
-        .collect();
-    let now = Timestamp::now();
-
+    let listing = listing::build(conn, rows, args.only_changed, Timestamp::now())?;
     if ctx.json {
-        let entries = rows
-            .iter()
-            .map(|r| RunEntry {
-                run: r,
-                duration_seconds: duration(r, now),
-                params: params_of(r)
-                    .iter()
-                    .filter(|(k, _)| param_keys.contains(k.as_str()))
-                    .map(|(k, p)| {
-                        (
-                            k.as_str(),
-                            ParamCell {
-                                value: &p.value,
-                                kind: p.kind,
-                                changed: changed.contains(k.as_str()),
-                            },
-                        )
-                    })
-                    .collect(),
-                metrics: metrics_of(r)
-                    .iter()
-                    .map(|(k, s)| (k.as_str(), MetricCell::new(k, s)))
-                    .collect(),
-            })
-            .collect();
-        return output::json(&Report {
-            runs: entries,
-            changed_params: changed.into_iter().collect(),
-        });
+        return output::json(&listing);
     }
+
+    let param_keys: BTreeSet<&str> = listing
+        .runs
+        .iter()
+        .flat_map(|r| r.params.keys().map(String::as_str))
+        .collect();
+    let metric_keys: BTreeSet<&str> = listing
+        .runs
+        .iter()
+        .flat_map(|r| r.metrics.keys().map(String::as_str))
+        .collect();
+    let is_changed = |key: &str| listing.changed_params.iter().any(|k| k == key);
 
     let mut headers = vec!["run"];
     if args.model.is_none() {
@@ -153,7 +60,7 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
     let param_headers: Vec<String> = param_keys
         .iter()
         .map(|k| {
-            if changed.contains(k) {
+            if is_changed(k) {
                 ctx.palette.changed(&format!("*{k}"))
             } else {
                 k.to_string()
@@ -176,7 +83,8 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         .collect();
     let right: Vec<usize> = (fixed..all_headers.len()).collect();
     let mut table = TableOut::new(&all_headers, &right);
-    for r in &rows {
+    for entry in &listing.runs {
+        let r = &entry.run;
         let mut cells = vec![r.name.clone()];
         if args.model.is_none() {
             cells.push(r.model.clone());
@@ -187,19 +95,19 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         cells.extend([
             r.status.as_str().to_string(),
             r.started_at.human(),
-            human_duration(duration(r, now)),
+            human_duration(entry.duration_seconds),
         ]);
         for key in &param_keys {
-            let value = params_of(r).get(*key).map_or("-", |p| p.value.as_str());
-            cells.push(if changed.contains(key) {
+            let value = entry.params.get(*key).map_or("-", |p| p.value.as_str());
+            cells.push(if is_changed(key) {
                 ctx.palette.changed(value)
             } else {
                 value.to_string()
             });
         }
         for key in &metric_keys {
-            cells.push(match metrics_of(r).get(*key) {
-                Some(s) => metric_cell(key, s),
+            cells.push(match entry.metrics.get(*key) {
+                Some(m) => metric_cell(m),
                 None => "-".to_string(),
             });
         }
@@ -212,48 +120,19 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         Some(owner) => format!("of {owner} (--all-users for everyone's)"),
         None => "of all users".to_string(),
     };
-    output::note(ctx, &format!("{} runs {whose}", rows.len()));
+    output::note(ctx, &format!("{} runs {whose}", listing.runs.len()));
     Ok(())
 }
 
 /// `0.31` or, where the metric has a direction, `0.31 (best 0.29)`.
-fn metric_cell(key: &str, s: &Summary) -> String {
-    let last = tracking::show(s.last_value);
-    match tracking::best(key, s) {
-        Some((best, _)) if best.to_bits() != s.last_value.to_bits() => {
-            format!("{last} (best {})", tracking::show(best))
+fn metric_cell(m: &MetricCell) -> String {
+    let last = tracking::show(m.last.0);
+    match m.best {
+        Some(best) if best.0.to_bits() != m.last.0.to_bits() => {
+            format!("{last} (best {})", tracking::show(best.0))
         }
         _ => last,
     }
-}
-
-fn duration(run: &RunRow, now: Timestamp) -> f64 {
-    let end = run.ended_at.unwrap_or(now);
-    (end.0 - run.started_at.0) as f64 / 1e9
-}
-
-/// The param keys whose values are not the same in every run (a missing param counts as a
-/// different value). Every run is compared with every other, not with the first.
-pub fn changed_params<'a>(
-    runs: impl Iterator<Item = &'a BTreeMap<String, Param>> + Clone,
-) -> BTreeSet<&'a str> {
-    let keys: BTreeSet<&str> = runs
-        .clone()
-        .flat_map(|p| p.keys().map(String::as_str))
-        .collect();
-    keys.into_iter()
-        .filter(|key| {
-            let mut values = runs.clone().map(|p| p.get(*key).map(|v| v.value.as_str()));
-            let Some(first) = values.next() else {
-                return false;
-            };
-            values.any(|v| match (first, v) {
-                (Some(a), Some(b)) => !crate::tracking::parse::same_param(a, b),
-                (None, None) => false,
-                _ => true,
-            })
-        })
-        .collect()
 }
 
 fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {

@@ -2,6 +2,7 @@
 //! the rules for reading them back (which direction is "best", how values print).
 
 pub mod ingest;
+pub mod listing;
 pub mod parse;
 
 use serde::{Serialize, Serializer};

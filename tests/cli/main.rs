@@ -13,3 +13,4 @@ mod invariants;
 mod pull;
 mod scan;
 mod tracking;
+mod web;

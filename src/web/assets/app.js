@@ -1,0 +1,423 @@
+// mfile's page: models -> versions -> files, and a model's runs with one ECharts chart per
+// metric. Every value read from the center enters the page as text (textContent, or escaped for
+// chart tooltips), never as HTML. In a report file the data comes from the embedded
+// JSON element "mfile-data" instead of /api/.
+'use strict';
+(function () {
+  const embedded = document.getElementById('mfile-data');
+  const REPORT = embedded ? JSON.parse(embedded.textContent) : null;
+  const REFRESH_MS = 3000;
+  const DEFAULT_SELECTED = 5;
+  // Rows drawn at first and per "show more": laying out a table of 1,000 runs takes longer
+  // than everything else on the page together.
+  const PAGE_ROWS = 200;
+  const app = document.getElementById('app');
+  const crumbs = document.getElementById('crumbs');
+  const charts = new Map(); // metric key -> ECharts instance
+  let info = null;
+  let generation = 0; // bumped on every navigation; stale answers are dropped
+  let timer = null;
+
+  // ---- small helpers ----------------------------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value == null || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : value);
+    }
+    for (const child of children.flat()) {
+      if (child != null) node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({
+      '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+    })[c]);
+  }
+
+  const enc = encodeURIComponent;
+
+  async function get(path) {
+    const response = await fetch(path, { headers: { Accept: 'application/json' } });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.error || `${response.status} ${response.statusText}`);
+    return body;
+  }
+
+  function humanSize(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+  }
+
+  function humanDuration(seconds) {
+    const s = Math.max(0, Math.round(seconds));
+    if (s < 60) return `${s}s`;
+    if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+    return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  }
+
+  // One formatter for every date: toLocaleString() builds one per call, which shows in a table
+  // of a thousand runs.
+  const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  function when(text) {
+    const date = new Date(text);
+    return isNaN(date) ? text : dateFormat.format(date);
+  }
+
+  function showValue(value) {
+    if (typeof value !== 'number') return String(value); // "NaN", "Infinity", "-Infinity"
+    if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
+    const short = Number(value.toPrecision(6));
+    return String(short);
+  }
+
+  function table(headers, rows) {
+    const head = el('tr', null, headers.flat().map((h) =>
+      (h instanceof Node ? h : el('th', { class: h.num ? 'num' : null }, h.text ?? h))));
+    return el('div', { class: 'table-wrap' },
+      el('table', null, el('thead', null, head), el('tbody', null, rows)));
+  }
+
+  function setCrumbs(...items) {
+    crumbs.replaceChildren(...items.flatMap((item, i) => [i ? ' / ' : '', item]));
+  }
+
+  function show(gen, ...nodes) {
+    if (gen !== generation) return false;
+    app.replaceChildren(...nodes);
+    return true;
+  }
+
+  // ---- models, versions, files --------------------------------------------------------------
+
+  async function showModels(gen) {
+    const doc = await get('/api/models');
+    setCrumbs('models');
+    const rows = doc.models.map((m) => el('tr', null,
+      el('td', null, el('a', { href: `#/models/${enc(m.model)}` }, m.model)),
+      el('td', { class: 'num' }, m.versions),
+      el('td', { class: 'num' }, m.files),
+      el('td', { class: 'num' }, humanSize(m.bytes)),
+      el('td', null, when(m.updated_at)),
+      el('td', null, el('a', { href: `#/models/${enc(m.model)}/runs` }, 'runs')),
+      el('td', { class: 'muted' }, m.description ?? '')));
+    show(gen,
+      el('h1', null, 'Models'),
+      doc.models.length
+        ? table(['model', { text: 'versions', num: 1 }, { text: 'files', num: 1 },
+          { text: 'size', num: 1 }, 'updated', '', 'description'], rows)
+        : el('p', { class: 'muted' }, 'The center has no models yet: `mfile import` puts files in.'));
+  }
+
+  async function showVersions(gen, model) {
+    const doc = await get(`/api/models/${enc(model)}/versions`);
+    setCrumbs(el('a', { href: '#/' }, 'models'), model);
+    const rows = doc.versions.map((v) => el('tr', null,
+      el('td', null, el('a', { href: `#/models/${enc(model)}/versions/${enc(v.version)}` }, v.version)),
+      el('td', { class: 'num' }, v.files),
+      el('td', { class: 'num' }, humanSize(v.bytes)),
+      el('td', null, when(v.updated_at)),
+      el('td', { class: 'muted' }, v.description ?? '')));
+    show(gen,
+      el('h1', null, `Model ${model}`),
+      el('p', null, el('a', { href: `#/models/${enc(model)}/runs` },
+        `Training runs (${doc.run_owners.length} users)`)),
+      el('h2', null, 'Versions'),
+      table(['version', { text: 'files', num: 1 }, { text: 'size', num: 1 }, 'updated',
+        'description'], rows));
+  }
+
+  async function showFiles(gen, model, version) {
+    const doc = await get(`/api/models/${enc(model)}/versions/${enc(version)}/files`);
+    setCrumbs(el('a', { href: '#/' }, 'models'),
+      el('a', { href: `#/models/${enc(model)}` }, model), version);
+    const rows = doc.files.map((f) => el('tr', null,
+      el('td', null, f.path),
+      el('td', { class: 'num' }, humanSize(f.size)),
+      el('td', null, when(f.modified_at)),
+      el('td', { class: 'mono' }, f.md5),
+      el('td', null, el('a', { href: f.download, download: '' }, 'download'))));
+    const total = doc.files.reduce((sum, f) => sum + f.size, 0);
+    show(gen,
+      el('h1', null, `${model} / ${version}`),
+      el('p', { class: 'muted' }, `${doc.files.length} files, ${humanSize(total)}`),
+      table(['path', { text: 'size', num: 1 }, 'modified', 'md5', ''], rows));
+  }
+
+  // ---- runs and charts ----------------------------------------------------------------------
+
+  function refOf(run) { return `${run.owner}/${run.name}`; }
+
+  async function loadRuns(model, filters) {
+    if (REPORT) return REPORT.runs;
+    const query = new URLSearchParams();
+    if (filters.owner !== '*') query.set('owner', filters.owner);
+    if (filters.status) query.set('status', filters.status);
+    return get(`/api/models/${enc(model)}/runs?${query}`);
+  }
+
+  async function loadSeries(model, run) {
+    if (REPORT) return REPORT.series[refOf(run)];
+    return get(`/api/models/${enc(model)}/runs/${enc(run.owner)}/${enc(run.name)}/series`);
+  }
+
+  function runsHash(model, filters, selected) {
+    const query = new URLSearchParams();
+    query.set('owner', filters.owner);
+    if (filters.status) query.set('status', filters.status);
+    if (filters.onlyChanged) query.set('changed', '1');
+    query.set('sel', [...selected].join(','));
+    return `#/models/${enc(model)}/runs?${query}`;
+  }
+
+  async function showRuns(gen, model, params) {
+    if (!REPORT && !info) info = await get('/api/info');
+    const filters = {
+      owner: params.get('owner') ?? null,
+      status: params.get('status') ?? '',
+      onlyChanged: params.get('changed') === '1',
+    };
+    let doc;
+    if (filters.owner === null) {
+      // First visit: my runs when I have some here, everyone's otherwise.
+      const owners = REPORT ? [] : (await get(`/api/models/${enc(model)}/versions`)).run_owners;
+      filters.owner = !REPORT && owners.includes(info.user) ? info.user : '*';
+    }
+    doc = await loadRuns(model, filters);
+    const selected = new Set(params.has('sel')
+      ? params.get('sel').split(',').filter(Boolean)
+      : doc.runs.slice(0, REPORT ? doc.runs.length : DEFAULT_SELECTED).map(refOf));
+
+    setCrumbs(REPORT ? 'report' : el('a', { href: '#/' }, 'models'),
+      REPORT ? model : el('a', { href: `#/models/${enc(model)}` }, model), 'runs');
+    const tableBox = el('div');
+    const chartBox = el('div', { class: 'charts' });
+    const noteBox = el('p', { class: 'note' });
+    const state = {
+      model, filters, selected, doc, series: new Map(), tableBox, chartBox, noteBox,
+      rowsShown: PAGE_ROWS,
+    };
+    const controls = REPORT ? reportNote() : runControls(state);
+    if (!show(gen, el('h1', null, `Runs of ${model}`), controls, tableBox, noteBox,
+      el('h2', null, 'Charts'), chartBox)) return;
+    renderRunsTable(state);
+    await refreshSeries(gen, state, [...selected]);
+    if (!REPORT) startRefresh(gen, state);
+  }
+
+  function reportNote() {
+    return el('p', { class: 'muted' },
+      `Report written ${when(REPORT.generated_at)} by mfile ${REPORT.mfile_version}.`);
+  }
+
+  function runControls(state) {
+    const { model, filters, selected } = state;
+    const go = (change) => { location.hash = runsHash(model, { ...filters, ...change }, selected); };
+    const ownerSelect = el('select', { onchange: (e) => go({ owner: e.target.value }) },
+      el('option', { value: '*' }, 'all users'),
+      state.doc.run_owners.map((o) => el('option', { value: o }, o)));
+    ownerSelect.value = filters.owner;
+    const statusSelect = el('select', { onchange: (e) => go({ status: e.target.value }) },
+      ['', 'running', 'finished', 'failed', 'killed'].map((s) =>
+        el('option', { value: s }, s || 'any status')));
+    statusSelect.value = filters.status;
+    const changedBox = el('input', {
+      type: 'checkbox', id: 'only-changed', checked: filters.onlyChanged,
+      onchange: (e) => go({ onlyChanged: e.target.checked }),
+    });
+    return el('div', { class: 'controls' },
+      el('label', null, 'Owner', ownerSelect),
+      el('label', null, 'Status', statusSelect),
+      el('label', null, changedBox, 'only changed params'));
+  }
+
+  function renderRunsTable(state) {
+    const { doc, selected, filters } = state;
+    const changed = new Set(doc.changed_params);
+    let paramKeys = [...new Set(doc.runs.flatMap((r) => Object.keys(r.params)))].sort();
+    if (filters.onlyChanged) paramKeys = paramKeys.filter((k) => changed.has(k));
+    const metricKeys = [...new Set(doc.runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+    const arrows = { min: ' ↓', max: ' ↑' };
+    const headers = [el('th', null, 'plot'), el('th', null, 'run'), el('th', null, 'owner'),
+      el('th', null, 'status'), el('th', null, 'started'), el('th', { class: 'num' }, 'duration'),
+      paramKeys.map((k) => el('th', { class: changed.has(k) ? 'changed param' : 'param', title: changed.has(k) ? 'differs between the shown runs' : null }, k)),
+      metricKeys.map((k) => {
+        const direction = doc.runs.map((r) => r.metrics[k]?.direction).find(Boolean);
+        return el('th', { class: 'num metric' }, k + (arrows[direction] ?? ''));
+      })];
+    const rows = doc.runs.slice(0, state.rowsShown).map((run) => {
+      const ref = refOf(run);
+      const box = el('input', {
+        type: 'checkbox', checked: selected.has(ref), 'data-ref': ref,
+        onchange: (e) => toggleRun(state, ref, e.target.checked),
+      });
+      return el('tr', { 'data-ref': ref },
+        el('td', null, box),
+        el('td', null, run.name),
+        el('td', null, run.owner),
+        el('td', { class: `status-${run.status}` }, run.status),
+        el('td', null, when(run.started_at)),
+        el('td', { class: 'num' }, humanDuration(run.duration_seconds)),
+        paramKeys.map((k) => el('td', { class: changed.has(k) ? 'changed' : null },
+          run.params[k]?.value ?? '–')),
+        metricKeys.map((k) => {
+          const m = run.metrics[k];
+          if (!m) return el('td', { class: 'num' }, '–');
+          const best = m.best != null && m.best !== m.last ? ` (best ${showValue(m.best)})` : '';
+          return el('td', { class: 'num', title: `${m.count} points, last at step ${m.last_step}` },
+            showValue(m.last) + best);
+        }));
+    });
+    const hidden = doc.runs.length - rows.length;
+    const more = hidden > 0 && el('button', {
+      class: 'more',
+      onclick: () => { state.rowsShown += PAGE_ROWS; renderRunsTable(state); },
+    }, `Show ${Math.min(hidden, PAGE_ROWS)} more (${hidden} not shown)`);
+    state.tableBox.replaceChildren(doc.runs.length
+      ? table(headers, rows)
+      : el('p', { class: 'muted' }, 'No runs match. Record some with `mfile log-metric` or `mfile track`.'));
+    if (more) state.tableBox.append(more);
+    state.noteBox.textContent = `${doc.runs.length} runs; ${changed.size} params differ between them` +
+      (REPORT ? '.' : '; running runs refresh every few seconds.');
+  }
+
+  async function toggleRun(state, ref, on) {
+    if (on) state.selected.add(ref); else state.selected.delete(ref);
+    if (!REPORT) history.replaceState(null, '', runsHash(state.model, state.filters, state.selected));
+    await refreshSeries(generation, state, on ? [ref] : []);
+  }
+
+  /// Fetches the series of `refs` (selected runs) and redraws every chart.
+  async function refreshSeries(gen, state, refs) {
+    const byRef = new Map(state.doc.runs.map((r) => [refOf(r), r]));
+    const wanted = refs.filter((ref) => byRef.has(ref));
+    const docs = await Promise.all(wanted.map((ref) => loadSeries(state.model, byRef.get(ref))));
+    if (gen !== generation) return;
+    wanted.forEach((ref, i) => { if (docs[i]) state.series.set(ref, docs[i]); });
+    drawCharts(state);
+    document.body.dataset.state = 'ready';
+  }
+
+  function drawCharts(state) {
+    const shown = state.doc.runs.map(refOf).filter((ref) => state.selected.has(ref) && state.series.has(ref));
+    const owners = new Set(shown.map((ref) => ref.split('/')[0]));
+    const label = (ref) => (owners.size > 1 ? ref : ref.split('/').slice(1).join('/'));
+    const keys = [...new Set(shown.flatMap((ref) => Object.keys(state.series.get(ref).metrics)))].sort();
+    for (const [key, chart] of charts) {
+      if (!keys.includes(key)) { chart.dispose(); charts.delete(key); }
+    }
+    const boxes = keys.map((key) => {
+      let chart = charts.get(key);
+      if (!chart) {
+        const box = el('div', { class: 'chart', 'data-key': key });
+        state.chartBox.append(box);
+        chart = echarts.init(box);
+        charts.set(key, chart);
+        chart.setOption(chartOption(key));
+      }
+      const series = shown.map((ref) => {
+        const metric = state.series.get(ref).metrics[key];
+        return {
+          id: ref, name: label(ref), type: 'line', showSymbol: false, connectNulls: false,
+          data: metric ? metric.points : [],
+        };
+      });
+      chart.setOption({ legend: { data: series.map((s) => s.name) }, series },
+        { replaceMerge: ['series'] });
+      return chart.getDom();
+    });
+    state.chartBox.replaceChildren(...boxes);
+    if (!keys.length) {
+      state.chartBox.replaceChildren(el('p', { class: 'muted' },
+        shown.length ? 'The selected runs have no metrics yet.' : 'Tick runs in the table to plot them.'));
+    }
+  }
+
+  function chartOption(key) {
+    return {
+      animation: false,
+      title: { text: key, left: 'center', top: 6, textStyle: { fontSize: 14 } },
+      tooltip: { trigger: 'axis', formatter: tooltip },
+      legend: { type: 'scroll', top: 30 },
+      grid: { top: 64, left: 64, right: 28, bottom: 72 },
+      xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 26, min: 'dataMin', max: 'dataMax' },
+      yAxis: { type: 'value', scale: true },
+      dataZoom: [{ type: 'inside' }, { type: 'slider', bottom: 12, height: 20 }],
+      series: [],
+    };
+  }
+
+  function tooltip(params) {
+    const items = Array.isArray(params) ? params : [params];
+    if (!items.length) return '';
+    const step = escapeHtml(items[0].value[0]);
+    return `step ${step}<br>` + items.map((p) => `${p.marker}${escapeHtml(p.seriesName)}: ${
+      p.value[1] == null ? '–' : escapeHtml(showValue(p.value[1]))}`).join('<br>');
+  }
+
+  /// While shown runs are running, reload the table and their curves every few seconds.
+  function startRefresh(gen, state) {
+    const tick = async () => {
+      if (gen !== generation) return;
+      const running = state.doc.runs.filter((r) => r.status === 'running').map(refOf);
+      if (running.length) {
+        try {
+          state.doc = await loadRuns(state.model, state.filters);
+          if (gen !== generation) return;
+          renderRunsTable(state);
+          await refreshSeries(gen, state, running.filter((ref) => state.selected.has(ref)));
+        } catch (err) {
+          state.noteBox.textContent = `Refresh failed: ${err.message}`;
+        }
+      }
+      if (gen === generation) timer = setTimeout(tick, REFRESH_MS);
+    };
+    timer = setTimeout(tick, REFRESH_MS);
+  }
+
+  // ---- navigation ---------------------------------------------------------------------------
+
+  function parseHash() {
+    const [path, query] = location.hash.replace(/^#/, '').split('?');
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    return { parts, params: new URLSearchParams(query || '') };
+  }
+
+  async function render() {
+    generation += 1;
+    const gen = generation;
+    clearTimeout(timer);
+    for (const chart of charts.values()) chart.dispose();
+    charts.clear();
+    delete document.body.dataset.state;
+    const { parts, params } = parseHash();
+    try {
+      if (REPORT) return await showRuns(gen, REPORT.runs.model, params);
+      if (parts.length === 0) return await showModels(gen);
+      if (parts[0] === 'models' && parts.length === 2) return await showVersions(gen, parts[1]);
+      if (parts[0] === 'models' && parts[2] === 'versions' && parts.length === 4) {
+        return await showFiles(gen, parts[1], parts[3]);
+      }
+      if (parts[0] === 'models' && parts[2] === 'runs' && parts.length === 3) {
+        return await showRuns(gen, parts[1], params);
+      }
+      show(gen, el('p', { class: 'error' }, 'No such page. '), el('a', { href: '#/' }, 'Models'));
+    } catch (err) {
+      show(gen, el('p', { class: 'error' }, String(err.message || err)));
+    } finally {
+      if (gen === generation && !document.body.dataset.state) document.body.dataset.state = 'ready';
+    }
+  }
+
+  window.addEventListener('hashchange', render);
+  window.addEventListener('resize', () => { for (const chart of charts.values()) chart.resize(); });
+  render();
+})();

@@ -1,0 +1,366 @@
+//! What `mfile ui` answers: routes, request checks and replies, apart from the HTTP plumbing
+//! (server.rs). Read-only: only GET and HEAD are answered, the catalog connection is
+//! `query_only`, and files are served only when the catalog lists them.
+
+use std::io::Read;
+use std::net::SocketAddr;
+
+use serde::Serialize;
+
+use super::api::{self, ApiError, ApiResult, DEFAULT_MAX_POINTS};
+use super::assets;
+use crate::catalog::runs::RunStatus;
+use crate::center::names::{RelPath, check_name};
+use crate::center::{self, Center};
+
+/// The user the page filters runs by at first (the one who started `mfile ui`).
+pub struct Site {
+    pub user: String,
+    pub center_path: std::path::PathBuf,
+    /// Host headers accepted: the bound address, and `localhost:PORT` on loopback; empty
+    /// accepts any (bound to a non-loopback address on purpose).
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Site {
+    pub fn new(user: String, center_path: std::path::PathBuf, addr: SocketAddr) -> Site {
+        let allowed_hosts = if addr.ip().is_loopback() {
+            let port = addr.port();
+            let mut hosts = vec![format!("localhost:{port}"), addr.to_string()];
+            if addr.is_ipv4() {
+                hosts.push(format!("127.0.0.1:{port}"));
+            }
+            hosts
+        } else {
+            Vec::new()
+        };
+        Site {
+            user,
+            center_path,
+            allowed_hosts,
+        }
+    }
+}
+
+/// A reply's bytes: in memory, or streamed from the store with a known length.
+pub enum Body {
+    Bytes(Vec<u8>),
+    Static(&'static [u8]),
+    Stream(Box<dyn Read + Send>, u64),
+}
+
+/// One answer: status, content type, extra headers and body.
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Body,
+}
+
+impl Reply {
+    fn json(value: &impl Serialize) -> Reply {
+        match serde_json::to_vec(value) {
+            Ok(bytes) => Reply {
+                status: 200,
+                content_type: "application/json",
+                headers: Vec::new(),
+                body: Body::Bytes(bytes),
+            },
+            Err(err) => Reply::error(500, &format!("could not encode the answer: {err}")),
+        }
+    }
+
+    pub fn error(status: u16, message: &str) -> Reply {
+        let body = serde_json::json!({ "error": message });
+        Reply {
+            status,
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: Body::Bytes(body.to_string().into_bytes()),
+        }
+    }
+
+    fn header(mut self, name: &'static str, value: String) -> Reply {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+impl From<ApiError> for Reply {
+    fn from(err: ApiError) -> Self {
+        match err {
+            ApiError::BadRequest(message) => Reply::error(400, &message),
+            ApiError::NotFound(message) => Reply::error(404, &message),
+            ApiError::Internal(err) => Reply::error(500, &format!("{err:#}")),
+        }
+    }
+}
+
+/// The worker thread's read-only view of the center, opened on its first request.
+pub fn with_center<T>(site: &Site, f: impl FnOnce(&Center) -> T) -> anyhow::Result<T> {
+    thread_local! {
+        static CENTER: std::cell::RefCell<Option<Center>> = const { std::cell::RefCell::new(None) };
+    }
+    CENTER.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            let center = Center::open(&site.center_path)?;
+            center
+                .catalog
+                .conn()
+                .pragma_update(None, "query_only", true)?;
+            *slot = Some(center);
+        }
+        match slot.as_ref() {
+            Some(center) => Ok(f(center)),
+            None => anyhow::bail!("the center is not open"),
+        }
+    })
+}
+
+/// Answers one request: `target` is the request line's path and query, as sent.
+pub fn handle(
+    method: &str,
+    host: Option<&str>,
+    target: &str,
+    center: &Center,
+    site: &Site,
+) -> Reply {
+    if !matches!(method, "GET" | "HEAD") {
+        return Reply::error(405, "the page is read-only: only GET and HEAD are answered")
+            .header("Allow", "GET, HEAD".to_string());
+    }
+    if !site.allowed_hosts.is_empty() {
+        let host = host.map(str::to_ascii_lowercase);
+        if !host.is_some_and(|h| site.allowed_hosts.contains(&h)) {
+            return Reply::error(
+                421,
+                "unexpected Host header: the page answers only to the address it was opened on",
+            );
+        }
+    }
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let segments = match decode_segments(path) {
+        Ok(segments) => segments,
+        Err(message) => return Reply::error(400, &message),
+    };
+    let query = match parse_query(query) {
+        Ok(query) => query,
+        Err(message) => return Reply::error(400, &message),
+    };
+    match route(center, site, &segments, &query) {
+        Ok(reply) => reply,
+        Err(err) => err.into(),
+    }
+}
+
+fn route(
+    center: &Center,
+    site: &Site,
+    segments: &[String],
+    query: &[(String, String)],
+) -> ApiResult<Reply> {
+    let conn = center.catalog.conn();
+    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if let [file] = s.as_slice() {
+        if let Some((content_type, bytes)) = assets::find(file) {
+            let reply = asset(content_type, bytes);
+            // ECharts' URL names its version, so it can be kept; our own files can't.
+            return Ok(if *file == assets::ECHARTS_PATH {
+                reply.header(
+                    "Cache-Control",
+                    "public, max-age=31536000, immutable".into(),
+                )
+            } else {
+                reply
+            });
+        }
+    }
+    Ok(match s.as_slice() {
+        [] => asset("text/html; charset=utf-8", assets::INDEX_HTML)
+            .header("Content-Security-Policy", assets::CSP.to_string()),
+        ["api", "info"] => Reply::json(&serde_json::json!({
+            "mfile_version": env!("CARGO_PKG_VERSION"),
+            "center": center.root.display().to_string(),
+            "user": site.user,
+            "echarts_version": assets::ECHARTS_VERSION,
+        })),
+        ["api", "models"] => Reply::json(&api::models(conn)?),
+        ["api", "models", model, "versions"] => {
+            Reply::json(&api::versions(conn, name("model", model)?)?)
+        }
+        ["api", "models", model, "versions", version, "files"] => Reply::json(&api::files(
+            conn,
+            name("model", model)?,
+            name("version", version)?,
+        )?),
+        ["api", "models", model, "runs"] => {
+            let owner = match param(query, "owner") {
+                Some(owner) => Some(name("user", owner)?),
+                None => None,
+            };
+            let status = match param(query, "status") {
+                Some(text) => Some(status(text)?),
+                None => None,
+            };
+            Reply::json(&api::runs(conn, name("model", model)?, owner, status)?)
+        }
+        ["api", "models", model, "runs", owner, run, "series"] => {
+            let max_points = match param(query, "max_points") {
+                Some(text) => text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (4..=1_000_000).contains(n))
+                    .ok_or_else(|| bad("max_points must be a number from 4 to 1000000"))?,
+                None => DEFAULT_MAX_POINTS,
+            };
+            Reply::json(&api::series(
+                conn,
+                name("model", model)?,
+                name("user", owner)?,
+                name("run", run)?,
+                max_points,
+            )?)
+        }
+        ["files", model, version, rest @ ..] if !rest.is_empty() => download(
+            center,
+            name("model", model)?,
+            name("version", version)?,
+            rest,
+        )?,
+        _ => Reply::error(404, "no such page"),
+    })
+}
+
+fn asset(content_type: &'static str, bytes: &'static [u8]) -> Reply {
+    Reply {
+        status: 200,
+        content_type,
+        headers: Vec::new(),
+        body: Body::Static(bytes),
+    }
+}
+
+/// A stored file, streamed. Only paths the catalog lists are served, so no request reaches
+/// anything else in (or outside) the center.
+fn download(center: &Center, model: &str, version: &str, rest: &[&str]) -> ApiResult<Reply> {
+    let path = RelPath::parse("file path", &rest.join("/")).map_err(|e| bad(&format!("{e:#}")))?;
+    let conn = center.catalog.conn();
+    let not_found = || ApiError::NotFound(format!("{model}/{version} has no file {path}"));
+    let model_row = crate::catalog::model(conn, model)?.ok_or_else(not_found)?;
+    let version_row =
+        crate::catalog::version(conn, model_row.id, version)?.ok_or_else(not_found)?;
+    let file = crate::catalog::file(conn, version_row.id, path.as_str())?.ok_or_else(not_found)?;
+    let key = center::key(model, version, &file.path);
+    let reader = center.store.open(&key)?.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "{key} is in the catalog but missing from the center; run `mfile verify`"
+        ))
+    })?;
+    if center.store.size(&key)? != Some(file.size) {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "{key} has a different size than the catalog says; run `mfile verify`"
+        )));
+    }
+    let base = file.path.rsplit('/').next().unwrap_or(&file.path);
+    Ok(Reply {
+        status: 200,
+        content_type: "application/octet-stream",
+        headers: vec![(
+            "Content-Disposition",
+            format!("attachment; filename*=UTF-8''{}", api::percent_encode(base)),
+        )],
+        body: Body::Stream(reader, file.size),
+    })
+}
+
+fn bad(message: &str) -> ApiError {
+    ApiError::BadRequest(message.to_string())
+}
+
+fn name<'a>(what: &str, text: &'a str) -> ApiResult<&'a str> {
+    check_name(what, text).map_err(|e| bad(&format!("{e:#}")))
+}
+
+fn status(text: &str) -> ApiResult<RunStatus> {
+    <RunStatus as clap::ValueEnum>::from_str(text, false)
+        .map_err(|_| bad("status must be running, finished, failed or killed"))
+}
+
+fn param<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The path's segments, percent-decoded one by one (so `%2F` can't split one, and `%2e%2e` is
+/// caught as `..` by the name and path checks that follow).
+fn decode_segments(path: &str) -> Result<Vec<String>, String> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(s, false))
+        .collect()
+}
+
+fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((percent_decode(k, true)?, percent_decode(v, true)?))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str, plus_is_space: bool) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| format!("bad percent-encoding in {text:?}"))?;
+                out.push(hex);
+                i += 3;
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| format!("{text:?} does not decode to UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_decoded_one_by_one() {
+        assert_eq!(
+            decode_segments("/files/m/v/a%2Fb/%2e%2e").unwrap(),
+            vec!["files", "m", "v", "a/b", ".."]
+        );
+        assert!(decode_segments("/x/%zz").is_err());
+        assert!(decode_segments("/x/%ff").is_err(), "not UTF-8");
+        assert_eq!(
+            parse_query("owner=a+b&status=running&x").unwrap(),
+            vec![
+                ("owner".to_string(), "a b".to_string()),
+                ("status".to_string(), "running".to_string()),
+                ("x".to_string(), String::new())
+            ]
+        );
+    }
+}

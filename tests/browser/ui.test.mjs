@@ -1,0 +1,173 @@
+// The page and the report in a real headless Chromium: charts drawn by ECharts with one series
+// per selected run and the right number of points, changed params highlighted, hostile strings
+// shown as text, a running run's curve growing by itself, and a report that opens offline.
+// Run by tests/browser/run (MFILE_BIN = the mfile binary; screenshots go to MFILE_SHOTS).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.MFILE_BIN;
+const SHOTS = process.env.MFILE_SHOTS || tmpdir();
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const XSS = '<script>window.pwned=1</script><img src=x onerror="window.pwned=1">';
+const XSS_FILE = '<img src=x onerror=window.pwned=1>.txt';
+
+let dir, env, ui, url, browser;
+
+function mfile(...args) {
+  return execFileSync(BIN, args, { env, cwd: dir, encoding: 'utf8' });
+}
+
+function points(run, key, from, to, f) {
+  const lines = [];
+  for (let step = from; step < to; step += 1) lines.push(JSON.stringify({ step, [key]: f(step) }));
+  const file = join(dir, `${run}-${key}-${from}.jsonl`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  mfile('log-metric', '-m', 'm', '--run', run, '--file', file);
+}
+
+before(async () => {
+  assert.ok(BIN, 'MFILE_BIN names the mfile binary');
+  dir = mkdtempSync(join(tmpdir(), 'mfile-browser-'));
+  env = { ...process.env, MFILE_CENTER: join(dir, 'center'), MFILE_USER: 'alice', NO_COLOR: '1' };
+  mkdirSync(join(dir, 'model', 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'model', 'weights.bin'), 'weights');
+  writeFileSync(join(dir, 'model', 'sub', 'config.json'), '{}');
+  writeFileSync(join(dir, 'model', XSS_FILE), 'hostile name');
+  mfile('import', 'model', '-m', 'm', '--version', 'v1');
+  // r1 and r2 finished with 50 and 80 points; r3 still running with 10.
+  mfile('log-param', '-m', 'm', '--run', 'r1', 'lr=0.1', 'opt=adam', `note=${XSS}`);
+  points('r1', 'loss', 0, 50, (s) => 1 / (s + 1));
+  points('r1', 'acc', 0, 50, (s) => s / 50);
+  mfile('runs', 'end', '-m', 'm', '--run', 'r1');
+  mfile('log-param', '-m', 'm', '--run', 'r2', 'lr=0.01', 'opt=adam', `note=${XSS}`);
+  points('r2', 'loss', 0, 80, (s) => 2 / (s + 1));
+  points('r2', 'acc', 0, 80, (s) => s / 80);
+  mfile('runs', 'end', '-m', 'm', '--run', 'r2');
+  mfile('log-param', '-m', 'm', '--run', 'r3', 'lr=0.1', 'opt=adam', `note=${XSS}`);
+  points('r3', 'loss', 0, 10, (s) => 3 / (s + 1));
+
+  ui = spawn(BIN, ['ui', '--bind', '127.0.0.1:0'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  url = await new Promise((resolve, reject) => {
+    createInterface({ input: ui.stdout }).once('line', (line) => resolve(line.trim()));
+    ui.once('exit', (code) => reject(new Error(`mfile ui exited with ${code}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  ui?.kill();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A page that fails the test on any script error or dialog (an alert would be an injection). */
+async function open(context, address) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  await page.goto(address);
+  await page.waitForSelector('body[data-state="ready"]', { timeout: 15000 });
+  return { page, problems };
+}
+
+/** What ECharts holds for every chart on the page: key -> [{name, points}]. */
+function chartState(page) {
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('.chart')].map((box) => {
+    const option = echarts.getInstanceByDom(box).getOption();
+    // a series removed with replaceMerge leaves a hole in getOption().series
+    const series = option.series.filter(Boolean);
+    return [box.dataset.key, series.map((s) => ({ name: s.name, points: s.data.length }))];
+  })));
+}
+
+test('runs page: charts per metric, one line per selected run, changed params highlighted', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems } = await open(context, `${url}#/models/m/runs`);
+  const charts = await chartState(page);
+  assert.deepEqual(Object.keys(charts).sort(), ['acc', 'loss']);
+  const byName = (series) => Object.fromEntries(series.map((s) => [s.name, s.points]));
+  assert.deepEqual(byName(charts.loss), { r3: 10, r2: 80, r1: 50 });
+  assert.deepEqual(byName(charts.acc), { r3: 0, r2: 80, r1: 50 });
+
+  const changed = await page.$$eval('th.changed', (ths) => ths.map((th) => th.textContent));
+  assert.deepEqual(changed, ['lr']);
+  const plain = await page.$$eval('th.param:not(.changed)', (ths) => ths.map((th) => th.textContent));
+  assert.deepEqual(plain.sort(), ['note', 'opt']);
+  const notes = await page.$$eval('td', (tds, xss) => tds.filter((td) => td.textContent === xss).length, XSS);
+  assert.equal(notes, 3, 'the hostile note shows as text in every row');
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await page.screenshot({ path: join(SHOTS, 'runs.png'), fullPage: true });
+
+  // Unticking a run removes its line; "only changed params" hides the others.
+  await page.click('input[data-ref="alice/r2"]');
+  await page.waitForFunction(() => echarts.getInstanceByDom(document.querySelector('.chart[data-key="loss"]')).getOption().series.filter(Boolean).length === 2);
+  assert.deepEqual(byName((await chartState(page)).loss), { r3: 10, r1: 50 });
+  await page.click('#only-changed');
+  await page.waitForFunction(() => document.querySelectorAll('th.param').length === 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a running run grows on the page without a reload', async () => {
+  const context = await browser.newContext();
+  const { page, problems } = await open(context, `${url}#/models/m/runs?owner=alice&sel=alice/r3`);
+  const r3points = () => chartState(page).then((c) => c.loss.find((s) => s.name === 'r3').points);
+  assert.equal(await r3points(), 10);
+  points('r3', 'loss', 10, 40, (s) => 3 / (s + 1));
+  await page.waitForFunction(() => {
+    const chart = echarts.getInstanceByDom(document.querySelector('.chart[data-key="loss"]'));
+    return chart.getOption().series[0].data.length === 40;
+  }, null, { timeout: 15000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('models, versions and files with working download links', async () => {
+  const context = await browser.newContext();
+  const { page, problems } = await open(context, `${url}#/`);
+  assert.equal(await page.textContent('td a[href="#/models/m"]'), 'm');
+  await page.click('td a[href="#/models/m"]');
+  await page.waitForSelector('a[href="#/models/m/versions/v1"]');
+  await page.click('a[href="#/models/m/versions/v1"]');
+  await page.waitForSelector('td.mono');
+  const rows = await page.$$eval('tbody tr', (trs) => trs.map((tr) => tr.cells[0].textContent));
+  assert.deepEqual(rows, [XSS_FILE, 'sub/config.json', 'weights.bin']);
+  const href = await page.getAttribute('tbody tr:first-child a', 'href');
+  const body = await page.evaluate((h) => fetch(h).then((r) => r.text()), href);
+  assert.equal(body, 'hostile name');
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await page.screenshot({ path: join(SHOTS, 'files.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the report opens offline and draws its charts', async () => {
+  const file = join(dir, 'report.html');
+  mfile('report', '-m', 'm', '--out', file);
+  const context = await browser.newContext({ offline: true, viewport: { width: 1400, height: 1000 } });
+  const requests = [];
+  await context.route('**/*', (route) => {
+    requests.push(route.request().url());
+    return route.request().url().startsWith('file:') ? route.continue() : route.abort();
+  });
+  const { page, problems } = await open(context, `file://${file}`);
+  const charts = await chartState(page);
+  assert.deepEqual(Object.keys(charts).sort(), ['acc', 'loss']);
+  assert.equal(charts.loss.length, 3, 'every run in the report is plotted');
+  assert.deepEqual(requests, [`file://${file}`], 'the report fetches nothing');
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await page.screenshot({ path: join(SHOTS, 'report.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,445 @@
+//! `mfile ui` over real HTTP on 127.0.0.1, and `mfile report`'s file. The client is a few
+//! lines over TcpStream on purpose: raw paths like `/files/m/v/%2e%2e/x` reach the server
+//! exactly as written (an HTTP library would normalise them first). HTTP/1.0, so bodies come
+//! whole rather than chunked.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use crate::harness::{Env, KillOnDrop};
+
+const XSS: &str = "<script>alert(1)</script>";
+const XSS_FILE: &str = "<img src=x onerror=alert(1)>.txt";
+
+struct Ui {
+    _child: KillOnDrop,
+    addr: String,
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}), status {}: {}",
+                self.status,
+                String::from_utf8_lossy(&self.body[..self.body.len().min(300)])
+            )
+        })
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Ui {
+    fn start(env: &Env, bind: &str) -> Ui {
+        let mut child = env
+            .command(&["ui", "--bind", bind])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mfile ui");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the URL");
+        let addr = line
+            .trim()
+            .strip_prefix("http://")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("no URL on stdout: {line:?}"))
+            .to_string();
+        Ui {
+            _child: KillOnDrop(child),
+            addr,
+        }
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, &self.addr)
+    }
+
+    fn request(&self, method: &str, path: &str, host: &str) -> Reply {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        write!(stream, "{method} {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("send");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read");
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("end of headers");
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("status line");
+        let headers = lines
+            .filter_map(|l| l.split_once(": "))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: raw[split + 4..].to_vec(),
+        }
+    }
+}
+
+/// A center with one model: a version with a nested file and a hostile file name, and three
+/// runs (two of the default user `root`, one of bob) with params and metrics.
+fn seeded() -> Env {
+    let env = Env::new();
+    env.write("model/weights.bin", b"weights");
+    env.write("model/sub/config.json", b"{}");
+    env.write(&format!("model/{XSS_FILE}"), b"x");
+    env.ok(&["import", "model", "-m", "m", "--version", "v1"]);
+    let note = format!("note={XSS}");
+    for (run, lr, user) in [
+        ("r1", "0.1", "root"),
+        ("r2", "0.01", "root"),
+        ("r3", "0.1", "bob"),
+    ] {
+        env.ok(&[
+            "log-param",
+            "-m",
+            "m",
+            "--run",
+            run,
+            "--user",
+            user,
+            &format!("lr={lr}"),
+            "opt=adam",
+            &note,
+        ]);
+    }
+    let lines: String = (0..3000)
+        .map(|i| {
+            format!(
+                "{{\"loss\": {}, \"acc\": {}}}\n",
+                1.0 / (i + 1) as f64,
+                i as f64 / 3000.0
+            )
+        })
+        .collect();
+    env.write("r1.jsonl", lines);
+    env.ok(&["log-metric", "-m", "m", "--run", "r1", "--file", "r1.jsonl"]);
+    env.ok(&[
+        "log-metric",
+        "-m",
+        "m",
+        "--run",
+        "r2",
+        "loss=0.5",
+        "acc=0.4",
+    ]);
+    env.ok(&["runs", "end", "-m", "m", "--run", "r2"]);
+    env
+}
+
+#[test]
+fn models_versions_files_and_downloads() {
+    let env = seeded();
+    let ui = Ui::start(&env, "127.0.0.1:0");
+
+    let models = ui.get("/api/models").json();
+    assert_eq!(models["models"][0]["model"], "m");
+    assert_eq!(models["models"][0]["files"], 3);
+    let versions = ui.get("/api/models/m/versions").json();
+    assert_eq!(versions["versions"][0]["version"], "v1");
+    assert_eq!(versions["run_owners"], serde_json::json!(["bob", "root"]));
+
+    let files = ui.get("/api/models/m/versions/v1/files").json();
+    let paths: Vec<&str> = files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, [XSS_FILE, "sub/config.json", "weights.bin"]);
+    assert_eq!(
+        files["files"][2]["md5"],
+        crate::harness::md5_hex(b"weights")
+    );
+
+    for (i, content) in [(0, &b"x"[..]), (1, b"{}"), (2, b"weights")] {
+        let url = files["files"][i]["download"].as_str().unwrap();
+        let reply = ui.get(url);
+        assert_eq!(reply.status, 200, "{url}");
+        assert_eq!(reply.body, content, "{url}");
+        assert!(
+            reply
+                .header("Content-Disposition")
+                .unwrap()
+                .starts_with("attachment")
+        );
+    }
+    assert_eq!(
+        files["files"][0]["download"],
+        "/files/m/v1/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.txt"
+    );
+
+    let page = ui.get("/");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("Content-Security-Policy")
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    let html = String::from_utf8_lossy(&page.body);
+    let echarts = html
+        .split("src=\"/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let script = ui.get(&format!("/{echarts}"));
+    assert_eq!(script.status, 200);
+    assert!(script.body.len() > 500_000, "ECharts is served whole");
+    assert_eq!(ui.get("/app.js").status, 200);
+}
+
+#[test]
+fn runs_filters_changed_params_and_thinned_series() {
+    let env = seeded();
+    let ui = Ui::start(&env, "127.0.0.1:0");
+
+    let mine = ui.get("/api/models/m/runs?owner=root").json();
+    let names: Vec<&str> = mine["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["r2", "r1"], "newest first, root's only");
+    assert_eq!(mine["changed_params"], serde_json::json!(["lr"]));
+    assert_eq!(
+        mine["runs"][1]["params"]["note"]["value"], XSS,
+        "stored as given"
+    );
+    assert_eq!(mine["runs"][1]["metrics"]["loss"]["count"], 3000);
+
+    let all = ui.get("/api/models/m/runs").json();
+    assert_eq!(all["runs"].as_array().unwrap().len(), 3);
+    let finished = ui.get("/api/models/m/runs?status=finished").json();
+    assert_eq!(finished["runs"][0]["name"], "r2");
+    assert_eq!(finished["runs"].as_array().unwrap().len(), 1);
+
+    let series = ui.get("/api/models/m/runs/root/r1/series").json();
+    let loss = &series["metrics"]["loss"];
+    assert_eq!(loss["count"], 3000);
+    assert_eq!(loss["downsampled"], true);
+    let points = loss["points"].as_array().unwrap();
+    assert!(
+        (500..=2000).contains(&points.len()),
+        "{} points",
+        points.len()
+    );
+    assert_eq!(points[0], serde_json::json!([0, 1.0]));
+    assert_eq!(points.last().unwrap()[0], 2999);
+    let small = ui
+        .get("/api/models/m/runs/root/r1/series?max_points=100")
+        .json();
+    assert!(small["metrics"]["acc"]["points"].as_array().unwrap().len() <= 100);
+    let short = ui.get("/api/models/m/runs/root/r2/series").json();
+    assert_eq!(
+        short["metrics"]["loss"]["points"],
+        serde_json::json!([[0, 0.5]])
+    );
+    assert_eq!(short["metrics"]["loss"]["downsampled"], false);
+}
+
+#[test]
+fn bad_requests_are_refused_and_nothing_is_written() {
+    let env = seeded();
+    let before = (
+        env.tree(&env.center.join("files")),
+        env.json(&["scan", "-l"]),
+    );
+    let ui = Ui::start(&env, "127.0.0.1:0");
+    let cases: &[(&str, u16)] = &[
+        ("/files/m/v1/../../catalog.db", 400),
+        ("/files/m/v1/%2e%2e/%2e%2e/catalog.db", 400),
+        ("/files/m/v1/..%2f..%2fcatalog.db", 400),
+        ("/files/m/v1/%2Fetc%2Fpasswd", 400),
+        ("/files/m/v1//etc/passwd", 404),
+        ("/files/m/v1/sub", 404),
+        ("/files/m/v1/staging", 404),
+        ("/files/%2e%2e/v1/weights.bin", 400),
+        ("/files/m/v1/weights.bin%00", 400),
+        ("/files/m/v2/weights.bin", 404),
+        ("/catalog.db", 404),
+        ("/files/catalog.db", 404),
+        ("/api/models/%3Cscript%3E/versions", 400),
+        ("/api/models/nope/versions", 404),
+        ("/api/models/m/versions/..%2F..%2F/files", 400),
+        ("/api/models/m/runs?owner=../x", 400),
+        ("/api/models/m/runs?status=bogus", 400),
+        ("/api/models/m/runs/root/nope/series", 404),
+        ("/api/models/m/runs/root/r1/series?max_points=0", 400),
+        ("/api/models/m/runs/root/r1/series?max_points=abc", 400),
+        ("/x/%zz", 400),
+        ("/x/%ff", 400),
+    ];
+    for (path, status) in cases {
+        let reply = ui.get(path);
+        assert_eq!(
+            reply.status,
+            *status,
+            "GET {path}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert!(
+            reply.json()["error"].is_string(),
+            "GET {path} explains itself"
+        );
+    }
+    for method in ["POST", "PUT", "DELETE"] {
+        let reply = ui.request(method, "/api/models", &ui.addr);
+        assert_eq!(reply.status, 405, "{method}");
+    }
+    // DNS rebinding: a page on another name that resolves to 127.0.0.1 gets nothing.
+    assert_eq!(
+        ui.request("GET", "/api/models", "evil.example:80").status,
+        421
+    );
+    let port = ui.addr.rsplit(':').next().unwrap();
+    assert_eq!(
+        ui.request("GET", "/api/models", &format!("localhost:{port}"))
+            .status,
+        200
+    );
+
+    drop(ui);
+    let after = (
+        env.tree(&env.center.join("files")),
+        env.json(&["scan", "-l"]),
+    );
+    assert_eq!(before, after, "the server changed nothing");
+}
+
+#[test]
+fn binding_beyond_loopback_warns_and_bad_addresses_fail() {
+    let env = seeded();
+    let mut child = KillOnDrop(
+        env.command(&["ui", "--bind", "0.0.0.0:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("Ctrl-C stops") {
+        assert_ne!(stderr.read_line(&mut said).unwrap(), 0, "ui ended: {said}");
+    }
+    assert!(
+        said.contains("warning") && said.contains("no login"),
+        "{said}"
+    );
+
+    env.expect(1, &["ui", "--bind", "192.0.2.1:0"])
+        .says(&["could not listen on 192.0.2.1:0"]);
+    env.expect(2, &["ui", "--bind", "nonsense"]);
+    Env::new()
+        .expect(1, &["ui", "--bind", "127.0.0.1:0"])
+        .says(&["no center at"]);
+}
+
+/// The data a report carries, parsed back out of its HTML.
+fn embedded_data(html: &str) -> Value {
+    let start = html.find("id=\"mfile-data\">").expect("data element") + "id=\"mfile-data\">".len();
+    let end = start + html[start..].find("</script>").expect("end of data");
+    serde_json::from_str(&html[start..end]).expect("data is JSON")
+}
+
+#[test]
+fn report_is_one_self_contained_file() {
+    let env = seeded();
+    env.ok(&["report", "-m", "m", "--out", "r.html"]);
+    let html = std::fs::read_to_string(env.work.join("r.html")).unwrap();
+    assert!(
+        !html.contains(XSS),
+        "the run's note is escaped inside the data"
+    );
+    assert_eq!(html.matches("<script").count(), 3, "data, ECharts, page");
+    assert!(
+        !html.contains("<script src") && !html.contains("<link"),
+        "no script or style is fetched (the browser test checks every request)"
+    );
+    let data = embedded_data(&html);
+    let runs: Vec<&str> = data["runs"]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(runs, ["r2", "r1"], "my runs by default");
+    assert_eq!(data["runs"]["runs"][1]["params"]["note"]["value"], XSS);
+    assert!(
+        data["series"]["root/r1"]["metrics"]["loss"]["points"]
+            .as_array()
+            .unwrap()
+            .len()
+            <= 2000
+    );
+
+    let chosen = env.ok(&[
+        "report",
+        "-m",
+        "m",
+        "--run",
+        "bob/r3",
+        "--run",
+        "r1",
+        "--out",
+        "-",
+        "--max-points",
+        "40",
+    ]);
+    let data = embedded_data(&chosen.stdout);
+    assert_eq!(data["runs"]["runs"].as_array().unwrap().len(), 2);
+    assert!(
+        data["series"]["root/r1"]["metrics"]["acc"]["points"]
+            .as_array()
+            .unwrap()
+            .len()
+            <= 40
+    );
+    assert_eq!(
+        data["runs"]["changed_params"],
+        serde_json::json!([]),
+        "r1 and r3 share lr"
+    );
+
+    env.ok(&["report", "-m", "m", "--all-users", "--out", "everyone.html"]);
+    env.expect(1, &["report", "-m", "m", "--user", "carol"])
+        .says(&["no runs of carol"]);
+    env.expect(1, &["report", "-m", "m", "--run", "nope"])
+        .says(&["has no run"]);
+    env.expect(2, &["report", "-m", "../m"]);
+    env.expect(1, &["report", "-m", "m", "--out", "missing/r.html"])
+        .says(&["could not write missing/r.html"]);
+    assert!(!env.work.join("missing").exists());
+    let leftovers: Vec<String> = env
+        .tree(&env.work)
+        .into_iter()
+        .filter(|p| p.contains(".part"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
