@@ -212,6 +212,55 @@ fn models_versions_files_and_downloads() {
     assert_eq!(script.status, 200);
     assert!(script.body.len() > 500_000, "ECharts is served whole");
     assert_eq!(ui.get("/app.js").status, 200);
+
+    let head = ui.request(
+        "HEAD",
+        files["files"][2]["download"].as_str().unwrap(),
+        &ui.addr,
+    );
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("Content-Length"), Some("7"));
+    assert!(head.body.is_empty());
+}
+
+#[test]
+fn ctrl_c_stops_the_server_cleanly() {
+    let env = seeded();
+    let mut child = env
+        .command(&["ui", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("http://127.0.0.1:"), "{line}");
+    // SAFETY: sends SIGINT (Ctrl-C) to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut child = KillOnDrop(child);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "mfile ui did not stop"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    let mut stderr = String::new();
+    child
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(stderr.contains("stopped"), "{stderr}");
 }
 
 #[test]
