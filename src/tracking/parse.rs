@@ -314,6 +314,18 @@ mod tests {
     }
 
     #[test]
+    fn json_numbers_read_back_to_the_same_float() {
+        // Found by the crash suite: without serde_json's float_roundtrip, 632/7 printed by
+        // Python or Rust came back one ULP off (90.28571428571428).
+        let value = 632.0_f64 / 7.0;
+        let line = format!(r#"{{"loss": {value}}}"#);
+        assert_eq!(
+            parse_json_line(&line).unwrap()[0].value.to_bits(),
+            value.to_bits()
+        );
+    }
+
+    #[test]
     fn json_lines_with_step_epoch_or_none() {
         assert_eq!(
             parse_json_line(r#"{"step": 3, "loss": 0.41, "acc": 0.87}"#).unwrap(),

@@ -1,0 +1,15 @@
+//! The stress suite ("nothing lost"): crash consistency, concurrency, hostile input, faults and
+//! property-based fuzzing. `cargo test` runs its short version; `bash tests/stress/run` the full
+//! one (`MFILE_STRESS=full`: 200 crash iterations, 30 s of 16 processes, 100,000 cases per
+//! property). Each part prints a `stress:` line with its counts for the runner's table.
+
+#[allow(dead_code)] // the CLI tests' harness; this suite uses part of it
+#[path = "../cli/harness.rs"]
+mod harness;
+
+mod common;
+mod concurrency;
+mod crash;
+mod faults;
+mod fuzz;
+mod hostile;
