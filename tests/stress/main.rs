@@ -3,6 +3,8 @@
 //! one (`MFILE_STRESS=full`: 200 crash iterations, 30 s of 16 processes, 100,000 cases per
 //! property). Each part prints a `stress:` line with its counts for the runner's table.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
 #[allow(dead_code)] // the CLI tests' harness; this suite uses part of it
 #[path = "../cli/harness.rs"]
 mod harness;
