@@ -411,6 +411,18 @@ pub fn file(conn: &Connection, version_id: i64, path: &str) -> Result<Option<Fil
         .optional()?)
 }
 
+/// The file's row once no write is in progress: waits for a writer mid-transaction (a delete
+/// removes the bytes before it commits), so a reader that found the bytes gone learns whether
+/// they were deleted on purpose. On a read-only catalog it is a plain read.
+pub fn file_settled(conn: &Connection, version_id: i64, path: &str) -> Result<Option<FileRow>> {
+    if conn.execute_batch("BEGIN IMMEDIATE").is_err() {
+        return file(conn, version_id, path);
+    }
+    let row = file(conn, version_id, path);
+    conn.execute_batch("COMMIT")?;
+    row
+}
+
 /// Stored files with exactly this content (BLAKE3 and size), for deduplication.
 pub fn files_with_content(conn: &Connection, blake3: &str, size: u64) -> Result<Vec<FileRow>> {
     let sql = format!("SELECT {FILE_COLUMNS} WHERE f.blake3 = ?1 AND f.size = ?2 LIMIT 4");

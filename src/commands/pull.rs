@@ -141,7 +141,16 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
         for (row, dest, status) in batch {
             interrupt::check()?;
             match fetch(&center, version_row.id, row, dest, |n| bar.inc(n)) {
-                Ok((temp, digests)) => fetched.push((temp, digests, row, dest, *status)),
+                Ok(Some((temp, digests))) => fetched.push((temp, digests, row, dest, *status)),
+                // Like rsync's "vanished" files: the version no longer has it, so neither does
+                // the workspace; not an error.
+                Ok(None) => output::warn(
+                    ctx,
+                    &format!(
+                        "{} was deleted from {model} {version} while it was being pulled; skipped",
+                        row.path
+                    ),
+                ),
                 Err(e) if crate::error::exit_code(&e) == crate::error::INTERRUPTED => {
                     return Err(e);
                 }
@@ -300,58 +309,69 @@ fn local_state(
     })
 }
 
+/// What reading one stored file gave.
+enum Copy {
+    Done(tempfile::TempPath, Digests),
+    /// The bytes don't match the row's size and md5.
+    Mismatch,
+    /// There are no stored bytes under the row's key.
+    Missing,
+}
+
 /// Copies one stored file to `dest` through a temp file beside it, checking the md5 on the way.
-/// If the stored bytes don't match because another process replaced the file meanwhile
-/// (`import --force`), the catalog is read again and the copy retried once.
+/// When the stored bytes are missing or don't match, the catalog is read again: another process
+/// may have replaced the file meanwhile (`import --force`: the copy is retried once with the new
+/// row) or deleted it (`None`: nothing to deliver).
 fn fetch(
     center: &Center,
     version_id: i64,
     row: &FileRow,
     dest: &Path,
     mut on_read: impl FnMut(u64),
-) -> Result<(tempfile::TempPath, Digests)> {
+) -> Result<Option<(tempfile::TempPath, Digests)>> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
     let mut row = row.clone();
     for attempt in 0..2 {
-        match copy_checked(&*center.store, &row, parent, &mut on_read)? {
-            Some(fetched) => return Ok(fetched),
-            None => {
-                let fresh = catalog::file(center.catalog.conn(), version_id, &row.path)?;
-                match fresh {
-                    Some(fresh) if attempt == 0 && fresh.md5 != row.md5 => row = fresh,
-                    _ => bail!(
-                        "the stored copy of {} in {} {} does not match the catalog's md5 {}; \
+        let failed = match copy_checked(&*center.store, &row, parent, &mut on_read)? {
+            Copy::Done(temp, digests) => return Ok(Some((temp, digests))),
+            failed => failed,
+        };
+        match catalog::file_settled(center.catalog.conn(), version_id, &row.path)? {
+            None => return Ok(None),
+            Some(fresh) if attempt == 0 && fresh.md5 != row.md5 => row = fresh,
+            Some(_) => match failed {
+                Copy::Missing => bail!(
+                    "the stored copy of {} in {} {} is missing; run `mfile verify`",
+                    row.path,
+                    row.model,
+                    row.version
+                ),
+                _ => bail!(
+                    "the stored copy of {} in {} {} does not match the catalog's md5 {}; \
                          it was not delivered. Run `mfile verify -m {} --version {}`",
-                        row.path,
-                        row.model,
-                        row.version,
-                        row.md5,
-                        row.model,
-                        row.version
-                    ),
-                }
-            }
+                    row.path,
+                    row.model,
+                    row.version,
+                    row.md5,
+                    row.model,
+                    row.version
+                ),
+            },
         }
     }
     bail!("{} kept changing while it was pulled", row.path)
 }
 
-/// Copies into a temp file (not yet durable); `None` when the bytes read don't match the row's
-/// size and md5.
+/// Copies into a temp file (not yet durable), checking the row's size and md5.
 fn copy_checked(
     store: &dyn Store,
     row: &FileRow,
     folder: &Path,
     on_read: &mut impl FnMut(u64),
-) -> Result<Option<(tempfile::TempPath, Digests)>> {
+) -> Result<Copy> {
     let Some(reader) = store.open(&row.key())? else {
-        bail!(
-            "the stored copy of {} in {} {} is missing; run `mfile verify`",
-            row.path,
-            row.model,
-            row.version
-        );
+        return Ok(Copy::Missing);
     };
     let name = row.path.rsplit('/').next().unwrap_or("file");
     let mut temp = tempfile::Builder::new()
@@ -364,10 +384,10 @@ fn copy_checked(
     copy_interruptible(&mut hashing, temp.as_file_mut())?;
     let (digests, size) = hashing.finish();
     if size != row.size || digests.md5 != row.md5 {
-        return Ok(None);
+        return Ok(Copy::Mismatch);
     }
     temp.as_file().set_modified(row.modified_at.to_system())?;
-    Ok(Some((temp.into_temp_path(), digests)))
+    Ok(Copy::Done(temp.into_temp_path(), digests))
 }
 
 /// Makes `paths` durable: a few with an fsync each, many with one syncfs of every filesystem
