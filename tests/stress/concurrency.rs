@@ -13,6 +13,9 @@ use crate::harness::{Env, md5_hex, noise};
 const WORKERS: usize = 16;
 const VERSIONS: usize = 4;
 
+/// What to record when a command succeeds.
+type Ack = Box<dyn FnOnce(&mut Ledger)>;
+
 #[derive(Default)]
 struct Ledger {
     /// (version, path) → md5 of every acknowledged import not deleted since.
@@ -32,130 +35,129 @@ fn worker(env: &Env, w: usize, seed: u64, deadline: Instant, ledger: &Mutex<Ledg
     let mut k = 0;
     while Instant::now() < deadline {
         k += 1;
-        let (kind, args, ack): (&'static str, Vec<String>, Box<dyn FnOnce(&mut Ledger)>) =
-            match rng.below(8) {
-                0 | 1 => {
-                    let path = format!("w{w}/f{k}.bin");
-                    let data = noise(1 + rng.below(64 << 10) as usize, rng.next());
-                    let md5 = md5_hex(&data);
-                    env.write(&format!("own/{path}"), &data);
-                    let key = (version.clone(), path.clone());
-                    mine.push(path.clone());
-                    let args = vec![
-                        "import".into(),
-                        format!("own/{path}"),
-                        "-m".into(),
-                        "m".into(),
-                        "--version".into(),
-                        version.clone(),
-                        "--subdir".into(),
-                        format!("w{w}"),
-                        "-q".into(),
-                    ];
-                    (
-                        "import",
-                        args,
-                        Box::new(move |l: &mut Ledger| {
-                            l.files.insert(key, md5);
-                        }),
-                    )
-                }
-                2 => {
-                    // every worker imports the same bytes to the same path of one shared version
-                    let args = [
-                        "import",
-                        "common.bin",
-                        "-m",
-                        "m",
-                        "--version",
-                        "shared",
-                        "-q",
-                    ]
-                    .map(String::from)
-                    .to_vec();
-                    let key = ("shared".to_string(), "common.bin".to_string());
-                    let md5 = md5_hex(&noise(100_000, 42));
-                    (
-                        "import shared",
-                        args,
-                        Box::new(move |l: &mut Ledger| {
-                            l.files.insert(key, md5);
-                        }),
-                    )
-                }
-                3 if !mine.is_empty() => {
-                    let path = mine.swap_remove(rng.below(mine.len() as u64) as usize);
-                    let key = (version.clone(), path.clone());
-                    let args = vec![
-                        "delete".into(),
-                        "-m".into(),
-                        "m".into(),
-                        "--version".into(),
-                        version.clone(),
-                        path,
-                        "-q".into(),
-                    ];
-                    (
-                        "delete",
-                        args,
-                        Box::new(move |l: &mut Ledger| {
-                            l.files.remove(&key);
-                            l.deleted.insert(key);
-                        }),
-                    )
-                }
-                4 => (
-                    "scan",
-                    ["scan", "-m", "m", "--json"].map(String::from).to_vec(),
-                    Box::new(|_: &mut Ledger| {}),
-                ),
-                5 => {
-                    // a version others are importing into and deleting from, or the shared one
-                    let from = match rng.below(VERSIONS as u64 + 1) {
-                        0 => "shared".to_string(),
-                        n => format!("own-{}", n - 1),
-                    };
-                    let args = vec![
-                        "pull".into(),
-                        "-m".into(),
-                        "m".into(),
-                        "--version".into(),
-                        from.clone(),
-                        "--to".into(),
-                        format!("pulls/w{w}/{from}"),
-                        "--force".into(),
-                        "-q".into(),
-                    ];
-                    ("pull", args, Box::new(|_: &mut Ledger| {}))
-                }
-                6 => {
-                    step += 1;
-                    let (run, at) = (format!("w{w}"), step);
-                    let args = vec![
-                        "log-metric".into(),
-                        "-m".into(),
-                        "m".into(),
-                        "--run".into(),
-                        run.clone(),
-                        "--step".into(),
-                        at.to_string(),
-                        format!("loss={at}"),
-                        "-q".into(),
-                    ];
-                    (
-                        "log-metric",
-                        args,
-                        Box::new(move |l: &mut Ledger| {
-                            l.points.insert((run, at));
-                        }),
-                    )
-                }
-                _ => (
-                    "runs",
-                    ["runs", "--all-users", "--json"].map(String::from).to_vec(),
-                    Box::new(|_: &mut Ledger| {}),
-                ),
-            };
+        let (kind, args, ack): (&'static str, Vec<String>, Ack) = match rng.below(8) {
+            0 | 1 => {
+                let path = format!("w{w}/f{k}.bin");
+                let data = noise(1 + rng.below(64 << 10) as usize, rng.next());
+                let md5 = md5_hex(&data);
+                env.write(&format!("own/{path}"), &data);
+                let key = (version.clone(), path.clone());
+                mine.push(path.clone());
+                let args = vec![
+                    "import".into(),
+                    format!("own/{path}"),
+                    "-m".into(),
+                    "m".into(),
+                    "--version".into(),
+                    version.clone(),
+                    "--subdir".into(),
+                    format!("w{w}"),
+                    "-q".into(),
+                ];
+                (
+                    "import",
+                    args,
+                    Box::new(move |l: &mut Ledger| {
+                        l.files.insert(key, md5);
+                    }),
+                )
+            }
+            2 => {
+                // every worker imports the same bytes to the same path of one shared version
+                let args = [
+                    "import",
+                    "common.bin",
+                    "-m",
+                    "m",
+                    "--version",
+                    "shared",
+                    "-q",
+                ]
+                .map(String::from)
+                .to_vec();
+                let key = ("shared".to_string(), "common.bin".to_string());
+                let md5 = md5_hex(&noise(100_000, 42));
+                (
+                    "import shared",
+                    args,
+                    Box::new(move |l: &mut Ledger| {
+                        l.files.insert(key, md5);
+                    }),
+                )
+            }
+            3 if !mine.is_empty() => {
+                let path = mine.swap_remove(rng.below(mine.len() as u64) as usize);
+                let key = (version.clone(), path.clone());
+                let args = vec![
+                    "delete".into(),
+                    "-m".into(),
+                    "m".into(),
+                    "--version".into(),
+                    version.clone(),
+                    path,
+                    "-q".into(),
+                ];
+                (
+                    "delete",
+                    args,
+                    Box::new(move |l: &mut Ledger| {
+                        l.files.remove(&key);
+                        l.deleted.insert(key);
+                    }),
+                )
+            }
+            4 => (
+                "scan",
+                ["scan", "-m", "m", "--json"].map(String::from).to_vec(),
+                Box::new(|_: &mut Ledger| {}),
+            ),
+            5 => {
+                // a version others are importing into and deleting from, or the shared one
+                let from = match rng.below(VERSIONS as u64 + 1) {
+                    0 => "shared".to_string(),
+                    n => format!("own-{}", n - 1),
+                };
+                let args = vec![
+                    "pull".into(),
+                    "-m".into(),
+                    "m".into(),
+                    "--version".into(),
+                    from.clone(),
+                    "--to".into(),
+                    format!("pulls/w{w}/{from}"),
+                    "--force".into(),
+                    "-q".into(),
+                ];
+                ("pull", args, Box::new(|_: &mut Ledger| {}))
+            }
+            6 => {
+                step += 1;
+                let (run, at) = (format!("w{w}"), step);
+                let args = vec![
+                    "log-metric".into(),
+                    "-m".into(),
+                    "m".into(),
+                    "--run".into(),
+                    run.clone(),
+                    "--step".into(),
+                    at.to_string(),
+                    format!("loss={at}"),
+                    "-q".into(),
+                ];
+                (
+                    "log-metric",
+                    args,
+                    Box::new(move |l: &mut Ledger| {
+                        l.points.insert((run, at));
+                    }),
+                )
+            }
+            _ => (
+                "runs",
+                ["runs", "--all-users", "--json"].map(String::from).to_vec(),
+                Box::new(|_: &mut Ledger| {}),
+            ),
+        };
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = env.run(&args);
         let mut ledger = ledger.lock().unwrap();
