@@ -70,6 +70,12 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.target.model)?;
     let version = check_name("version", &args.target.version)?;
     let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
+    // Bad names and globs are refused before the center is opened.
+    let selectors = args
+        .paths
+        .iter()
+        .map(|name| Selector::parse(name))
+        .collect::<Result<Vec<_>>>()?;
     let started = Instant::now();
     let mut center = Center::open(&ctx.center)?;
     let model_row = center.model(model)?;
@@ -81,12 +87,19 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let rows = select(
         catalog::files(center.catalog.conn(), scope)?,
         &args.paths,
+        &selectors,
         &filter,
         model,
         version,
     )?;
 
     let to = args.to.as_path();
+    if to.exists() && !to.is_dir() {
+        bail!(
+            "the destination {} is not a folder; give --to a folder",
+            to.display()
+        );
+    }
     let mut todo = Vec::new();
     let mut entries = Vec::new();
     let mut conflicts = Vec::new();
@@ -185,6 +198,7 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
 fn select(
     rows: Vec<FileRow>,
     names: &[String],
+    selectors: &[Selector],
     filter: &PathFilter,
     model: &str,
     version: &str,
@@ -196,13 +210,9 @@ fn select(
     if names.is_empty() {
         return Ok(rows);
     }
-    let selectors = names
-        .iter()
-        .map(|name| Selector::parse(name))
-        .collect::<Result<Vec<_>>>()?;
     let missing: Vec<String> = names
         .iter()
-        .zip(&selectors)
+        .zip(selectors)
         .filter(|(_, selector)| !rows.iter().any(|r| selector.matches(&r.path)))
         .map(|(name, _)| quote(name))
         .collect();
