@@ -57,12 +57,6 @@ pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
         ));
     }
     let filter = PathFilter::new(&args.include, &[])?;
-    if args.all && !args.yes && !args.dry_run && !ctx.stdin_is_terminal {
-        // refused before the center is opened (the prompt would need it for its counts)
-        return Err(usage(
-            "refusing to delete without confirmation (no terminal to ask on); pass --yes",
-        ));
-    }
     let mut center = Center::open(&ctx.center)?;
     let model_row = center.model(model)?;
     if args.all {
