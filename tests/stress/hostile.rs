@@ -106,20 +106,20 @@ fn snapshot(dir: &Path, skip: Option<&Path>) -> Vec<(String, u64, Option<SystemT
         .into_iter()
         .filter_entry(|e| Some(e.path()) != skip)
         .filter_map(Result::ok)
-        // the socket's listener was closed; SQLite's -shm is its shared memory, not data
-        .filter(|e| !e.path().to_string_lossy().ends_with("-shm"))
+        // SQLite's -wal and -shm come and go with each connection; they hold nothing at rest
+        .filter(|e| {
+            let name = e.path().to_string_lossy();
+            !name.ends_with("-wal") && !name.ends_with("-shm")
+        })
         .map(|e| {
+            let path = e.path().display().to_string();
+            if e.file_type().is_dir() {
+                // a folder's mtime moves with those files; its entries are compared anyway
+                return (path, 0, None);
+            }
             let meta = e.path().symlink_metadata().ok();
-            let size = if e.file_type().is_dir() {
-                0
-            } else {
-                meta.as_ref().map_or(0, |m| m.len())
-            };
-            (
-                e.path().display().to_string(),
-                size,
-                meta.and_then(|m| m.modified().ok()),
-            )
+            let size = meta.as_ref().map_or(0, |m| m.len());
+            (path, size, meta.and_then(|m| m.modified().ok()))
         })
         .collect();
     out.sort();
