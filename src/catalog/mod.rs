@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params,
 };
@@ -104,11 +104,21 @@ pub struct Scope<'a> {
 impl Catalog {
     /// Opens (creating when `create`) the catalog at `path` and brings its schema up to date.
     pub fn open(path: &Path, create: bool) -> Result<Catalog> {
+        let describe = || format!("could not open the catalog {}", path.display());
+        if on_read_only_filesystem(path) {
+            if create {
+                bail!(
+                    "the center {} is on a read-only filesystem; only reading commands \
+                     (scan, pull, verify, versions, runs, ui, ...) work there",
+                    path.parent().unwrap_or(path).display()
+                );
+            }
+            return open_immutable(path).with_context(describe);
+        }
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
-        let describe = || format!("could not open the catalog {}", path.display());
         let mut conn = Connection::open_with_flags(path, flags).with_context(describe)?;
         conn.busy_timeout(BUSY_TIMEOUT).with_context(describe)?;
         set_wal(&conn).with_context(describe)?;
@@ -132,6 +142,46 @@ impl Catalog {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// True when the catalog's folder is on a filesystem mounted read-only.
+fn on_read_only_filesystem(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let folder = path.parent().unwrap_or(path);
+    let Ok(c_path) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
+        return false;
+    };
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: a valid NUL-terminated path and a buffer of the right type.
+    let ok = unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) } == 0;
+    // SAFETY: statvfs filled the buffer when it returned 0.
+    ok && unsafe { stat.assume_init() }.f_flag & libc::ST_RDONLY != 0
+}
+
+/// A catalog on a read-only mount: nobody can change it, so SQLite may read it as immutable
+/// (no -wal or -shm files, which it could not create there). Its schema must be current.
+fn open_immutable(path: &Path) -> Result<Catalog> {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(&uri, flags)?;
+    let found = schema::version(&conn)?;
+    if found != schema::LATEST {
+        bail!(
+            "the catalog has schema version {found} and this mfile needs {}; it is on a \
+             read-only filesystem, so it can't be upgraded here",
+            schema::LATEST
+        );
+    }
+    Ok(Catalog { conn })
 }
 
 /// Switches to WAL once; the setting is stored in the file. Retries while another process holds

@@ -1,1 +1,213 @@
-//! (being written)
+//! Faults: a center on a filesystem that fills up mid-import, a center on a read-only mount,
+//! and a stored file with a flipped byte. The mounts are small tmpfs filesystems, which needs
+//! root; `MFILE_STRESS_MOUNTS=1` (set by .ci/run and tests/stress/run) makes a failed mount an
+//! error instead of a reported skip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::partials;
+use crate::harness::{Env, md5_hex, noise};
+
+/// A tmpfs mounted at a folder of the test, unmounted when dropped.
+struct Mount(PathBuf);
+
+impl Mount {
+    fn tmpfs(at: &Path, size_mib: u32) -> Option<Mount> {
+        std::fs::create_dir_all(at).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size_mib}m"), "none"])
+            .arg(at)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if mounted {
+            return Some(Mount(at.to_path_buf()));
+        }
+        let required = std::env::var("MFILE_STRESS_MOUNTS").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "could not mount a tmpfs at {} (run as root)",
+            at.display()
+        );
+        eprintln!("stress: faults: SKIPPED: mounting a tmpfs needs root");
+        None
+    }
+
+    fn read_only(&self) {
+        let status = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success(), "remount read-only");
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+fn at(env: &Env, center: &Path, args: &[&str]) -> crate::harness::Run {
+    let mut all = vec!["--center", center.to_str().unwrap()];
+    all.extend_from_slice(args);
+    env.run(&all)
+}
+
+#[test]
+fn a_full_disk_fails_the_import_cleanly_and_keeps_what_was_there() {
+    let env = Env::new();
+    let Some(_mount) = Mount::tmpfs(&env.root.join("small"), 32) else {
+        return;
+    };
+    let center = env.root.join("small/center");
+    let filler = env.root.join("small/filler");
+    std::fs::write(&filler, noise(14 << 20, 1)).unwrap();
+    let first = noise(8 << 20, 2);
+    env.write("first.bin", &first);
+    env.write("second.bin", noise(12 << 20, 3));
+    assert_eq!(
+        at(
+            &env,
+            &center,
+            &["import", "first.bin", "-m", "m", "--version", "1"]
+        )
+        .code,
+        0
+    );
+
+    let full = at(
+        &env,
+        &center,
+        &["import", "second.bin", "-m", "m", "--version", "1"],
+    );
+    assert_eq!(full.code, 1, "{}", full.stderr);
+    assert!(
+        full.stderr.contains("No space left on device"),
+        "{}",
+        full.stderr
+    );
+    let scan = at(
+        &env,
+        &center,
+        &["scan", "-m", "m", "--version", "1", "--json"],
+    );
+    let files = scan.json()["files"].as_array().unwrap().clone();
+    assert_eq!(files.len(), 1, "the version is as it was");
+    assert_eq!(files[0]["md5"], md5_hex(&first).as_str());
+    assert_eq!(at(&env, &center, &["verify"]).code, 0);
+    assert!(
+        partials(&env, &center).is_empty(),
+        "{:?}",
+        partials(&env, &center)
+    );
+    assert!(
+        env.tree(&center.join("staging")).is_empty(),
+        "the temp copy was removed"
+    );
+
+    std::fs::remove_file(&filler).unwrap();
+    let again = at(
+        &env,
+        &center,
+        &["import", "second.bin", "-m", "m", "--version", "1"],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(at(&env, &center, &["verify"]).code, 0);
+    eprintln!("stress: faults: disk full mid-import: refused cleanly, state kept, later import ok");
+}
+
+#[test]
+fn a_read_only_center_can_be_read_and_refuses_writes_clearly() {
+    let env = Env::new();
+    let Some(mount) = Mount::tmpfs(&env.root.join("ro"), 16) else {
+        return;
+    };
+    let center = env.root.join("ro/center");
+    env.write("a.bin", "a");
+    assert_eq!(
+        at(
+            &env,
+            &center,
+            &["import", "a.bin", "-m", "m", "--version", "1"]
+        )
+        .code,
+        0
+    );
+    assert_eq!(
+        at(
+            &env,
+            &center,
+            &["log-metric", "-m", "m", "--run", "r", "loss=1"]
+        )
+        .code,
+        0
+    );
+    mount.read_only();
+
+    for args in [
+        &["scan", "-l"][..],
+        &["verify"],
+        &["versions", "-m", "m"],
+        &["runs", "--all-users"],
+        &["pull", "-m", "m", "--version", "1", "--to", "ws"],
+    ] {
+        let run = at(&env, &center, args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(std::fs::read(env.work.join("ws/a.bin")).unwrap(), b"a");
+    for args in [
+        &["import", "a.bin", "-m", "m", "--version", "2"][..],
+        &["log-metric", "-m", "m", "--run", "r", "loss=2"],
+    ] {
+        let run = at(&env, &center, args);
+        assert_eq!(run.code, 1, "{args:?}");
+        assert!(
+            run.stderr.contains("read-only filesystem"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    let delete = at(
+        &env,
+        &center,
+        &["delete", "-m", "m", "--version", "1", "a.bin"],
+    );
+    assert_eq!(delete.code, 1);
+    assert!(
+        delete.stderr.contains("Read-only file system"),
+        "{}",
+        delete.stderr
+    );
+    eprintln!("stress: faults: read-only center: 5 reading commands work, 3 writes refused");
+}
+
+#[test]
+fn a_flipped_byte_is_reported_and_never_delivered() {
+    let env = Env::new();
+    let data = noise(1 << 20, 4);
+    env.write("w.bin", &data);
+    env.ok(&["import", "w.bin", "-m", "m", "--version", "1"]);
+    let stored = env.stored("m", "1", "w.bin");
+    let mut bytes = std::fs::read(&stored).unwrap();
+    bytes[123_456] ^= 0x01;
+    // stored files are read-only (0444); the test plays a failing disk
+    std::fs::set_permissions(&stored, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    std::fs::write(&stored, &bytes).unwrap();
+
+    let verify = env.expect(1, &["verify"]);
+    assert!(
+        verify.stdout.contains("corrupted") && verify.stdout.contains("w.bin"),
+        "{}",
+        verify.stdout
+    );
+    env.expect(1, &["pull", "-m", "m", "--version", "1", "--to", "ws"])
+        .says(&["does not match the catalog's md5", "not delivered"]);
+    assert!(
+        !env.work.join("ws/w.bin").exists(),
+        "the bad copy was not delivered"
+    );
+    assert!(partials(&env, &env.work.join("ws")).is_empty());
+    eprintln!("stress: faults: flipped byte: verify reports it, pull refuses it");
+}
