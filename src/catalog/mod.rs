@@ -118,6 +118,7 @@ impl Catalog {
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
+            create_with_umask(path).with_context(describe)?;
         }
         let mut conn = Connection::open_with_flags(path, flags).with_context(describe)?;
         conn.busy_timeout(BUSY_TIMEOUT).with_context(describe)?;
@@ -141,6 +142,23 @@ impl Catalog {
 
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+}
+
+/// Creates an empty catalog file with mode 0666 less the umask, as for any new file, so a team
+/// that shares a center through a group (umask 002) can write it; SQLite would make it 0644
+/// whatever the umask. Its -wal and -shm files take the catalog's mode.
+fn create_with_umask(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o666)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -258,3 +258,31 @@ fn color_always_colours_and_auto_does_not_in_a_pipe() {
     let quiet = env.ok(&["import", "a.bin", "-m", "m", "--version", "1", "-q"]);
     assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty());
 }
+
+#[test]
+fn a_new_center_follows_the_umask_so_a_group_can_share_it() {
+    use std::os::unix::process::CommandExt;
+    let env = Env::new();
+    env.write("a.bin", "a");
+    let mut cmd = env.command(&["import", "a.bin", "-m", "m", "--version", "1", "-q"]);
+    // SAFETY: umask is async-signal-safe and only changes the child's own mask.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::umask(0o002);
+            Ok(())
+        });
+    }
+    assert!(cmd.status().unwrap().success());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode(&env.center.join("catalog.db")),
+        0o664,
+        "SQLite alone makes 0644"
+    );
+    assert_eq!(mode(&env.center.join("files/m/1")), 0o775);
+    assert_eq!(
+        mode(&env.stored("m", "1", "a.bin")),
+        0o444,
+        "stored files are read-only"
+    );
+}
