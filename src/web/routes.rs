@@ -13,7 +13,8 @@ use crate::catalog::runs::RunStatus;
 use crate::center::names::{RelPath, check_name};
 use crate::center::{self, Center};
 
-/// The user the page filters runs by at first (the one who started `mfile ui`).
+/// What every request needs: who started `mfile ui` (the runs page's first owner filter), the
+/// center, and the Host headers to accept.
 pub struct Site {
     pub user: String,
     pub center_path: std::path::PathBuf,
