@@ -701,3 +701,83 @@ fn a_source_that_grows_or_shrinks_while_imported_is_refused() {
     }
     eprintln!("stress: hostile: 2 sources changed during import, 0 failures");
 }
+
+/// Files and folders the user may not read: run as `nobody` (root reads everything), so this
+/// needs root to switch users; skipped with a note otherwise.
+#[test]
+fn unreadable_files_and_folders_are_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("stress: hostile: SKIPPED unreadable sources: needs root to run as nobody");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let open = |p: &Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    open(root, 0o777);
+    let bin = root.join("mfile");
+    std::fs::copy(crate::harness::bin(), &bin).unwrap();
+    std::fs::create_dir_all(root.join("src/locked")).unwrap();
+    std::fs::write(root.join("src/secret.bin"), "s").unwrap();
+    std::fs::write(root.join("src/fine.bin"), "ok").unwrap();
+    std::fs::write(root.join("src/locked/in.bin"), "x").unwrap();
+    for p in ["src", "src/fine.bin", "src/locked/in.bin"] {
+        open(&root.join(p), 0o777);
+    }
+    open(&root.join("src/secret.bin"), 0o000);
+    open(&root.join("src/locked"), 0o000);
+    let as_nobody = |args: &[&str]| {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(&bin)
+            .args(args)
+            .current_dir(root)
+            .env_clear()
+            .env("HOME", root)
+            .env("MFILE_CENTER", root.join("center"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let folder = as_nobody(&["import", "src", "-m", "m", "--version", "1"]);
+    let stderr = String::from_utf8_lossy(&folder.stderr);
+    assert_eq!(folder.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("src/locked") && stderr.contains("Permission denied"),
+        "{stderr}"
+    );
+    assert!(
+        !root.join("center/files/m/1").exists(),
+        "nothing was imported"
+    );
+
+    let file = as_nobody(&[
+        "import",
+        "src/secret.bin",
+        "src/fine.bin",
+        "-m",
+        "m",
+        "--version",
+        "1",
+    ]);
+    let stderr = String::from_utf8_lossy(&file.stderr);
+    assert_eq!(file.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("could not import src/secret.bin: Permission denied"),
+        "{stderr}"
+    );
+    assert!(
+        root.join("center/files/m/1/fine.bin").exists(),
+        "the readable file was imported"
+    );
+    assert_eq!(
+        std::fs::read_dir(root.join("center/staging"))
+            .unwrap()
+            .count(),
+        0
+    );
+    eprintln!("stress: hostile: 2 unreadable sources (a file, a folder), 0 failures");
+}
