@@ -43,11 +43,15 @@ impl Site {
     }
 }
 
-/// A reply's bytes: in memory, or streamed from the store with a known length.
+/// A reply's bytes: in memory, or a stored file streamed with its length and md5.
 pub enum Body {
     Bytes(Vec<u8>),
     Static(&'static [u8]),
-    Stream(Box<dyn Read + Send>, u64),
+    Stored {
+        reader: Box<dyn Read + Send>,
+        size: u64,
+        md5: String,
+    },
 }
 
 /// One answer: status, content type, extra headers and body.
@@ -242,8 +246,8 @@ fn asset(content_type: &'static str, bytes: &'static [u8]) -> Reply {
     }
 }
 
-/// A stored file, streamed. Only paths the catalog lists are served, so no request reaches
-/// anything else in (or outside) the center.
+/// A stored file, streamed and checked against its md5 on the way (server.rs). Only paths the
+/// catalog lists are served, so no request reaches anything else in (or outside) the center.
 fn download(center: &Center, model: &str, version: &str, rest: &[&str]) -> ApiResult<Reply> {
     let path = RelPath::parse("file path", &rest.join("/")).map_err(|e| bad(&format!("{e:#}")))?;
     let conn = center.catalog.conn();
@@ -271,7 +275,11 @@ fn download(center: &Center, model: &str, version: &str, rest: &[&str]) -> ApiRe
             "Content-Disposition",
             format!("attachment; filename*=UTF-8''{}", api::percent_encode(base)),
         )],
-        body: Body::Stream(reader, file.size),
+        body: Body::Stored {
+            reader,
+            size: file.size,
+            md5: file.md5,
+        },
     })
 }
 

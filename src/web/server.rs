@@ -18,9 +18,11 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
+use md5::{Digest, Md5};
 use tokio::sync::mpsc;
 
 use super::routes::{self, Body, Reply, Site};
+use crate::center::hashing::hex;
 
 /// Threads answering requests at once (each holds one SQLite connection).
 const ANSWER_THREADS: usize = 8;
@@ -103,7 +105,7 @@ fn into_response(reply: Reply) -> Response<ReplyBody> {
         Body::Static(bytes) => Full::new(Bytes::from_static(bytes))
             .map_err(|e| match e {})
             .boxed(),
-        Body::Stream(reader, len) => ReaderBody::start(reader, len).boxed(),
+        Body::Stored { reader, size, md5 } => ReaderBody::start(reader, size, md5).boxed(),
     };
     let mut builder = Response::builder()
         .status(reply.status)
@@ -126,33 +128,49 @@ fn into_response(reply: Reply) -> Response<ReplyBody> {
     })
 }
 
-/// A body read from a blocking reader on a blocking thread, a piece at a time, so a file of
-/// any size streams with bounded memory.
+/// A stored file read on a blocking thread a piece at a time (bounded memory for any size) and
+/// hashed on the way. The last piece is held back until the md5 matches the catalog's: a
+/// damaged copy ends in an error instead, so the client never gets it whole (like `pull`).
 struct ReaderBody {
     pieces: mpsc::Receiver<std::io::Result<Bytes>>,
     len: u64,
 }
 
 impl ReaderBody {
-    fn start(mut reader: Box<dyn Read + Send>, len: u64) -> ReaderBody {
+    fn start(mut reader: Box<dyn Read + Send>, len: u64, md5: String) -> ReaderBody {
         let (tx, pieces) = mpsc::channel(4);
         tokio::task::spawn_blocking(move || {
+            let mut hasher = Md5::new();
+            let mut held: Option<Bytes> = None;
             loop {
                 let mut buf = vec![0; CHUNK];
-                let piece = match reader.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        buf.truncate(n);
-                        Ok(Bytes::from(buf))
+                let n = match reader.read(&mut buf) {
+                    Ok(n) => n,
+                    Err(err) => {
+                        let _ = tx.blocking_send(Err(err));
+                        return;
                     }
-                    Err(err) => Err(err),
                 };
-                let failed = piece.is_err();
-                // The client went away when nobody receives any more.
-                if tx.blocking_send(piece).is_err() || failed {
+                if n == 0 {
                     break;
                 }
+                buf.truncate(n);
+                hasher.update(&buf);
+                // The client went away when nobody receives any more.
+                if let Some(piece) = held.replace(Bytes::from(buf)) {
+                    if tx.blocking_send(Ok(piece)).is_err() {
+                        return;
+                    }
+                }
             }
+            let last = if hex(&hasher.finalize()) == md5 {
+                Ok(held.unwrap_or_default())
+            } else {
+                Err(std::io::Error::other(
+                    "the stored copy does not match the catalog's md5; run `mfile verify`",
+                ))
+            };
+            let _ = tx.blocking_send(last);
         });
         ReaderBody { pieces, len }
     }

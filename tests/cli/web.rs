@@ -492,3 +492,29 @@ fn report_is_one_self_contained_file() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_damaged_stored_file_is_never_downloaded_whole() {
+    let env = seeded();
+    let data = crate::harness::noise(1_300_000, 8);
+    env.write("big.bin", &data);
+    env.ok(&["import", "big.bin", "-m", "m", "--version", "v2"]);
+    let stored = env.stored("m", "v2", "big.bin");
+    let mut bytes = std::fs::read(&stored).unwrap();
+    bytes[1_000] ^= 0x40;
+    std::fs::set_permissions(&stored, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    std::fs::write(&stored, &bytes).unwrap();
+    let ui = Ui::start(&env, "127.0.0.1:0");
+    let reply = ui.get("/files/m/v2/big.bin");
+    // The headers went out before the md5 was known; the body stops short instead.
+    assert_eq!(reply.header("Content-Length"), Some("1300000"));
+    assert!(
+        reply.body.len() < data.len(),
+        "the damaged copy was not delivered whole"
+    );
+    assert_eq!(
+        ui.get("/files/m/v1/weights.bin").body,
+        b"weights",
+        "others still download"
+    );
+}
