@@ -10,8 +10,8 @@ use anyhow::{Context, Result, bail};
 
 use super::run_ref;
 use crate::catalog::runs;
-use crate::center::Center;
 use crate::center::names::check_name;
+use crate::center::{Center, partial};
 use crate::cli::ReportArgs;
 use crate::config::Ctx;
 use crate::output::{self, human_size};
@@ -93,13 +93,15 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         _ => std::path::Path::new("."),
     };
     let describe = || format!("could not write {}", path.display());
+    let name = path
+        .file_name()
+        .map_or("report".into(), |n| n.to_string_lossy());
+    // Named like every partial mfile writes; mode 0666 less the umask, as `>` would make it.
     let mut temp = tempfile::Builder::new()
-        .prefix(".mfile-report-")
-        .suffix(".part")
+        .prefix(&partial::prefix(&format!(".{name}")))
+        .suffix(partial::SUFFIX)
+        .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)
-        .with_context(describe)?;
-    // tempfile makes 0600; a report is for sharing (CI artifacts), like any file `>` writes
-    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o644))
         .with_context(describe)?;
     temp.write_all(bytes).with_context(describe)?;
     temp.as_file().sync_all().with_context(describe)?;
