@@ -120,8 +120,10 @@ pub struct LogMetricArgs {
     /// Metric values to record at one step
     #[arg(value_name = "NAME=VALUE")]
     pub metrics: Vec<String>,
-    /// The step of the values given as arguments (default: each key's last step + 1)
-    #[arg(long, value_name = "N", conflicts_with = "file")]
+    /// The step of the values given as arguments (default: each key's last step + 1);
+    /// from -(2^53-1) to 2^53-1
+    #[arg(long, value_name = "N", conflicts_with = "file", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i64).range(-crate::tracking::parse::MAX_STEP..=crate::tracking::parse::MAX_STEP))]
     pub step: Option<i64>,
     /// Read JSON lines or a CSV log from FILE; - reads JSON lines from stdin as they come
     #[arg(long, value_name = "FILE")]

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::parse::{CsvLog, Point, parse_json_line};
+use super::parse::{CsvLog, MAX_STEP, Point, parse_json_line};
 use crate::catalog::Catalog;
 use crate::catalog::runs::{self, Summary};
+use crate::error::usage;
 use crate::interrupt;
 use crate::time::Timestamp;
 
@@ -111,7 +112,10 @@ impl<'c> MetricWriter<'c> {
                 let mut highest = prior.as_ref().map(|s| s.last_step);
                 let mut replaced = false;
                 for point in &by_key[key] {
-                    let step = point.step.unwrap_or(highest.map_or(0, |h| h + 1));
+                    let step = match point.step {
+                        Some(step) => step,
+                        None => next_step(key, highest)?,
+                    };
                     replaced |= highest.is_some_and(|h| step <= h);
                     runs::put_point(tx, run_id, key_id, step, point.value, now)?;
                     merge(&mut summary, highest.is_none(), step, point.value);
@@ -127,6 +131,18 @@ impl<'c> MetricWriter<'c> {
         })?;
         self.written += points.len() as u64;
         Ok(())
+    }
+}
+
+/// The step of a point logged without one: the key's last step + 1, never past [`MAX_STEP`].
+fn next_step(key: &str, highest: Option<i64>) -> Result<i64> {
+    match highest {
+        None => Ok(0),
+        Some(h) if h < MAX_STEP => Ok(h + 1),
+        Some(h) => Err(usage(format!(
+            "metric {key} is at step {h}, the highest there is; give its next points a --step \
+             (or a step field) of their own"
+        ))),
     }
 }
 

@@ -156,15 +156,35 @@ fn points_from_object(object: &Map<String, Value>) -> Result<Vec<Point>, String>
     Ok(points)
 }
 
+/// The highest step: the largest integer a JSON reader (JavaScript, the page) holds exactly.
+pub const MAX_STEP: i64 = (1 << 53) - 1;
+
+/// Steps run from `-MAX_STEP` to `MAX_STEP`; anything outside is refused, never clamped or wrapped.
+pub fn check_step(step: i64) -> Result<i64, String> {
+    if (-MAX_STEP..=MAX_STEP).contains(&step) {
+        Ok(step)
+    } else {
+        Err(format!(
+            "step {step} is out of range (steps run from -{MAX_STEP} to {MAX_STEP})"
+        ))
+    }
+}
+
 fn parse_step(value: &Value) -> Result<i64, String> {
-    let step = match value {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
+    let number = match value {
+        Value::Number(n) => n.as_i64().map(Ok).or_else(|| n.as_f64().map(Err)),
+        Value::String(s) => s.trim().parse::<i64>().ok().map(Ok),
         _ => None,
     };
-    step.ok_or_else(|| format!("step {value} is not an integer"))
+    match number {
+        Some(Ok(step)) => check_step(step),
+        // A float is a step only when it is a whole number within range: `1e19` is not clamped.
+        Some(Err(f)) if f.fract() == 0.0 && f.abs() <= MAX_STEP as f64 => Ok(f as i64),
+        Some(Err(f)) if f.fract() == 0.0 => Err(format!(
+            "step {value} is out of range (steps run from -{MAX_STEP} to {MAX_STEP})"
+        )),
+        _ => Err(format!("step {value} is not an integer")),
+    }
 }
 
 /// Rewrites bare `NaN`, `Infinity`, `-Infinity` outside strings as strings, so serde can read
@@ -379,6 +399,27 @@ mod tests {
             parse_json_line(r#"{"step": 1}"#).unwrap_err(),
             "no metrics in the object"
         );
+    }
+
+    #[test]
+    fn steps_out_of_range_are_refused_not_clamped() {
+        for step in [
+            "1e19",
+            "1e300",
+            "-1e300",
+            "9007199254740992",
+            "-9223372036854775808",
+        ] {
+            let line = format!(r#"{{"step": {step}, "loss": 1}}"#);
+            let err = parse_json_line(&line).unwrap_err();
+            assert!(err.contains("out of range"), "{step}: {err}");
+        }
+        let quoted = parse_json_line(r#"{"step": "9223372036854775807", "loss": 1}"#);
+        assert!(quoted.unwrap_err().contains("out of range"));
+        let highest = parse_json_line(r#"{"step": 9007199254740991, "loss": 1}"#).unwrap();
+        assert_eq!(highest[0].step, Some(MAX_STEP));
+        let lowest = parse_json_line(r#"{"step": -9.007199254740991e15, "loss": 1}"#).unwrap();
+        assert_eq!(lowest[0].step, Some(-MAX_STEP));
     }
 
     #[test]

@@ -170,6 +170,42 @@ fn metric_arguments_take_a_step_or_continue_each_key() {
 }
 
 #[test]
+fn steps_never_wrap_and_out_of_range_steps_are_refused() {
+    let env = Env::new();
+    fn log<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        let mut all = vec!["log-metric", "-m", "m", "--run", "r"];
+        all.extend_from_slice(args);
+        all
+    }
+    let highest = "9007199254740991";
+    env.ok(&log(&["--step", highest, "x=2"]));
+    // Each of these would have wrapped to i64::MIN and overwritten the last point.
+    for value in ["x=3", "x=4"] {
+        env.expect(2, &log(&[value]))
+            .says(&["x is at step 9007199254740991"]);
+    }
+    for step in [
+        "9007199254740992",
+        "9223372036854775807",
+        "-9223372036854775808",
+    ] {
+        env.expect(2, &log(&["--step", step, "x=5"]));
+    }
+    assert_eq!(history(&env, "r", "x"), [(9007199254740991, 2.0.into())]);
+    let lines = env.write(
+        "steps.jsonl",
+        "{\"step\": 1e19, \"y\": 1}\n{\"step\": -1e300, \"y\": 2}\n",
+    );
+    // Like any bad line of a log: reported with its line number and skipped (exit 1).
+    env.expect(1, &log(&["--file", lines.to_str().unwrap()]))
+        .says(&[
+            "line 1 skipped: step 1e+19 is out of range",
+            "line 2 skipped",
+        ]);
+    assert!(history(&env, "r", "y").is_empty(), "no step was clamped");
+}
+
+#[test]
 fn json_lines_skip_bad_lines_and_report_them() {
     let env = Env::new();
     env.write(
