@@ -216,7 +216,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run name (unique per model and user)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
-            [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'The step of the values given as arguments (default: each key''s last step + 1)')
+            [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'The step of the values given as arguments (default: each key''s last step + 1); from -(2^53-1) to 2^53-1')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read JSON lines or a CSV log from FILE; - reads JSON lines from stdin as they come')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')

@@ -202,7 +202,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --model 'model'
             cand --run 'The run name (unique per model and user)'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
-            cand --step 'The step of the values given as arguments (default: each key''s last step + 1)'
+            cand --step 'The step of the values given as arguments (default: each key''s last step + 1); from -(2^53-1) to 2^53-1'
             cand --file 'Read JSON lines or a CSV log from FILE; - reads JSON lines from stdin as they come'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'

@@ -170,7 +170,7 @@ complete -c mfile -n "__fish_mfile_using_subcommand log-param" -s h -l help -d '
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -s m -l model -r
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l run -d 'The run name (unique per model and user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
-complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l step -d 'The step of the values given as arguments (default: each key\'s last step + 1)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l step -d 'The step of the values given as arguments (default: each key\'s last step + 1); from -(2^53-1) to 2^53-1' -r
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l file -d 'Read JSON lines or a CSV log from FILE; - reads JSON lines from stdin as they come' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l color -d 'When to use colours' -r -f -a "auto\t''

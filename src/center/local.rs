@@ -1,38 +1,52 @@
 //! [`Store`] on a local (or mounted) filesystem: `files/<key>` for the browsable trees and
 //! `staging/` beside it, on the same filesystem, so that publishing is a `rename`.
+//!
+//! Every operation goes through folder handles opened without following links
+//! ([`nofollow`](super::nofollow)): a link planted anywhere under `files/` or `staging/` by
+//! someone who can write the center is refused, never followed, by every command and the page.
 
-use std::collections::BTreeSet;
-use std::fs::{self, File, Permissions};
+use std::collections::HashMap;
+use std::fs::{File, Permissions};
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
-use walkdir::WalkDir;
+use rustix::fs::FileType;
 
 use super::hashing::copy_interruptible;
+use super::nofollow::{Dir, TempFile};
 use super::partial;
-use super::store::{Staged, Store};
+use super::store::{Listed, Staged, Store};
 
 /// Stored files are read-only, so writing through one hard link can't change another entry.
 const STORED_MODE: u32 = 0o444;
 
 pub struct LocalStore {
+    root: PathBuf,
     files: PathBuf,
-    staging: PathBuf,
+    /// Open folders of `files/` by relative path (`""` is `files/` itself) and `staging/`
+    /// (under the key [`STAGING`]). Emptied at every flush, so no handle outlives the catalog
+    /// lock it was opened under.
+    open: Mutex<HashMap<String, Arc<Dir>>>,
     /// Folders whose entries changed since the last flush, to sync before the catalog commits.
-    dirty: Mutex<BTreeSet<PathBuf>>,
+    dirty: Mutex<HashMap<String, Arc<Dir>>>,
 }
 
+/// The cache key of `staging/`: no folder of `files/` can have it (keys never start with `/`).
+const STAGING: &str = "/staging";
+
 impl LocalStore {
-    pub fn new(files: PathBuf, staging: PathBuf) -> Self {
+    /// The store of the center at `root`; nothing is opened until it is used.
+    pub fn new(root: &Path) -> Self {
         LocalStore {
-            files,
-            staging,
-            dirty: Mutex::new(BTreeSet::new()),
+            root: root.to_path_buf(),
+            files: root.join(super::FILES_DIR),
+            open: Mutex::new(HashMap::new()),
+            dirty: Mutex::new(HashMap::new()),
         }
     }
 
@@ -46,48 +60,133 @@ impl LocalStore {
 
     /// Creates `files/` and `staging/` and removes staging leftovers of dead processes.
     pub fn prepare(&self) -> Result<()> {
-        for dir in [&self.files, &self.staging] {
-            fs::create_dir_all(dir)
-                .with_context(|| format!("could not create {}", dir.display()))?;
-        }
-        partial::sweep(&self.staging);
+        self.folder("", true)?;
+        partial::sweep(&*self.staging()?);
         Ok(())
     }
 
-    fn mark_dirty(&self, folder: &Path) {
+    fn cached(&self, rel: &str) -> Option<Arc<Dir>> {
+        self.open.lock().ok()?.get(rel).cloned()
+    }
+
+    fn remember(&self, rel: &str, dir: &Arc<Dir>) {
+        if let Ok(mut open) = self.open.lock() {
+            open.insert(rel.to_string(), Arc::clone(dir));
+        }
+    }
+
+    fn mark_dirty(&self, rel: &str, dir: &Arc<Dir>) {
         if let Ok(mut dirty) = self.dirty.lock() {
-            dirty.insert(folder.to_path_buf());
+            dirty.insert(rel.to_string(), Arc::clone(dir));
         }
     }
 
-    /// Creates the parent folders of `dest`; marks every folder whose entries change.
-    fn make_parent(&self, dest: &Path) -> Result<()> {
-        let parent = dest.parent().unwrap_or(&self.files);
-        if !parent.is_dir() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("could not create {}", parent.display()))?;
-            let mut folder = parent;
-            while let Some(up) = folder.parent().filter(|_| folder != self.files) {
-                self.mark_dirty(up);
-                folder = up;
-            }
+    /// Forgets the open folders at and below `rel`: they were removed or renamed away.
+    fn forget(&self, rel: &str) {
+        if let Ok(mut open) = self.open.lock() {
+            open.retain(|k, _| !(k == rel || k.starts_with(&format!("{rel}/"))));
         }
-        self.mark_dirty(parent);
-        Ok(())
+    }
+
+    fn staging(&self) -> Result<Arc<Dir>> {
+        if let Some(dir) = self.cached(STAGING) {
+            return Ok(dir);
+        }
+        let root = Dir::open(&self.root)
+            .with_context(|| format!("could not open the center {}", self.root.display()))?;
+        let dir = root
+            .sub(super::STAGING_DIR, true)?
+            .map(Arc::new)
+            .context("could not create the staging folder")?;
+        self.remember(STAGING, &dir);
+        Ok(dir)
+    }
+
+    /// The folder `rel` of `files/`, opened without following links; with `create`, missing
+    /// folders are made (and their parents marked for the next flush). `None` when missing.
+    fn folder(&self, rel: &str, create: bool) -> Result<Option<Arc<Dir>>> {
+        if let Some(dir) = self.cached(rel) {
+            return Ok(Some(dir));
+        }
+        let (parent, name) = match rel.rsplit_once('/') {
+            Some((parent, name)) => (self.folder(parent, create)?, name),
+            None if rel.is_empty() => {
+                let root = Dir::open(&self.root).with_context(|| {
+                    format!("could not open the center {}", self.root.display())
+                })?;
+                (Some(Arc::new(root)), super::FILES_DIR)
+            }
+            None => (self.folder("", create)?, rel),
+        };
+        let Some(parent) = parent else {
+            return Ok(None);
+        };
+        let dir = match parent.sub(name, false)? {
+            Some(dir) => dir,
+            None if create => {
+                let dir = parent.sub(name, true)?.context("a folder vanished")?;
+                if !rel.is_empty() {
+                    self.mark_dirty(parent_of(rel), &parent);
+                }
+                dir
+            }
+            None => return Ok(None),
+        };
+        let dir = Arc::new(dir);
+        self.remember(rel, &dir);
+        Ok(Some(dir))
     }
 
     /// Removes folders that a delete left empty, up to (not including) the version folder.
-    fn prune_empty_parents(&self, key: &str) {
-        let mut parts: Vec<&str> = key.split('/').collect();
-        parts.pop();
-        while parts.len() > 2 {
-            let dir = self.files.join(parts.join("/"));
-            if fs::remove_dir(&dir).is_err() {
+    fn prune_empty_parents(&self, key: &str) -> Result<()> {
+        let mut folder = parent_of(key);
+        while folder.split('/').count() > 2 {
+            let parent_rel = parent_of(folder);
+            let Some(parent) = self.folder(parent_rel, false)? else {
                 break;
+            };
+            if parent.remove_dir(file_name(folder)).is_err() {
+                break; // not empty
             }
-            parts.pop();
+            self.forget(folder);
+            self.mark_dirty(parent_rel, &parent);
+            folder = parent_rel;
         }
+        Ok(())
     }
+
+    /// Every key below the folder `rel` (opened as `dir`), appended to `out`.
+    fn walk(&self, dir: &Dir, rel: &str, out: &mut Vec<Listed>) -> Result<()> {
+        let entries = dir
+            .entries()
+            .with_context(|| format!("could not list {}", dir.path().display()))?;
+        for (name, kind) in entries {
+            let key = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            if kind == FileType::Directory {
+                if let Some(sub) = dir.sub(&name, false)? {
+                    self.walk(&sub, &key, out)?;
+                }
+            } else {
+                let regular = kind == FileType::RegularFile;
+                out.push(Listed { key, regular });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `a/b` of `a/b/c`; `""` of `c`.
+fn parent_of(key: &str) -> &str {
+    key.rsplit_once('/').map_or("", |(parent, _)| parent)
+}
+
+/// `c` of `a/b/c`.
+fn file_name(key: &str) -> &str {
+    key.rsplit_once('/').map_or(key, |(_, name)| name)
 }
 
 impl Store for LocalStore {
@@ -96,125 +195,119 @@ impl Store for LocalStore {
     }
 
     fn stage(&self, src: &mut dyn Read, mtime: SystemTime) -> Result<Staged> {
-        let mut temp = tempfile::Builder::new()
-            .prefix(&partial::prefix("put"))
-            .suffix(partial::SUFFIX)
-            .tempfile_in(&self.staging)
-            .with_context(|| format!("could not create a file in {}", self.staging.display()))?;
-        let size = copy_interruptible(src, &mut EarlyWriteback::new(temp.as_file_mut()))?;
-        let file = temp.as_file();
+        let staging = self.staging()?;
+        let (temp, mut file) = staging
+            .create_temp("put", 0o600)
+            .with_context(|| format!("could not create a file in {}", staging.path().display()))?;
+        let size = copy_interruptible(src, &mut EarlyWriteback::new(&mut file))?;
         file.set_modified(mtime)?;
         file.set_permissions(Permissions::from_mode(STORED_MODE))?;
-        Ok(Staged {
-            size,
-            temp: temp.into_temp_path(),
-        })
+        Ok(Staged { size, temp })
     }
 
     fn sync_staged(&self, batch: &[&Staged]) -> Result<()> {
-        let paths: Vec<&Path> = batch.iter().map(|s| &*s.temp).collect();
-        sync_paths(&paths, &self.staging).context("could not flush staged files to disk")
+        let result = if batch.len() > FEW {
+            self.staging()?.syncfs()
+        } else {
+            batch.iter().try_for_each(|s| s.temp.sync())
+        };
+        result.context("could not flush staged files to disk")
     }
 
     fn publish(&self, staged: Staged, key: &str) -> Result<()> {
-        let dest = self.path(key);
-        self.make_parent(&dest)?;
+        let rel = parent_of(key);
+        let folder = self.folder(rel, true)?.context("a folder vanished")?;
         staged
             .temp
-            .persist(&dest)
-            .map_err(|e| e.error)
-            .with_context(|| format!("could not move a staged file to {}", dest.display()))?;
+            .persist(&folder, file_name(key), true)
+            .with_context(|| format!("could not move a staged file to {}", self.locate(key)))?;
+        self.mark_dirty(rel, &folder);
         Ok(())
     }
 
     fn link(&self, existing: &str, key: &str) -> Result<bool> {
-        let source = self.path(existing);
-        let dest = self.path(key);
-        let temp = tempfile::Builder::new()
-            .prefix(&partial::prefix("link"))
-            .suffix(partial::SUFFIX)
-            .make_in(&self.staging, |path| fs::hard_link(&source, path));
-        let Ok(temp) = temp else {
-            return Ok(false); // no such file, too many links, or no hard links here
+        let Some(from) = self.folder(parent_of(existing), false)? else {
+            return Ok(false);
         };
-        self.make_parent(&dest)?;
-        temp.into_temp_path()
-            .persist(&dest)
-            .map_err(|e| e.error)
-            .with_context(|| format!("could not link {}", dest.display()))?;
+        let from_name = file_name(existing);
+        let regular = from
+            .stat(from_name)?
+            .map(|s| FileType::from_raw_mode(s.st_mode));
+        if regular != Some(FileType::RegularFile) {
+            return Ok(false);
+        }
+        let staging = self.staging()?;
+        let Ok(temp) = TempFile::hard_link(&from, from_name, &staging, "link") else {
+            return Ok(false); // too many links, or no hard links here
+        };
+        let rel = parent_of(key);
+        let folder = self.folder(rel, true)?.context("a folder vanished")?;
+        temp.persist(&folder, file_name(key), true)
+            .with_context(|| format!("could not link {}", self.locate(key)))?;
+        self.mark_dirty(rel, &folder);
         Ok(true)
     }
 
     fn open(&self, key: &str) -> Result<Option<Box<dyn Read + Send>>> {
-        let path = self.path(key);
-        match File::open(&path) {
-            Ok(file) => Ok(Some(Box::new(file))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
-        }
+        let Some(folder) = self.folder(parent_of(key), false)? else {
+            return Ok(None);
+        };
+        let file = folder
+            .open_file(file_name(key))
+            .with_context(|| format!("could not read {}", self.locate(key)))?;
+        Ok(file.map(|f| Box::new(f) as Box<dyn Read + Send>))
     }
 
     fn size(&self, key: &str) -> Result<Option<u64>> {
-        let path = self.path(key);
-        match fs::metadata(&path) {
-            Ok(meta) if meta.is_file() => Ok(Some(meta.len())),
-            Ok(_) => Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
-        }
+        let Some(folder) = self.folder(parent_of(key), false)? else {
+            return Ok(None);
+        };
+        let stat = folder.stat(file_name(key))?;
+        Ok(stat
+            .filter(|s| FileType::from_raw_mode(s.st_mode) == FileType::RegularFile)
+            .map(|s| s.st_size as u64))
     }
 
-    fn list(&self, prefix: &str) -> Result<Vec<String>> {
-        let root = self.path(prefix);
-        if !root.exists() {
-            return Ok(Vec::new());
-        }
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
         let mut keys = Vec::new();
-        for entry in WalkDir::new(&root) {
-            let entry = entry.with_context(|| format!("could not list {}", root.display()))?;
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            if let Ok(rel) = entry.path().strip_prefix(&self.files) {
-                keys.push(rel.to_string_lossy().into_owned());
-            }
+        if let Some(dir) = self.folder(prefix, false)? {
+            self.walk(&dir, prefix, &mut keys)?;
         }
         Ok(keys)
     }
 
     fn delete(&self, key: &str) -> Result<bool> {
-        let path = self.path(key);
-        match fs::remove_file(&path) {
-            Ok(()) => {
-                if let Some(parent) = path.parent() {
-                    self.mark_dirty(parent);
-                }
-                self.prune_empty_parents(key);
-                Ok(true)
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(e).with_context(|| format!("could not delete {}", path.display())),
+        let rel = parent_of(key);
+        let Some(folder) = self.folder(rel, false)? else {
+            return Ok(false);
+        };
+        if !folder.remove_file(file_name(key))? {
+            return Ok(false);
         }
+        self.mark_dirty(rel, &folder);
+        self.prune_empty_parents(key)?;
+        Ok(true)
     }
 
     fn delete_tree(&self, prefix: &str) -> Result<()> {
-        let dir = self.path(prefix);
-        if !dir.exists() {
+        let rel = parent_of(prefix);
+        let Some(parent) = self.folder(rel, false)? else {
+            return Ok(());
+        };
+        if parent.stat(file_name(prefix))?.is_none() {
             return Ok(());
         }
         // Rename first so the tree disappears at once; removing the files can then take its time.
-        let trash = tempfile::Builder::new()
-            .prefix(&partial::prefix("trash"))
-            .suffix(partial::SUFFIX)
-            .make_in(&self.staging, |path| fs::rename(&dir, path))
-            .with_context(|| format!("could not delete {}", dir.display()))?
-            .into_temp_path();
-        if let Some(parent) = dir.parent() {
-            self.mark_dirty(parent);
-        }
-        fs::remove_dir_all(&trash)
+        let staging = self.staging()?;
+        let trash = partial::name("trash");
+        parent
+            .rename(file_name(prefix), &staging, &trash, false)
+            .with_context(|| format!("could not delete {}", self.locate(prefix)))?;
+        self.forget(prefix);
+        self.mark_dirty(rel, &parent);
+        staging
+            .remove_tree(&trash)
             .with_context(|| format!("could not remove the deleted files of {prefix}"))?;
-        let _ = trash.keep(); // already removed; don't let its Drop try again
         Ok(())
     }
 
@@ -223,41 +316,21 @@ impl Store for LocalStore {
             Ok(mut dirty) => std::mem::take(&mut *dirty),
             Err(_) => return Ok(()),
         };
-        let folders: Vec<&Path> = dirty
-            .iter()
-            .map(PathBuf::as_path)
-            .filter(|f| f.exists())
-            .collect();
-        sync_paths(&folders, &self.files).context("could not flush the center's folders to disk")
+        if let Ok(mut open) = self.open.lock() {
+            open.clear();
+        }
+        let result = if dirty.len() > FEW {
+            dirty.values().next().map_or(Ok(()), |d| d.syncfs())
+        } else {
+            dirty.values().try_for_each(|d| d.sync())
+        };
+        result.context("could not flush the center's folders to disk")
     }
 }
 
-/// Up to this many files or folders are fsynced one by one; more get one syncfs.
+/// Up to this many files or folders are fsynced one by one; more get one syncfs — one journal
+/// commit instead of hundreds, though it also waits for other processes' dirty data there.
 pub const FEW: usize = 16;
-
-/// Makes `paths` (files or folders) durable: for a few, an fsync each, which waits only for
-/// their own data; for many, one syncfs of the filesystem that holds `on` — one journal commit
-/// instead of hundreds, though it also waits for other processes' dirty data there.
-pub fn sync_paths(paths: &[&Path], on: &Path) -> io::Result<()> {
-    if paths.len() > FEW {
-        return syncfs(on);
-    }
-    for path in paths {
-        File::open(path)?.sync_all()?;
-    }
-    Ok(())
-}
-
-/// Flushes the filesystem that holds `dir` (data and metadata).
-pub fn syncfs(dir: &Path) -> io::Result<()> {
-    let handle = File::open(dir)?;
-    // SAFETY: the descriptor is valid for the duration of the call.
-    if unsafe { libc::syncfs(handle.as_raw_fd()) } == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
 
 /// A writer that asks the kernel to start writing back every 32 MiB, so a big file's final
 /// flush does not wait for all of it (and the page cache isn't flooded with dirty pages).
@@ -307,10 +380,11 @@ impl io::Write for EarlyWriteback<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn store() -> (tempfile::TempDir, LocalStore) {
         let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path().join("files"), dir.path().join("staging"));
+        let store = LocalStore::new(dir.path());
         store.prepare().unwrap();
         (dir, store)
     }
@@ -328,7 +402,7 @@ mod tests {
 
     #[test]
     fn stage_is_invisible_until_published() {
-        let (_dir, store) = store();
+        let (dir, store) = store();
         let mtime = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
         let staged = store.stage(&mut &b"weights"[..], mtime).unwrap();
         assert_eq!(staged.size, 7);
@@ -340,25 +414,30 @@ mod tests {
         let meta = fs::metadata(store.path("m/1.0/a/w.bin")).unwrap();
         assert_eq!(meta.modified().unwrap(), mtime);
         assert_eq!(meta.permissions().mode() & 0o777, STORED_MODE);
-        assert_eq!(fs::read_dir(&store.staging).unwrap().count(), 0);
+        assert_eq!(fs::read_dir(dir.path().join("staging")).unwrap().count(), 0);
     }
 
     #[test]
     fn dropped_stage_leaves_nothing() {
-        let (_dir, store) = store();
+        let (dir, store) = store();
         drop(store.stage(&mut &b"x"[..], SystemTime::now()).unwrap());
-        assert_eq!(fs::read_dir(&store.staging).unwrap().count(), 0);
+        assert_eq!(fs::read_dir(dir.path().join("staging")).unwrap().count(), 0);
     }
 
     #[test]
     fn link_shares_bytes_and_delete_prunes() {
-        let (_dir, store) = store();
+        let (dir, store) = store();
         let staged = store.stage(&mut &b"same"[..], SystemTime::now()).unwrap();
         store.publish(staged, "m/1/x/a").unwrap();
         assert!(store.link("m/1/x/a", "m/2/b").unwrap());
         assert!(!store.link("m/1/missing", "m/2/c").unwrap());
         assert_eq!(read(&store, "m/2/b"), b"same");
-        let mut keys = store.list("m").unwrap();
+        let mut keys: Vec<String> = store
+            .list("m")
+            .unwrap()
+            .into_iter()
+            .map(|l| l.key)
+            .collect();
         keys.sort();
         assert_eq!(keys, ["m/1/x/a", "m/2/b"]);
         assert!(store.delete("m/1/x/a").unwrap());
@@ -368,6 +447,6 @@ mod tests {
         assert_eq!(read(&store, "m/2/b"), b"same", "the other link survives");
         store.delete_tree("m/2").unwrap();
         assert!(store.size("m/2/b").unwrap().is_none());
-        assert_eq!(fs::read_dir(&store.staging).unwrap().count(), 0);
+        assert_eq!(fs::read_dir(dir.path().join("staging")).unwrap().count(), 0);
     }
 }

@@ -4,6 +4,7 @@
 pub mod hashing;
 pub mod local;
 pub mod names;
+pub mod nofollow;
 pub mod partial;
 pub mod store;
 
@@ -94,7 +95,7 @@ impl Center {
 }
 
 fn local_store(root: &Path) -> LocalStore {
-    LocalStore::new(root.join(FILES_DIR), root.join(STAGING_DIR))
+    LocalStore::new(root)
 }
 
 /// The store key of a version's folder or of a file in it.

@@ -5,17 +5,19 @@
 //! changed for an hour (ctime: mtime is set to the source's, so it says nothing about age).
 //! So a re-run after `kill -9` leaves no partial behind.
 
-use std::fs;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rustix::fs::FileType;
+
+use super::nofollow::Dir;
 
 const MARK: &str = ".mfile-";
 pub const SUFFIX: &str = ".part";
 const STALE_AFTER: Duration = Duration::from_secs(3600);
 
-/// The prefix for a new partial; tempfile appends the random part and [`SUFFIX`].
-pub fn prefix(base: &str) -> String {
+/// `<base>.mfile-<pid>@<host>~`: what a partial's name starts with, before its random part.
+fn prefix(base: &str) -> String {
     static OWNER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let owner = OWNER.get_or_init(|| format!("{}@{}~", std::process::id(), host()));
     format!("{base}{MARK}{owner}")
@@ -35,27 +37,42 @@ pub fn is_stale(file_name: &str, changed: SystemTime) -> bool {
     }
 }
 
-/// Removes the stale partials directly in `dir` (files or folders). Best effort: a partial
-/// another process removes first is fine.
-pub fn sweep(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
+/// Removes the stale partials directly in `dir` (files or folders), never following a link.
+/// Best effort: a partial another process removes first is fine.
+pub fn sweep(dir: &Dir) {
+    let Ok(entries) = dir.entries() else {
         return;
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Ok(meta) = entry.metadata() else { continue };
-        let changed = UNIX_EPOCH + Duration::from_secs(u64::try_from(meta.ctime()).unwrap_or(0));
-        if is_stale(name, changed) {
-            let path = entry.path();
-            let _ = if meta.is_dir() {
-                fs::remove_dir_all(&path)
+    for (name, kind) in entries {
+        let Ok(Some(stat)) = dir.stat(&name) else {
+            continue;
+        };
+        let changed = UNIX_EPOCH + Duration::from_secs(u64::try_from(stat.st_ctime).unwrap_or(0));
+        if is_stale(&name, changed) {
+            let _ = if kind == FileType::Directory {
+                dir.remove_tree(&name)
             } else {
-                fs::remove_file(&path)
+                dir.remove_file(&name).map(|_| ())
             };
         }
     }
 }
+
+/// A new partial's whole name for the file `base`: `<base>.mfile-<pid>@<host>~<random>.part`,
+/// with `base` shortened (on a character boundary) so the name fits in [`NAME_MAX`] bytes
+/// however long the final name and the host name are.
+pub fn name(base: &str) -> String {
+    let random = RandomState::new().build_hasher().finish() as u32;
+    let tail = format!("{}{random:08x}{SUFFIX}", prefix(""));
+    let mut end = base.len().min(NAME_MAX.saturating_sub(tail.len()));
+    while !base.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{tail}", &base[..end])
+}
+
+/// The longest file name Linux filesystems take, in bytes.
+pub const NAME_MAX: usize = 255;
 
 /// `(pid, host)` of a partial's name, or None for any other name.
 fn owner(file_name: &str) -> Option<(u32, &str)> {
@@ -127,11 +144,23 @@ mod tests {
         let dead = format!(".a{MARK}{}@{}~r{SUFFIX}", 99_999_999, host());
         let live = format!("{}r{SUFFIX}", prefix(".b"));
         for name in [&dead, &live, &"keep.bin".to_string()] {
-            fs::write(dir.path().join(name), b"x").unwrap();
+            std::fs::write(dir.path().join(name), b"x").unwrap();
         }
-        sweep(dir.path());
+        sweep(&Dir::open(dir.path()).unwrap());
         assert!(!dir.path().join(&dead).exists());
         assert!(dir.path().join(&live).exists());
         assert!(dir.path().join("keep.bin").exists());
+    }
+
+    #[test]
+    fn names_fit_whatever_the_base() {
+        let long = "é".repeat(127); // 254 bytes: a valid file name on its own
+        for base in ["put", ".w.bin", long.as_str()] {
+            let name = name(base);
+            assert!(name.len() <= NAME_MAX, "{} bytes", name.len());
+            assert_eq!(owner(&name), Some((std::process::id(), host().as_str())));
+            assert!(base.starts_with(name.split(MARK).next().unwrap()));
+        }
+        assert_ne!(name("x"), name("x"));
     }
 }

@@ -12,7 +12,15 @@ use anyhow::Result;
 /// Dropping it without [`Store::publish`] discards it.
 pub struct Staged {
     pub size: u64,
-    pub(crate) temp: tempfile::TempPath,
+    pub(crate) temp: super::nofollow::TempFile,
+}
+
+/// One entry of [`Store::list`]: its key, and whether it is a regular file (a link or a special
+/// file planted in the store is listed too, so `verify` can report it).
+#[derive(Debug)]
+pub struct Listed {
+    pub key: String,
+    pub regular: bool,
 }
 
 pub trait Store: Send + Sync {
@@ -42,7 +50,7 @@ pub trait Store: Send + Sync {
     fn size(&self, key: &str) -> Result<Option<u64>>;
 
     /// Every key below `prefix`, in no particular order.
-    fn list(&self, prefix: &str) -> Result<Vec<String>>;
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>>;
 
     /// Removes `key`; `Ok(false)` when it was not there.
     fn delete(&self, key: &str) -> Result<bool>;

@@ -6,11 +6,11 @@
 //! Each file is written to a temp file beside its destination, checked against the catalog's
 //! md5 as it is copied, fsynced, then renamed into place.
 
-use std::collections::{BTreeSet, HashSet};
-use std::fs::{self, File, Permissions};
+use std::collections::{HashMap, HashSet};
+use std::fs;
 use std::io;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -21,8 +21,9 @@ use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{self, FileRow, Scope};
 use crate::center::Center;
 use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
-use crate::center::local::{FEW, syncfs};
+use crate::center::local::FEW;
 use crate::center::names::{RelPath, check_name, quote};
+use crate::center::nofollow::{Dir, TempFile};
 use crate::center::partial;
 use crate::center::store::Store;
 use crate::cli::PullArgs;
@@ -137,12 +138,7 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     }
 
     fs::create_dir_all(to).with_context(|| format!("could not create {}", to.display()))?;
-    // Partials a killed pull left where this one writes.
-    let folders: BTreeSet<&Path> = todo
-        .iter()
-        .filter_map(|(_, dest, _)| dest.parent())
-        .collect();
-    folders.into_iter().for_each(partial::sweep);
+    let mut workspace = Workspace::open(to)?;
     let total = todo.iter().map(|(row, ..)| row.size).sum();
     let bar = progress::bytes(ctx, total, "pulling");
     let mut errors = Vec::new();
@@ -153,7 +149,10 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
         let mut fetched = Vec::with_capacity(batch.len());
         for (row, dest, status) in batch {
             interrupt::check()?;
-            match fetch(&center, version_row.id, row, dest, |n| bar.inc(n)) {
+            let result = workspace
+                .folder(parent_of(&row.path))
+                .and_then(|folder| fetch(&center, version_row.id, row, &folder, |n| bar.inc(n)));
+            match result {
                 Ok(Some((temp, digests))) => fetched.push((temp, digests, row, dest, *status)),
                 // Like rsync's "vanished" files: the version no longer has it, so neither does
                 // the workspace; not an error.
@@ -170,22 +169,26 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
                 Err(e) => errors.push(e),
             }
         }
-        let folders: BTreeSet<&Path> = fetched.iter().filter_map(|f| f.3.parent()).collect();
-        let temps: Vec<&Path> = fetched.iter().map(|f| &*f.0).collect();
-        make_durable(&temps, &folders)?;
+        let temps: Vec<&TempFile> = fetched.iter().map(|f| &f.0).collect();
+        workspace.sync_files(&temps)?;
         for (temp, digests, row, dest, status) in fetched {
-            match temp.persist(dest) {
+            // A file that appeared since the check is not overwritten without --force.
+            let replace = status == FileStatus::Replaced;
+            match temp.persist_beside(file_name(&row.path), replace) {
                 Ok(()) => {
                     delivered.push((dest.clone(), digests));
                     entries.push(entry(row, dest, status));
                 }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => errors.push(anyhow::anyhow!(
+                    "{} appeared while it was being pulled; it was kept (use --force to overwrite)",
+                    dest.display()
+                )),
                 Err(e) => errors.push(
-                    anyhow::Error::from(e.error)
-                        .context(format!("could not write {}", dest.display())),
+                    anyhow::Error::from(e).context(format!("could not write {}", dest.display())),
                 ),
             }
         }
-        make_durable(&folders.iter().copied().collect::<Vec<_>>(), &folders)?; // the renames
+        workspace.sync_folders()?; // the renames
     }
     // Stat them at the end, when most have settled past the racy window.
     remember(&mut center, &delivered);
@@ -319,16 +322,7 @@ fn local_state(
     })
 }
 
-/// What reading one stored file gave.
-enum Copy {
-    Done(tempfile::TempPath, Digests),
-    /// The bytes don't match the row's size and md5.
-    Mismatch,
-    /// There are no stored bytes under the row's key.
-    Missing,
-}
-
-/// Copies one stored file to `dest` through a temp file beside it, checking the md5 on the way.
+/// Copies one stored file into `folder` through a temp file, checking the md5 on the way.
 /// When the stored bytes are missing or don't match, the catalog is read again: another process
 /// may have replaced the file meanwhile (`import --force`: the copy is retried once with the new
 /// row) or deleted it (`None`: nothing to deliver).
@@ -336,14 +330,12 @@ fn fetch(
     center: &Center,
     version_id: i64,
     row: &FileRow,
-    dest: &Path,
+    folder: &Arc<Dir>,
     mut on_read: impl FnMut(u64),
-) -> Result<Option<(tempfile::TempPath, Digests)>> {
-    let parent = dest.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
+) -> Result<Option<(TempFile, Digests)>> {
     let mut row = row.clone();
     for attempt in 0..2 {
-        let failed = match copy_checked(&*center.store, &row, parent, &mut on_read)? {
+        let failed = match copy_checked(&*center.store, &row, folder, &mut on_read)? {
             Copy::Done(temp, digests) => return Ok(Some((temp, digests))),
             failed => failed,
         };
@@ -373,54 +365,130 @@ fn fetch(
     bail!("{} kept changing while it was pulled", row.path)
 }
 
+/// What reading one stored file gave.
+enum Copy {
+    Done(TempFile, Digests),
+    /// The bytes don't match the row's size and md5.
+    Mismatch,
+    /// There are no stored bytes under the row's key.
+    Missing,
+}
+
 /// Copies into a temp file (not yet durable), checking the row's size and md5.
 fn copy_checked(
     store: &dyn Store,
     row: &FileRow,
-    folder: &Path,
+    folder: &Arc<Dir>,
     on_read: &mut impl FnMut(u64),
 ) -> Result<Copy> {
     let Some(reader) = store.open(&row.key())? else {
         return Ok(Copy::Missing);
     };
-    let name = row.path.rsplit('/').next().unwrap_or("file");
-    let mut temp = tempfile::Builder::new()
-        .prefix(&partial::prefix(&format!(".{name}")))
-        .suffix(partial::SUFFIX)
-        .permissions(Permissions::from_mode(0o666)) // the umask applies, as for any new file
-        .tempfile_in(folder)
-        .with_context(|| format!("could not create a file in {}", folder.display()))?;
+    let name = file_name(&row.path);
+    // The umask applies, as for any new file.
+    let (temp, mut file) = folder
+        .create_temp(&format!(".{name}"), 0o666)
+        .with_context(|| format!("could not create a file in {}", folder.path().display()))?;
     let mut hashing = HashingReader::new(reader, on_read);
-    copy_interruptible(&mut hashing, temp.as_file_mut())?;
+    copy_interruptible(&mut hashing, &mut file)?;
     let (digests, size) = hashing.finish();
     if size != row.size || digests.md5 != row.md5 {
         return Ok(Copy::Mismatch);
     }
-    temp.as_file().set_modified(row.modified_at.to_system())?;
-    Ok(Copy::Done(temp.into_temp_path(), digests))
+    file.set_modified(row.modified_at.to_system())?;
+    Ok(Copy::Done(temp, digests))
 }
 
-/// Makes `paths` durable: a few with an fsync each, many with one syncfs of every filesystem
-/// that holds one of `folders` (usually just one: the workspace's).
-fn make_durable(paths: &[&Path], folders: &BTreeSet<&Path>) -> Result<()> {
-    if paths.len() <= FEW {
-        for path in paths {
-            File::open(path)
-                .and_then(|f| f.sync_all())
-                .with_context(|| format!("could not flush {}", path.display()))?;
-        }
-        return Ok(());
+/// The destination folder, with the folders below it opened as they are needed, one component
+/// at a time and never through a link: a folder swapped for a link while the pull runs can't
+/// redirect a write (see [`nofollow`](crate::center::nofollow)).
+struct Workspace {
+    root: Arc<Dir>,
+    folders: HashMap<String, Arc<Dir>>,
+    /// Folders that received a file since the last [`Workspace::sync_folders`].
+    touched: HashMap<String, Arc<Dir>>,
+}
+
+impl Workspace {
+    fn open(to: &Path) -> Result<Self> {
+        let root = Dir::open(to).with_context(|| format!("could not open {}", to.display()))?;
+        Ok(Workspace {
+            root: Arc::new(root),
+            folders: HashMap::new(),
+            touched: HashMap::new(),
+        })
     }
-    let mut done = HashSet::new();
-    for folder in folders {
-        let device = fs::metadata(folder)
-            .with_context(|| format!("could not read {}", folder.display()))?
-            .dev();
-        if done.insert(device) {
-            syncfs(folder).with_context(|| format!("could not flush {}", folder.display()))?;
+
+    /// The folder `rel`, created if missing; partials a killed pull left there are removed.
+    fn folder(&mut self, rel: &str) -> Result<Arc<Dir>> {
+        if let Some(dir) = self.folders.get(rel) {
+            return Ok(Arc::clone(dir));
         }
+        let dir = match self.root.sub(rel, true)? {
+            Some(dir) => Arc::new(dir),
+            None => bail!("could not create {}", self.root.path().join(rel).display()),
+        };
+        partial::sweep(&dir);
+        self.folders.insert(rel.to_string(), Arc::clone(&dir));
+        self.touched.insert(rel.to_string(), Arc::clone(&dir));
+        Ok(dir)
     }
-    Ok(())
+
+    /// Makes the temp files durable: a few with an fsync each, many with one syncfs of each
+    /// filesystem that holds one (usually just one: the workspace's).
+    fn sync_files(&mut self, temps: &[&TempFile]) -> Result<()> {
+        if temps.len() <= FEW {
+            for temp in temps {
+                temp.sync()
+                    .with_context(|| format!("could not flush {}", temp.dir().path().display()))?;
+            }
+        } else {
+            self.syncfs_each_device(temps.iter().map(|t| t.dir()))?;
+        }
+        for (rel, dir) in &self.folders {
+            self.touched
+                .entry(rel.clone())
+                .or_insert_with(|| Arc::clone(dir));
+        }
+        Ok(())
+    }
+
+    /// Makes the renames into the folders touched since the last call durable.
+    fn sync_folders(&mut self) -> Result<()> {
+        let touched = std::mem::take(&mut self.touched);
+        if touched.len() <= FEW {
+            for dir in touched.values() {
+                dir.sync()
+                    .with_context(|| format!("could not flush {}", dir.path().display()))?;
+            }
+            return Ok(());
+        }
+        self.syncfs_each_device(touched.values().map(|d| &**d))
+    }
+
+    fn syncfs_each_device<'d>(&self, dirs: impl Iterator<Item = &'d Dir>) -> Result<()> {
+        let mut done = HashSet::new();
+        for dir in dirs {
+            let device = rustix::fs::fstat(dir.fd())
+                .with_context(|| format!("could not read {}", dir.path().display()))?
+                .st_dev;
+            if done.insert(device) {
+                dir.syncfs()
+                    .with_context(|| format!("could not flush {}", dir.path().display()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `a/b` of `a/b/c.bin`; `""` of `c.bin`.
+fn parent_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(parent, _)| parent)
+}
+
+/// `c.bin` of `a/b/c.bin`.
+fn file_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, name)| name)
 }
 
 /// Remembers the digests of delivered files, so the next pull of an unchanged workspace needs

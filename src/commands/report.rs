@@ -98,8 +98,8 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         .map_or("report".into(), |n| n.to_string_lossy());
     // Named like every partial mfile writes; mode 0666 less the umask, as `>` would make it.
     let mut temp = tempfile::Builder::new()
-        .prefix(&partial::prefix(&format!(".{name}")))
-        .suffix(partial::SUFFIX)
+        .prefix(&partial::name(&format!(".{name}")))
+        .rand_bytes(0)
         .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)
         .with_context(describe)?;

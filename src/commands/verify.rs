@@ -10,7 +10,8 @@ use serde::Serialize;
 use super::open_scope;
 use crate::catalog::{self, FileRow, Scope};
 use crate::center::hashing::hash_reader;
-use crate::center::store::Store;
+use crate::center::nofollow::is_link_refused;
+use crate::center::store::{Listed, Store};
 use crate::center::{self, Center};
 use crate::cli::VerifyArgs;
 use crate::config::Ctx;
@@ -25,6 +26,8 @@ pub enum FileState {
     Missing,
     Corrupted,
     Untracked,
+    /// A symbolic link or special file where mfile stores only regular files.
+    Link,
 }
 
 impl FileState {
@@ -34,6 +37,7 @@ impl FileState {
             FileState::Missing => "missing",
             FileState::Corrupted => "corrupted",
             FileState::Untracked => "untracked",
+            FileState::Link => "link",
         }
     }
 }
@@ -41,8 +45,11 @@ impl FileState {
 /// Rehashes the stored bytes of `row`.
 pub fn check_file(store: &dyn Store, row: &FileRow, bar: &ProgressBar) -> Result<FileState> {
     interrupt::check()?;
-    let Some(reader) = store.open(&row.key())? else {
-        return Ok(FileState::Missing);
+    let reader = match store.open(&row.key()) {
+        Ok(Some(reader)) => reader,
+        Ok(None) => return Ok(FileState::Missing),
+        Err(e) if is_link_refused(&e) => return Ok(FileState::Link),
+        Err(e) => return Err(e),
     };
     let (digests, size) = hash_reader(reader, |n| bar.inc(n))?;
     Ok(if row.same_content(size, &digests) {
@@ -138,14 +145,20 @@ fn untracked(center: &Center, rows: &[FileRow], scope: Scope) -> Result<Vec<Prob
         _ => String::new(),
     };
     let mut found = Vec::new();
-    for key in center.store.list(&prefix)? {
+    for Listed { key, regular } in center.store.list(&prefix)? {
         if known.contains(&key) {
-            continue;
+            continue; // checked with its row
         }
+        // A link or special file is never followed; it is reported whether listed or not.
+        let state = if regular {
+            FileState::Untracked
+        } else {
+            FileState::Link
+        };
         let mut parts = key.splitn(3, '/');
         let (model, version, path) = (parts.next(), parts.next(), parts.next());
         found.push(Problem {
-            state: FileState::Untracked,
+            state,
             model: model.unwrap_or_default().to_string(),
             version: version.unwrap_or_default().to_string(),
             path: path.unwrap_or_default().to_string(),

@@ -10,6 +10,7 @@ mod delete;
 mod import;
 mod info;
 mod invariants;
+mod links;
 mod pull;
 mod scan;
 mod tracking;

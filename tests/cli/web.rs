@@ -518,3 +518,24 @@ fn a_damaged_stored_file_is_never_downloaded_whole() {
         "others still download"
     );
 }
+
+#[test]
+fn a_link_planted_in_the_center_is_never_served() {
+    let env = seeded();
+    let data = crate::harness::noise(1_300_000, 9);
+    env.write("big.bin", &data);
+    env.ok(&["import", "big.bin", "-m", "m", "--version", "v2"]);
+    let private = env.root.join("private.bin");
+    let secret = crate::harness::noise(1_300_000, 10);
+    std::fs::write(&private, &secret).unwrap();
+    let stored = env.stored("m", "v2", "big.bin");
+    std::fs::remove_file(&stored).unwrap();
+    std::os::unix::fs::symlink(&private, &stored).unwrap();
+    let ui = Ui::start(&env, "127.0.0.1:0");
+    let reply = ui.get("/files/m/v2/big.bin");
+    assert!(
+        !reply.body.windows(64).any(|w| w == &secret[..64]),
+        "status {}: the private file's bytes were served",
+        reply.status
+    );
+}
