@@ -54,6 +54,9 @@ struct Entry {
     modified_at: Timestamp,
     /// Stored as a hard link to identical bytes already in the center.
     linked: bool,
+    /// The source's stat when it was read: --move removes it only if it is still this.
+    #[serde(skip)]
+    stat: FileStat,
 }
 
 #[derive(Serialize)]
@@ -88,6 +91,9 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     } else {
         Some(Center::create(&ctx.center)?)
     };
+    if let Some(center) = &center {
+        refuse_own_storage(center, &args.paths, &sources, args.follow_links)?;
+    }
     let now = Timestamp::now();
     let version_row = match center.as_mut() {
         Some(center) if !args.dry_run => Some(center.catalog.write(|tx| {
@@ -238,6 +244,28 @@ fn collect(
     Ok(sources)
 }
 
+/// Refuses (exit 2) sources in the center's own storage: importing (above all with --move) a
+/// stored file, the version's own folder or the catalog would lose what it names. Under
+/// --follow-links every file is checked, since a link inside a folder can lead there too.
+fn refuse_own_storage(
+    center: &Center,
+    args: &[PathBuf],
+    sources: &[Source],
+    follow: bool,
+) -> Result<()> {
+    let own = center::OwnStorage::of(&center.root);
+    let followed = sources.iter().filter(|_| follow).map(|s| &s.path);
+    for path in args.iter().chain(followed) {
+        if let Some(why) = own.refuses_source(path) {
+            return Err(usage(format!(
+                "nothing was imported: {} {why}; import from a copy outside the center",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn walk(
     root: &Path,
     subdir: &RelPath,
@@ -246,7 +274,9 @@ fn walk(
     sources: &mut Vec<Source>,
     problems: &mut Vec<String>,
 ) {
-    let walker = WalkDir::new(root).follow_links(follow).sort_by_file_name();
+    let walker = WalkDir::new(root)
+        .follow_links(follow)
+        .sort_by_file_name();
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -260,7 +290,8 @@ fn walk(
             }
         };
         let file_type = entry.file_type();
-        if file_type.is_dir() {
+        // The folder named on the command line is followed even when it is a link, like cp -r.
+        if file_type.is_dir() || entry.depth() == 0 {
             continue;
         }
         let Ok(rel) = entry.path().strip_prefix(root) else {
@@ -645,6 +676,7 @@ fn entry(
         md5,
         modified_at: Timestamp(stat.mtime),
         linked,
+        stat: *stat,
     }
 }
 
@@ -665,8 +697,7 @@ fn remove_sources(
             None => bail!("the stored copy of {} is missing", entry.path),
         });
         let result = match verified {
-            Ok(md5) if Some(&md5) == entry.md5.as_ref() => fs::remove_file(&entry.source)
-                .with_context(|| format!("could not remove {} after importing it", entry.source)),
+            Ok(md5) if Some(&md5) == entry.md5.as_ref() => remove_if_unchanged(entry),
             Ok(_) => Err(anyhow::anyhow!(
                 "the stored copy of {} does not match its source; {} was kept",
                 entry.path,
@@ -691,6 +722,23 @@ fn remove_sources(
         }
     }
     errors
+}
+
+/// Removes a moved source, unless it changed since it was read (device, inode, size, mtime and
+/// ctime, which no tool can set back): then what was stored is not all it holds, and it stays.
+/// A write in the instant between this stat and the unlink can't be seen; see docs/security.md.
+fn remove_if_unchanged(entry: &Entry) -> Result<()> {
+    let now = fs::metadata(&entry.source)
+        .with_context(|| format!("could not read {} to remove it", entry.source))?;
+    if FileStat::of(&now) != entry.stat {
+        bail!(
+            "{} changed after it was read, so it was kept: the version holds it as it was read; \
+             import it again to store the change",
+            entry.source
+        );
+    }
+    fs::remove_file(&entry.source)
+        .with_context(|| format!("could not remove {} after importing it", entry.source))
 }
 
 fn report(

@@ -19,15 +19,16 @@ use serde::Serialize;
 use super::{FileStatus, Totals, bullet_list, fail_on_errors, print_file_lines};
 use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{self, FileRow, Scope};
-use crate::center::Center;
 use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
 use crate::center::local::FEW;
 use crate::center::names::{RelPath, check_name, quote};
 use crate::center::nofollow::{Dir, TempFile};
 use crate::center::partial;
 use crate::center::store::Store;
+use crate::center::{self, Center};
 use crate::cli::PullArgs;
 use crate::config::Ctx;
+use crate::error::usage;
 use crate::filter::{PathFilter, is_glob};
 use crate::interrupt;
 use crate::output::{self, human_size, progress};
@@ -95,6 +96,12 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     )?;
 
     let to = args.to.as_path();
+    if let Some(why) = center::OwnStorage::of(&center.root).refuses_destination(to) {
+        return Err(usage(format!(
+            "nothing was pulled: the destination {} {why}; pull into a folder outside it",
+            to.display()
+        )));
+    }
     if to.exists() && !to.is_dir() {
         bail!(
             "the destination {} is not a folder; give --to a folder",

@@ -11,6 +11,7 @@ mod import;
 mod info;
 mod invariants;
 mod links;
+mod own_storage;
 mod pull;
 mod scan;
 mod tracking;
