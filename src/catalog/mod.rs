@@ -479,16 +479,16 @@ pub fn file(conn: &Connection, version_id: i64, path: &str) -> Result<Option<Fil
         .optional()?)
 }
 
-/// The file's row once no write is in progress: waits for a writer mid-transaction (a delete
-/// removes the bytes before it commits), so a reader that found the bytes gone learns whether
-/// they were deleted on purpose. On a read-only catalog it is a plain read.
-pub fn file_settled(conn: &Connection, version_id: i64, path: &str) -> Result<Option<FileRow>> {
+/// Runs `read` holding the write lock, so no writer is between publishing bytes and committing
+/// their rows: what it sees of the catalog and the stored files agrees. Writers wait meanwhile,
+/// so keep it short. On a read-only catalog, where the lock can't be had, it runs as it is.
+pub fn settled<T>(conn: &Connection, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
     if conn.execute_batch("BEGIN IMMEDIATE").is_err() {
-        return file(conn, version_id, path);
+        return read(conn);
     }
-    let row = file(conn, version_id, path);
+    let value = read(conn);
     conn.execute_batch("COMMIT")?;
-    row
+    value
 }
 
 /// Stored files with exactly this content (BLAKE3 and size), for deduplication.

@@ -29,8 +29,10 @@ pub struct LocalStore {
     root: PathBuf,
     files: PathBuf,
     /// Open folders of `files/` by relative path (`""` is `files/` itself) and `staging/`
-    /// (under the key [`STAGING`]). Emptied at every flush, so no handle outlives the catalog
-    /// lock it was opened under.
+    /// (under the key [`STAGING`]), for writes only: they run under the catalog's write lock,
+    /// and the cache is emptied at every flush, so no handle outlives the lock it was opened
+    /// under. Reads open their folders afresh: another process may have removed and made
+    /// again a folder since (a delete prunes emptied folders).
     open: Mutex<HashMap<String, Arc<Dir>>>,
     /// Folders whose entries changed since the last flush, to sync before the catalog commits.
     dirty: Mutex<HashMap<String, Arc<Dir>>>,
@@ -102,8 +104,20 @@ impl LocalStore {
         Ok(dir)
     }
 
-    /// The folder `rel` of `files/`, opened without following links; with `create`, missing
-    /// folders are made (and their parents marked for the next flush). `None` when missing.
+    /// The folder `rel` of `files/` for a read, opened afresh without following links; `None`
+    /// when missing.
+    fn folder_to_read(&self, rel: &str) -> Result<Option<Dir>> {
+        let root = Dir::open(&self.root)
+            .with_context(|| format!("could not open the center {}", self.root.display()))?;
+        let Some(files) = root.sub(super::FILES_DIR, false)? else {
+            return Ok(None);
+        };
+        Ok(files.sub(rel, false)?)
+    }
+
+    /// The folder `rel` of `files/` for a write (under the write lock), opened without
+    /// following links; with `create`, missing folders are made (and their parents marked for
+    /// the next flush). `None` when missing.
     fn folder(&self, rel: &str, create: bool) -> Result<Option<Arc<Dir>>> {
         if let Some(dir) = self.cached(rel) {
             return Ok(Some(dir));
@@ -249,7 +263,7 @@ impl Store for LocalStore {
     }
 
     fn open(&self, key: &str) -> Result<Option<Box<dyn Read + Send>>> {
-        let Some(folder) = self.folder(parent_of(key), false)? else {
+        let Some(folder) = self.folder_to_read(parent_of(key))? else {
             return Ok(None);
         };
         let file = folder
@@ -259,7 +273,7 @@ impl Store for LocalStore {
     }
 
     fn size(&self, key: &str) -> Result<Option<u64>> {
-        let Some(folder) = self.folder(parent_of(key), false)? else {
+        let Some(folder) = self.folder_to_read(parent_of(key))? else {
             return Ok(None);
         };
         let stat = folder.stat(file_name(key))?;
@@ -270,7 +284,7 @@ impl Store for LocalStore {
 
     fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
         let mut keys = Vec::new();
-        if let Some(dir) = self.folder(prefix, false)? {
+        if let Some(dir) = self.folder_to_read(prefix)? {
             self.walk(&dir, prefix, &mut keys)?;
         }
         Ok(keys)

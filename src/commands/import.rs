@@ -274,9 +274,7 @@ fn walk(
     sources: &mut Vec<Source>,
     problems: &mut Vec<String>,
 ) {
-    let walker = WalkDir::new(root)
-        .follow_links(follow)
-        .sort_by_file_name();
+    let walker = WalkDir::new(root).follow_links(follow).sort_by_file_name();
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,

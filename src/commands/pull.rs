@@ -330,9 +330,10 @@ fn local_state(
 }
 
 /// Copies one stored file into `folder` through a temp file, checking the md5 on the way.
-/// When the stored bytes are missing or don't match, the catalog is read again: another process
-/// may have replaced the file meanwhile (`import --force`: the copy is retried once with the new
-/// row) or deleted it (`None`: nothing to deliver).
+/// When the stored bytes are missing or don't match, another process may have replaced the file
+/// meanwhile (`import --force`) or deleted it: the copy is made once more holding the write
+/// lock, from the row as it is then, so only real damage fails (`None`: deleted, nothing to
+/// deliver).
 fn fetch(
     center: &Center,
     version_id: i64,
@@ -340,36 +341,33 @@ fn fetch(
     folder: &Arc<Dir>,
     mut on_read: impl FnMut(u64),
 ) -> Result<Option<(TempFile, Digests)>> {
-    let mut row = row.clone();
-    for attempt in 0..2 {
-        let failed = match copy_checked(&*center.store, &row, folder, &mut on_read)? {
-            Copy::Done(temp, digests) => return Ok(Some((temp, digests))),
-            failed => failed,
-        };
-        match catalog::file_settled(center.catalog.conn(), version_id, &row.path)? {
-            None => return Ok(None),
-            Some(fresh) if attempt == 0 && fresh.md5 != row.md5 => row = fresh,
-            Some(_) => match failed {
-                Copy::Missing => bail!(
-                    "the stored copy of {} in {} {} is missing; run `mfile verify`",
-                    row.path,
-                    row.model,
-                    row.version
-                ),
-                _ => bail!(
-                    "the stored copy of {} in {} {} does not match the catalog's md5 {}; \
-                         it was not delivered. Run `mfile verify -m {} --version {}`",
-                    row.path,
-                    row.model,
-                    row.version,
-                    row.md5,
-                    row.model,
-                    row.version
-                ),
-            },
-        }
+    if let Copy::Done(temp, digests) = copy_checked(&*center.store, row, folder, &mut on_read)? {
+        return Ok(Some((temp, digests)));
     }
-    bail!("{} kept changing while it was pulled", row.path)
+    catalog::settled(center.catalog.conn(), |conn| {
+        let Some(row) = catalog::file(conn, version_id, &row.path)? else {
+            return Ok(None);
+        };
+        match copy_checked(&*center.store, &row, folder, &mut on_read)? {
+            Copy::Done(temp, digests) => Ok(Some((temp, digests))),
+            Copy::Missing => bail!(
+                "the stored copy of {} in {} {} is missing; run `mfile verify`",
+                row.path,
+                row.model,
+                row.version
+            ),
+            Copy::Mismatch => bail!(
+                "the stored copy of {} in {} {} does not match the catalog's md5 {}; \
+                 it was not delivered. Run `mfile verify -m {} --version {}`",
+                row.path,
+                row.model,
+                row.version,
+                row.md5,
+                row.model,
+                row.version
+            ),
+        }
+    })
 }
 
 /// What reading one stored file gave.

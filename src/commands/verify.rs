@@ -1,7 +1,7 @@
 //! `mfile verify`: the fsck. Rehashes stored files against the catalog and lists missing,
 //! corrupted and untracked files; exits 1 when it finds any.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::{Result, bail};
 use indicatif::ProgressBar;
@@ -84,21 +84,24 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
     let rows = catalog::files(center.catalog.conn(), scope)?;
     let bytes = rows.iter().map(|r| r.size).sum();
     let bar = progress::bytes(ctx, bytes, "verifying");
-    let mut problems = Vec::new();
+    let mut suspects = Vec::new();
     for row in &rows {
         let state = check_file(&*center.store, row, &bar)?;
         if state != FileState::Ok {
-            problems.push(Problem {
-                state,
-                model: row.model.clone(),
-                version: row.version.clone(),
-                path: row.path.clone(),
-                expected_md5: Some(row.md5.clone()),
-            });
+            suspects.push(problem(state, row));
         }
     }
     bar.finish_and_clear();
-    problems.extend(untracked(&center, &rows, scope)?);
+    suspects.extend(untracked(&center, &rows, scope)?);
+    // Another process may have been between publishing and committing, or replaced or deleted
+    // a file after the rows were read: only what is still wrong with writers held off counts.
+    let problems = if suspects.is_empty() {
+        suspects
+    } else {
+        catalog::settled(center.catalog.conn(), |conn| {
+            confirm(&center, conn, scope, suspects, &ProgressBar::hidden())
+        })?
+    };
 
     if ctx.json {
         output::json(&Report {
@@ -134,6 +137,47 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn problem(state: FileState, row: &FileRow) -> Problem {
+    Problem {
+        state,
+        model: row.model.clone(),
+        version: row.version.clone(),
+        path: row.path.clone(),
+        expected_md5: Some(row.md5.clone()),
+    }
+}
+
+/// Looks at each suspect again against the catalog as it is now (the caller holds the write
+/// lock); keeps those still wrong.
+fn confirm(
+    center: &Center,
+    conn: &rusqlite::Connection,
+    scope: Scope,
+    suspects: Vec<Problem>,
+    bar: &ProgressBar,
+) -> Result<Vec<Problem>> {
+    let rows: HashMap<String, FileRow> = catalog::files(conn, scope)?
+        .into_iter()
+        .map(|r| (r.key(), r))
+        .collect();
+    let mut confirmed = Vec::new();
+    for suspect in suspects {
+        let key = center::key(&suspect.model, &suspect.version, &suspect.path);
+        let found = match (suspect.state, rows.get(&key)) {
+            (FileState::Link, _) => Some(suspect), // mfile never makes one
+            (_, Some(row)) => Some(problem(check_file(&*center.store, row, bar)?, row)),
+            (_, None) if center.store.size(&key)?.is_some() => Some(Problem {
+                state: FileState::Untracked,
+                expected_md5: None,
+                ..suspect
+            }),
+            (_, None) => None, // deleted meanwhile: nothing wrong
+        };
+        confirmed.extend(found.filter(|p| p.state != FileState::Ok));
+    }
+    Ok(confirmed)
 }
 
 /// Files on disk in `scope` that the catalog does not list.

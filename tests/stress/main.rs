@@ -1,5 +1,6 @@
-//! The stress suite ("nothing lost"): crash consistency, concurrency, hostile input, faults and
-//! property-based fuzzing. `cargo test` runs its short version; `bash tests/stress/run` the full
+//! The stress suite ("nothing lost"): crash consistency, concurrency, hostile input, faults,
+//! races with other writers (readers under writers, moves of changing sources, folders swapped
+//! for links) and property-based fuzzing. `cargo test` runs its short version; `bash tests/stress/run` the full
 //! one (`MFILE_STRESS=full`: 200 crash iterations, 30 s of 16 processes, 100,000 cases per
 //! property). Each part prints a `stress:` line with its counts for the runner's table.
 
@@ -15,3 +16,4 @@ mod crash;
 mod faults;
 mod fuzz;
 mod hostile;
+mod races;
