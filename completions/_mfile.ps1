@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('versions', 'versions', [CompletionResultType]::ParameterValue, 'List the versions of a model')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the models in the center')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Rehash stored files and report missing, corrupted and untracked ones')
+            [CompletionResult]::new('claim-writer', 'claim-writer', [CompletionResultType]::ParameterValue, 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)')
             [CompletionResult]::new('log-param', 'log-param', [CompletionResultType]::ParameterValue, 'Record hyperparameters of a training run (write-once)')
             [CompletionResult]::new('log-metric', 'log-metric', [CompletionResultType]::ParameterValue, 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin')
             [CompletionResult]::new('track', 'track', [CompletionResultType]::ParameterValue, 'Run a training command, pass its output through, record the JSON metrics it prints')
@@ -189,6 +190,18 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'version')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;claim-writer' {
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Give the claim up: no host may write the center while it is on a network filesystem')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Take (or release) the claim of another host; only when that host no longer writes it')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -391,6 +404,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('versions', 'versions', [CompletionResultType]::ParameterValue, 'List the versions of a model')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the models in the center')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Rehash stored files and report missing, corrupted and untracked ones')
+            [CompletionResult]::new('claim-writer', 'claim-writer', [CompletionResultType]::ParameterValue, 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)')
             [CompletionResult]::new('log-param', 'log-param', [CompletionResultType]::ParameterValue, 'Record hyperparameters of a training run (write-once)')
             [CompletionResult]::new('log-metric', 'log-metric', [CompletionResultType]::ParameterValue, 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin')
             [CompletionResult]::new('track', 'track', [CompletionResultType]::ParameterValue, 'Run a training command, pass its output through, record the JSON metrics it prints')
@@ -428,6 +442,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;help;verify' {
+            break
+        }
+        'mfile;help;claim-writer' {
             break
         }
         'mfile;help;log-param' {

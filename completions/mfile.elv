@@ -36,6 +36,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand versions 'List the versions of a model'
             cand profiles 'List the models in the center'
             cand verify 'Rehash stored files and report missing, corrupted and untracked ones'
+            cand claim-writer 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)'
             cand log-param 'Record hyperparameters of a training run (write-once)'
             cand log-metric 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
             cand track 'Run a training command, pass its output through, record the JSON metrics it prints'
@@ -177,6 +178,17 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --version 'version'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;claim-writer'= {
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --release 'Give the claim up: no host may write the center while it is on a network filesystem'
+            cand --force 'Take (or release) the claim of another host; only when that host no longer writes it'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
             cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -363,6 +375,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand versions 'List the versions of a model'
             cand profiles 'List the models in the center'
             cand verify 'Rehash stored files and report missing, corrupted and untracked ones'
+            cand claim-writer 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)'
             cand log-param 'Record hyperparameters of a training run (write-once)'
             cand log-metric 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
             cand track 'Run a training command, pass its output through, record the JSON metrics it prints'
@@ -391,6 +404,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;help;profiles'= {
         }
         &'mfile;help;verify'= {
+        }
+        &'mfile;help;claim-writer'= {
         }
         &'mfile;help;log-param'= {
         }

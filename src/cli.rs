@@ -62,6 +62,8 @@ pub enum Command {
     Profiles,
     /// Rehash stored files and report missing, corrupted and untracked ones
     Verify(VerifyArgs),
+    /// Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)
+    ClaimWriter(ClaimWriterArgs),
     /// Record hyperparameters of a training run (write-once)
     LogParam(LogParamArgs),
     /// Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin
@@ -80,6 +82,16 @@ pub enum Command {
     Report(ReportArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClaimWriterArgs {
+    /// Give the claim up: no host may write the center while it is on a network filesystem
+    #[arg(long)]
+    pub release: bool,
+    /// Take (or release) the claim of another host; only when that host no longer writes it
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// A run of a model, owned by the current user unless --user says otherwise.

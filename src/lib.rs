@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Versions(args) => commands::versions::run(args, &ctx),
         Command::Profiles => commands::profiles::run(&ctx),
         Command::Verify(args) => commands::verify::run(args, &ctx),
+        Command::ClaimWriter(args) => commands::claim_writer::run(args, &ctx),
         Command::LogParam(args) => commands::log_param::run(args, &ctx),
         Command::LogMetric(args) => commands::log_metric::run(args, &ctx),
         Command::Track(args) => commands::track::run(args, &ctx),

@@ -2,12 +2,13 @@
 //! Opened in WAL mode with a long busy timeout; every write is one IMMEDIATE transaction, so
 //! concurrent mfile processes queue instead of failing with "database is locked".
 
+pub mod network;
 pub mod runs;
 pub mod schema;
 pub mod source_cache;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -24,6 +25,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct Catalog {
     conn: Connection,
+    /// The folder that holds the catalog, checked once before the first write (network.rs).
+    folder: PathBuf,
+    writer_checked: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -102,6 +106,14 @@ pub struct Scope<'a> {
 }
 
 impl Catalog {
+    fn new(conn: Connection, path: &Path) -> Catalog {
+        Catalog {
+            conn,
+            folder: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            writer_checked: false,
+        }
+    }
+
     /// Opens (creating when `create`) the catalog at `path` and brings its schema up to date.
     pub fn open(path: &Path, create: bool) -> Result<Catalog> {
         let describe = || format!("could not open the catalog {}", path.display());
@@ -126,11 +138,15 @@ impl Catalog {
         conn.pragma_update(None, "foreign_keys", true)
             .with_context(describe)?;
         schema::migrate(&mut conn).with_context(describe)?;
-        Ok(Catalog { conn })
+        Ok(Catalog::new(conn, path))
     }
 
     /// Runs `f` in one IMMEDIATE transaction: committed when it returns Ok, rolled back otherwise.
     pub fn write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        if !self.writer_checked {
+            network::check_writer(&self.conn, &self.folder, &crate::center::partial::host())?;
+            self.writer_checked = true;
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -138,6 +154,25 @@ impl Catalog {
         let value = f(&tx)?;
         tx.commit().context("could not commit to the catalog")?;
         Ok(value)
+    }
+
+    /// Makes `host` the only writer of a center on a network filesystem (`None`: anyone, as
+    /// on a local disk). Returns the previous claim. This write is the opt-in, so it skips the
+    /// check that [`Catalog::write`] makes.
+    pub fn claim_writer(&mut self, host: Option<&str>) -> Result<Option<String>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context("could not start a catalog transaction")?;
+        let previous = network::writer_host(&tx)?;
+        network::set_writer_host(&tx, host)?;
+        tx.commit().context("could not commit to the catalog")?;
+        Ok(previous)
+    }
+
+    /// The folder that holds the catalog.
+    pub fn folder(&self) -> &Path {
+        &self.folder
     }
 
     pub fn conn(&self) -> &Connection {
@@ -199,7 +234,7 @@ fn open_immutable(path: &Path) -> Result<Catalog> {
             schema::LATEST
         );
     }
-    Ok(Catalog { conn })
+    Ok(Catalog::new(conn, path))
 }
 
 /// Switches to WAL once; the setting is stored in the file. Retries while another process holds

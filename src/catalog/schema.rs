@@ -110,6 +110,12 @@ const MIGRATIONS: &[&str] = &[
         blake3      TEXT NOT NULL,
         hashed_at   INTEGER NOT NULL
     ) WITHOUT ROWID;",
+    // 4: settings of the center, e.g. the one host allowed to write a center on a network
+    // filesystem (catalog/network.rs).
+    "CREATE TABLE settings (
+        key         TEXT PRIMARY KEY,
+        value       TEXT NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

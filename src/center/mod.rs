@@ -28,8 +28,24 @@ pub struct Center {
 }
 
 impl Center {
-    /// Opens the center at `root` for writing, creating it on first use.
+    /// Opens the center at `root` for writing, creating it on first use. A new center is not
+    /// made on a network filesystem: see [`catalog::network`].
     pub fn create(root: &Path) -> Result<Center> {
+        let new = !root.join(CATALOG_FILE).exists();
+        let parent = root.ancestors().find(|p| p.exists()).unwrap_or(root);
+        if let Some(filesystem) = catalog::network::network_filesystem(parent).filter(|_| new) {
+            bail!(
+                "{} is on a network filesystem ({filesystem}), where SQLite's locks are not \
+                 dependable; make the center on a local disk, or, if this host alone will ever \
+                 write it, create it with `mfile claim-writer` first. See docs/security.md",
+                root.display()
+            );
+        }
+        Center::create_claimed(root)
+    }
+
+    /// [`Center::create`] without the network filesystem check, for `mfile claim-writer`.
+    pub fn create_claimed(root: &Path) -> Result<Center> {
         if root.exists() && !root.is_dir() {
             bail!("the center {} is not a folder", root.display());
         }

@@ -33,6 +33,28 @@ impl Mount {
         None
     }
 
+    /// A FUSE mount of `source` at `at` (bindfs): a real network-class filesystem for SQLite.
+    fn fuse(source: &Path, at: &Path) -> Option<Mount> {
+        std::fs::create_dir_all(source).unwrap();
+        std::fs::create_dir_all(at).unwrap();
+        let mounted = Command::new("bindfs")
+            .arg(source)
+            .arg(at)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if mounted {
+            return Some(Mount(at.to_path_buf()));
+        }
+        let required = std::env::var("MFILE_STRESS_MOUNTS").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "could not mount bindfs at {} (apt-get install bindfs; run as root)",
+            at.display()
+        );
+        eprintln!("stress: faults: SKIPPED: a FUSE mount needs bindfs and root");
+        None
+    }
+
     fn read_only(&self) {
         let status = Command::new("mount")
             .args(["-o", "remount,ro"])
@@ -210,4 +232,98 @@ fn a_flipped_byte_is_reported_and_never_delivered() {
     );
     assert!(partials(&env, &env.work.join("ws")).is_empty());
     eprintln!("stress: faults: flipped byte: verify reports it, pull refuses it");
+}
+
+/// Runs mfile as if on another host: in a new UTS namespace with its own host name (root only).
+fn on_other_host(env: &Env, center: &Path, args: &[&str]) -> crate::harness::Run {
+    let isolated = env.command(&[]);
+    let script = "hostname other-host && exec \"$@\"";
+    let mut all = vec!["-u", "sh", "-c", script, "sh", crate::harness::bin()];
+    all.extend(["--center", center.to_str().unwrap()]);
+    all.extend_from_slice(args);
+    let out = Command::new("unshare")
+        .args(&all)
+        .env_clear()
+        .envs(isolated.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(&env.work)
+        .output()
+        .unwrap();
+    crate::harness::Run {
+        args: all.iter().map(|s| s.to_string()).collect(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_center_on_a_network_filesystem_is_read_but_written_only_by_its_claimed_host() {
+    let env = Env::new();
+    let Some(_mount) = Mount::fuse(&env.root.join("export"), &env.root.join("nfs")) else {
+        return;
+    };
+    let center = env.root.join("nfs/center");
+    env.write("a.txt", "a");
+    let refused = at(
+        &env,
+        &center,
+        &["import", "a.txt", "-m", "m", "--version", "1"],
+    );
+    assert_eq!(refused.code, 1);
+    refused.says(&["network filesystem (fuse", "mfile claim-writer"]);
+    assert!(!center.exists(), "a refused import creates no center");
+
+    let claimed = at(&env, &center, &["claim-writer", "--json"]);
+    assert_eq!(claimed.code, 0, "{}", claimed.stderr);
+    assert!(
+        claimed.json()["network_filesystem"]
+            .as_str()
+            .unwrap()
+            .starts_with("fuse")
+    );
+    for args in [
+        &["import", "a.txt", "-m", "m", "--version", "1"][..],
+        &["log-metric", "-m", "m", "--run", "r", "loss=1"],
+        &["verify"],
+        &["pull", "-m", "m", "--version", "1", "--to", "out"],
+    ] {
+        let run = at(&env, &center, args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+
+    if Command::new("unshare")
+        .args(["-u", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let other = on_other_host(
+            &env,
+            &center,
+            &["import", "a.txt", "-m", "m", "--version", "2"],
+        );
+        assert_eq!(other.code, 1, "{}", other.stderr);
+        assert!(
+            other.stderr.contains("is its only writer"),
+            "{}",
+            other.stderr
+        );
+        let read = on_other_host(&env, &center, &["scan", "-m", "m", "--version", "1"]);
+        assert_eq!(read.code, 0, "another host still reads: {}", read.stderr);
+        let steal = on_other_host(&env, &center, &["claim-writer"]);
+        assert_eq!(steal.code, 1, "{}", steal.stderr);
+    }
+
+    assert_eq!(at(&env, &center, &["claim-writer", "--release"]).code, 0);
+    let released = at(
+        &env,
+        &center,
+        &["delete", "-m", "m", "--version", "1", "a.txt"],
+    );
+    assert_eq!(released.code, 1);
+    released.says(&["network filesystem"]);
+    assert_eq!(
+        at(&env, &center, &["scan", "-m", "m"]).code,
+        0,
+        "reading stays possible"
+    );
 }

@@ -1,0 +1,92 @@
+//! Centers on network filesystems. SQLite's WAL needs memory shared by every writer, so on one
+//! host only, and its locks are not dependable over NFS, SMB and most FUSE filesystems (SQLite's
+//! own documentation says so): two machines writing one catalog there can corrupt it without a
+//! word. Writing is refused on such a filesystem unless one host has claimed the center as its
+//! only writer (`mfile claim-writer`); the catalog records that host, and a write from any other
+//! host is refused. Reading stays possible everywhere.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The name of the network filesystem that holds `folder`, or `None` for a local one.
+pub fn network_filesystem(folder: &Path) -> Option<&'static str> {
+    let kind = rustix::fs::statfs(folder).ok()?.f_type as u64;
+    let name = match kind {
+        0x6969 => "nfs",
+        0x517b => "smb",
+        0xff53_4d42 => "cifs",
+        0xfe53_4d42 => "smb2",
+        0x6573_5546 => "fuse", // sshfs, s3fs, rclone mount, glusterfs, ...
+        0x00c3_6400 => "ceph",
+        0x5346_414f | 0x6b41_4653 => "afs",
+        0x0102_1997 => "9p",
+        0x7375_7245 => "coda",
+        0x564c => "ncp",
+        0x0116_1970 => "gfs2",
+        0x7461_636f => "ocfs2",
+        0x0bd0_0bd0 => "lustre",
+        0x4750_4653 => "gpfs",
+        0x1366_1366 => "orangefs",
+        _ => return None,
+    };
+    Some(name)
+}
+
+const WRITER_KEY: &str = "single_writer_host";
+
+/// The host that claimed the center as its only writer, if any.
+pub fn writer_host(conn: &Connection) -> Result<Option<String>> {
+    let sql = "SELECT value FROM settings WHERE key = ?1";
+    Ok(conn
+        .query_row(sql, params![WRITER_KEY], |r| r.get(0))
+        .optional()?)
+}
+
+/// Records `host` as the only writer (`None` releases the claim).
+pub fn set_writer_host(conn: &Connection, host: Option<&str>) -> Result<()> {
+    match host {
+        Some(host) => conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![WRITER_KEY, host],
+        )?,
+        None => conn.execute("DELETE FROM settings WHERE key = ?1", params![WRITER_KEY])?,
+    };
+    Ok(())
+}
+
+/// Refuses a write from `host` to the catalog in `folder` when that is on a network filesystem
+/// and `host` has not claimed it.
+pub fn check_writer(conn: &Connection, folder: &Path, host: &str) -> Result<()> {
+    let Some(filesystem) = network_filesystem(folder) else {
+        return Ok(());
+    };
+    match writer_host(conn)? {
+        Some(claimed) if claimed == host => Ok(()),
+        Some(claimed) => bail!(
+            "the center {} is on a network filesystem ({filesystem}) and host {claimed} is its \
+             only writer; this host ({host}) can read it but not write it. See docs/security.md",
+            folder.display()
+        ),
+        None => bail!(
+            "the center {} is on a network filesystem ({filesystem}); SQLite's locks are not \
+             dependable there, so writers on two machines could corrupt its catalog. Use a center \
+             on a local disk, or, if this host alone ever writes it, run `mfile claim-writer` \
+             here first (reading works as it is). See docs/security.md",
+            folder.display()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_folder_is_not_a_network_filesystem() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(network_filesystem(dir.path()), None);
+    }
+}
