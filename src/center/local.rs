@@ -6,7 +6,7 @@
 //! someone who can write the center is refused, never followed, by every command and the page.
 
 use std::collections::HashMap;
-use std::fs::{File, Permissions};
+use std::fs::Permissions;
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
@@ -20,6 +20,7 @@ use rustix::fs::FileType;
 use super::hashing::copy_interruptible;
 use super::nofollow::{Dir, TempFile};
 use super::partial;
+use super::sparse::Sparse;
 use super::store::{Listed, Staged, Store};
 
 /// Stored files are read-only, so writing through one hard link can't change another entry.
@@ -213,7 +214,9 @@ impl Store for LocalStore {
         let (temp, mut file) = staging
             .create_temp("put", 0o600)
             .with_context(|| format!("could not create a file in {}", staging.path().display()))?;
-        let size = copy_interruptible(src, &mut EarlyWriteback::new(&mut file))?;
+        let mut sparse = Sparse::new(&mut file);
+        let size = copy_interruptible(src, &mut EarlyWriteback::new(&mut sparse))?;
+        sparse.finish()?;
         file.set_modified(mtime)?;
         file.set_permissions(Permissions::from_mode(STORED_MODE))?;
         Ok(Staged { size, temp })
@@ -348,16 +351,16 @@ pub const FEW: usize = 16;
 
 /// A writer that asks the kernel to start writing back every 32 MiB, so a big file's final
 /// flush does not wait for all of it (and the page cache isn't flooded with dirty pages).
-struct EarlyWriteback<'f> {
-    file: &'f mut File,
+struct EarlyWriteback<'f, W: io::Write + AsRawFd> {
+    file: &'f mut W,
     written: u64,
     started: u64,
 }
 
 const WRITEBACK_EVERY: u64 = 32 << 20;
 
-impl<'f> EarlyWriteback<'f> {
-    fn new(file: &'f mut File) -> Self {
+impl<'f, W: io::Write + AsRawFd> EarlyWriteback<'f, W> {
+    fn new(file: &'f mut W) -> Self {
         EarlyWriteback {
             file,
             written: 0,
@@ -366,7 +369,7 @@ impl<'f> EarlyWriteback<'f> {
     }
 }
 
-impl io::Write for EarlyWriteback<'_> {
+impl<W: io::Write + AsRawFd> io::Write for EarlyWriteback<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.file.write(buf)?;
         self.written += n as u64;

@@ -6,6 +6,7 @@ pub mod local;
 pub mod names;
 pub mod nofollow;
 pub mod partial;
+pub mod sparse;
 pub mod store;
 
 use std::path::{Path, PathBuf};

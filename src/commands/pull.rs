@@ -24,6 +24,7 @@ use crate::center::local::FEW;
 use crate::center::names::{RelPath, check_name, quote};
 use crate::center::nofollow::{Dir, TempFile};
 use crate::center::partial;
+use crate::center::sparse::Sparse;
 use crate::center::store::Store;
 use crate::center::{self, Center};
 use crate::cli::PullArgs;
@@ -395,7 +396,16 @@ fn copy_checked(
         .create_temp(&format!(".{name}"), 0o666)
         .with_context(|| format!("could not create a file in {}", folder.path().display()))?;
     let mut hashing = HashingReader::new(reader, on_read);
-    copy_interruptible(&mut hashing, &mut file)?;
+    let mut sparse = Sparse::new(&mut file);
+    copy_interruptible(&mut hashing, &mut sparse)
+        .and_then(|_| Ok(sparse.finish()?))
+        .with_context(|| {
+            format!(
+                "could not write {} into {}",
+                row.path,
+                folder.path().display()
+            )
+        })?;
     let (digests, size) = hashing.finish();
     if size != row.size || digests.md5 != row.md5 {
         return Ok(Copy::Mismatch);

@@ -323,3 +323,37 @@ fn a_changed_source_is_caught_even_with_the_same_size_and_mtime() {
     env.expect(1, &["import", "w.bin", "-m", "m", "--version", "1"])
         .says(&["other content"]);
 }
+
+#[test]
+fn a_sparse_file_stays_sparse_in_the_center_and_the_workspace() {
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new();
+    let path = env.work.join("sparse.img");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(64 << 20).unwrap(); // all hole
+    std::os::unix::fs::FileExt::write_at(&file, b"header", 0).unwrap();
+    std::os::unix::fs::FileExt::write_at(&file, b"footer", (64 << 20) - 6).unwrap();
+    drop(file);
+    let md5 = md5_hex(&std::fs::read(&path).unwrap());
+    let doc = env.json(&["import", "sparse.img", "-m", "m", "--version", "1"]);
+    assert_eq!(doc["files"][0]["md5"], md5.as_str());
+    env.ok(&["pull", "-m", "m", "--version", "1", "--to", "out"]);
+    for copy in [
+        env.stored("m", "1", "sparse.img"),
+        env.work.join("out/sparse.img"),
+    ] {
+        let meta = std::fs::metadata(&copy).unwrap();
+        assert_eq!(meta.len(), 64 << 20);
+        assert!(
+            meta.blocks() * 512 < 4 << 20,
+            "{} holds {} bytes on disk for 12 bytes of data",
+            copy.display(),
+            meta.blocks() * 512
+        );
+    }
+    assert_eq!(
+        md5_hex(&std::fs::read(env.work.join("out/sparse.img")).unwrap()),
+        md5
+    );
+    env.ok(&["verify"]);
+}

@@ -141,6 +141,37 @@ fn a_full_disk_fails_the_import_cleanly_and_keeps_what_was_there() {
 }
 
 #[test]
+fn a_full_destination_fails_the_pull_naming_file_and_folder() {
+    let env = Env::new();
+    let Some(_mount) = Mount::tmpfs(&env.root.join("small"), 1) else {
+        return;
+    };
+    env.write("big.bin", noise(3 << 20, 5));
+    env.ok(&["import", "big.bin", "-m", "m", "--version", "1"]);
+    let to = env.root.join("small/out");
+    let full = env.run(&[
+        "pull",
+        "-m",
+        "m",
+        "--version",
+        "1",
+        "--to",
+        to.to_str().unwrap(),
+    ]);
+    assert_eq!(full.code, 1, "{}", full.stderr);
+    full.says(&[
+        "could not write big.bin into",
+        "small/out",
+        "No space left on device",
+    ]);
+    assert!(
+        env.tree(&to).is_empty(),
+        "nothing half-written: {:?}",
+        env.tree(&to)
+    );
+}
+
+#[test]
 fn a_read_only_center_can_be_read_and_refuses_writes_clearly() {
     let env = Env::new();
     let Some(mount) = Mount::tmpfs(&env.root.join("ro"), 16) else {
