@@ -1,11 +1,15 @@
 //! `mfile scan`: list stored files from the catalog (no rehash unless --verify).
 
+use std::collections::HashMap;
+
 use anyhow::{Result, bail};
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use super::open_scope;
 use super::verify::{FileState, check_file};
 use crate::catalog::{self, FileRow, Scope};
+use crate::center::Center;
 use crate::cli::{ScanArgs, SortKey};
 use crate::config::Ctx;
 use crate::filter::PathFilter;
@@ -42,11 +46,14 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
     let states = if args.verify {
         let bytes = rows.iter().map(|r| r.size).sum();
         let bar = progress::bytes(ctx, bytes, "verifying");
-        let states = rows
+        let mut states = rows
             .iter()
             .map(|row| check_file(&*center.store, row, &bar))
             .collect::<Result<Vec<_>>>()?;
         bar.finish_and_clear();
+        if states.iter().any(|s| *s != FileState::Ok) {
+            recheck_settled(&center, scope, &mut rows, &mut states)?;
+        }
         Some(states)
     } else {
         None
@@ -84,6 +91,34 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
         bail!("{bad} of the listed files are missing or corrupted; run `mfile verify` for details");
     }
     Ok(())
+}
+
+/// Looks again, holding the write lock, at the files that seemed wrong: another process may
+/// have replaced (`import --force`) or deleted them meanwhile. A replaced file is listed as it is
+/// now; a deleted one is left out.
+fn recheck_settled(
+    center: &Center,
+    scope: Scope,
+    rows: &mut Vec<FileRow>,
+    states: &mut Vec<FileState>,
+) -> Result<()> {
+    catalog::settled(center.catalog.conn(), |conn| {
+        let fresh: HashMap<String, FileRow> = catalog::files(conn, scope)?
+            .into_iter()
+            .map(|r| (r.key(), r))
+            .collect();
+        let mut kept = Vec::with_capacity(rows.len());
+        for (row, state) in rows.drain(..).zip(states.drain(..)) {
+            if state == FileState::Ok {
+                kept.push((row, state));
+            } else if let Some(now) = fresh.get(&row.key()) {
+                let state = check_file(&*center.store, now, &ProgressBar::hidden())?;
+                kept.push((now.clone(), state));
+            }
+        }
+        (*rows, *states) = kept.into_iter().unzip();
+        Ok(())
+    })
 }
 
 fn print_table(

@@ -84,8 +84,13 @@ fn verify_and_pull_under_writers_report_only_real_damage() {
         });
         // Readers.
         scope.spawn(|| {
+            let mut k = 0;
             while Instant::now() < deadline {
-                let run = env.run(&["verify", "-q"]);
+                k += 1;
+                let run = match k % 2 {
+                    0 => env.run(&["verify", "-q"]),
+                    _ => env.run(&["scan", "-m", "m", "--verify", "-q"]),
+                };
                 verifies.fetch_add(1, Ordering::Relaxed);
                 if run.code != 0 {
                     fail(format!(
@@ -130,7 +135,7 @@ fn verify_and_pull_under_writers_report_only_real_damage() {
     env.ok(&["verify"]);
     let failures = failures.into_inner().unwrap();
     eprintln!(
-        "stress: readers: {seconds} s of import --force and import/delete loops: {} verify, {} pull, {} false reports",
+        "stress: readers: {seconds} s of import --force and import/delete loops: {} verify and scan --verify, {} pull, {} false reports",
         verifies.into_inner(),
         pulls.into_inner(),
         failures.len()
@@ -257,13 +262,16 @@ fn folders_swapped_for_links_redirect_no_write() {
             );
         }
         // Import and delete: swap each component of the version's folder in the center.
-        for component in ["m/1/a", "m/1/a/b", "m/1"] {
-            let dir = env.center.join("files").join(component);
+        for component in ["m/1/a/b", "m/1/a", "m/1", "m", ""] {
+            let dir = match component {
+                "" => env.center.join("files"),
+                _ => env.center.join("files").join(component),
+            };
             let stop = AtomicBool::new(false);
             env.write(&format!("n/x{round}.txt"), "new");
             let sub = component
                 .strip_prefix("m/1")
-                .unwrap()
+                .unwrap_or("")
                 .trim_start_matches('/');
             let sub = if sub.is_empty() { "c" } else { sub };
             std::thread::scope(|scope| {
