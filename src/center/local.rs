@@ -11,7 +11,7 @@ use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
@@ -27,7 +27,8 @@ use super::store::{Listed, Staged, Store};
 const STORED_MODE: u32 = 0o444;
 
 pub struct LocalStore {
-    root: PathBuf,
+    root_path: PathBuf,
+    root: OnceLock<Arc<Dir>>,
     files: PathBuf,
     /// Open folders of `files/` by relative path (`""` is `files/` itself) and `staging/`
     /// (under the key [`STAGING`]), for writes only: they run under the catalog's write lock,
@@ -46,7 +47,8 @@ impl LocalStore {
     /// The store of the center at `root`; nothing is opened until it is used.
     pub fn new(root: &Path) -> Self {
         LocalStore {
-            root: root.to_path_buf(),
+            root_path: root.to_path_buf(),
+            root: OnceLock::new(),
             files: root.join(super::FILES_DIR),
             open: Mutex::new(HashMap::new()),
             dirty: Mutex::new(HashMap::new()),
@@ -95,9 +97,8 @@ impl LocalStore {
         if let Some(dir) = self.cached(STAGING) {
             return Ok(dir);
         }
-        let root = Dir::open(&self.root)
-            .with_context(|| format!("could not open the center {}", self.root.display()))?;
-        let dir = root
+        let dir = self
+            .root_dir()?
             .sub(super::STAGING_DIR, true)?
             .map(Arc::new)
             .context("could not create the staging folder")?;
@@ -105,15 +106,25 @@ impl LocalStore {
         Ok(dir)
     }
 
-    /// The folder `rel` of `files/` for a read, opened afresh without following links; `None`
-    /// when missing.
+    /// The folder `rel` of `files/` for a read, opened afresh without following links (one
+    /// `openat2` from the center's folder where the kernel has it); `None` when missing.
     fn folder_to_read(&self, rel: &str) -> Result<Option<Dir>> {
-        let root = Dir::open(&self.root)
-            .with_context(|| format!("could not open the center {}", self.root.display()))?;
-        let Some(files) = root.sub(super::FILES_DIR, false)? else {
-            return Ok(None);
+        let root = self.root_dir()?;
+        let path = match rel {
+            "" => super::FILES_DIR.to_string(),
+            rel => format!("{}/{rel}", super::FILES_DIR),
         };
-        Ok(files.sub(rel, false)?)
+        Ok(root.sub(&path, false)?)
+    }
+
+    /// The center's folder itself, opened once (following a link there: the user named it).
+    fn root_dir(&self) -> Result<Arc<Dir>> {
+        if let Some(dir) = self.root.get() {
+            return Ok(Arc::clone(dir));
+        }
+        let dir = Dir::open(&self.root_path)
+            .with_context(|| format!("could not open the center {}", self.root_path.display()))?;
+        Ok(Arc::clone(self.root.get_or_init(|| Arc::new(dir))))
     }
 
     /// The folder `rel` of `files/` for a write (under the write lock), opened without
@@ -125,12 +136,7 @@ impl LocalStore {
         }
         let (parent, name) = match rel.rsplit_once('/') {
             Some((parent, name)) => (self.folder(parent, create)?, name),
-            None if rel.is_empty() => {
-                let root = Dir::open(&self.root).with_context(|| {
-                    format!("could not open the center {}", self.root.display())
-                })?;
-                (Some(Arc::new(root)), super::FILES_DIR)
-            }
+            None if rel.is_empty() => (Some(self.root_dir()?), super::FILES_DIR),
             None => (self.folder("", create)?, rel),
         };
         let Some(parent) = parent else {

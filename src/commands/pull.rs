@@ -184,6 +184,7 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
             let replace = status == FileStatus::Replaced;
             match temp.persist_beside(file_name(&row.path), replace) {
                 Ok(()) => {
+                    workspace.touch(parent_of(&row.path));
                     delivered.push((dest.clone(), digests));
                     entries.push(entry(row, dest, status));
                 }
@@ -439,33 +440,55 @@ impl Workspace {
         if let Some(dir) = self.folders.get(rel) {
             return Ok(Arc::clone(dir));
         }
-        let dir = match self.root.sub(rel, true)? {
-            Some(dir) => Arc::new(dir),
-            None => bail!("could not create {}", self.root.path().join(rel).display()),
+        let dir = match self.root.sub(rel, false)? {
+            Some(dir) => dir,
+            None => self.create(rel)?,
         };
+        let dir = Arc::new(dir);
         partial::sweep(&dir);
         self.folders.insert(rel.to_string(), Arc::clone(&dir));
-        self.touched.insert(rel.to_string(), Arc::clone(&dir));
         Ok(dir)
+    }
+
+    /// Makes the missing folders of `rel`; the folders that gain an entry are synced with the
+    /// next renames.
+    fn create(&mut self, rel: &str) -> Result<Dir> {
+        let mut parent = String::new();
+        for name in rel.split('/') {
+            let path = if parent.is_empty() {
+                name.to_string()
+            } else {
+                format!("{parent}/{name}")
+            };
+            if self.root.sub(&path, false)?.is_none() {
+                if let Some(changed) = self.root.sub(&parent, false)? {
+                    self.touched.insert(parent.clone(), Arc::new(changed));
+                }
+            }
+            parent = path;
+        }
+        let dir = self.root.sub(rel, true)?;
+        dir.with_context(|| format!("could not create {}", self.root.path().join(rel).display()))
+    }
+
+    /// Notes that `rel` received a file, to sync at the next [`Workspace::sync_folders`].
+    fn touch(&mut self, rel: &str) {
+        if let Some(dir) = self.folders.get(rel) {
+            self.touched.insert(rel.to_string(), Arc::clone(dir));
+        }
     }
 
     /// Makes the temp files durable: a few with an fsync each, many with one syncfs of each
     /// filesystem that holds one (usually just one: the workspace's).
-    fn sync_files(&mut self, temps: &[&TempFile]) -> Result<()> {
+    fn sync_files(&self, temps: &[&TempFile]) -> Result<()> {
         if temps.len() <= FEW {
             for temp in temps {
                 temp.sync()
                     .with_context(|| format!("could not flush {}", temp.dir().path().display()))?;
             }
-        } else {
-            self.syncfs_each_device(temps.iter().map(|t| t.dir()))?;
+            return Ok(());
         }
-        for (rel, dir) in &self.folders {
-            self.touched
-                .entry(rel.clone())
-                .or_insert_with(|| Arc::clone(dir));
-        }
-        Ok(())
+        self.syncfs_each_device(temps.iter().map(|t| t.dir()))
     }
 
     /// Makes the renames into the folders touched since the last call durable.
