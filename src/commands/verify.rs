@@ -104,9 +104,9 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
         for p in &problems {
             table.row(vec![
                 ctx.palette.bad(p.state.word()),
-                p.model.clone(),
-                p.version.clone(),
-                p.path.clone(),
+                p.model.as_str().into(),
+                p.version.as_str().into(),
+                p.path.as_str().into(),
             ]);
         }
         table.print()?;

@@ -12,5 +12,6 @@ mod info;
 mod invariants;
 mod pull;
 mod scan;
+mod terminal;
 mod tracking;
 mod web;
