@@ -61,6 +61,9 @@ fn escape_except(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// How much of a piece of input a message echoes.
+pub const ECHO_CHARS: usize = 200;
+
 /// At most `max` characters of `text`, with how much was left out: for echoing input that may
 /// be huge (a metric line of 10 MB).
 pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {

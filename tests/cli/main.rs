@@ -5,6 +5,7 @@
 mod harness;
 
 mod bad_input;
+mod catalog;
 mod completions;
 mod delete;
 mod import;
