@@ -78,6 +78,13 @@ struct CatalogReport {
 }
 
 pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
+    // Bad names are bad usage (exit 2) whatever the state of the center.
+    if let Some(model) = &args.model {
+        center::names::check_name("model", model)?;
+    }
+    if let Some(version) = &args.version {
+        center::names::check_name("version", version)?;
+    }
     let catalog = check_catalog(ctx, args.deep)?;
     let center = open_scope(ctx, args.model.as_deref(), args.version.as_deref())?;
     let scope = Scope {
