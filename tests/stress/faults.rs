@@ -176,7 +176,7 @@ fn a_read_only_center_can_be_read_and_refuses_writes_clearly() {
     );
     assert_eq!(delete.code, 1);
     assert!(
-        delete.stderr.contains("Read-only file system"),
+        delete.stderr.contains("read-only filesystem"),
         "{}",
         delete.stderr
     );
