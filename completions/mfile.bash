@@ -1293,7 +1293,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__verify)
-            opts="-m -q -h --model --version --center --json --quiet --color --help"
+            opts="-m -q -h --model --version --deep --center --json --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -452,6 +452,10 @@ pub struct VerifyArgs {
     pub model: Option<String>,
     #[arg(long = "version", value_name = "VERSION", requires = "model")]
     pub version: Option<String>,
+    /// Check the catalog with SQLite's full integrity_check (indexes too; slower) instead of
+    /// quick_check
+    #[arg(long)]
+    pub deep: bool,
 }
 
 #[derive(Debug, Args)]

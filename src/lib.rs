@@ -22,25 +22,31 @@ use config::Ctx;
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx::from_args(&cli.global)?;
-    match cli.command {
-        Command::Register(args) => commands::register::run(args, &ctx),
-        Command::Config(args) => commands::config::run(args, &ctx),
-        Command::Import(args) => commands::import::run(args, &ctx),
-        Command::Scan(args) => commands::scan::run(args, &ctx),
-        Command::Pull(args) => commands::pull::run(args, &ctx),
-        Command::Delete(args) => commands::delete::run(args, &ctx),
-        Command::Versions(args) => commands::versions::run(args, &ctx),
-        Command::Profiles => commands::profiles::run(&ctx),
-        Command::Verify(args) => commands::verify::run(args, &ctx),
-        Command::ClaimWriter(args) => commands::claim_writer::run(args, &ctx),
-        Command::LogParam(args) => commands::log_param::run(args, &ctx),
-        Command::LogMetric(args) => commands::log_metric::run(args, &ctx),
-        Command::Track(args) => commands::track::run(args, &ctx),
-        Command::Runs(args) => commands::runs::run(args, &ctx),
-        Command::Compare(args) => commands::compare::run(args, &ctx),
-        Command::Metrics(args) => commands::metrics::run(args, &ctx),
-        Command::Ui(args) => commands::ui::run(args, &ctx),
-        Command::Report(args) => commands::report::run(args, &ctx),
+    output::progress::lock_waits(&ctx);
+    let catalog = ctx.center.join(center::CATALOG_FILE);
+    dispatch(cli.command, &ctx).map_err(|err| catalog::explain(err, &catalog))
+}
+
+fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
+    match command {
+        Command::Register(args) => commands::register::run(args, ctx),
+        Command::Config(args) => commands::config::run(args, ctx),
+        Command::Import(args) => commands::import::run(args, ctx),
+        Command::Scan(args) => commands::scan::run(args, ctx),
+        Command::Pull(args) => commands::pull::run(args, ctx),
+        Command::Delete(args) => commands::delete::run(args, ctx),
+        Command::Versions(args) => commands::versions::run(args, ctx),
+        Command::Profiles => commands::profiles::run(ctx),
+        Command::Verify(args) => commands::verify::run(args, ctx),
+        Command::ClaimWriter(args) => commands::claim_writer::run(args, ctx),
+        Command::LogParam(args) => commands::log_param::run(args, ctx),
+        Command::LogMetric(args) => commands::log_metric::run(args, ctx),
+        Command::Track(args) => commands::track::run(args, ctx),
+        Command::Runs(args) => commands::runs::run(args, ctx),
+        Command::Compare(args) => commands::compare::run(args, ctx),
+        Command::Metrics(args) => commands::metrics::run(args, ctx),
+        Command::Ui(args) => commands::ui::run(args, ctx),
+        Command::Report(args) => commands::report::run(args, ctx),
         Command::Completions(args) => commands::completions::run(args),
     }
 }

@@ -3,7 +3,7 @@ use std::io::IsTerminal;
 use clap::Parser;
 
 use mfile::cli::Cli;
-use mfile::{config, error, interrupt};
+use mfile::{config, error, interrupt, output};
 
 fn main() {
     let cli = Cli::parse(); // bad usage exits 2 here, with clap's message
@@ -13,12 +13,7 @@ fn main() {
         Ok(()) => error::SUCCESS,
         Err(err) if error::is_broken_pipe(&err) => error::SUCCESS,
         Err(err) => {
-            let prefix = if color {
-                "\x1b[1;31mmfile: error:\x1b[0m"
-            } else {
-                "mfile: error:"
-            };
-            eprintln!("{prefix} {err:#}");
+            output::error(output::Palette::new(color), &err);
             error::exit_code(&err)
         }
     };

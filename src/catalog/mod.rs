@@ -1,7 +1,15 @@
 //! The SQLite catalog: which models, versions and files the center holds, with their digests.
 //! Opened in WAL mode with a long busy timeout; every write is one IMMEDIATE transaction, so
-//! concurrent mfile processes queue instead of failing with "database is locked".
+//! concurrent mfile processes queue instead of failing with "database is locked" (and say so
+//! while they wait, see [`lock`]).
+//!
+//! A catalog this user can't write (the file, its folder, or its -wal/-shm files) is opened
+//! read-only: with SQLite's `mode=ro` when the -wal and -shm files exist (another process has
+//! the catalog open, and SQLite reads its shared index through a private copy), else as
+//! `immutable` (nobody has it open; SQLite could not create those files). Writes to it are
+//! refused with a message that says why. See docs/security.md for the caveats.
 
+pub mod lock;
 pub mod network;
 pub mod runs;
 pub mod schema;
@@ -9,7 +17,7 @@ pub mod source_cache;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use rusqlite::{
@@ -22,11 +30,17 @@ use crate::time::Timestamp;
 
 /// How long a writer waits for another to finish. Writers hold the lock for one batch only.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
+/// A writer tries for the lock this long at a time, then reports its wait and checks Ctrl-C.
+const LOCK_POLL: Duration = Duration::from_millis(100);
+/// A wait shorter than this is not worth mentioning.
+const QUIET_WAIT: Duration = Duration::from_secs(1);
 
 pub struct Catalog {
     conn: Connection,
-    /// The folder that holds the catalog, checked once before the first write (network.rs).
-    folder: PathBuf,
+    path: PathBuf,
+    /// Why this catalog was opened read-only, if it was.
+    read_only: Option<String>,
+    /// Whether the network filesystem check (network.rs) passed, made before the first write.
     writer_checked: bool,
 }
 
@@ -106,10 +120,11 @@ pub struct Scope<'a> {
 }
 
 impl Catalog {
-    fn new(conn: Connection, path: &Path) -> Catalog {
+    fn new(conn: Connection, path: &Path, read_only: Option<String>) -> Catalog {
         Catalog {
             conn,
-            folder: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            path: path.to_path_buf(),
+            read_only,
             writer_checked: false,
         }
     }
@@ -125,7 +140,20 @@ impl Catalog {
                     path.parent().unwrap_or(path).display()
                 );
             }
-            return open_immutable(path).with_context(describe);
+            return open_read_only(path, "it is on a read-only filesystem", true)
+                .with_context(describe);
+        }
+        if let Some(why) = not_writable(path) {
+            if create {
+                bail!(
+                    "the catalog {} can't be written by this user ({why}); only reading \
+                     commands (scan, pull, verify, versions, runs, ui, ...) work here; ask the \
+                     center's owner for write access",
+                    path.display()
+                );
+            }
+            let immutable = !sidecar(path, "-wal").exists() || !sidecar(path, "-shm").exists();
+            return open_read_only(path, &why, immutable).with_context(describe);
         }
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if create {
@@ -137,46 +165,227 @@ impl Catalog {
         set_wal(&conn).with_context(describe)?;
         conn.pragma_update(None, "foreign_keys", true)
             .with_context(describe)?;
+        // Damaged b-tree pages are then noticed when read, before anything is written on them.
+        conn.pragma_update(None, "cell_size_check", true)
+            .with_context(describe)?;
         schema::migrate(&mut conn).with_context(describe)?;
-        Ok(Catalog::new(conn, path))
+        Ok(Catalog::new(conn, path, None))
     }
 
     /// Runs `f` in one IMMEDIATE transaction: committed when it returns Ok, rolled back otherwise.
+    /// Waits for another writer as long as [`BUSY_TIMEOUT`], reporting the wait after a second.
     pub fn write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        if let Some(why) = &self.read_only {
+            bail!(
+                "the catalog {} is read-only here ({why}); only reading commands (scan, pull, \
+                 verify, versions, runs, ui, ...) work",
+                self.path.display()
+            );
+        }
         if !self.writer_checked {
-            network::check_writer(&self.conn, &self.folder, &crate::center::partial::host())?;
+            let host = crate::center::partial::host();
+            network::check_writer(&self.conn, self.folder(), &host)?;
             self.writer_checked = true;
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .context("could not start a catalog transaction")?;
-        let value = f(&tx)?;
-        tx.commit().context("could not commit to the catalog")?;
-        Ok(value)
+        match self.transact(BUSY_TIMEOUT, true, f)? {
+            Some(value) => Ok(value),
+            None => bail!(
+                "gave up waiting for the catalog {} after {} s: {} held its write lock all \
+                 that time",
+                self.path.display(),
+                BUSY_TIMEOUT.as_secs(),
+                lock::holder(&self.path).describe()
+            ),
+        }
+    }
+
+    /// Like [`Catalog::write`] for a write that may be skipped (a cache): `None` when the
+    /// catalog is read-only or another process holds the lock longer than `patience`.
+    pub fn try_write<T>(
+        &mut self,
+        patience: Duration,
+        f: impl FnOnce(&Transaction) -> Result<T>,
+    ) -> Result<Option<T>> {
+        if self.read_only.is_some() {
+            return Ok(None);
+        }
+        self.transact(patience, false, f)
+    }
+
+    /// Begins an IMMEDIATE transaction within `limit` (`None` past it), runs `f`, commits.
+    fn transact<T>(
+        &mut self,
+        limit: Duration,
+        report: bool,
+        f: impl FnOnce(&Transaction) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let started = Instant::now();
+        let mut reported = false;
+        let done = |reported: bool, catalog: &Path| {
+            if reported {
+                lock::report(&lock::Wait {
+                    catalog,
+                    holder: lock::Holder::Unknown,
+                    waited: started.elapsed(),
+                    done: true,
+                });
+            }
+        };
+        loop {
+            self.conn
+                .busy_timeout(LOCK_POLL.min(limit))
+                .context("could not set the catalog's busy timeout")?;
+            let tx = match self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+            {
+                Ok(tx) => tx,
+                Err(e) if is_busy(&e) => {
+                    let waited = started.elapsed();
+                    if waited >= limit {
+                        done(reported, &self.path);
+                        break;
+                    }
+                    if let Err(e) = crate::interrupt::check() {
+                        done(reported, &self.path);
+                        return Err(e);
+                    }
+                    if report && waited >= QUIET_WAIT {
+                        reported = true;
+                        lock::report(&lock::Wait {
+                            catalog: &self.path,
+                            holder: lock::holder(&self.path),
+                            waited,
+                            done: false,
+                        });
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    return Err(
+                        anyhow::Error::from(e).context("could not start a catalog transaction")
+                    );
+                }
+            };
+            done(reported, &self.path);
+            tx.busy_timeout(BUSY_TIMEOUT)
+                .context("could not set the catalog's busy timeout")?;
+            let value = f(&tx)?;
+            tx.commit().context("could not commit to the catalog")?;
+            return Ok(Some(value));
+        }
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(None)
     }
 
     /// Makes `host` the only writer of a center on a network filesystem (`None`: anyone, as
     /// on a local disk). Returns the previous claim. This write is the opt-in, so it skips the
     /// check that [`Catalog::write`] makes.
     pub fn claim_writer(&mut self, host: Option<&str>) -> Result<Option<String>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .context("could not start a catalog transaction")?;
-        let previous = network::writer_host(&tx)?;
-        network::set_writer_host(&tx, host)?;
-        tx.commit().context("could not commit to the catalog")?;
-        Ok(previous)
+        if let Some(why) = &self.read_only {
+            bail!(
+                "the catalog {} is read-only here ({why})",
+                self.path.display()
+            );
+        }
+        let claim = |tx: &Transaction| {
+            let previous = network::writer_host(tx)?;
+            network::set_writer_host(tx, host)?;
+            Ok(previous)
+        };
+        match self.transact(BUSY_TIMEOUT, true, claim)? {
+            Some(previous) => Ok(previous),
+            None => bail!("gave up waiting for the catalog {}", self.path.display()),
+        }
     }
 
     /// The folder that holds the catalog.
     pub fn folder(&self) -> &Path {
-        &self.folder
+        self.path.parent().unwrap_or(Path::new("."))
     }
 
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Why the catalog is read-only here, if it is.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// SQLite's own check of the catalog file: `quick_check` (every page and record is
+    /// readable and well-formed), or with `deep` the slower `integrity_check` (indexes match
+    /// their tables too). Returns what it found wrong; empty when the catalog is sound.
+    pub fn check(&self, deep: bool) -> Vec<String> {
+        let pragma = if deep {
+            "PRAGMA integrity_check"
+        } else {
+            "PRAGMA quick_check"
+        };
+        let found = self.conn.prepare(pragma).and_then(|mut stmt| {
+            stmt.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        });
+        match found {
+            Ok(lines) if lines.len() == 1 && lines[0] == "ok" => Vec::new(),
+            Ok(lines) => lines,
+            // A catalog too damaged to check is damaged.
+            Err(e) => vec![e.to_string()],
+        }
+    }
+}
+
+/// The path of SQLite's `-wal` or `-shm` file for `catalog`.
+fn sidecar(catalog: &Path, suffix: &str) -> PathBuf {
+    let mut name = catalog.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Why this user can't write the catalog, if they can't: writing needs the file, and the -wal
+/// and -shm files (or the folder, to create them).
+fn not_writable(path: &Path) -> Option<String> {
+    if !path.exists() {
+        return None; // created by this open, or "no center" further on
+    }
+    let folder = path.parent().unwrap_or(path);
+    if !may_write(path) {
+        return Some(format!("no write permission on {}", path.display()));
+    }
+    for suffix in ["-wal", "-shm"] {
+        let file = sidecar(path, suffix);
+        if file.exists() {
+            if !may_write(&file) {
+                return Some(format!("no write permission on {}", file.display()));
+            }
+        } else if !may_write(folder) {
+            return Some(format!(
+                "no write permission on the folder {}",
+                folder.display()
+            ));
+        }
+    }
+    None
+}
+
+/// Whether this process (its effective user and groups) may write `path`.
+fn may_write(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid NUL-terminated path; faccessat only reads it.
+    unsafe {
+        libc::faccessat(
+            libc::AT_FDCWD,
+            c_path.as_ptr(),
+            libc::W_OK,
+            libc::AT_EACCESS,
+        ) == 0
     }
 }
 
@@ -211,9 +420,12 @@ fn on_read_only_filesystem(path: &Path) -> bool {
     ok && unsafe { stat.assume_init() }.f_flag & libc::ST_RDONLY != 0
 }
 
-/// A catalog on a read-only mount: nobody can change it, so SQLite may read it as immutable
-/// (no -wal or -shm files, which it could not create there). Its schema must be current.
-fn open_immutable(path: &Path) -> Result<Catalog> {
+/// A catalog this process can't write. `immutable` when SQLite can't use the -wal and -shm
+/// files: on a read-only mount nobody can change the catalog; otherwise nobody has it open right
+/// now (a connection keeps those files), and SQLite could not create them. Else `mode=ro`, which
+/// reads the WAL through a private copy of its index and so sees other writers' commits. Its
+/// schema must be current, since it can't be upgraded here.
+fn open_read_only(path: &Path, why: &str, immutable: bool) -> Result<Catalog> {
     let mut uri = String::from("file:");
     for c in path.to_string_lossy().chars() {
         match c {
@@ -221,20 +433,25 @@ fn open_immutable(path: &Path) -> Result<Catalog> {
             c => uri.push(c),
         }
     }
-    uri.push_str("?immutable=1");
+    uri.push_str(if immutable {
+        "?immutable=1"
+    } else {
+        "?mode=ro"
+    });
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(&uri, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     let found = schema::version(&conn)?;
     if found != schema::LATEST {
         bail!(
-            "the catalog has schema version {found} and this mfile needs {}; it is on a \
-             read-only filesystem, so it can't be upgraded here",
+            "the catalog has schema version {found} and this mfile needs {}; {why}, so it \
+             can't be upgraded here",
             schema::LATEST
         );
     }
-    Ok(Catalog::new(conn, path))
+    Ok(Catalog::new(conn, path, Some(why.to_string())))
 }
 
 /// Switches to WAL once; the setting is stored in the file. Retries while another process holds
@@ -259,6 +476,67 @@ fn set_wal(conn: &Connection) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What went wrong with the catalog, in words, when `err` comes from SQLite: raw SQLite messages
+/// ("database disk image is malformed", "Integer -5 out of range at index 3") don't say what
+/// they mean for the center or what to do. The explanation is added as context, so the exit
+/// code and SQLite's own words (at the end of the message) stay.
+pub fn explain(err: anyhow::Error, catalog: &Path) -> anyhow::Error {
+    let Some(sqlite) = err
+        .chain()
+        .find_map(|c| c.downcast_ref::<rusqlite::Error>())
+    else {
+        return err;
+    };
+    let path = catalog.display();
+    let what = match sqlite {
+        e if is_corrupt(e) => format!(
+            "the catalog {path} is damaged, so nothing was written to it; `mfile verify` \
+             checks it; restore catalog.db from a backup, or recover what can be read with \
+             `sqlite3 catalog.db .recover`"
+        ),
+        e if is_busy(e) => format!(
+            "another process kept the catalog {path} locked; try again when it has finished"
+        ),
+        e if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => format!(
+            "the catalog {path} can't be written here (permissions of the file, its folder or \
+             its -wal/-shm files); only reading commands work"
+        ),
+        e if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => {
+            format!("the disk holding the catalog {path} is full")
+        }
+        rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..) => format!(
+            "the catalog {path} holds a value this mfile can't read (changed outside mfile, \
+             or damaged); `mfile verify` checks it"
+        ),
+        _ if format!("{err:#}").contains(&path.to_string()) => return err,
+        _ => format!("the catalog {path} could not be used"),
+    };
+    err.context(what)
+}
+
+/// Whether SQLite found the catalog damaged anywhere along `err`'s chain.
+pub fn damaged(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|c| c.downcast_ref::<rusqlite::Error>().is_some_and(is_corrupt))
+}
+
+/// SQLite's own words for the first SQLite error along `err`'s chain.
+pub fn sqlite_message(err: &anyhow::Error) -> String {
+    err.chain()
+        .find_map(|c| c.downcast_ref::<rusqlite::Error>())
+        .map_or_else(|| format!("{err:#}"), ToString::to_string)
+}
+
+/// SQLite's SQLITE_CORRUPT and SQLITE_NOTADB: the file is damaged or not a catalog.
+pub fn is_corrupt(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
 }
 
 fn is_busy(err: &rusqlite::Error) -> bool {

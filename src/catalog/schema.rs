@@ -139,7 +139,17 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         );
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        tx.execute_batch(sql)?;
+        if let Err(e) = tx.execute_batch(sql) {
+            // SQLite's message quotes the whole statement; its first clause says enough.
+            let text = e.to_string();
+            let why = text.split(" in ").next().unwrap_or(&text);
+            bail!(
+                "could not upgrade the catalog from schema version {index} to {}: {why}; its \
+                 tables don't match the version it records (PRAGMA user_version = {found}), \
+                 so it was changed outside mfile; restore it from a backup",
+                index + 1
+            );
+        }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
     }
     tx.commit()?;

@@ -10,7 +10,7 @@ use super::run_ref;
 use crate::catalog::runs::{self, Summary};
 use crate::cli::CompareArgs;
 use crate::config::Ctx;
-use crate::output::{self, TableOut};
+use crate::output::{self, Cell, TableOut};
 use crate::tracking::listing::{MetricCell, changed_params};
 use crate::tracking::{self, Direction};
 
@@ -113,7 +113,7 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
             if row.changed {
                 ctx.palette.changed(text)
             } else {
-                text.to_string()
+                Cell::plain(text)
             }
         };
         let mut cells = vec![paint(&format!(

@@ -15,7 +15,7 @@ use super::run_ref;
 use crate::cli::LogMetricArgs;
 use crate::config::Ctx;
 use crate::error::usage;
-use crate::output;
+use crate::output::{self, escape::ECHO_CHARS};
 use crate::tracking::ingest::{self, LineFormat, MetricWriter};
 use crate::tracking::parse::{CsvLog, Point, parse_assignment, parse_number};
 
@@ -156,7 +156,8 @@ fn read_source(
             Err((why, text)) if strict => {
                 writer.flush()?;
                 Err(usage(format!(
-                    "line {number}: {why}: {}; the lines before it were recorded",
+                    "line {number}: {}: {}; the lines before it were recorded",
+                    output::escape::shorten(&why, ECHO_CHARS),
                     shorten(&text)
                 )))
             }
@@ -164,7 +165,11 @@ fn read_source(
                 bad += 1;
                 output::warn(
                     ctx,
-                    &format!("line {number} skipped: {why}: {}", shorten(&text)),
+                    &format!(
+                        "line {number} skipped: {}: {}",
+                        output::escape::shorten(&why, ECHO_CHARS),
+                        shorten(&text)
+                    ),
                 );
                 Ok(())
             }
@@ -173,9 +178,8 @@ fn read_source(
     Ok(bad)
 }
 
-/// The offending text for a message: at most 120 characters, control characters escaped.
+/// The offending text for a message: quoted, control characters escaped, and cut short (a bad
+/// line may be megabytes long).
 fn shorten(text: &str) -> String {
-    let short: String = text.chars().take(120).collect();
-    let suffix = if short.len() < text.len() { "..." } else { "" };
-    format!("{}{suffix}", crate::center::names::quote(&short))
+    crate::center::names::quote(&output::escape::shorten(text, ECHO_CHARS))
 }

@@ -133,7 +133,7 @@ impl FileStatus {
     }
 
     /// The status word, coloured and padded for a per-file line.
-    pub fn painted(self, palette: output::Palette) -> String {
+    pub fn painted(self, palette: output::Palette) -> output::Cell {
         let word = format!("{:<9}", self.word());
         match self {
             FileStatus::Unchanged | FileStatus::Missing => palette.dim(&word),
@@ -220,7 +220,7 @@ pub fn print_file_lines<'a>(
 ) -> Result<()> {
     if ctx.chatty() {
         for (status, path) in lines {
-            output::line(&format!("{} {path}", status.painted(ctx.palette)))?;
+            output::cells_line(&[status.painted(ctx.palette), path.into()])?;
         }
     }
     Ok(())
@@ -232,7 +232,7 @@ pub fn fail_on_errors(errors: &[anyhow::Error], done: usize, verb: &str) -> Resu
         return Ok(());
     }
     for err in errors {
-        eprintln!("mfile: error: {err:#}");
+        output::error(output::Palette::new(false), err);
     }
     anyhow::bail!(
         "{} of {} files could not be {verb}",
@@ -272,8 +272,9 @@ pub fn confirm(ctx: &crate::config::Ctx, question: &str) -> Result<()> {
         )));
     }
     let answer = crate::interrupt::while_prompting(|| -> io::Result<String> {
-        eprint!("{question} [y/N] ");
-        io::stderr().flush()?;
+        let mut err = io::stderr().lock();
+        write!(err, "{} [y/N] ", output::escape_message(question))?;
+        err.flush()?;
         let mut line = String::new();
         io::stdin().lock().read_line(&mut line)?;
         Ok(line)

@@ -11,7 +11,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -530,10 +530,11 @@ fn file_name(path: &str) -> &str {
 }
 
 /// Remembers the digests of delivered files, so the next pull of an unchanged workspace needs
-/// a stat per file, not a read. Best effort: a center on a read-only mount can still be pulled.
+/// a stat per file, not a read. Best effort: skipped on a read-only catalog, and when another
+/// process holds the write lock for more than a second (the files are delivered already).
 fn remember(center: &mut Center, delivered: &[(PathBuf, Digests)]) {
     let now = Timestamp::now();
-    let _ = center.catalog.write(|tx| {
+    let _ = center.catalog.try_write(Duration::from_secs(1), |tx| {
         for (dest, digests) in delivered {
             let meta = fs::symlink_metadata(dest)?;
             source_cache::remember(tx, dest, &FileStat::of(&meta), digests, now)?;

@@ -10,7 +10,7 @@ use crate::catalog::runs;
 use crate::center::names::check_name;
 use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs};
 use crate::config::Ctx;
-use crate::output::{self, TableOut, human_duration};
+use crate::output::{self, Cell, TableOut, human_duration};
 use crate::time::Timestamp;
 use crate::tracking::listing::{self, MetricCell};
 use crate::tracking::{self, Direction};
@@ -57,58 +57,58 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
     }
     headers.extend(["status", "started", "duration"]);
     let fixed = headers.len();
-    let param_headers: Vec<String> = param_keys
+    let param_headers: Vec<Cell> = param_keys
         .iter()
         .map(|k| {
             if is_changed(k) {
                 ctx.palette.changed(&format!("*{k}"))
             } else {
-                k.to_string()
+                Cell::plain(k)
             }
         })
         .collect();
-    let metric_headers: Vec<String> = metric_keys
+    let metric_headers: Vec<Cell> = metric_keys
         .iter()
         .map(|k| match tracking::direction(k) {
-            Some(Direction::Min) => format!("{k} (min)"),
-            Some(Direction::Max) => format!("{k} (max)"),
-            None => k.to_string(),
+            Some(Direction::Min) => format!("{k} (min)").into(),
+            Some(Direction::Max) => format!("{k} (max)").into(),
+            None => Cell::plain(k),
         })
         .collect();
-    let all_headers: Vec<&str> = headers
+    let all_headers: Vec<Cell> = headers
         .iter()
-        .copied()
-        .chain(param_headers.iter().map(String::as_str))
-        .chain(metric_headers.iter().map(String::as_str))
+        .map(|h| Cell::plain(h))
+        .chain(param_headers)
+        .chain(metric_headers)
         .collect();
     let right: Vec<usize> = (fixed..all_headers.len()).collect();
     let mut table = TableOut::new(&all_headers, &right);
     for entry in &listing.runs {
         let r = &entry.run;
-        let mut cells = vec![r.name.clone()];
+        let mut cells = vec![Cell::plain(&r.name)];
         if args.model.is_none() {
-            cells.push(r.model.clone());
+            cells.push(Cell::plain(&r.model));
         }
         if args.all_users {
-            cells.push(r.owner.clone());
+            cells.push(Cell::plain(&r.owner));
         }
         cells.extend([
-            r.status.as_str().to_string(),
-            r.started_at.human(),
-            human_duration(entry.duration_seconds),
+            r.status.as_str().into(),
+            r.started_at.human().into(),
+            human_duration(entry.duration_seconds).into(),
         ]);
         for key in &param_keys {
             let value = entry.params.get(*key).map_or("-", |p| p.value.as_str());
             cells.push(if is_changed(key) {
                 ctx.palette.changed(value)
             } else {
-                value.to_string()
+                Cell::plain(value)
             });
         }
         for key in &metric_keys {
             cells.push(match entry.metrics.get(*key) {
-                Some(m) => metric_cell(m),
-                None => "-".to_string(),
+                Some(m) => metric_cell(m).into(),
+                None => "-".into(),
             });
         }
         table.row(cells);

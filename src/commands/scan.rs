@@ -13,7 +13,7 @@ use crate::center::Center;
 use crate::cli::{ScanArgs, SortKey};
 use crate::config::Ctx;
 use crate::filter::PathFilter;
-use crate::output::{self, TableOut, human_size, progress};
+use crate::output::{self, Cell, TableOut, human_size, progress};
 
 #[derive(Serialize)]
 struct Entry<'a> {
@@ -147,19 +147,19 @@ fn print_table(
     let size_column = headers.iter().position(|h| *h == "size");
     let mut table = TableOut::new(&headers, &size_column.into_iter().collect::<Vec<_>>());
     for (i, row) in rows.iter().enumerate() {
-        let mut cells = Vec::new();
+        let mut cells: Vec<Cell> = Vec::new();
         if show_model {
-            cells.push(row.model.clone());
+            cells.push(row.model.as_str().into());
         }
         if show_version {
-            cells.push(row.version.clone());
+            cells.push(row.version.as_str().into());
         }
-        cells.push(row.path.clone());
+        cells.push(row.path.as_str().into());
         if args.attributes {
             cells.extend([
-                row.modified_at.human(),
-                human_size(row.size),
-                row.md5.clone(),
+                row.modified_at.human().into(),
+                human_size(row.size).into(),
+                row.md5.as_str().into(),
             ]);
         }
         if let Some(s) = state(i) {

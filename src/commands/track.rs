@@ -104,6 +104,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         match parse_json_line(text) {
             Ok(points) => writer.push(points),
             Err(why) => {
+                let why = output::escape::shorten(&why, output::escape::ECHO_CHARS);
                 output::warn(ctx, &format!("stdout line {number} not recorded: {why}"));
                 Ok(())
             }

@@ -1,5 +1,6 @@
-//! `mfile verify`: the fsck. Rehashes stored files against the catalog and lists missing,
-//! corrupted and untracked files; exits 1 when it finds any.
+//! `mfile verify`: the fsck. Checks the catalog file itself (SQLite's quick_check, or
+//! integrity_check with --deep), then rehashes stored files against the catalog and lists
+//! missing, corrupted and untracked files; exits 1 when it finds any.
 
 use std::collections::{HashMap, HashSet};
 
@@ -73,9 +74,25 @@ struct Report<'a> {
     checked: u64,
     bytes: u64,
     problems: &'a [Problem],
+    catalog: CatalogReport,
+}
+
+/// What SQLite's own check found wrong in catalog.db.
+#[derive(Serialize)]
+struct CatalogReport {
+    check: &'static str,
+    problems: Vec<String>,
 }
 
 pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
+    // Bad names are bad usage (exit 2) whatever the state of the center.
+    if let Some(model) = &args.model {
+        center::names::check_name("model", model)?;
+    }
+    if let Some(version) = &args.version {
+        center::names::check_name("version", version)?;
+    }
+    let catalog = check_catalog(ctx, args.deep)?;
     let center = open_scope(ctx, args.model.as_deref(), args.version.as_deref())?;
     let scope = Scope {
         model: args.model.as_deref(),
@@ -108,15 +125,16 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
             checked: rows.len() as u64,
             bytes,
             problems: &problems,
+            catalog,
         })?;
     } else if !problems.is_empty() {
         let mut table = TableOut::new(&["state", "model", "version", "path"], &[]);
         for p in &problems {
             table.row(vec![
                 ctx.palette.bad(p.state.word()),
-                p.model.clone(),
-                p.version.clone(),
-                p.path.clone(),
+                p.model.as_str().into(),
+                p.version.as_str().into(),
+                p.path.as_str().into(),
             ]);
         }
         table.print()?;
@@ -178,6 +196,52 @@ fn confirm(
         confirmed.extend(found.filter(|p| p.state != FileState::Ok));
     }
     Ok(confirmed)
+}
+
+/// Runs SQLite's check of catalog.db and reports what it found. A damaged catalog fails the
+/// command (exit 1) before any file is checked against it; the returned report is then empty.
+fn check_catalog(ctx: &Ctx, deep: bool) -> Result<CatalogReport> {
+    let check = if deep {
+        "integrity_check"
+    } else {
+        "quick_check"
+    };
+    let problems = match Center::open(&ctx.center) {
+        Ok(center) => center.catalog.check(deep),
+        // Too damaged to open is damaged.
+        Err(e) if catalog::damaged(&e) => vec![catalog::sqlite_message(&e)],
+        Err(e) => return Err(e),
+    };
+    if problems.is_empty() {
+        return Ok(CatalogReport { check, problems });
+    }
+    let path = ctx.center.join(center::CATALOG_FILE);
+    let count = problems.len();
+    if ctx.json {
+        output::json(&Report {
+            checked: 0,
+            bytes: 0,
+            problems: &[],
+            catalog: CatalogReport { check, problems },
+        })?;
+    } else {
+        let mut table = TableOut::new(&["state", "file", "problem"], &[]);
+        for problem in &problems {
+            table.row(vec![
+                ctx.palette.bad("damaged"),
+                center::CATALOG_FILE.into(),
+                problem.as_str().into(),
+            ]);
+        }
+        table.print()?;
+    }
+    bail!(
+        "the catalog {} is damaged: SQLite's {check} found {count} problems, so its files \
+         were not checked against it; restore catalog.db from a backup, or recover what can be \
+         read with `sqlite3 catalog.db .recover`; until then mfile refuses to write where it \
+         meets the damage",
+        path.display()
+    )
 }
 
 /// Files on disk in `scope` that the catalog does not list.

@@ -5,6 +5,7 @@
 mod harness;
 
 mod bad_input;
+mod catalog;
 mod completions;
 mod delete;
 mod import;
@@ -14,5 +15,6 @@ mod links;
 mod own_storage;
 mod pull;
 mod scan;
+mod terminal;
 mod tracking;
 mod web;

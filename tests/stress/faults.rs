@@ -229,7 +229,7 @@ fn a_read_only_center_can_be_read_and_refuses_writes_clearly() {
     );
     assert_eq!(delete.code, 1);
     assert!(
-        delete.stderr.contains("Read-only file system"),
+        delete.stderr.contains("read-only filesystem"),
         "{}",
         delete.stderr
     );
@@ -357,4 +357,153 @@ fn a_center_on_a_network_filesystem_is_read_but_written_only_by_its_claimed_host
         0,
         "reading stays possible"
     );
+}
+
+/// A center others may only read: made by root with umask 022 (so catalog.db is 0644 and the
+/// folders 0755), used by `nobody`. Needs root to switch users; skipped with a note otherwise.
+/// Both ways SQLite can read it: nobody else has the catalog open (no -wal/-shm files, which
+/// nobody can't create: read as immutable), and another process holds it open (they exist,
+/// read-only for nobody: `mode=ro`).
+#[test]
+fn a_center_others_may_only_read_works_for_them() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("stress: faults: SKIPPED read-only member: needs root to run as nobody");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let bin = root.join("mfile");
+    std::fs::copy(crate::harness::bin(), &bin).unwrap();
+    let center = root.join("center");
+    let as_user = |uid: u32, args: &[&str]| {
+        let mut cmd = Command::new("setpriv");
+        cmd.args([
+            &format!("--reuid={uid}"),
+            &format!("--regid={uid}"),
+            "--clear-groups",
+            "--",
+        ])
+        .arg(&bin)
+        .args(args)
+        .current_dir(root)
+        .env_clear()
+        .env("HOME", root)
+        .env("MFILE_CENTER", &center)
+        .env("NO_COLOR", "1");
+        cmd
+    };
+    let run = |uid: u32, args: &[&str]| {
+        let out = as_user(uid, args).output().unwrap();
+        let text = format!(
+            "mfile {args:?} as {uid}: exit {:?}\n{}{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            text,
+        )
+    };
+    // SAFETY: umask has no preconditions; the old mask is put back right away.
+    let old = unsafe { libc::umask(0o022) };
+    std::fs::write(root.join("a.bin"), "a").unwrap();
+    let made = run(0, &["import", "a.bin", "-m", "m", "--version", "1"]);
+    let made_run = run(0, &["log-param", "-m", "m", "--run", "r", "lr=1"]);
+    // SAFETY: as above.
+    unsafe { libc::umask(old) };
+    assert_eq!(made.0, Some(0), "{}", made.2);
+    assert_eq!(made_run.0, Some(0), "{}", made_run.2);
+    let mode = std::fs::metadata(center.join("catalog.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
+    assert!(
+        !center.join("catalog.db-wal").exists(),
+        "no one has it open"
+    );
+
+    let nobody = 65534;
+    let reads = |label: &str| {
+        let (code, stdout, text) = run(nobody, &["scan", "-m", "m", "--version", "1"]);
+        assert_eq!(code, Some(0), "{label}: {text}");
+        assert!(stdout.contains("a.bin"), "{label}: {text}");
+        for args in [
+            &["verify"][..],
+            &["versions", "-m", "m"],
+            &["runs", "-m", "m", "--all-users"],
+            &[
+                "pull",
+                "-m",
+                "m",
+                "--version",
+                "1",
+                "--to",
+                &format!("out-{label}"),
+            ],
+        ] {
+            let (code, _, text) = run(nobody, args);
+            assert_eq!(code, Some(0), "{label}: {text}");
+        }
+        assert_eq!(
+            std::fs::read(root.join(format!("out-{label}/a.bin"))).unwrap(),
+            b"a"
+        );
+        // The page: started, asked for the models, stopped.
+        let mut ui = as_user(nobody, &["ui", "--bind", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut url = String::new();
+        BufReader::new(ui.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        let addr = url
+            .trim()
+            .trim_start_matches("http://")
+            .trim_end_matches('/');
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        write!(stream, "GET /api/models HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        let _ = ui.kill();
+        let _ = ui.wait();
+        assert_eq!(reply.split(' ').nth(1), Some("200"), "{label}: ui: {reply}");
+        // Writing is refused with a message that says why, and changes nothing.
+        let (code, _, text) = run(nobody, &["log-param", "-m", "m", "--run", "n", "lr=2"]);
+        assert_eq!(code, Some(1), "{label}: {text}");
+        assert!(
+            text.contains("can't be written by this user"),
+            "{label}: {text}"
+        );
+        assert!(
+            !text.contains("attempt to write a readonly database"),
+            "{text}"
+        );
+        let (code, _, text) = run(nobody, &["delete", "-m", "m", "--version", "1", "a.bin"]);
+        assert_eq!(code, Some(1), "{label}: {text}");
+        assert!(text.contains("read-only here"), "{label}: {text}");
+    };
+    reads("closed");
+    assert!(
+        !center.join("catalog.db-wal").exists(),
+        "nobody made no -wal file"
+    );
+
+    // Another process has the catalog open: its -wal and -shm files exist (root's, 0644).
+    let holder = rusqlite::Connection::open(center.join("catalog.db")).unwrap();
+    holder
+        .query_row("SELECT count(*) FROM files", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    assert!(center.join("catalog.db-shm").exists());
+    reads("open");
+    drop(holder);
+    eprintln!("stress: faults: a read-only member, catalog closed and open elsewhere, 0 failures");
 }
