@@ -26,7 +26,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PROBE_TIMEOUT = 30.0
+PROBE_TIMEOUT = 10.0
 
 
 def mfile(binary, env, *args):
