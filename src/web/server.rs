@@ -652,6 +652,118 @@ mod tests {
         assert_eq!(victim(reading.into_iter(), true), None);
     }
 
+    /// A server on a new empty center with `limits`, stopped when the guard drops.
+    struct Running {
+        addr: std::net::SocketAddr,
+        stop: Arc<std::sync::atomic::AtomicBool>,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn running(limits: Limits) -> Running {
+        let dir = tempfile::tempdir().unwrap();
+        let center = dir.path().join("center");
+        drop(crate::center::Center::create(&center).unwrap());
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let site = Site::new("u".into(), center, addr);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::spawn(move || {
+            serve(listener, site, limits, move || {
+                stopped.load(Ordering::Relaxed)
+            })
+        });
+        Running {
+            addr,
+            stop,
+            _dir: dir,
+        }
+    }
+
+    /// Reads until the server closes the connection; an error if it hasn't within 10 s.
+    fn read_to_close(stream: &mut std::net::TcpStream) -> io::Result<usize> {
+        use std::io::Read;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut total = 0;
+        let mut buf = vec![0; 1 << 16];
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) => return Ok(total),
+                Ok(n) => total += n,
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(total),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    #[test]
+    fn idle_half_sent_and_stalled_connections_are_closed() {
+        use std::io::Write;
+        let server = running(Limits {
+            max_connections: 64,
+            header_timeout: Duration::from_millis(300),
+            write_timeout: Duration::from_millis(300),
+        });
+        let mut idle = std::net::TcpStream::connect(server.addr).unwrap();
+        assert_eq!(
+            read_to_close(&mut idle).expect("an idle connection is closed"),
+            0
+        );
+        let mut half = std::net::TcpStream::connect(server.addr).unwrap();
+        half.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+        assert_eq!(
+            read_to_close(&mut half).expect("a half-sent head is closed"),
+            0
+        );
+
+        // 40 answers of ECharts (over 40 MB) asked for at once and none read: the server gives
+        // up once its writes have waited for the client for the write timeout.
+        let mut stalled = std::net::TcpStream::connect(server.addr).unwrap();
+        let get = format!(
+            "GET /{} HTTP/1.1\r\nHost: {}\r\n\r\n",
+            super::super::assets::ECHARTS_PATH,
+            server.addr
+        );
+        stalled.write_all(get.repeat(40).as_bytes()).unwrap();
+        let port = stalled.local_addr().unwrap().port();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while server_side_is_open(server.addr.port(), port) {
+            assert!(
+                Instant::now() < deadline,
+                "the stalled connection is still open"
+            );
+            std::thread::sleep(Duration::from_millis(20)); // polling the kernel's table
+        }
+        let mut fresh = std::net::TcpStream::connect(server.addr).unwrap();
+        let info = format!("GET /api/info HTTP/1.0\r\nHost: {}\r\n\r\n", server.addr);
+        fresh.write_all(info.as_bytes()).unwrap();
+        assert!(
+            read_to_close(&mut fresh).unwrap() > 0,
+            "a new client is answered"
+        );
+    }
+
+    /// Whether the server's end of the connection to client port `client` is established
+    /// (from /proc/net/tcp: local port, remote port and state 01).
+    fn server_side_is_open(server: u16, client: u16) -> bool {
+        let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+        let local = format!(":{server:04X}");
+        let remote = format!(":{client:04X}");
+        table.lines().skip(1).any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.len() > 3
+                && fields[1].ends_with(&local)
+                && fields[2].ends_with(&remote)
+                && fields[3] == "01"
+        })
+    }
+
     #[test]
     fn the_connection_limit_leaves_file_descriptors_for_the_rest() {
         assert_eq!(connection_limit(1024), 960);

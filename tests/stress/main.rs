@@ -1,7 +1,7 @@
-//! The stress suite ("nothing lost"): crash consistency, concurrency, hostile input, faults and
-//! property-based fuzzing. `cargo test` runs its short version; `bash tests/stress/run` the full
-//! one (`MFILE_STRESS=full`: 200 crash iterations, 30 s of 16 processes, 100,000 cases per
-//! property). Each part prints a `stress:` line with its counts for the runner's table.
+//! The stress suite ("nothing lost"): crash consistency, concurrency, hostile input, hostile
+//! HTTP clients, faults and property-based fuzzing. `cargo test` runs its short version;
+//! `bash tests/stress/run` the full one (`MFILE_STRESS=full`: 200 crash iterations, 30 s of 16
+//! processes, 30 rounds of 60 hostile HTTP clients, 100,000 cases per property). Each part prints a `stress:` line with its counts for the runner's table.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
@@ -15,3 +15,4 @@ mod crash;
 mod faults;
 mod fuzz;
 mod hostile;
+mod http;
