@@ -424,3 +424,31 @@ pub fn metric_keys_of(conn: &Connection, run_id: i64) -> Result<Vec<(String, i64
     let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// A run's metric keys, sorted by name, with their ids and point counts.
+pub fn metric_counts_of(conn: &Connection, run_id: i64) -> Result<Vec<(String, i64, u64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT k.name, k.id, s.count FROM metric_summaries s JOIN metric_keys k ON k.id = s.key_id
+         WHERE s.run_id = ?1 ORDER BY k.name",
+    )?;
+    let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The `(step, value)` points of one metric of a run in step order; `visit` sees each as it
+/// is read (an error from it stops the reading).
+pub fn key_history(
+    conn: &Connection,
+    run_id: i64,
+    key_id: i64,
+    mut visit: impl FnMut(i64, f64) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT step, value FROM metrics WHERE run_id = ?1 AND key_id = ?2 ORDER BY step",
+    )?;
+    let mut rows = stmt.query(params![run_id, key_id])?;
+    while let Some(r) = rows.next()? {
+        visit(r.get(0)?, null_to_nan(r.get(1)?))?;
+    }
+    Ok(())
+}

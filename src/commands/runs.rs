@@ -46,7 +46,8 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         .iter()
         .flat_map(|r| r.metrics.keys().map(String::as_str))
         .collect();
-    let is_changed = |key: &str| listing.changed_params.iter().any(|k| k == key);
+    let changed: BTreeSet<&str> = listing.changed_params.iter().map(String::as_str).collect();
+    let is_changed = |key: &str| changed.contains(key);
 
     let mut headers = vec!["run"];
     if args.model.is_none() {

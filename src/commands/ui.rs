@@ -42,7 +42,12 @@ pub fn run(args: UiArgs, ctx: &Ctx) -> Result<()> {
         open_in_browser(&url, ctx);
     }
     let site = Site::new(ctx.user.clone(), ctx.center.clone(), addr);
-    server::serve(listener, site, interrupt::requested)?;
+    server::serve(
+        listener,
+        site,
+        server::Limits::for_this_process(),
+        interrupt::requested,
+    )?;
     output::note(ctx, "stopped");
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The JSON documents behind the web page (`/api/...`, documented in docs/web.md) and inside
 //! `mfile report` files. Read-only queries on the catalog; no HTTP here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 use rusqlite::Connection;
@@ -16,6 +16,12 @@ use crate::tracking::listing::{self, Listing};
 
 /// Series longer than this are thinned for charts unless the request asks otherwise.
 pub const DEFAULT_MAX_POINTS: usize = 2000;
+/// The most points a chart series may ask for (`max_points`).
+pub const MAX_POINTS: usize = 100_000;
+/// The most points one series answer holds over all its metrics (some 25 MB of JSON).
+pub const MAX_ANSWER_POINTS: u64 = 1_000_000;
+/// A series answer is sent in pieces of about this size (several small metrics to a piece).
+const PIECE_BYTES: usize = 64 * 1024;
 
 /// A request that can't be answered, with the HTTP status that says why.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +30,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -210,71 +218,161 @@ pub struct SeriesDoc {
     pub metrics: BTreeMap<String, Series>,
 }
 
-/// Every metric of one run as chart series of at most `max_points` points each.
-pub fn series(
+/// The chart series of one run as a JSON document made a few metrics at a time
+/// ([`SeriesStream::next_piece`]): its memory is one piece, however many metrics it has.
+/// `keys` picks metrics (all when empty; keys the run lacks are left out).
+pub fn series_stream(
     conn: &Connection,
     model: &str,
     owner: &str,
     run: &str,
+    keys: &[String],
     max_points: usize,
-) -> ApiResult<SeriesDoc> {
-    let model_row = find_model(conn, model)?;
-    let Some(run_row) = runs::run(conn, model_row.id, owner, run)? else {
-        return Err(ApiError::NotFound(format!(
-            "model {model} has no run {} of user {}",
-            quote(run),
-            quote(owner)
+) -> ApiResult<SeriesStream> {
+    let run = find_run(conn, model, owner, run)?;
+    let wanted: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
+    let keys: Vec<(String, i64, u64)> = runs::metric_counts_of(conn, run.id)?
+        .into_iter()
+        .filter(|(key, _, _)| wanted.is_empty() || wanted.contains(key.as_str()))
+        .collect();
+    let points: u64 = keys
+        .iter()
+        .map(|(_, _, count)| (*count).min(max_points as u64))
+        .sum();
+    if points > MAX_ANSWER_POINTS {
+        return Err(ApiError::TooLarge(format!(
+            "the series would hold {points} points, more than the {MAX_ANSWER_POINTS} of one \
+             answer; ask for fewer metrics (key=K, repeated) or a smaller max_points"
         )));
-    };
-    series_of(conn, &run_row, max_points)
+    }
+    let head = serde_json::to_string(&SeriesHead {
+        model: &run.model,
+        owner: &run.owner,
+        run: &run.name,
+        status: run.status,
+    })
+    .map_err(anyhow::Error::from)?;
+    Ok(SeriesStream {
+        run_id: run.id,
+        head: Some(head),
+        keys: keys.into_iter(),
+        first: true,
+        done: false,
+        max_points,
+    })
 }
 
-pub fn series_of(conn: &Connection, run: &RunRow, max_points: usize) -> ApiResult<SeriesDoc> {
-    let counts: BTreeMap<String, u64> = runs::summaries_of_runs(conn, &[run.id])?
-        .remove(&run.id)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(key, s)| (key, s.count))
-        .collect();
-    let mut thinned: BTreeMap<String, Vec<Point>> = BTreeMap::new();
-    let mut current: Option<(String, Downsampler)> = None;
-    runs::history(conn, run.id, &[], |p| {
-        if current.as_ref().is_none_or(|(key, _)| *key != p.key) {
-            if let Some((key, d)) = current.take() {
-                thinned.insert(key, d.finish());
-            }
-            let total = counts.get(&p.key).copied().unwrap_or(0);
-            current = Some((p.key.clone(), Downsampler::new(total, max_points)));
+#[derive(Serialize)]
+struct SeriesHead<'a> {
+    model: &'a str,
+    owner: &'a str,
+    run: &'a str,
+    status: RunStatus,
+}
+
+/// A series document being written (see [`series_stream`]).
+pub struct SeriesStream {
+    run_id: i64,
+    head: Option<String>,
+    keys: std::vec::IntoIter<(String, i64, u64)>,
+    first: bool,
+    done: bool,
+    max_points: usize,
+}
+
+impl SeriesStream {
+    /// The next piece of the document, or `None` after its end. `stop` is asked every few
+    /// thousand points and ends the work with its error (the client has gone).
+    pub fn next_piece(
+        &mut self,
+        conn: &Connection,
+        stop: &dyn Fn() -> Result<()>,
+    ) -> Result<Option<Vec<u8>>> {
+        if self.done {
+            return Ok(None);
         }
-        if let Some((_, d)) = current.as_mut() {
-            d.push((p.step, p.value));
+        let mut out = Vec::new();
+        if let Some(head) = self.head.take() {
+            // `{"model":...,"status":"..."` + `,"metrics":{`
+            out.extend_from_slice(head.trim_end_matches('}').as_bytes());
+            out.extend_from_slice(b",\"metrics\":{");
         }
-        Ok(())
-    })?;
-    if let Some((key, d)) = current {
-        thinned.insert(key, d.finish());
-    }
-    let metrics = thinned
-        .into_iter()
-        .map(|(key, points)| {
-            let count = counts.get(&key).copied().unwrap_or(points.len() as u64);
-            let series = Series {
-                count,
-                downsampled: (points.len() as u64) < count,
-                points: points
-                    .into_iter()
-                    .map(|(step, v)| (step, ChartValue(v)))
-                    .collect(),
+        while out.len() < PIECE_BYTES {
+            let Some((key, key_id, count)) = self.keys.next() else {
+                out.extend_from_slice(b"}}");
+                self.done = true;
+                break;
             };
-            (key, series)
-        })
-        .collect();
+            let series = thin(conn, self.run_id, key_id, count, self.max_points, stop)?;
+            if !self.first {
+                out.push(b',');
+            }
+            self.first = false;
+            serde_json::to_writer(&mut out, &key)?;
+            out.push(b':');
+            serde_json::to_writer(&mut out, &series)?;
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Every metric of one run as chart series of at most `max_points` points each, in memory
+/// (`mfile report`; the page streams the same document with [`series_stream`]).
+pub fn series_of(conn: &Connection, run: &RunRow, max_points: usize) -> ApiResult<SeriesDoc> {
+    let mut metrics = BTreeMap::new();
+    for (key, key_id, count) in runs::metric_counts_of(conn, run.id)? {
+        let series = thin(conn, run.id, key_id, count, max_points, &|| Ok(()))?;
+        metrics.insert(key, series);
+    }
     Ok(SeriesDoc {
         model: run.model.clone(),
         owner: run.owner.clone(),
         run: run.name.clone(),
         status: run.status,
         metrics,
+    })
+}
+
+/// One metric's history thinned to at most `max_points` points (`count` is its length).
+fn thin(
+    conn: &Connection,
+    run_id: i64,
+    key_id: i64,
+    count: u64,
+    max_points: usize,
+    stop: &dyn Fn() -> Result<()>,
+) -> Result<Series> {
+    let mut thinner = Downsampler::new(count, max_points);
+    let mut seen: u64 = 0;
+    runs::key_history(conn, run_id, key_id, |step, value| {
+        seen += 1;
+        if seen % 4096 == 0 {
+            stop()?;
+        }
+        thinner.push((step, value));
+        Ok(())
+    })?;
+    let points: Vec<Point> = thinner.finish();
+    // points logged since the count was read are in `seen`
+    let count = count.max(seen);
+    Ok(Series {
+        count,
+        downsampled: (points.len() as u64) < count,
+        points: points
+            .into_iter()
+            .map(|(step, v)| (step, ChartValue(v)))
+            .collect(),
+    })
+}
+
+fn find_run(conn: &Connection, model: &str, owner: &str, run: &str) -> ApiResult<RunRow> {
+    let model_row = find_model(conn, model)?;
+    runs::run(conn, model_row.id, owner, run)?.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "model {model} has no run {} of user {}",
+            quote(run),
+            quote(owner)
+        ))
     })
 }
 

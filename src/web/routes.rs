@@ -4,14 +4,24 @@
 
 use std::io::Read;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use md5::{Digest, Md5};
 use serde::Serialize;
 
-use super::api::{self, ApiError, ApiResult, DEFAULT_MAX_POINTS};
+use super::api::{self, ApiError, ApiResult, DEFAULT_MAX_POINTS, MAX_POINTS};
 use super::assets;
 use crate::catalog::runs::RunStatus;
+use crate::center::hashing::hex;
 use crate::center::names::{RelPath, check_name};
 use crate::center::{self, Center};
+
+/// The largest answer built in memory (every JSON document but the series, which is made one
+/// metric at a time): a bigger one is refused with 413 rather than held for a slow client.
+pub const MAX_ANSWER_BYTES: usize = 32 << 20;
+/// Stored files are read and sent in pieces of this size.
+const FILE_PIECE: usize = 256 * 1024;
 
 /// What every request needs: who started `mfile ui` (the runs page's first owner filter), the
 /// center, and the Host headers to accept.
@@ -43,15 +53,46 @@ impl Site {
     }
 }
 
-/// A reply's bytes: in memory, or a stored file streamed with its length and md5.
+/// A reply's bytes: in memory, or made a piece at a time while the client takes them (a stored
+/// file, a long series) with the length when it is known.
 pub enum Body {
     Bytes(Vec<u8>),
     Static(&'static [u8]),
-    Stored {
-        reader: Box<dyn Read + Send>,
-        size: u64,
-        md5: String,
+    Pieces {
+        pieces: Box<dyn Pieces>,
+        len: Option<u64>,
     },
+}
+
+/// An answer made in pieces. The server asks for the next piece on a worker thread only when
+/// the client has taken the last one, so a client that stops reading holds no thread and at
+/// most one piece of memory.
+pub trait Pieces: Send {
+    /// The next piece, or `None` at the end. An error ends the response early (the client sees
+    /// an incomplete answer).
+    fn next(&mut self, site: &Site, cancel: &Cancel) -> anyhow::Result<Option<Vec<u8>>>;
+}
+
+/// Set when the client has gone away: work for it stops at the next check.
+#[derive(Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// An error to stop work with once the client has gone.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.is_cancelled() {
+            anyhow::bail!("the client went away");
+        }
+        Ok(())
+    }
 }
 
 /// One answer: status, content type, extra headers and body.
@@ -63,14 +104,24 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// `value` as JSON, or 413 when it would be longer than [`MAX_ANSWER_BYTES`].
     fn json(value: &impl Serialize) -> Reply {
-        match serde_json::to_vec(value) {
-            Ok(bytes) => Reply {
+        let mut out = Capped(Vec::new());
+        match serde_json::to_writer(&mut out, value) {
+            Ok(()) => Reply {
                 status: 200,
                 content_type: "application/json",
                 headers: Vec::new(),
-                body: Body::Bytes(bytes),
+                body: Body::Bytes(out.0),
             },
+            Err(err) if err.is_io() => Reply::error(
+                413,
+                &format!(
+                    "the answer would be longer than the {} MiB the page sends; \
+                     narrow it (owner=, status=)",
+                    MAX_ANSWER_BYTES >> 20
+                ),
+            ),
             Err(err) => Reply::error(500, &format!("could not encode the answer: {err}")),
         }
     }
@@ -91,11 +142,29 @@ impl Reply {
     }
 }
 
+/// A buffer that refuses to grow past [`MAX_ANSWER_BYTES`].
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_ANSWER_BYTES {
+            return Err(std::io::Error::other("answer too long"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl From<ApiError> for Reply {
     fn from(err: ApiError) -> Self {
         match err {
             ApiError::BadRequest(message) => Reply::error(400, &message),
             ApiError::NotFound(message) => Reply::error(404, &message),
+            ApiError::TooLarge(message) => Reply::error(413, &message),
             ApiError::Internal(err) => Reply::error(500, &format!("{err:#}")),
         }
     }
@@ -123,20 +192,19 @@ pub fn with_center<T>(site: &Site, f: impl FnOnce(&Center) -> T) -> anyhow::Resu
     })
 }
 
-/// Answers one request: `target` is the request line's path and query, as sent.
-pub fn handle(
-    method: &str,
-    host: Option<&str>,
-    target: &str,
-    center: &Center,
-    site: &Site,
-) -> Reply {
+/// Answers one request: `hosts` are its Host headers (one, unless the client is up to
+/// something), `target` the request line's path and query, as sent.
+pub fn handle(method: &str, hosts: &[&str], target: &str, center: &Center, site: &Site) -> Reply {
     if !matches!(method, "GET" | "HEAD") {
         return Reply::error(405, "the page is read-only: only GET and HEAD are answered")
             .header("Allow", "GET, HEAD".to_string());
     }
+    if hosts.len() > 1 {
+        // Two Host headers: whichever one a check read, something else may read the other.
+        return Reply::error(400, "more than one Host header");
+    }
     if !site.allowed_hosts.is_empty() {
-        let host = host.map(str::to_ascii_lowercase);
+        let host = hosts.first().map(|h| h.to_ascii_lowercase());
         if !host.is_some_and(|h| site.allowed_hosts.contains(&h)) {
             return Reply::error(
                 421,
@@ -215,17 +283,36 @@ fn route(
                 Some(text) => text
                     .parse::<usize>()
                     .ok()
-                    .filter(|n| (4..=1_000_000).contains(n))
-                    .ok_or_else(|| bad("max_points must be a number from 4 to 1000000"))?,
+                    .filter(|n| (4..=MAX_POINTS).contains(n))
+                    .ok_or_else(|| {
+                        bad(&format!(
+                            "max_points must be a number from 4 to {MAX_POINTS}"
+                        ))
+                    })?,
                 None => DEFAULT_MAX_POINTS,
             };
-            Reply::json(&api::series(
+            let keys: Vec<String> = query
+                .iter()
+                .filter(|(k, _)| k == "key")
+                .map(|(_, v)| v.clone())
+                .collect();
+            let stream = api::series_stream(
                 conn,
                 name("model", model)?,
                 name("user", owner)?,
                 name("run", run)?,
+                &keys,
                 max_points,
-            )?)
+            )?;
+            Reply {
+                status: 200,
+                content_type: "application/json",
+                headers: Vec::new(),
+                body: Body::Pieces {
+                    pieces: Box::new(SeriesPieces(stream)),
+                    len: None,
+                },
+            }
         }
         ["files", model, version, rest @ ..] if !rest.is_empty() => download(
             center,
@@ -275,12 +362,72 @@ fn download(center: &Center, model: &str, version: &str, rest: &[&str]) -> ApiRe
             "Content-Disposition",
             format!("attachment; filename*=UTF-8''{}", api::percent_encode(base)),
         )],
-        body: Body::Stored {
-            reader,
-            size: file.size,
-            md5: file.md5,
+        body: Body::Pieces {
+            pieces: Box::new(StoredFile {
+                reader,
+                md5: file.md5,
+                hasher: Md5::new(),
+                held: None,
+                done: false,
+            }),
+            len: Some(file.size),
         },
     })
+}
+
+/// A series document made a few metrics at a time on whichever worker asks for the next.
+struct SeriesPieces(api::SeriesStream);
+
+impl Pieces for SeriesPieces {
+    fn next(&mut self, site: &Site, cancel: &Cancel) -> anyhow::Result<Option<Vec<u8>>> {
+        cancel.check()?;
+        with_center(site, |center| {
+            self.0.next_piece(center.catalog.conn(), &|| cancel.check())
+        })?
+    }
+}
+
+/// A stored file read a piece at a time and hashed on the way. The last piece is held back
+/// until the md5 matches the catalog's: a damaged copy ends in an error instead, so the client
+/// never gets it whole (like `pull`).
+struct StoredFile {
+    reader: Box<dyn Read + Send>,
+    md5: String,
+    hasher: Md5,
+    held: Option<Vec<u8>>,
+    done: bool,
+}
+
+impl Pieces for StoredFile {
+    fn next(&mut self, _site: &Site, cancel: &Cancel) -> anyhow::Result<Option<Vec<u8>>> {
+        cancel.check()?;
+        let mut buf = vec![0; FILE_PIECE];
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.reader.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        buf.truncate(filled);
+        if !buf.is_empty() {
+            self.hasher.update(&buf);
+            // hand out the piece before, keep this one
+            return Ok(Some(self.held.replace(buf).unwrap_or_default()));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        self.done = true;
+        let last = self.held.take().unwrap_or_default();
+        let digest = hex(&std::mem::take(&mut self.hasher).finalize());
+        if digest != self.md5 {
+            anyhow::bail!("the stored copy does not match the catalog's md5; run `mfile verify`");
+        }
+        Ok(Some(last))
+    }
 }
 
 fn bad(message: &str) -> ApiError {

@@ -52,6 +52,16 @@ before(async () => {
   mfile('log-param', '-m', 'm', '--run', 'r3', 'lr=0.1', 'opt=adam', `note=${XSS}`);
   points('r3', 'loss', 0, 10, (s) => 3 / (s + 1));
 
+  // A run with 1,000 metrics: the page charts 24 of them and offers the rest in a picker.
+  const wide = [];
+  for (let step = 0; step < 5; step += 1) {
+    const line = { step };
+    for (let k = 0; k < 1000; k += 1) line[`k${String(k).padStart(4, '0')}`] = k + step;
+    wide.push(JSON.stringify(line));
+  }
+  writeFileSync(join(dir, 'wide.jsonl'), wide.join('\n') + '\n');
+  mfile('log-metric', '-m', 'wide', '--run', 'w1', '--file', join(dir, 'wide.jsonl'));
+
   ui = spawn(BIN, ['ui', '--bind', '127.0.0.1:0'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
   url = await new Promise((resolve, reject) => {
     createInterface({ input: ui.stdout }).once('line', (line) => resolve(line.trim()));
@@ -115,6 +125,32 @@ test('runs page: charts per metric, one line per selected run, changed params hi
   assert.deepEqual(byName((await chartState(page)).loss), { r3: 10, r1: 50 });
   await page.click('#only-changed');
   await page.waitForFunction(() => document.querySelectorAll('th.param').length === 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a run with 1,000 metrics: 24 charts and table columns, a picker for the rest', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems } = await open(context, `${url}#/models/wide/runs?owner=*`);
+  const keys = async () => Object.keys(await chartState(page)).sort();
+  const first = Array.from({ length: 24 }, (_, k) => `k${String(k).padStart(4, '0')}`);
+  assert.deepEqual(await keys(), first);
+  assert.equal(await page.$$eval('th.metric', (ths) => ths.length), 24);
+  assert.equal((await chartState(page)).k0003[0].points, 5);
+
+  // Untick one, tick another: its chart and column replace the first's.
+  await page.click('.picker summary');
+  await page.fill('.picker input[type=search]', 'k0999');
+  assert.equal(await page.$$eval('.picker-list input', (boxes) => boxes.length), 25, 'the chosen ones and the match');
+  assert.equal(await page.isDisabled('input[data-metric="k0999"]'), true, '24 are charted already');
+  await page.click('input[data-metric="k0000"]');
+  await page.click('input[data-metric="k0999"]');
+  await page.waitForSelector('.chart[data-key="k0999"]');
+  await page.waitForFunction(() => !document.querySelector('.chart[data-key="k0000"]'));
+  assert.deepEqual(await keys(), [...first.slice(1), 'k0999']);
+  assert.equal((await chartState(page)).k0999[0].points, 5);
+  assert.ok(page.url().includes('m=k0999'), page.url());
+  assert.equal(await page.$$eval('th.metric', (ths) => ths.length), 24);
   assert.deepEqual(problems, []);
   await context.close();
 });

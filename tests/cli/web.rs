@@ -5,7 +5,9 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::process::Stdio;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -44,10 +46,35 @@ impl Reply {
     }
 }
 
+/// How long a test waits for an answer before it calls the server hung.
+const HUNG: Duration = Duration::from_secs(10);
+
 impl Ui {
     fn start(env: &Env, bind: &str) -> Ui {
-        let mut child = env
-            .command(&["ui", "--bind", bind])
+        Ui::start_with(env.command(&["ui", "--bind", bind]))
+    }
+
+    /// `mfile ui` allowed `open_files` file descriptors (`ulimit -n`).
+    fn start_limited(env: &Env, open_files: u64) -> Ui {
+        let mut command = env.command(&["ui", "--bind", "127.0.0.1:0"]);
+        // SAFETY: setrlimit is async-signal-safe; the child calls nothing else before exec.
+        unsafe {
+            command.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: open_files,
+                    rlim_max: open_files,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        Ui::start_with(command)
+    }
+
+    fn start_with(mut command: std::process::Command) -> Ui {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -73,10 +100,18 @@ impl Ui {
     }
 
     fn request(&self, method: &str, path: &str, host: &str) -> Reply {
-        let mut stream = TcpStream::connect(&self.addr).expect("connect");
-        write!(stream, "{method} {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("send");
+        self.raw(&format!("{method} {path} HTTP/1.0\r\nHost: {host}\r\n\r\n"))
+            .unwrap_or_else(|err| panic!("{method} {path}: {err}"))
+    }
+
+    /// Sends `head` as it is on a new connection and reads the answer (an error when none
+    /// comes within `HUNG`).
+    fn raw(&self, head: &str) -> std::io::Result<Reply> {
+        let mut stream = TcpStream::connect(&self.addr)?;
+        stream.set_read_timeout(Some(HUNG))?;
+        stream.write_all(head.as_bytes())?;
         let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).expect("read");
+        stream.read_to_end(&mut raw)?;
         let split = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
@@ -92,11 +127,24 @@ impl Ui {
             .filter_map(|l| l.split_once(": "))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Reply {
+        Ok(Reply {
             status,
             headers,
             body: raw[split + 4..].to_vec(),
-        }
+        })
+    }
+
+    /// A new client's `GET /api/info`: its status, or the error that says the page is stuck.
+    fn probe(&self) -> std::io::Result<u16> {
+        let head = format!("GET /api/info HTTP/1.0\r\nHost: {}\r\n\r\n", self.addr);
+        self.raw(&head).map(|reply| reply.status)
+    }
+
+    /// Sends a GET of `path` and never reads the answer.
+    fn stall(&self, path: &str) -> TcpStream {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.addr).expect("send");
+        stream
     }
 }
 
@@ -311,6 +359,62 @@ fn runs_filters_changed_params_and_thinned_series() {
         serde_json::json!([[0, 0.5]])
     );
     assert_eq!(short["metrics"]["loss"]["downsampled"], false);
+
+    let most = ui
+        .get("/api/models/m/runs/root/r1/series?max_points=100000")
+        .json();
+    assert_eq!(
+        most["metrics"]["loss"]["points"].as_array().unwrap().len(),
+        3000
+    );
+    let picked = ui
+        .get("/api/models/m/runs/root/r1/series?key=loss&key=nope")
+        .json();
+    let keys: Vec<&String> = picked["metrics"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["loss"],
+        "key= picks metrics; unknown keys are left out"
+    );
+    assert_eq!(picked["run"], "r1");
+    assert_eq!(picked["metrics"]["loss"], series["metrics"]["loss"]);
+}
+
+#[test]
+fn clients_that_stop_reading_do_not_freeze_the_page() {
+    let env = seeded();
+    env.write("big.bin", crate::harness::noise(32 << 20, 3));
+    env.ok(&["import", "big.bin", "-m", "m", "--version", "v2"]);
+    let ui = Ui::start(&env, "127.0.0.1:0");
+    // More than the 8 worker threads, each asking for more than the socket buffers hold.
+    let stalled: Vec<TcpStream> = (0..12).map(|_| ui.stall("/files/m/v2/big.bin")).collect();
+    let series: Vec<TcpStream> = (0..8)
+        .map(|_| ui.stall("/api/models/m/runs/root/r1/series?max_points=100000"))
+        .collect();
+    assert_eq!(ui.probe().expect("the page answers a new client"), 200);
+    assert_eq!(ui.get("/files/m/v1/weights.bin").body, b"weights");
+    drop((stalled, series));
+}
+
+#[test]
+fn idle_connections_beyond_the_open_files_limit_do_not_lock_out_a_new_client() {
+    let env = seeded();
+    let ui = Ui::start_limited(&env, 128);
+    // Silent connections and ones that never finish their request head, more than the server
+    // has file descriptors for.
+    let idle: Vec<TcpStream> = (0..200)
+        .map(|i| {
+            let mut stream = TcpStream::connect(&ui.addr).expect("connect");
+            if i % 2 == 1 {
+                stream
+                    .write_all(b"GET /api/models HTTP/1.1\r\nHost: x\r\n")
+                    .unwrap();
+            }
+            stream
+        })
+        .collect();
+    assert_eq!(ui.probe().expect("the page answers a new client"), 200);
+    drop(idle);
 }
 
 #[test]
@@ -342,6 +446,8 @@ fn bad_requests_are_refused_and_nothing_is_written() {
         ("/api/models/m/runs/root/nope/series", 404),
         ("/api/models/m/runs/root/r1/series?max_points=0", 400),
         ("/api/models/m/runs/root/r1/series?max_points=abc", 400),
+        ("/api/models/m/runs/root/r1/series?max_points=1000000", 400),
+        ("/api/models/m/runs/root/r1/series?max_points=100001", 400),
         ("/x/%zz", 400),
         ("/x/%ff", 400),
     ];
@@ -351,7 +457,7 @@ fn bad_requests_are_refused_and_nothing_is_written() {
             reply.status,
             *status,
             "GET {path}: {}",
-            String::from_utf8_lossy(&reply.body)
+            String::from_utf8_lossy(&reply.body[..reply.body.len().min(300)])
         );
         assert!(
             reply.json()["error"].is_string(),
@@ -367,6 +473,12 @@ fn bad_requests_are_refused_and_nothing_is_written() {
         ui.request("GET", "/api/models", "evil.example:80").status,
         421
     );
+    // Two Host headers: one check could read the first and something else the second.
+    let two_hosts = format!(
+        "GET /api/models HTTP/1.0\r\nHost: {0}\r\nHost: {0}\r\n\r\n",
+        ui.addr
+    );
+    assert_eq!(ui.raw(&two_hosts).unwrap().status, 400);
     let port = ui.addr.rsplit(':').next().unwrap();
     assert_eq!(
         ui.request("GET", "/api/models", &format!("localhost:{port}"))

@@ -11,6 +11,11 @@
   // Rows drawn at first and per "show more": laying out a table of 1,000 runs takes longer
   // than everything else on the page together.
   const PAGE_ROWS = 200;
+  // Metrics charted (and shown in the table) at once: each chart costs tens of milliseconds,
+  // and 1,000 of them took Chromium 53 s. The picker chooses which.
+  const MAX_METRICS = 24;
+  // Metrics listed in the picker at once (narrowed by its filter).
+  const PICKER_ROWS = 200;
   const app = document.getElementById('app');
   const crumbs = document.getElementById('crumbs');
   const charts = new Map(); // metric key -> ECharts instance
@@ -164,18 +169,29 @@
     return get(`/api/models/${enc(model)}/runs?${query}`);
   }
 
-  async function loadSeries(model, run) {
+  /// The series of `run` for the metrics in `keys` (a report holds them all).
+  async function loadSeries(model, run, keys) {
     if (REPORT) return REPORT.series[refOf(run)];
-    return get(`/api/models/${enc(model)}/runs/${enc(run.owner)}/${enc(run.name)}/series`);
+    const query = new URLSearchParams();
+    for (const key of keys) query.append('key', key);
+    return get(`/api/models/${enc(model)}/runs/${enc(run.owner)}/${enc(run.name)}/series?${query}`);
   }
 
-  function runsHash(model, filters, selected) {
+  function runsHash(model, filters, selected, metrics) {
     const query = new URLSearchParams();
     query.set('owner', filters.owner);
     if (filters.status) query.set('status', filters.status);
     if (filters.onlyChanged) query.set('changed', '1');
     query.set('sel', [...selected].join(','));
+    for (const key of metrics || []) query.append('m', key);
     return `#/models/${enc(model)}/runs?${query}`;
+  }
+
+  /// Every metric key of the listed runs, sorted.
+  function metricKeysOf(doc) {
+    const keys = new Set();
+    for (const run of doc.runs) for (const key in run.metrics) keys.add(key);
+    return [...keys].sort();
   }
 
   async function showRuns(gen, model, params) {
@@ -201,13 +217,19 @@
     const tableBox = el('div');
     const chartBox = el('div', { class: 'charts' });
     const noteBox = el('p', { class: 'note' });
+    const allMetrics = metricKeysOf(doc);
+    // The metrics shown: those named in the address (m=K, repeated), else the first ones.
+    const named = params.getAll('m').filter((k) => allMetrics.includes(k));
+    const metrics = new Set((named.length ? named : allMetrics).slice(0, MAX_METRICS));
+    const pickerBox = el('div', { class: 'picker' });
     const state = {
-      model, filters, selected, doc, series: new Map(), tableBox, chartBox, noteBox,
-      rowsShown: PAGE_ROWS,
+      model, filters, selected, doc, series: new Map(), tableBox, chartBox, noteBox, pickerBox,
+      rowsShown: PAGE_ROWS, allMetrics, metrics,
     };
     const controls = REPORT ? reportNote() : runControls(state);
     if (!show(gen, el('h1', null, `Runs of ${model}`), controls, tableBox, noteBox,
-      el('h2', null, 'Charts'), chartBox)) return;
+      el('h2', null, 'Charts'), pickerBox, chartBox)) return;
+    renderPicker(state);
     renderRunsTable(state);
     await refreshSeries(gen, state, [...selected]);
     if (!REPORT) startRefresh(gen, state);
@@ -220,7 +242,9 @@
 
   function runControls(state) {
     const { model, filters, selected } = state;
-    const go = (change) => { location.hash = runsHash(model, { ...filters, ...change }, selected); };
+    const go = (change) => {
+      location.hash = runsHash(model, { ...filters, ...change }, selected, state.metrics);
+    };
     const ownerSelect = el('select', { onchange: (e) => go({ owner: e.target.value }) },
       el('option', { value: '*' }, 'all users'),
       state.doc.run_owners.map((o) => el('option', { value: o }, o)));
@@ -244,7 +268,8 @@
     const changed = new Set(doc.changed_params);
     let paramKeys = [...new Set(doc.runs.flatMap((r) => Object.keys(r.params)))].sort();
     if (filters.onlyChanged) paramKeys = paramKeys.filter((k) => changed.has(k));
-    const metricKeys = [...new Set(doc.runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+    // Only the charted metrics get columns: 3,000 columns of 200 rows would take seconds.
+    const metricKeys = state.allMetrics.filter((k) => state.metrics.has(k));
     const arrows = { min: ' ↓', max: ' ↑' };
     const headers = [el('th', null, 'plot'), el('th', null, 'run'), el('th', null, 'owner'),
       el('th', null, 'status'), el('th', null, 'started'), el('th', { class: 'num' }, 'duration'),
@@ -285,13 +310,58 @@
       ? table(headers, rows)
       : el('p', { class: 'muted' }, 'No runs match. Record some with `mfile log-metric` or `mfile track`.'));
     if (more) state.tableBox.append(more);
+    const hiddenMetrics = state.allMetrics.length - metricKeys.length;
     state.noteBox.textContent = `${doc.runs.length} runs; ${changed.size} params differ between them` +
+      (hiddenMetrics > 0 ? `; ${metricKeys.length} of ${state.allMetrics.length} metrics shown (choose below)` : '') +
       (REPORT ? '.' : '; running runs refresh every few seconds.');
+  }
+
+  /// The metric picker: which metrics (at most MAX_METRICS) get a chart and a table column.
+  /// Shown only when a run has more metrics than that; lists at most PICKER_ROWS at a time.
+  function renderPicker(state) {
+    const { allMetrics, metrics } = state;
+    if (allMetrics.length <= MAX_METRICS) { state.pickerBox.replaceChildren(); return; }
+    const list = el('div', { class: 'picker-list' });
+    const count = el('span', { class: 'muted' });
+    const filter = el('input', { type: 'search', placeholder: 'filter metrics', 'aria-label': 'filter metrics' });
+    const fill = () => {
+      const needle = filter.value.toLowerCase();
+      const matching = allMetrics.filter((k) => !metrics.has(k) && k.toLowerCase().includes(needle));
+      // the chosen ones first, whatever the filter, so they can be unticked
+      const shown = matching.slice(0, PICKER_ROWS);
+      const listed = [...allMetrics.filter((k) => metrics.has(k)), ...shown];
+      const full = metrics.size >= MAX_METRICS;
+      list.replaceChildren(...listed.map((key) => el('label', null,
+        el('input', {
+          type: 'checkbox', checked: metrics.has(key), 'data-metric': key,
+          disabled: full && !metrics.has(key),
+          onchange: (e) => pickMetric(state, key, e.target.checked).then(fill),
+        }), key)));
+      count.textContent = `${metrics.size} of ${allMetrics.length} metrics charted (at most ` +
+        `${MAX_METRICS}; untick one to choose another)` +
+        (matching.length > shown.length ? `; ${matching.length - shown.length} more match: narrow the filter` : '');
+    };
+    filter.addEventListener('input', fill);
+    fill();
+    state.pickerBox.replaceChildren(el('details', null,
+      el('summary', null, 'Choose metrics'), el('div', { class: 'controls' }, filter, count), list));
+  }
+
+  async function pickMetric(state, key, on) {
+    if (on && state.metrics.size < MAX_METRICS) state.metrics.add(key); else state.metrics.delete(key);
+    if (!REPORT) {
+      history.replaceState(null, '', runsHash(state.model, state.filters, state.selected, state.metrics));
+    }
+    renderRunsTable(state);
+    if (on) state.series.clear(); // the series fetched so far lack the new metric
+    await refreshSeries(generation, state, on ? [...state.selected] : []);
   }
 
   async function toggleRun(state, ref, on) {
     if (on) state.selected.add(ref); else state.selected.delete(ref);
-    if (!REPORT) history.replaceState(null, '', runsHash(state.model, state.filters, state.selected));
+    if (!REPORT) {
+      history.replaceState(null, '', runsHash(state.model, state.filters, state.selected, state.metrics));
+    }
     await refreshSeries(generation, state, on ? [ref] : []);
   }
 
@@ -299,7 +369,8 @@
   async function refreshSeries(gen, state, refs) {
     const byRef = new Map(state.doc.runs.map((r) => [refOf(r), r]));
     const wanted = refs.filter((ref) => byRef.has(ref));
-    const docs = await Promise.all(wanted.map((ref) => loadSeries(state.model, byRef.get(ref))));
+    const keys = [...state.metrics];
+    const docs = await Promise.all(wanted.map((ref) => loadSeries(state.model, byRef.get(ref), keys)));
     if (gen !== generation) return;
     wanted.forEach((ref, i) => { if (docs[i]) state.series.set(ref, docs[i]); });
     drawCharts(state);
@@ -310,9 +381,11 @@
     const shown = state.doc.runs.map(refOf).filter((ref) => state.selected.has(ref) && state.series.has(ref));
     const owners = new Set(shown.map((ref) => ref.split('/')[0]));
     const label = (ref) => (owners.size > 1 ? ref : ref.split('/').slice(1).join('/'));
-    const keys = [...new Set(shown.flatMap((ref) => Object.keys(state.series.get(ref).metrics)))].sort();
+    const keys = [...new Set(shown.flatMap((ref) => Object.keys(state.series.get(ref).metrics)))]
+      .filter((key) => state.metrics.has(key)).sort();
+    const drawn = new Set(keys);
     for (const [key, chart] of charts) {
-      if (!keys.includes(key)) { chart.dispose(); charts.delete(key); }
+      if (!drawn.has(key)) { chart.dispose(); charts.delete(key); }
     }
     const boxes = keys.map((key) => {
       let chart = charts.get(key);
@@ -324,7 +397,7 @@
         chart.setOption(chartOption(key));
       }
       const series = shown.map((ref) => {
-        const metric = state.series.get(ref).metrics[key];
+        const metric = state.series.get(ref)?.metrics[key];
         return {
           id: ref, name: label(ref), type: 'line', showSymbol: false, connectNulls: false,
           data: metric ? metric.points : [],
