@@ -795,12 +795,22 @@ pub fn file(conn: &Connection, version_id: i64, path: &str) -> Result<Option<Fil
 /// Runs `read` holding the write lock, so no writer is between publishing bytes and committing
 /// their rows: what it sees of the catalog and the stored files agrees. Writers wait meanwhile,
 /// so keep it short. On a read-only catalog, where the lock can't be had, it runs as it is.
+/// A `query_only` connection (the page's) may take the lock: `read` writes nothing.
 pub fn settled<T>(conn: &Connection, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    if conn.execute_batch("BEGIN IMMEDIATE").is_err() {
-        return read(conn);
+    let query_only = conn
+        .pragma_query_value(None, "query_only", |r| r.get::<_, bool>(0))
+        .unwrap_or(false);
+    if query_only {
+        conn.pragma_update(None, "query_only", false)?;
+    }
+    let locked = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+    if query_only {
+        conn.pragma_update(None, "query_only", true)?;
     }
     let value = read(conn);
-    conn.execute_batch("COMMIT")?;
+    if locked {
+        conn.execute_batch("COMMIT")?;
+    }
     value
 }
 

@@ -342,14 +342,25 @@ fn download(center: &Center, model: &str, version: &str, rest: &[&str]) -> ApiRe
     let model_row = crate::catalog::model(conn, model)?.ok_or_else(not_found)?;
     let version_row =
         crate::catalog::version(conn, model_row.id, version)?.ok_or_else(not_found)?;
-    let file = crate::catalog::file(conn, version_row.id, path.as_str())?.ok_or_else(not_found)?;
-    let key = center::key(model, version, &file.path);
-    let reader = center.store.open(&key)?.ok_or_else(|| {
+    // The row and the opened bytes are taken together, holding off writers for that moment: an
+    // `import --force` replaces a file by renaming a new one over it, so the handle keeps the
+    // bytes the row describes however long the download takes.
+    let found = crate::catalog::settled(conn, |conn| {
+        let Some(file) = crate::catalog::file(conn, version_row.id, path.as_str())? else {
+            return Ok(None);
+        };
+        let key = center::key(model, version, &file.path);
+        let reader = center.store.open(&key)?;
+        let size = center.store.size(&key)?;
+        Ok(Some((file, key, reader, size)))
+    })?;
+    let (file, key, reader, size) = found.ok_or_else(not_found)?;
+    let reader = reader.ok_or_else(|| {
         ApiError::NotFound(format!(
             "{key} is in the catalog but missing from the center; run `mfile verify`"
         ))
     })?;
-    if center.store.size(&key)? != Some(file.size) {
+    if size != Some(file.size) {
         return Err(ApiError::Internal(anyhow::anyhow!(
             "{key} has a different size than the catalog says; run `mfile verify`"
         )));

@@ -16,7 +16,7 @@ use crate::harness::{Env, KillOnDrop, noise};
 
 const HUNG: Duration = Duration::from_secs(10);
 
-fn start(env: &Env) -> (KillOnDrop, String) {
+pub fn start(env: &Env) -> (KillOnDrop, String) {
     let mut command = env.command(&["ui", "--bind", "127.0.0.1:0"]);
     // SAFETY: setrlimit is async-signal-safe; the child calls nothing else before exec.
     unsafe {

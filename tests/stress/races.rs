@@ -29,6 +29,7 @@ fn verify_and_pull_under_writers_report_only_real_damage() {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let stop = AtomicBool::new(false);
     let (verifies, pulls) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let downloads = AtomicUsize::new(0);
     let failures = std::sync::Mutex::new(Vec::new());
     let fail = |what: String| failures.lock().unwrap().push(what);
     std::thread::scope(|scope| {
@@ -101,6 +102,22 @@ fn verify_and_pull_under_writers_report_only_real_damage() {
             }
         });
         scope.spawn(|| {
+            // The page's download of the same file.
+            let (_server, addr) = crate::http::start(&env);
+            while Instant::now() < deadline {
+                let body = download(&addr, "/files/m/1/a.bin");
+                downloads.fetch_add(1, Ordering::Relaxed);
+                match body {
+                    Ok(body) if md5s.contains(&md5_hex(&body)) => {}
+                    Ok(body) => fail(format!(
+                        "the page delivered {} bytes that were never stored whole",
+                        body.len()
+                    )),
+                    Err(e) => fail(format!("the page's download failed: {e}")),
+                }
+            }
+        });
+        scope.spawn(|| {
             let mut k = 0;
             while Instant::now() < deadline {
                 k += 1;
@@ -135,12 +152,31 @@ fn verify_and_pull_under_writers_report_only_real_damage() {
     env.ok(&["verify"]);
     let failures = failures.into_inner().unwrap();
     eprintln!(
-        "stress: readers: {seconds} s of import --force and import/delete loops: {} verify and scan --verify, {} pull, {} false reports",
+        "stress: readers: {seconds} s of import --force and import/delete loops: {} verify and scan --verify, {} pull, {} page downloads, {} false reports",
         verifies.into_inner(),
         pulls.into_inner(),
+        downloads.into_inner(),
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A download from the page: the body of a 200 answer, or what went wrong.
+fn download(addr: &str, path: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n")?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n");
+    let head = String::from_utf8_lossy(&answer[..split.unwrap_or(answer.len()).min(200)]);
+    match split {
+        Some(at) if head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200") => {
+            Ok(answer[at + 4..].to_vec())
+        }
+        _ => Err(std::io::Error::other(format!("answer {head:?}"))),
+    }
 }
 
 /// `import --move` of a log that grows at a random moment while a bigger file is imported
