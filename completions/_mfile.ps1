@@ -68,9 +68,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;config' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'version')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version name (e.g. 1.0); without it, the whole model')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -143,9 +143,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;delete' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'version')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version name (e.g. 1.0); without it, the whole model')
             [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Remove the files matching GLOB')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
@@ -163,8 +163,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;versions' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -185,9 +185,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;verify' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'version')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Only this model')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only this model')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Only this version (needs --model)')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--deep', '--deep', [CompletionResultType]::ParameterName, 'Check the catalog with SQLite''s full integrity_check (indexes too; slower) instead of quick_check')
@@ -211,8 +211,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;log-param' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run name (unique per model and user)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'A JSON file with a flat object of parameters')
@@ -226,8 +226,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;log-metric' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run name (unique per model and user)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'The step of the values given as arguments (default: each key''s last step + 1); from -(2^53-1) to 2^53-1')
@@ -244,13 +244,13 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;track' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run name (default: run-<date>-<time>)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--param', '--param', [CompletionResultType]::ParameterName, 'A parameter to record; repeat for more')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The model version this run produces')
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'A note on the run')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The model version this run produces')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -261,8 +261,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;runs' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Only runs of this model')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only runs of this model')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Only this model')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only this model')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only runs with this status')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
@@ -280,11 +280,11 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;runs;end' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run name (unique per model and user)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
-            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'status')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'The status to set')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -295,8 +295,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;runs;delete' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
@@ -327,8 +327,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;compare' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
@@ -340,12 +340,12 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;metrics' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
-            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run: RUN (yours) or USER/RUN')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only these metric keys; repeat for more')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'csv (key,step,value,logged_at) or json; --json is the same as --format json')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run: RUN (yours) or USER/RUN')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -368,8 +368,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;report' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'm')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'model')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'A run to include: RUN (yours) or USER/RUN; repeat for more [default: all your runs]')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The HTML file to write [default: MODEL-report.html]; `-` for stdout')

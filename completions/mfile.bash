@@ -795,7 +795,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__metrics)
-            opts="-m -q -h --model --run --user --key --format --center --json --quiet --color --help"
+            opts="-m -q -h --model --user --key --format --run --center --json --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -809,10 +809,6 @@ _mfile() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --run)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -823,6 +819,10 @@ _mfile() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --center)
@@ -1217,7 +1217,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__track)
-            opts="-m -q -h --model --run --user --param --version --note --center --json --quiet --color --help"
+            opts="-m -q -h --model --run --user --param --note --version --center --json --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1243,11 +1243,11 @@ _mfile() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --version)
+                --note)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --note)
+                --version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -63,9 +63,9 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;config'= {
-            cand -m 'm'
-            cand --model 'model'
-            cand --version 'version'
+            cand -m 'The model name'
+            cand --model 'The model name'
+            cand --version 'The version name (e.g. 1.0); without it, the whole model'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -134,9 +134,9 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;delete'= {
-            cand -m 'm'
-            cand --model 'model'
-            cand --version 'version'
+            cand -m 'The model name'
+            cand --model 'The model name'
+            cand --version 'The version name (e.g. 1.0); without it, the whole model'
             cand --include 'Remove the files matching GLOB'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
@@ -153,8 +153,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;versions'= {
-            cand -m 'm'
-            cand --model 'model'
+            cand -m 'The model name'
+            cand --model 'The model name'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -173,9 +173,9 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;verify'= {
-            cand -m 'm'
-            cand --model 'model'
-            cand --version 'version'
+            cand -m 'Only this model'
+            cand --model 'Only this model'
+            cand --version 'Only this version (needs --model)'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
             cand --deep 'Check the catalog with SQLite''s full integrity_check (indexes too; slower) instead of quick_check'
@@ -197,8 +197,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;log-param'= {
-            cand -m 'm'
-            cand --model 'model'
+            cand -m 'The model name'
+            cand --model 'The model name'
             cand --run 'The run name (unique per model and user)'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --file 'A JSON file with a flat object of parameters'
@@ -211,8 +211,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;log-metric'= {
-            cand -m 'm'
-            cand --model 'model'
+            cand -m 'The model name'
+            cand --model 'The model name'
             cand --run 'The run name (unique per model and user)'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --step 'The step of the values given as arguments (default: each key''s last step + 1); from -(2^53-1) to 2^53-1'
@@ -228,13 +228,13 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;track'= {
-            cand -m 'm'
-            cand --model 'model'
+            cand -m 'The model name'
+            cand --model 'The model name'
             cand --run 'The run name (default: run-<date>-<time>)'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --param 'A parameter to record; repeat for more'
-            cand --version 'The model version this run produces'
             cand --note 'A note on the run'
+            cand --version 'The model version this run produces'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -244,8 +244,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;runs'= {
-            cand -m 'Only runs of this model'
-            cand --model 'Only runs of this model'
+            cand -m 'Only this model'
+            cand --model 'Only this model'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --status 'Only runs with this status'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
@@ -262,11 +262,11 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mfile;runs;end'= {
-            cand -m 'm'
-            cand --model 'model'
+            cand -m 'The model name'
+            cand --model 'The model name'
             cand --run 'The run name (unique per model and user)'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
-            cand --status 'status'
+            cand --status 'The status to set'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -276,8 +276,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;runs;delete'= {
-            cand -m 'm'
-            cand --model 'model'
+            cand -m 'The model name'
+            cand --model 'The model name'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
@@ -303,8 +303,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;runs;help;help'= {
         }
         &'mfile;compare'= {
-            cand -m 'm'
-            cand --model 'model'
+            cand -m 'The model name'
+            cand --model 'The model name'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
@@ -315,12 +315,12 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;metrics'= {
-            cand -m 'm'
-            cand --model 'model'
-            cand --run 'The run: RUN (yours) or USER/RUN'
+            cand -m 'The model name'
+            cand --model 'The model name'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --key 'Only these metric keys; repeat for more'
             cand --format 'csv (key,step,value,logged_at) or json; --json is the same as --format json'
+            cand --run 'The run: RUN (yours) or USER/RUN'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -341,8 +341,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;report'= {
-            cand -m 'm'
-            cand --model 'model'
+            cand -m 'The model name'
+            cand --model 'The model name'
             cand --run 'A run to include: RUN (yours) or USER/RUN; repeat for more [default: all your runs]'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand -o 'The HTML file to write [default: MODEL-report.html]; `-` for stdout'

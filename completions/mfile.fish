@@ -63,8 +63,8 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand register" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand register" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand register" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand config" -s m -l model -r
-complete -c mfile -n "__fish_mfile_using_subcommand config" -l version -r
+complete -c mfile -n "__fish_mfile_using_subcommand config" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand config" -l version -d 'The version name (e.g. 1.0); without it, the whole model' -r
 complete -c mfile -n "__fish_mfile_using_subcommand config" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand config" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
@@ -119,8 +119,8 @@ complete -c mfile -n "__fish_mfile_using_subcommand pull" -s n -l dry-run -d 'Sh
 complete -c mfile -n "__fish_mfile_using_subcommand pull" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand pull" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand pull" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand delete" -s m -l model -r
-complete -c mfile -n "__fish_mfile_using_subcommand delete" -l version -r
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand delete" -l version -d 'The version name (e.g. 1.0); without it, the whole model' -r
 complete -c mfile -n "__fish_mfile_using_subcommand delete" -l include -d 'Remove the files matching GLOB' -r
 complete -c mfile -n "__fish_mfile_using_subcommand delete" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand delete" -l color -d 'When to use colours' -r -f -a "auto\t''
@@ -133,7 +133,7 @@ complete -c mfile -n "__fish_mfile_using_subcommand delete" -s n -l dry-run -d '
 complete -c mfile -n "__fish_mfile_using_subcommand delete" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand delete" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand delete" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand versions" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand versions" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand versions" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand versions" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
@@ -148,8 +148,8 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand profiles" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand profiles" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand profiles" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand verify" -s m -l model -r
-complete -c mfile -n "__fish_mfile_using_subcommand verify" -l version -r
+complete -c mfile -n "__fish_mfile_using_subcommand verify" -s m -l model -d 'Only this model' -r
+complete -c mfile -n "__fish_mfile_using_subcommand verify" -l version -d 'Only this version (needs --model)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand verify" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand verify" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
@@ -167,7 +167,7 @@ complete -c mfile -n "__fish_mfile_using_subcommand claim-writer" -l force -d 'T
 complete -c mfile -n "__fish_mfile_using_subcommand claim-writer" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand claim-writer" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand claim-writer" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand log-param" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand log-param" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand log-param" -l run -d 'The run name (unique per model and user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand log-param" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand log-param" -l file -d 'A JSON file with a flat object of parameters' -r -F
@@ -178,7 +178,7 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand log-param" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand log-param" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand log-param" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l run -d 'The run name (unique per model and user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l step -d 'The step of the values given as arguments (default: each key\'s last step + 1); from -(2^53-1) to 2^53-1' -r
@@ -192,12 +192,12 @@ complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l strict -d 'St
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand log-metric" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand track" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand track" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand track" -l run -d 'The run name (default: run-<date>-<time>)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand track" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand track" -l param -d 'A parameter to record; repeat for more' -r
-complete -c mfile -n "__fish_mfile_using_subcommand track" -l version -d 'The model version this run produces' -r
 complete -c mfile -n "__fish_mfile_using_subcommand track" -l note -d 'A note on the run' -r
+complete -c mfile -n "__fish_mfile_using_subcommand track" -l version -d 'The model version this run produces' -r
 complete -c mfile -n "__fish_mfile_using_subcommand track" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand track" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
@@ -205,7 +205,7 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand track" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand track" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand track" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -s m -l model -d 'Only runs of this model' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -s m -l model -d 'Only this model' -r
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l status -d 'Only runs with this status' -r -f -a "running\t''
 finished\t''
@@ -223,10 +223,10 @@ complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_su
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -f -a "delete" -d 'Delete runs with their params and metrics'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l run -d 'The run name (unique per model and user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l status -r -f -a "running\t''
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l status -d 'The status to set' -r -f -a "running\t''
 finished\t''
 failed\t''
 killed\t''"
@@ -237,7 +237,7 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -l color -d 'When to use colours' -r -f -a "auto\t''
@@ -251,7 +251,7 @@ complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcom
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete runs with their params and metrics'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mfile -n "__fish_mfile_using_subcommand compare" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand compare" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand compare" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand compare" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand compare" -l color -d 'When to use colours' -r -f -a "auto\t''
@@ -260,12 +260,12 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand compare" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand compare" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand compare" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand metrics" -s m -l model -r
-complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l run -d 'The run: RUN (yours) or USER/RUN' -r
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l key -d 'Only these metric keys; repeat for more' -r
 complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l format -d 'csv (key,step,value,logged_at) or json; --json is the same as --format json' -r -f -a "csv\t''
 json\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l run -d 'The run: RUN (yours) or USER/RUN' -r
 complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
@@ -282,7 +282,7 @@ complete -c mfile -n "__fish_mfile_using_subcommand ui" -l open -d 'Open the pag
 complete -c mfile -n "__fish_mfile_using_subcommand ui" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand ui" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand ui" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand report" -s m -l model -r
+complete -c mfile -n "__fish_mfile_using_subcommand report" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand report" -l run -d 'A run to include: RUN (yours) or USER/RUN; repeat for more [default: all your runs]' -r
 complete -c mfile -n "__fish_mfile_using_subcommand report" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand report" -s o -l out -d 'The HTML file to write [default: MODEL-report.html]; `-` for stdout' -r -F

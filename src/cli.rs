@@ -84,6 +84,81 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+// Shared argument groups: `--model`, `--version` and `--run` are spelled here and nowhere else.
+// A command flattens the shape it needs (required, optional, a filter); where the flag means
+// something particular to it, the command rewords the help with `mut_arg` (see TrackArgs). The
+// argument ids stay "model", "version", "run" and "runs", so `requires` and `conflicts_with`
+// name them as before.
+
+/// `-m, --model MODEL`, required.
+#[derive(Debug, Args)]
+pub struct Model {
+    /// The model name
+    #[arg(id = "model", short = 'm', long = "model", value_name = "MODEL")]
+    pub name: String,
+}
+
+/// `-m, --model MODEL`, optional: narrows a listing to one model.
+#[derive(Debug, Args)]
+pub struct ModelFilter {
+    /// Only this model
+    #[arg(id = "model", short = 'm', long = "model", value_name = "MODEL")]
+    pub name: Option<String>,
+}
+
+/// `--version VERSION`, required.
+#[derive(Debug, Args)]
+pub struct Version {
+    /// The version name (e.g. 1.0)
+    #[arg(id = "version", long = "version", value_name = "VERSION")]
+    pub name: String,
+}
+
+/// `--version VERSION`, optional: without it the command acts on the whole model.
+#[derive(Debug, Args)]
+pub struct VersionOpt {
+    /// The version name (e.g. 1.0); without it, the whole model
+    #[arg(id = "version", long = "version", value_name = "VERSION")]
+    pub name: Option<String>,
+}
+
+/// `--version VERSION`, optional: narrows a listing to one version of the `--model` given.
+#[derive(Debug, Args)]
+pub struct VersionFilter {
+    /// Only this version (needs --model)
+    #[arg(
+        id = "version",
+        long = "version",
+        value_name = "VERSION",
+        requires = "model"
+    )]
+    pub name: Option<String>,
+}
+
+/// `--run RUN`, required.
+#[derive(Debug, Args)]
+pub struct Run {
+    /// The run name (unique per model and user)
+    #[arg(id = "run", long = "run", value_name = "RUN")]
+    pub name: String,
+}
+
+/// `--run RUN`, optional: a new run is named for the time it starts.
+#[derive(Debug, Args)]
+pub struct RunOpt {
+    /// The run name (default: run-<date>-<time>)
+    #[arg(id = "run", long = "run", value_name = "RUN")]
+    pub name: Option<String>,
+}
+
+/// `--run RUN`, repeatable.
+#[derive(Debug, Args)]
+pub struct Runs {
+    /// A run to include: RUN (yours) or USER/RUN; repeat for more [default: all your runs]
+    #[arg(id = "runs", long = "run", value_name = "RUN")]
+    pub names: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct ClaimWriterArgs {
     /// Give the claim up: no host may write the center while it is on a network filesystem
@@ -97,11 +172,10 @@ pub struct ClaimWriterArgs {
 /// A run of a model, owned by the current user unless --user says otherwise.
 #[derive(Debug, Args)]
 pub struct RunTarget {
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: String,
-    /// The run name (unique per model and user)
-    #[arg(long, value_name = "RUN")]
-    pub run: String,
+    #[command(flatten)]
+    pub model: Model,
+    #[command(flatten)]
+    pub run: Run,
     #[command(flatten)]
     pub user: UserArg,
 }
@@ -149,20 +223,19 @@ pub struct LogMetricArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("version", |a| a.help("The model version this run produces")))]
 pub struct TrackArgs {
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: String,
-    /// The run name (default: run-<date>-<time>)
-    #[arg(long, value_name = "RUN")]
-    pub run: Option<String>,
+    #[command(flatten)]
+    pub model: Model,
+    #[command(flatten)]
+    pub run: RunOpt,
     #[command(flatten)]
     pub user: UserArg,
     /// A parameter to record; repeat for more
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
-    /// The model version this run produces
-    #[arg(long = "version", value_name = "VERSION")]
-    pub version: Option<String>,
+    #[command(flatten)]
+    pub version: VersionOpt,
     /// A note on the run
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
@@ -182,9 +255,8 @@ pub struct RunsArgs {
 
 #[derive(Debug, Args)]
 pub struct RunsListArgs {
-    /// Only runs of this model
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: Option<String>,
+    #[command(flatten)]
+    pub model: ModelFilter,
     /// Show every user's runs, not only yours
     #[arg(long)]
     pub all_users: bool,
@@ -210,14 +282,15 @@ pub enum RunsAction {
 pub struct RunsEndArgs {
     #[command(flatten)]
     pub target: RunTarget,
+    /// The status to set
     #[arg(long, value_enum, default_value = "finished")]
     pub status: crate::catalog::runs::RunStatus,
 }
 
 #[derive(Debug, Args)]
 pub struct RunsDeleteArgs {
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: String,
+    #[command(flatten)]
+    pub model: Model,
     /// Runs to delete: RUN (yours) or USER/RUN
     #[arg(required = true, value_name = "RUN")]
     pub runs: Vec<String>,
@@ -233,8 +306,8 @@ pub struct RunsDeleteArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: String,
+    #[command(flatten)]
+    pub model: Model,
     /// Runs to compare: RUN (yours) or USER/RUN
     #[arg(required = true, num_args = 1.., value_name = "RUN")]
     pub runs: Vec<String>,
@@ -249,12 +322,12 @@ pub enum ExportFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("run", |a| a.help("The run: RUN (yours) or USER/RUN")))]
 pub struct MetricsArgs {
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: String,
-    /// The run: RUN (yours) or USER/RUN
-    #[arg(long, value_name = "RUN")]
-    pub run: String,
+    #[command(flatten)]
+    pub model: Model,
+    #[command(flatten)]
+    pub run: Run,
     #[command(flatten)]
     pub user: UserArg,
     /// Only these metric keys; repeat for more
@@ -278,11 +351,10 @@ pub struct UiArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: String,
-    /// A run to include: RUN (yours) or USER/RUN; repeat for more [default: all your runs]
-    #[arg(long = "run", value_name = "RUN")]
-    pub runs: Vec<String>,
+    #[command(flatten)]
+    pub model: Model,
+    #[command(flatten)]
+    pub runs: Runs,
     /// Without --run: include every user's runs
     #[arg(long, conflicts_with = "runs")]
     pub all_users: bool,
@@ -298,12 +370,10 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct ModelVersion {
-    /// The model name
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: String,
-    /// The version name (e.g. 1.0)
-    #[arg(long = "version", value_name = "VERSION")]
-    pub version: String,
+    #[command(flatten)]
+    pub model: Model,
+    #[command(flatten)]
+    pub version: Version,
 }
 
 #[derive(Debug, Args)]
@@ -330,10 +400,10 @@ pub struct RegisterArgs {
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: String,
-    #[arg(long = "version", value_name = "VERSION")]
-    pub version: Option<String>,
+    #[command(flatten)]
+    pub model: Model,
+    #[command(flatten)]
+    pub version: VersionOpt,
 }
 
 #[derive(Debug, Args)]
@@ -372,12 +442,10 @@ pub enum SortKey {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Only this model
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: Option<String>,
-    /// Only this version (needs --model)
-    #[arg(long = "version", value_name = "VERSION", requires = "model")]
-    pub version: Option<String>,
+    #[command(flatten)]
+    pub model: ModelFilter,
+    #[command(flatten)]
+    pub version: VersionFilter,
     #[command(flatten)]
     pub filters: Filters,
     /// name ascending; size and mod largest/newest first
@@ -416,10 +484,10 @@ pub struct PullArgs {
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: String,
-    #[arg(long = "version", value_name = "VERSION")]
-    pub version: Option<String>,
+    #[command(flatten)]
+    pub model: Model,
+    #[command(flatten)]
+    pub version: VersionOpt,
     /// Files to remove from the version
     #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
@@ -442,16 +510,16 @@ pub struct DeleteArgs {
 
 #[derive(Debug, Args)]
 pub struct VersionsArgs {
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: String,
+    #[command(flatten)]
+    pub model: Model,
 }
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    #[arg(short = 'm', long = "model", value_name = "MODEL")]
-    pub model: Option<String>,
-    #[arg(long = "version", value_name = "VERSION", requires = "model")]
-    pub version: Option<String>,
+    #[command(flatten)]
+    pub model: ModelFilter,
+    #[command(flatten)]
+    pub version: VersionFilter,
     /// Check the catalog with SQLite's full integrity_check (indexes too; slower) instead of
     /// quick_check
     #[arg(long)]
@@ -460,6 +528,7 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    /// The shell to print the script for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
@@ -474,13 +543,33 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// Every argument and option of every (sub)command says what it does in `--help`.
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {arg}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        walk(&cmd, "mfile", &mut missing);
+        assert!(missing.is_empty(), "no help text:\n{}", missing.join("\n"));
+    }
+
     #[test]
     fn version_flag_belongs_to_subcommands() {
         let cli = Cli::try_parse_from(["mfile", "config", "-m", "m", "--version", "1.0"]).unwrap();
         let Command::Config(args) = cli.command else {
             panic!("not config")
         };
-        assert_eq!(args.version.as_deref(), Some("1.0"));
+        assert_eq!(args.version.name.as_deref(), Some("1.0"));
         let top = Cli::try_parse_from(["mfile", "--version"]).unwrap_err();
         assert_eq!(top.kind(), clap::error::ErrorKind::DisplayVersion);
     }

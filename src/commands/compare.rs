@@ -37,7 +37,7 @@ struct Report<'a> {
 }
 
 pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
-    let (center, rows) = run_ref::find_all(ctx, &args.model, &args.runs, &args.user)?;
+    let (center, rows) = run_ref::find_all(ctx, &args.model.name, &args.runs, &args.user)?;
     let conn = center.catalog.conn();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let all_params = runs::params_of_runs(conn, &ids)?;
@@ -97,7 +97,7 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
 
     if ctx.json {
         return output::json(&Report {
-            model: &args.model,
+            model: &args.model.name,
             runs: &labels,
             params: param_rows,
             metrics: metric_rows,

@@ -9,13 +9,13 @@ use crate::cli::ConfigArgs;
 use crate::config::Ctx;
 
 pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<()> {
-    check_name("model", &args.model)?;
-    if let Some(version) = &args.version {
+    check_name("model", &args.model.name)?;
+    if let Some(version) = &args.version.name {
         check_name("version", version)?;
     }
     let center = Center::open(&ctx.center)?;
-    let model = center.model(&args.model)?;
-    let version = match &args.version {
+    let model = center.model(&args.model.name)?;
+    let version = match &args.version.name {
         Some(name) => Some(center.version(&model, name)?),
         None => None,
     };

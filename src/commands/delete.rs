@@ -37,8 +37,8 @@ struct Report<'a> {
 }
 
 pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
-    let model = check_name("model", &args.model)?;
-    if let Some(version) = &args.version {
+    let model = check_name("model", &args.model.name)?;
+    if let Some(version) = &args.version.name {
         check_name("version", version)?;
     }
     if !args.all && args.paths.is_empty() && args.include.is_empty() {
@@ -62,7 +62,7 @@ pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
     if args.all {
         return delete_all(ctx, &mut center, &args, model);
     }
-    let Some(version) = args.version.as_deref() else {
+    let Some(version) = args.version.name.as_deref() else {
         return Err(usage(
             "deleting files needs --version; --all without --version drops the model",
         ));
@@ -135,7 +135,7 @@ pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
 /// --all: the whole version (with --version) or the whole model, after confirmation.
 fn delete_all(ctx: &Ctx, center: &mut Center, args: &DeleteArgs, model: &str) -> Result<()> {
     let model_row = center.model(model)?;
-    let version_row = match &args.version {
+    let version_row = match &args.version.name {
         Some(name) => Some(center.version(&model_row, name)?),
         None => None,
     };

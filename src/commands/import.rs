@@ -69,8 +69,8 @@ struct Report<'a> {
 }
 
 pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
-    let model = check_name("model", &args.target.model)?;
-    let version = check_name("version", &args.target.version)?;
+    let model = check_name("model", &args.target.model.name)?;
+    let version = check_name("version", &args.target.version.name)?;
     let subdir = RelPath::parse("--subdir", args.subdir.as_deref().unwrap_or(""))?;
     let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
     let sources = collect(&args.paths, &subdir, &filter, args.follow_links)?;

@@ -38,8 +38,8 @@ pub fn run(args: MetricsArgs, ctx: &Ctx) -> Result<()> {
     }
     let (center, rows) = run_ref::find_all(
         ctx,
-        &args.model,
-        std::slice::from_ref(&args.run),
+        &args.model.name,
+        std::slice::from_ref(&args.run.name),
         &args.user,
     )?;
     let run = &rows[0];

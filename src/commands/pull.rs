@@ -70,8 +70,8 @@ enum Local {
 }
 
 pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
-    let model = check_name("model", &args.target.model)?;
-    let version = check_name("version", &args.target.version)?;
+    let model = check_name("model", &args.target.model.name)?;
+    let version = check_name("version", &args.target.version.name)?;
     let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
     // Bad names and globs are refused before the center is opened.
     let selectors = args

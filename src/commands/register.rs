@@ -12,8 +12,8 @@ use crate::error::usage;
 use crate::time::Timestamp;
 
 pub fn run(args: RegisterArgs, ctx: &Ctx) -> Result<()> {
-    let model = check_name("model", &args.target.model)?;
-    let version = check_name("version", &args.target.version)?;
+    let model = check_name("model", &args.target.model.name)?;
+    let version = check_name("version", &args.target.version.name)?;
     let tags = args
         .tags
         .iter()

@@ -20,9 +20,9 @@ use crate::web::api;
 use crate::web::report::{ReportData, render};
 
 pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
-    let model = check_name("model", &args.model)?;
+    let model = check_name("model", &args.model.name)?;
     let me = run_ref::owner(ctx, &args.user)?;
-    let (center, rows) = if args.runs.is_empty() {
+    let (center, rows) = if args.runs.names.is_empty() {
         let center = Center::open(&ctx.center)?;
         center.model(model)?;
         let owner = (!args.all_users).then_some(me.as_str());
@@ -37,7 +37,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
         }
         (center, rows)
     } else {
-        run_ref::find_all(ctx, model, &args.runs, &args.user)?
+        run_ref::find_all(ctx, model, &args.runs.names, &args.user)?
     };
     let conn = center.catalog.conn();
     let model_row = center.model(model)?;
@@ -47,7 +47,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
         series.insert(format!("{}/{}", run.owner, run.name), doc);
     }
     let count = rows.len();
-    let owner = (args.runs.is_empty() && !args.all_users).then_some(me.as_str());
+    let owner = (args.runs.names.is_empty() && !args.all_users).then_some(me.as_str());
     let data = ReportData {
         generated_at: Timestamp::now(),
         mfile_version: env!("CARGO_PKG_VERSION"),

@@ -37,8 +37,8 @@ pub fn parse_ref(reference: &str, default_owner: &str) -> Result<(String, String
 /// Opens the center for writing and the run, creating the model and run (as `running`) when
 /// they don't exist yet.
 pub fn open_for_write(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)> {
-    let model = check_name("model", &target.model)?;
-    let run = check_name("run", &target.run)?;
+    let model = check_name("model", &target.model.name)?;
+    let run = check_name("run", &target.run.name)?;
     let owner = owner(ctx, &target.user)?;
     let mut center = Center::create(&ctx.center)?;
     let now = Timestamp::now();

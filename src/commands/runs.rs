@@ -28,9 +28,14 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         true => None,
         false => Some(run_ref::owner(ctx, &args.user)?),
     };
-    let center = open_scope(ctx, args.model.as_deref(), None)?;
+    let center = open_scope(ctx, args.model.name.as_deref(), None)?;
     let conn = center.catalog.conn();
-    let rows = runs::runs(conn, args.model.as_deref(), owner.as_deref(), args.status)?;
+    let rows = runs::runs(
+        conn,
+        args.model.name.as_deref(),
+        owner.as_deref(),
+        args.status,
+    )?;
     let listing = listing::build(conn, rows, args.only_changed, Timestamp::now())?;
     if ctx.json {
         return output::json(&listing);
@@ -50,7 +55,7 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
     let is_changed = |key: &str| changed.contains(key);
 
     let mut headers = vec!["run"];
-    if args.model.is_none() {
+    if args.model.name.is_none() {
         headers.push("model");
     }
     if args.all_users {
@@ -87,7 +92,7 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
     for entry in &listing.runs {
         let r = &entry.run;
         let mut cells = vec![Cell::plain(&r.name)];
-        if args.model.is_none() {
+        if args.model.name.is_none() {
             cells.push(Cell::plain(&r.model));
         }
         if args.all_users {
@@ -137,8 +142,8 @@ fn metric_cell(m: &MetricCell) -> String {
 }
 
 fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {
-    let model = check_name("model", &args.target.model)?;
-    let name = check_name("run", &args.target.run)?;
+    let model = check_name("model", &args.target.model.name)?;
+    let name = check_name("run", &args.target.run.name)?;
     let owner = run_ref::owner(ctx, &args.target.user)?;
     let mut center = crate::center::Center::open(&ctx.center)?;
     let model_row = center.model(model)?;
@@ -159,7 +164,7 @@ fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {
 }
 
 fn delete(args: RunsDeleteArgs, ctx: &Ctx) -> Result<()> {
-    let (mut center, rows) = run_ref::find_all(ctx, &args.model, &args.runs, &args.user)?;
+    let (mut center, rows) = run_ref::find_all(ctx, &args.model.name, &args.runs, &args.user)?;
     let names: Vec<String> = rows
         .iter()
         .map(|r| format!("{}/{}", r.owner, r.name))
@@ -170,7 +175,7 @@ fn delete(args: RunsDeleteArgs, ctx: &Ctx) -> Result<()> {
             &format!(
                 "delete {} runs of {} ({})?",
                 rows.len(),
-                args.model,
+                args.model.name,
                 names.join(", ")
             ),
         )?;
@@ -185,7 +190,7 @@ fn delete(args: RunsDeleteArgs, ctx: &Ctx) -> Result<()> {
     }
     if ctx.json {
         output::json(
-            &serde_json::json!({"model": args.model, "deleted": names, "dry_run": args.dry_run}),
+            &serde_json::json!({"model": args.model.name, "deleted": names, "dry_run": args.dry_run}),
         )?;
     } else if ctx.chatty() {
         for name in &names {

@@ -32,10 +32,14 @@ struct Report<'a> {
 
 pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
     let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
-    let center = open_scope(ctx, args.model.as_deref(), args.version.as_deref())?;
+    let center = open_scope(
+        ctx,
+        args.model.name.as_deref(),
+        args.version.name.as_deref(),
+    )?;
     let scope = Scope {
-        model: args.model.as_deref(),
-        version: args.version.as_deref(),
+        model: args.model.name.as_deref(),
+        version: args.version.name.as_deref(),
     };
     let mut rows: Vec<FileRow> = catalog::files(center.catalog.conn(), scope)?
         .into_iter()

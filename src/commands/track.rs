@@ -34,8 +34,8 @@ struct Report<'a> {
 }
 
 pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
-    let model = check_name("model", &args.model)?;
-    if let Some(version) = &args.version {
+    let model = check_name("model", &args.model.name)?;
+    if let Some(version) = &args.version.name {
         check_name("version", version)?;
     }
     let owner = run_ref::owner(ctx, &args.user)?;
@@ -46,11 +46,11 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
 
-    if let Some(name) = &args.run {
+    if let Some(name) = &args.run.name {
         check_name("run", name)?;
     }
     let mut center = Center::create(&ctx.center)?;
-    let name = match &args.run {
+    let name = match &args.run.name {
         Some(name) => name.clone(),
         None => fresh_name(&center, model, &owner)?,
     };
@@ -74,7 +74,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
     let now = Timestamp::now();
     let run = center.catalog.write(|tx| {
         let m = catalog::ensure_model(tx, model, now)?;
-        let version_id = match &args.version {
+        let version_id = match &args.version.name {
             Some(v) => Some(catalog::ensure_version(tx, m.id, v, now)?.id),
             None => None,
         };

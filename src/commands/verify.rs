@@ -86,17 +86,21 @@ struct CatalogReport {
 
 pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
     // Bad names are bad usage (exit 2) whatever the state of the center.
-    if let Some(model) = &args.model {
+    if let Some(model) = &args.model.name {
         center::names::check_name("model", model)?;
     }
-    if let Some(version) = &args.version {
+    if let Some(version) = &args.version.name {
         center::names::check_name("version", version)?;
     }
     let catalog = check_catalog(ctx, args.deep)?;
-    let center = open_scope(ctx, args.model.as_deref(), args.version.as_deref())?;
+    let center = open_scope(
+        ctx,
+        args.model.name.as_deref(),
+        args.version.name.as_deref(),
+    )?;
     let scope = Scope {
-        model: args.model.as_deref(),
-        version: args.version.as_deref(),
+        model: args.model.name.as_deref(),
+        version: args.version.name.as_deref(),
     };
     let rows = catalog::files(center.catalog.conn(), scope)?;
     let bytes = rows.iter().map(|r| r.size).sum();

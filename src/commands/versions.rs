@@ -17,9 +17,9 @@ struct Report<'a> {
 }
 
 pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
-    check_name("model", &args.model)?;
+    check_name("model", &args.model.name)?;
     let center = Center::open(&ctx.center)?;
-    let model = center.model(&args.model)?;
+    let model = center.model(&args.model.name)?;
     let mut versions = catalog::version_summaries(center.catalog.conn(), &model)?;
     versions.sort_by(|a, b| natural_cmp(&a.version, &b.version));
     if ctx.json {
