@@ -120,28 +120,14 @@ fn user_name() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// The name of the process's real user id, from the password database (NSS included): nix's
+/// `User::from_uid`, a safe getpwuid_r; rustix has no password-database calls. None when the
+/// uid has no entry or the name is not UTF-8 (nix decodes it lossily, so a replacement
+/// character means it wasn't).
 fn os_user() -> Option<String> {
-    let mut buf = vec![0u8; 4096];
-    // SAFETY: an all-zero passwd is a valid out-parameter; getpwuid_r writes only into `pwd` and
-    // `buf` (within its length) and sets `result` to null or to `&pwd`.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut result = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(
-            libc::getuid(),
-            &mut pwd,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            &mut result,
-        );
-        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-            return None;
-        }
-        std::ffi::CStr::from_ptr(pwd.pw_name)
-            .to_str()
-            .ok()
-            .map(str::to_string)
-    }
+    use nix::unistd::{Uid, User};
+    let name = User::from_uid(Uid::current()).ok()??.name;
+    (!name.contains(char::REPLACEMENT_CHARACTER)).then_some(name)
 }
 
 #[cfg(test)]

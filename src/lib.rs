@@ -10,6 +10,7 @@ pub mod error;
 pub mod filter;
 pub mod interrupt;
 pub mod output;
+pub mod percent;
 pub mod time;
 pub mod tracking;
 pub mod web;

@@ -79,8 +79,8 @@ fn holder_in(locks: &str, shm: &std::fs::Metadata) -> Option<Holder> {
     let dev = shm.dev();
     let file = format!(
         "{:02x}:{:02x}:{}",
-        libc::major(dev),
-        libc::minor(dev),
+        rustix::fs::major(dev),
+        rustix::fs::minor(dev),
         shm.ino()
     );
     let me = std::process::id();

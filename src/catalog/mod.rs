@@ -374,19 +374,8 @@ fn not_writable(path: &Path) -> Option<String> {
 
 /// Whether this process (its effective user and groups) may write `path`.
 fn may_write(path: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: a valid NUL-terminated path; faccessat only reads it.
-    unsafe {
-        libc::faccessat(
-            libc::AT_FDCWD,
-            c_path.as_ptr(),
-            libc::W_OK,
-            libc::AT_EACCESS,
-        ) == 0
-    }
+    use rustix::fs::{Access, AtFlags, CWD};
+    rustix::fs::accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS).is_ok()
 }
 
 /// Creates an empty catalog file with mode 0666 less the umask, as for any new file, so a team
@@ -408,16 +397,9 @@ fn create_with_umask(path: &Path) -> Result<()> {
 
 /// True when the catalog's folder is on a filesystem mounted read-only.
 fn on_read_only_filesystem(path: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
     let folder = path.parent().unwrap_or(path);
-    let Ok(c_path) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
-        return false;
-    };
-    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: a valid NUL-terminated path and a buffer of the right type.
-    let ok = unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) } == 0;
-    // SAFETY: statvfs filled the buffer when it returned 0.
-    ok && unsafe { stat.assume_init() }.f_flag & libc::ST_RDONLY != 0
+    rustix::fs::statvfs(folder)
+        .is_ok_and(|stat| stat.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY))
 }
 
 /// A catalog this process can't write. `immutable` when SQLite can't use the -wal and -shm
@@ -426,13 +408,7 @@ fn on_read_only_filesystem(path: &Path) -> bool {
 /// reads the WAL through a private copy of its index and so sees other writers' commits. Its
 /// schema must be current, since it can't be upgraded here.
 fn open_read_only(path: &Path, why: &str, immutable: bool) -> Result<Catalog> {
-    let mut uri = String::from("file:");
-    for c in path.to_string_lossy().chars() {
-        match c {
-            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
-            c => uri.push(c),
-        }
-    }
+    let mut uri = crate::percent::sqlite_uri(&path.to_string_lossy());
     uri.push_str(if immutable {
         "?immutable=1"
     } else {
@@ -874,6 +850,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let catalog = Catalog::open(&dir.path().join("catalog.db"), true).unwrap();
         (dir, catalog)
+    }
+
+    /// The read-only URI escapes what SQLite reads in one (`%`, `?`, `#`) and keeps the rest.
+    #[test]
+    fn read_only_opening_finds_a_catalog_under_any_folder_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("a%41b?c#d é+");
+        std::fs::create_dir(&folder).unwrap();
+        let path = folder.join("catalog.db");
+        let mut catalog = Catalog::open(&path, true).unwrap();
+        catalog
+            .write(|tx| ensure_model(tx, "m", Timestamp(1)))
+            .unwrap();
+        drop(catalog);
+        for immutable in [true, false] {
+            let catalog = open_read_only(&path, "test", immutable).unwrap();
+            assert!(model(catalog.conn(), "m").unwrap().is_some());
+        }
     }
 
     #[test]

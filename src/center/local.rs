@@ -380,6 +380,7 @@ impl<W: io::Write + AsRawFd> io::Write for EarlyWriteback<'_, W> {
         let n = self.file.write(buf)?;
         self.written += n as u64;
         if self.written - self.started >= WRITEBACK_EVERY {
+            // libc because neither rustix nor nix wraps sync_file_range.
             // SAFETY: a valid descriptor and range; the call only schedules writeback. Its
             // failure is harmless (the later sync still flushes), so the result is ignored.
             unsafe {

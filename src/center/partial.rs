@@ -83,13 +83,21 @@ fn owner(file_name: &str) -> Option<(u32, &str)> {
     Some((pid.parse().ok()?, host))
 }
 
+/// Whether process `pid` may still exist: kill(pid, 0) sends nothing, it only checks. Any answer
+/// but "no such process" (EPERM: it exists, someone else's) counts as alive.
 fn alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
+    let Ok(pid) = i32::try_from(pid) else {
         return false;
     };
-    // SAFETY: signal 0 only checks that the process exists; it sends nothing.
-    let result = unsafe { libc::kill(pid, 0) };
-    result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    // Pid 0 names no one process (kill(0, 0) asks about our own group, which exists): alive,
+    // so its partial is kept, as before.
+    let Some(pid) = rustix::process::Pid::from_raw(pid) else {
+        return true;
+    };
+    !matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
 }
 
 pub fn host() -> String {
@@ -97,13 +105,11 @@ pub fn host() -> String {
     HOST.get_or_init(read_host).clone()
 }
 
+/// The host name: uname's nodename, which is what gethostname returns on Linux.
 fn read_host() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it or fails.
-    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(0);
-    match std::str::from_utf8(&buf[..end]) {
-        Ok(name) if ok && !name.is_empty() => name.replace(['@', '~', '/'], "_"),
+    let uname = rustix::system::uname();
+    match uname.nodename().to_str() {
+        Ok(name) if !name.is_empty() => name.replace(['@', '~', '/'], "_"),
         _ => "localhost".to_string(),
     }
 }

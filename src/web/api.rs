@@ -124,22 +124,9 @@ pub fn download_url(model: &str, version: &str, path: &str) -> String {
     let mut url = format!("/files/{model}/{version}");
     for segment in path.split('/') {
         url.push('/');
-        url.push_str(&percent_encode(segment));
+        url.push_str(&crate::percent::encode(segment));
     }
     url
-}
-
-/// Encodes everything but unreserved URL characters.
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[derive(Serialize)]

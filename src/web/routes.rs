@@ -16,6 +16,7 @@ use crate::catalog::runs::RunStatus;
 use crate::center::hashing::hex;
 use crate::center::names::{RelPath, check_name};
 use crate::center::{self, Center};
+use crate::percent;
 
 /// The largest answer built in memory (every JSON document but the series, which is made one
 /// metric at a time): a bigger one is refused with 413 rather than held for a slow client.
@@ -371,7 +372,7 @@ fn download(center: &Center, model: &str, version: &str, rest: &[&str]) -> ApiRe
         content_type: "application/octet-stream",
         headers: vec![(
             "Content-Disposition",
-            format!("attachment; filename*=UTF-8''{}", api::percent_encode(base)),
+            format!("attachment; filename*=UTF-8''{}", percent::encode(base)),
         )],
         body: Body::Pieces {
             pieces: Box::new(StoredFile {
@@ -466,7 +467,7 @@ fn param<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
 fn decode_segments(path: &str) -> Result<Vec<String>, String> {
     path.split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode(s, false))
+        .map(|s| percent::decode(s, false))
         .collect()
 }
 
@@ -476,37 +477,9 @@ fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Ok((percent_decode(k, true)?, percent_decode(v, true)?))
+            Ok((percent::decode(k, true)?, percent::decode(v, true)?))
         })
         .collect()
-}
-
-fn percent_decode(text: &str, plus_is_space: bool) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| format!("bad percent-encoding in {text:?}"))?;
-                out.push(hex);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).map_err(|_| format!("{text:?} does not decode to UTF-8"))
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use rustix::io::Errno;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -75,17 +76,10 @@ impl Limits {
     }
 }
 
+/// The soft limit on open files; `None` is RLIM_INFINITY.
 fn open_files_limit() -> u64 {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit only writes the struct it is given.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
-        limit.rlim_cur
-    } else {
-        1024
-    }
+    use rustix::process::{Resource, getrlimit};
+    getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
 }
 
 fn connection_limit(open_files: u64) -> usize {
@@ -119,7 +113,10 @@ pub fn serve(
                     // Out of file descriptors: free one by closing the connection idle
                     // longest. Any failed accept (a reset, say) is only paused over, so a
                     // persistent one can't spin or end the server.
-                    if matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) {
+                    if matches!(
+                        Errno::from_io_error(&err),
+                        Some(Errno::MFILE | Errno::NFILE)
+                    ) {
                         tracker.evict(false);
                     }
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
