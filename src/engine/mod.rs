@@ -4,6 +4,7 @@
 //! metadata only through the catalog; it knows nothing of clap, terminals or JSON documents.
 
 pub mod import;
+pub mod pull;
 
 use serde::Serialize;
 
