@@ -3,6 +3,7 @@
 //! warnings go to an [`Observer`]. It reaches bytes only through the center's `Store` and
 //! metadata only through the catalog; it knows nothing of clap, terminals or JSON documents.
 
+pub mod delete;
 pub mod import;
 pub mod pull;
 
