@@ -9,7 +9,7 @@ use super::{Bars, Totals, fail_on_errors, print_file_lines};
 use crate::center::names::{RelPath, check_name};
 use crate::cli::ImportArgs;
 use crate::config::Ctx;
-use crate::engine::import::{Entry, ImportOptions, import};
+use crate::engine::import::{Entry, ImportOptions, Sources, import, open_center};
 use crate::filter::PathFilter;
 use crate::output::{self, human_size};
 
@@ -24,7 +24,6 @@ struct Report<'a> {
 
 pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     let opts = ImportOptions {
-        center: &ctx.center,
         paths: &args.paths,
         model: check_name("model", &args.target.model)?,
         version: check_name("version", &args.target.version)?,
@@ -36,7 +35,10 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
         dry_run: args.dry_run,
     };
     let started = Instant::now();
-    let imported = import(&opts, &Bars::new(ctx))?;
+    let bars = Bars::new(ctx);
+    let sources = Sources::collect(&opts, &bars)?;
+    let mut center = open_center(&ctx.center, opts.dry_run)?;
+    let imported = import(center.as_mut(), &sources, &opts, &bars)?;
     report(
         ctx,
         opts.model,

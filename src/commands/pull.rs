@@ -8,10 +8,11 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Bars, Totals, fail_on_errors, print_file_lines};
+use crate::center::Center;
 use crate::center::names::check_name;
 use crate::cli::PullArgs;
 use crate::config::Ctx;
-use crate::engine::pull::{Entry, PullOptions, pull};
+use crate::engine::pull::{Entry, PullOptions, Selector, pull};
 use crate::filter::PathFilter;
 use crate::output::{self, human_size};
 
@@ -27,17 +28,18 @@ struct Report<'a> {
 
 pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let opts = PullOptions {
-        center: &ctx.center,
         model: check_name("model", &args.target.model)?,
         version: check_name("version", &args.target.version)?,
         names: &args.paths,
+        selectors: Selector::parse_all(&args.paths)?,
         filter: PathFilter::new(&args.filters.include, &args.filters.exclude)?,
         to: &args.to,
         force: args.force,
         dry_run: args.dry_run,
     };
     let started = Instant::now();
-    let pulled = pull(&opts, &Bars::new(ctx))?;
+    let mut center = Center::open(&ctx.center)?;
+    let pulled = pull(&mut center, &opts, &Bars::new(ctx))?;
     report(
         ctx,
         opts.model,

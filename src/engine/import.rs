@@ -57,7 +57,6 @@ pub struct Entry {
 
 /// What to import, and how.
 pub struct ImportOptions<'a> {
-    pub center: &'a Path,
     pub paths: &'a [PathBuf],
     pub model: &'a str,
     pub version: &'a str,
@@ -80,26 +79,46 @@ pub struct Imported {
     pub errors: Vec<anyhow::Error>,
 }
 
-/// Imports `opts.paths` into a version: collects and checks every source first (bad names,
-/// links, special files and conflicts stop it before any byte is written), then stages and
-/// publishes them in batches, each batch's bytes durable before its catalog transaction.
-pub fn import(opts: &ImportOptions, observer: &dyn Observer) -> Result<Imported> {
-    let (model, version) = (opts.model, opts.version);
-    let sources = collect(opts.paths, &opts.subdir, &opts.filter, opts.follow_links)?;
-    if sources.is_empty() {
-        observer.warn("no files to import (empty folders, or nothing matched the globs)");
-    }
-    let mut center = if opts.dry_run {
-        match Center::open(opts.center) {
-            Ok(center) => Some(center),
-            Err(_) if !opts.center.join(center::CATALOG_FILE).exists() => None,
-            Err(e) => return Err(e),
+/// The files an import will read, found by walking `opts.paths` (nothing touched yet; bad
+/// names, links and special files are refused here, before any center is opened or made).
+pub struct Sources(Vec<Source>);
+
+impl Sources {
+    pub fn collect(opts: &ImportOptions, observer: &dyn Observer) -> Result<Sources> {
+        let sources = collect(opts.paths, &opts.subdir, &opts.filter, opts.follow_links)?;
+        if sources.is_empty() {
+            observer.warn("no files to import (empty folders, or nothing matched the globs)");
         }
-    } else {
-        Some(Center::create(opts.center)?)
-    };
+        Ok(Sources(sources))
+    }
+}
+
+/// The center to import into: created on first use, except by a dry run, which needs none
+/// (`None` when there is none yet: everything would be new).
+pub fn open_center(path: &Path, dry_run: bool) -> Result<Option<Center>> {
+    if !dry_run {
+        return Center::create(path).map(Some);
+    }
+    match Center::open(path) {
+        Ok(center) => Ok(Some(center)),
+        Err(_) if !path.join(center::CATALOG_FILE).exists() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Imports `sources` into a version: checks every one against the version first (conflicts
+/// stop it before any byte is written), then stages and publishes them in batches, each
+/// batch's bytes durable before its catalog transaction.
+pub fn import(
+    mut center: Option<&mut Center>,
+    sources: &Sources,
+    opts: &ImportOptions,
+    observer: &dyn Observer,
+) -> Result<Imported> {
+    let (model, version) = (opts.model, opts.version);
+    let sources = &sources.0;
     if let Some(center) = &center {
-        refuse_own_storage(center, opts.paths, &sources, opts.follow_links)?;
+        refuse_own_storage(center, opts.paths, sources, opts.follow_links)?;
     }
     let now = Timestamp::now();
     let version_row = match center.as_mut() {
@@ -120,7 +139,7 @@ pub fn import(opts: &ImportOptions, observer: &dyn Observer) -> Result<Imported>
         None => Vec::new(),
     });
 
-    let (todo, mut entries, hashed) = check(observer, &sources, &stored, center.as_ref(), opts)?;
+    let (todo, mut entries, hashed) = check(observer, sources, &stored, center.as_deref(), opts)?;
     if opts.dry_run {
         for source in &todo {
             let status = if stored.rows.contains_key(source.dest.as_str()) {

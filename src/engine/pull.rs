@@ -58,11 +58,12 @@ enum Local {
 
 /// What to pull, and where.
 pub struct PullOptions<'a> {
-    pub center: &'a Path,
     pub model: &'a str,
     pub version: &'a str,
     /// Files, folders or globs of the version, as given; empty: all of it.
     pub names: &'a [String],
+    /// `names` parsed ([`Selector::parse_all`]).
+    pub selectors: Vec<Selector>,
     pub filter: PathFilter,
     pub to: &'a Path,
     /// Overwrite local files that have other content.
@@ -79,15 +80,8 @@ pub struct Pulled {
 
 /// Pulls a version's files (or those `opts.names` select) into `opts.to`. Every local path is
 /// checked before anything is written; each file is delivered whole or not at all.
-pub fn pull(opts: &PullOptions, observer: &dyn Observer) -> Result<Pulled> {
+pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) -> Result<Pulled> {
     let (model, version) = (opts.model, opts.version);
-    // Bad names and globs are refused before the center is opened.
-    let selectors = opts
-        .names
-        .iter()
-        .map(|name| Selector::parse(name))
-        .collect::<Result<Vec<_>>>()?;
-    let mut center = Center::open(opts.center)?;
     let model_row = center.model(model)?;
     let version_row = center.version(&model_row, version)?;
     let scope = Scope {
@@ -97,7 +91,7 @@ pub fn pull(opts: &PullOptions, observer: &dyn Observer) -> Result<Pulled> {
     let rows = select(
         catalog::files(center.catalog.conn(), scope)?,
         opts.names,
-        &selectors,
+        &opts.selectors,
         &opts.filter,
         model,
         version,
@@ -209,7 +203,7 @@ pub fn pull(opts: &PullOptions, observer: &dyn Observer) -> Result<Pulled> {
         workspace.sync_folders()?; // the renames
     }
     // Stat them at the end, when most have settled past the racy window.
-    remember(&mut center, &delivered);
+    remember(center, &delivered);
     observer.finish();
     Ok(Pulled { entries, errors })
 }
@@ -250,12 +244,17 @@ fn select(
 }
 
 /// A file or folder name, or a glob, given on the command line.
-enum Selector {
+pub enum Selector {
     Glob(PathFilter),
     Path(RelPath),
 }
 
 impl Selector {
+    /// Parses every name; a bad name or glob is refused (exit 2), before any center is opened.
+    pub fn parse_all(names: &[String]) -> Result<Vec<Selector>> {
+        names.iter().map(|name| Selector::parse(name)).collect()
+    }
+
     fn parse(name: &str) -> Result<Selector> {
         if is_glob(name) {
             Ok(Selector::Glob(PathFilter::new(&[name.to_string()], &[])?))
