@@ -7,7 +7,7 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use super::{FileStatus, bullet_list};
+use super::{FileStatus, Undo, bullet_list};
 use crate::catalog::{self, FileRow, ModelRow, Scope, VersionRow};
 use crate::center::names::{RelPath, quote};
 use crate::center::{self, Center};
@@ -87,15 +87,17 @@ pub fn delete_files(center: &mut Center, opts: &DeleteFiles) -> Result<Vec<Entry
         let Center { catalog, store, .. } = center;
         let store = &**store;
         let now = Timestamp::now();
-        catalog.write(|tx| {
+        let mut undo = Undo::default();
+        let outcome = catalog.write(|tx| {
             // No Ctrl-C check in here: stopping halfway would leave rows without files.
             for row in &chosen {
-                store.delete(&row.key())?;
+                undo.set_aside(store, &row.key())?;
                 catalog::delete_file(tx, version_row.id, &row.path)?;
             }
             store.flush()?;
             catalog::touch_version(tx, version_row.id, now)
-        })?;
+        });
+        undo.settle(store, outcome)?;
     }
     entries.extend(chosen.iter().map(|row| Entry {
         path: row.path.clone(),
@@ -169,7 +171,8 @@ pub fn plan_drop(center: &Center, model: &str, version: Option<&str>) -> Result<
     })
 }
 
-/// Drops what `plan` names: the whole folder first (hidden at once), then the rows.
+/// Drops what `plan` names: the whole folder is set aside at once, the rows go, and once they
+/// are gone for good the folder's files are removed.
 pub fn drop(center: &mut Center, plan: &DropPlan) -> Result<()> {
     let Center { catalog, store, .. } = center;
     let store = &**store;
@@ -178,12 +181,14 @@ pub fn drop(center: &mut Center, plan: &DropPlan) -> Result<()> {
         Some(v) => center::key(model, &v.name, ""),
         None => model.to_string(),
     };
-    catalog.write(|tx| {
-        store.delete_tree(&prefix)?;
+    let mut undo = Undo::default();
+    let outcome = catalog.write(|tx| {
+        undo.set_aside(store, &prefix)?;
         store.flush()?;
         match &plan.version {
             Some(v) => catalog::delete_version(tx, v.id),
             None => catalog::delete_model(tx, plan.model.id),
         }
-    })
+    });
+    undo.settle(store, outcome)
 }

@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use walkdir::WalkDir;
 
-use super::{FileStatus, Observer, bullet_list};
+use super::{FileStatus, Observer, Undo, bullet_list};
 use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{self, Catalog, FileRow, NewFile, Scope, VersionRow};
 use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
@@ -600,7 +600,8 @@ fn publish(
             .collect::<Vec<_>>(),
     )?;
     let now = Timestamp::now();
-    catalog.write(|tx| {
+    let mut undo = Undo::default();
+    let outcome = catalog.write(|tx| {
         let mut plan = Vec::with_capacity(batch.len());
         let mut conflicts = Vec::new();
         for (source, staged, digests, stat) in batch {
@@ -638,6 +639,9 @@ fn publish(
             let size = staged.size;
             let mut linked = false;
             if status != FileStatus::Unchanged {
+                // What was there (other content under --force) is kept until the rows commit.
+                undo.set_aside(store, &key)?;
+                undo.placed(key.clone());
                 linked = link_existing(tx, store, &digests, size, &key)?;
                 if !linked {
                     store.publish(staged, &key)?;
@@ -655,7 +659,8 @@ fn publish(
         store.flush()?;
         catalog::touch_version(tx, version.id, now)?;
         Ok(entries)
-    })
+    });
+    undo.settle(store, outcome)
 }
 
 /// Deduplication: when identical bytes (same BLAKE3 and size, not just md5) are already

@@ -7,7 +7,10 @@ pub mod delete;
 pub mod import;
 pub mod pull;
 
+use anyhow::Result;
 use serde::Serialize;
+
+use crate::center::store::{Aside, Store};
 
 /// What a command did (or, under --dry-run, would do) to one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -73,4 +76,64 @@ pub fn bullet_list(items: &[String]) -> String {
         text.push_str(&format!("\n  ... and {} more", items.len() - SHOWN));
     }
     text
+}
+
+/// The store changes made inside one catalog transaction, so that they can be undone when the
+/// transaction does not commit (the store or the catalog failed halfway): bytes newly placed
+/// under a key are removed, bytes set aside are put back. Bytes first, catalog second — and
+/// when the catalog says no, the bytes go back to what it still describes.
+#[derive(Default)]
+pub struct Undo {
+    placed: Vec<String>,
+    set_aside: Vec<(String, Aside)>,
+}
+
+impl Undo {
+    /// Notes new bytes at `key`.
+    pub fn placed(&mut self, key: String) {
+        self.placed.push(key);
+    }
+
+    /// Sets aside what is at `key` (see [`Store::set_aside`]).
+    pub fn set_aside(&mut self, store: &dyn Store, key: &str) -> Result<()> {
+        if let Some(aside) = store.set_aside(key)? {
+            self.set_aside.push((key.to_string(), aside));
+        }
+        Ok(())
+    }
+
+    /// After the transaction: on success what was set aside goes for good (a failure to remove
+    /// it leaves a partial that a later run sweeps); on failure everything is undone.
+    pub fn settle<T>(self, store: &dyn Store, outcome: Result<T>) -> Result<T> {
+        let err = match outcome {
+            Ok(value) => {
+                for (key, aside) in self.set_aside {
+                    let _ = store.discard(aside, &key);
+                }
+                return Ok(value);
+            }
+            Err(err) => err,
+        };
+        let mut stuck = Vec::new();
+        for key in self.placed.iter().rev() {
+            if let Err(e) = store.delete(key) {
+                stuck.push(format!("{key}: {e:#}"));
+            }
+        }
+        for (key, aside) in self.set_aside.into_iter().rev() {
+            if let Err(e) = store.restore(aside, &key) {
+                stuck.push(format!("{key}: {e:#}"));
+            }
+        }
+        if let Err(e) = store.flush() {
+            stuck.push(format!("flush: {e:#}"));
+        }
+        if stuck.is_empty() {
+            return Err(err);
+        }
+        Err(err.context(format!(
+            "and these could not be put back as the catalog has them; run `mfile verify`:{}",
+            bullet_list(&stuck)
+        )))
+    }
 }

@@ -162,7 +162,7 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
         for (row, dest, status) in batch {
             interrupt::check()?;
             let result = workspace.folder(parent_of(&row.path)).and_then(|folder| {
-                fetch(&center, version_row.id, row, &folder, |n| {
+                fetch(center, version_row.id, row, &folder, |n| {
                     observer.advance(n)
                 })
             });
