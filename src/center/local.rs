@@ -21,7 +21,7 @@ use super::hashing::copy_interruptible;
 use super::nofollow::{Dir, TempFile};
 use super::partial;
 use super::sparse::Sparse;
-use super::store::{Listed, Staged, Store};
+use super::store::{Aside, Listed, Staged, Store};
 
 /// Stored files are read-only, so writing through one hard link can't change another entry.
 const STORED_MODE: u32 = 0o444;
@@ -312,26 +312,40 @@ impl Store for LocalStore {
         Ok(true)
     }
 
-    fn delete_tree(&self, prefix: &str) -> Result<()> {
-        let rel = parent_of(prefix);
+    fn set_aside(&self, key: &str) -> Result<Option<Aside>> {
+        let rel = parent_of(key);
         let Some(parent) = self.folder(rel, false)? else {
-            return Ok(());
+            return Ok(None);
         };
-        if parent.stat(file_name(prefix))?.is_none() {
-            return Ok(());
+        if parent.stat(file_name(key))?.is_none() {
+            return Ok(None);
         }
-        // Rename first so the tree disappears at once; removing the files can then take its time.
         let staging = self.staging()?;
-        let trash = partial::name("trash");
+        let name = partial::name("aside");
         parent
-            .rename(file_name(prefix), &staging, &trash, false)
-            .with_context(|| format!("could not delete {}", self.locate(prefix)))?;
-        self.forget(prefix);
+            .rename(file_name(key), &staging, &name, false)
+            .with_context(|| format!("could not remove {}", self.locate(key)))?;
+        self.forget(key);
         self.mark_dirty(rel, &parent);
-        staging
-            .remove_tree(&trash)
-            .with_context(|| format!("could not remove the deleted files of {prefix}"))?;
+        Ok(Some(Aside {
+            temp: TempFile::adopt(&staging, name),
+        }))
+    }
+
+    fn restore(&self, aside: Aside, key: &str) -> Result<()> {
+        let rel = parent_of(key);
+        let folder = self.folder(rel, true)?.context("a folder vanished")?;
+        aside
+            .temp
+            .persist(&folder, file_name(key), true)
+            .with_context(|| format!("could not put back {}", self.locate(key)))?;
+        self.mark_dirty(rel, &folder);
         Ok(())
+    }
+
+    fn discard(&self, aside: Aside, key: &str) -> Result<()> {
+        drop(aside); // removes the set-aside file or tree
+        self.prune_empty_parents(key)
     }
 
     fn flush(&self) -> Result<()> {
@@ -469,7 +483,12 @@ mod tests {
         assert!(!store.path("m/1/x").exists(), "emptied folder is pruned");
         assert!(store.path("m/1").exists(), "version folder stays");
         assert_eq!(read(&store, "m/2/b"), b"same", "the other link survives");
-        store.delete_tree("m/2").unwrap();
+        let aside = store.set_aside("m/2").unwrap().unwrap();
+        assert!(store.size("m/2/b").unwrap().is_none());
+        store.restore(aside, "m/2").unwrap();
+        assert_eq!(read(&store, "m/2/b"), b"same", "restored");
+        let aside = store.set_aside("m/2").unwrap().unwrap();
+        store.discard(aside, "m/2").unwrap();
         assert!(store.size("m/2/b").unwrap().is_none());
         assert_eq!(fs::read_dir(dir.path().join("staging")).unwrap().count(), 0);
     }

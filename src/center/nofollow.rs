@@ -309,6 +309,14 @@ pub struct TempFile {
 }
 
 impl TempFile {
+    /// Takes charge of the entry `name` in `dir` (a file or folder renamed there).
+    pub fn adopt(dir: &Arc<Dir>, name: String) -> Self {
+        TempFile {
+            dir: Arc::clone(dir),
+            name: Some(name),
+        }
+    }
+
     /// A new hard link in `dir`, under a partial name of `base`, to the file `from_name` in
     /// `from` (a link there is linked as a link, never followed).
     pub fn hard_link(from: &Dir, from_name: &str, dir: &Arc<Dir>, base: &str) -> io::Result<Self> {
@@ -362,7 +370,7 @@ impl TempFile {
 impl Drop for TempFile {
     fn drop(&mut self) {
         if let Some(name) = self.name.take() {
-            let _ = self.dir.remove_file(&name);
+            let _ = self.dir.remove_tree(&name);
         }
     }
 }

@@ -15,6 +15,12 @@ pub struct Staged {
     pub(crate) temp: super::nofollow::TempFile,
 }
 
+/// Bytes moved out of sight by [`Store::set_aside`] and kept until [`Store::restore`] puts them
+/// back or [`Store::discard`] removes them. Dropped otherwise, they are removed.
+pub struct Aside {
+    pub(crate) temp: super::nofollow::TempFile,
+}
+
 /// One entry of [`Store::list`]: its key, and whether it is a regular file (a link or a special
 /// file planted in the store is listed too, so `verify` can report it).
 #[derive(Debug)]
@@ -55,8 +61,17 @@ pub trait Store: Send + Sync {
     /// Removes `key`; `Ok(false)` when it was not there.
     fn delete(&self, key: &str) -> Result<bool>;
 
-    /// Removes every key below `prefix` (a whole version or model), atomically hiding it first.
-    fn delete_tree(&self, prefix: &str) -> Result<()>;
+    /// Moves what is at `key` — a file, or everything below a prefix (a version, a model) — out
+    /// of sight in one step, keeping it until [`Store::restore`] or [`Store::discard`]. `None`
+    /// when there is nothing there. This is how a change that the catalog may still refuse
+    /// (its transaction can fail) removes or replaces stored bytes without losing them.
+    fn set_aside(&self, key: &str) -> Result<Option<Aside>>;
+
+    /// Puts set-aside bytes back at `key`.
+    fn restore(&self, aside: Aside, key: &str) -> Result<()>;
+
+    /// Removes set-aside bytes for good, and folders that became empty above `key`.
+    fn discard(&self, aside: Aside, key: &str) -> Result<()>;
 
     /// Makes every publish, link and delete so far durable. Called before the catalog commits.
     fn flush(&self) -> Result<()>;

@@ -99,49 +99,55 @@ impl ConfigView {
     }
 }
 
-/// What a command did (or, under --dry-run, would do) to one file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileStatus {
-    /// New in the version.
-    Imported,
-    /// Already there with the same content; nothing written.
-    Unchanged,
-    /// Had other content; replaced under --force.
-    Replaced,
-    /// Listed in the catalog but missing on disk; written again.
-    Restored,
-    /// Copied into the workspace.
-    Pulled,
-    /// Removed from the version.
-    Deleted,
-    /// Not in the version; skipped under --ignore-missing.
-    Missing,
+pub use crate::engine::{FileStatus, bullet_list};
+
+/// The status word, coloured and padded for a per-file line.
+pub fn painted(status: FileStatus, palette: output::Palette) -> output::Cell {
+    let word = format!("{:<9}", status.word());
+    match status {
+        FileStatus::Unchanged | FileStatus::Missing => palette.dim(&word),
+        FileStatus::Replaced | FileStatus::Restored | FileStatus::Deleted => palette.warn(&word),
+        _ => palette.good(&word),
+    }
 }
 
-impl FileStatus {
-    pub fn word(self) -> &'static str {
-        match self {
-            FileStatus::Imported => "imported",
-            FileStatus::Unchanged => "unchanged",
-            FileStatus::Replaced => "replaced",
-            FileStatus::Restored => "restored",
-            FileStatus::Pulled => "pulled",
-            FileStatus::Deleted => "deleted",
-            FileStatus::Missing => "missing",
+/// Shows an engine operation's phases as progress bars on stderr (hidden under --quiet, --json
+/// or without a terminal) and its warnings as `mfile: warning:` lines.
+pub struct Bars<'c> {
+    ctx: &'c crate::config::Ctx,
+    bar: std::sync::Mutex<indicatif::ProgressBar>,
+}
+
+impl<'c> Bars<'c> {
+    pub fn new(ctx: &'c crate::config::Ctx) -> Self {
+        Bars {
+            ctx,
+            bar: std::sync::Mutex::new(indicatif::ProgressBar::hidden()),
+        }
+    }
+}
+
+impl crate::engine::Observer for Bars<'_> {
+    fn start(&self, phase: &'static str, total_bytes: u64) {
+        if let Ok(mut bar) = self.bar.lock() {
+            *bar = output::progress::bytes(self.ctx, total_bytes, phase);
         }
     }
 
-    /// The status word, coloured and padded for a per-file line.
-    pub fn painted(self, palette: output::Palette) -> output::Cell {
-        let word = format!("{:<9}", self.word());
-        match self {
-            FileStatus::Unchanged | FileStatus::Missing => palette.dim(&word),
-            FileStatus::Replaced | FileStatus::Restored | FileStatus::Deleted => {
-                palette.warn(&word)
-            }
-            _ => palette.good(&word),
+    fn advance(&self, bytes: u64) {
+        if let Ok(bar) = self.bar.lock() {
+            bar.inc(bytes);
         }
+    }
+
+    fn finish(&self) {
+        if let Ok(bar) = self.bar.lock() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn warn(&self, message: &str) {
+        output::warn(self.ctx, message);
     }
 }
 
@@ -199,20 +205,6 @@ impl Totals {
     }
 }
 
-/// Prints up to 20 items of a list for an error message, then how many more there are.
-pub fn bullet_list(items: &[String]) -> String {
-    const SHOWN: usize = 20;
-    let mut text: String = items
-        .iter()
-        .take(SHOWN)
-        .map(|i| format!("\n  {i}"))
-        .collect();
-    if items.len() > SHOWN {
-        text.push_str(&format!("\n  ... and {} more", items.len() - SHOWN));
-    }
-    text
-}
-
 /// Per-file lines (`imported  onnx/model.onnx`) on stdout, unless --quiet or --json.
 pub fn print_file_lines<'a>(
     ctx: &crate::config::Ctx,
@@ -220,7 +212,7 @@ pub fn print_file_lines<'a>(
 ) -> Result<()> {
     if ctx.chatty() {
         for (status, path) in lines {
-            output::cells_line(&[status.painted(ctx.palette), path.into()])?;
+            output::cells_line(&[painted(status, ctx.palette), path.into()])?;
         }
     }
     Ok(())

@@ -15,6 +15,7 @@ mod links;
 mod own_storage;
 mod pull;
 mod scan;
+mod store_faults;
 mod terminal;
 mod tracking;
 mod web;

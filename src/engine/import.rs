@@ -1,0 +1,765 @@
+//! Import: copy files and folders into a version.
+//!
+//! Three phases: collect the sources (nothing touched yet; bad names, links and special files
+//! are refused here), check them against the catalog (a conflict stops the import before any
+//! byte is written), then stage and publish in batches: each batch's bytes are durable before
+//! its one catalog transaction commits.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use walkdir::WalkDir;
+
+use super::{FileStatus, Observer, Undo, bullet_list};
+use crate::catalog::source_cache::{self, FileStat};
+use crate::catalog::{self, Catalog, FileRow, NewFile, Scope, VersionRow};
+use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
+use crate::center::names::RelPath;
+use crate::center::store::{Staged, Store};
+use crate::center::{self, Center};
+use crate::error::usage;
+use crate::filter::PathFilter;
+use crate::interrupt;
+use crate::time::Timestamp;
+
+/// A batch is published (one catalog transaction) after this many files or bytes.
+const BATCH_FILES: usize = 2048;
+const BATCH_BYTES: u64 = 512 << 20;
+
+/// One file to import: where it is, where it goes in the version, and its stat when found.
+#[derive(Debug)]
+struct Source {
+    path: PathBuf,
+    dest: RelPath,
+    stat: FileStat,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    pub path: String,
+    pub source: String,
+    pub status: FileStatus,
+    pub size: u64,
+    pub md5: Option<String>,
+    pub modified_at: Timestamp,
+    /// Stored as a hard link to identical bytes already in the center.
+    pub linked: bool,
+    /// The source's stat when it was read: --move removes it only if it is still this.
+    #[serde(skip)]
+    stat: FileStat,
+}
+
+/// What to import, and how.
+pub struct ImportOptions<'a> {
+    pub paths: &'a [PathBuf],
+    pub model: &'a str,
+    pub version: &'a str,
+    /// Where in the version the sources go.
+    pub subdir: RelPath,
+    pub filter: PathFilter,
+    /// Remove each source once its stored copy is durable and checked.
+    pub move_files: bool,
+    /// Replace stored files that have other content.
+    pub force: bool,
+    /// Follow symbolic links inside folders.
+    pub follow_links: bool,
+    /// Only say what would be done.
+    pub dry_run: bool,
+}
+
+/// What an import did, file by file (unsorted), and the files it could not import.
+pub struct Imported {
+    pub entries: Vec<Entry>,
+    pub errors: Vec<anyhow::Error>,
+}
+
+/// The files an import will read, found by walking `opts.paths` (nothing touched yet; bad
+/// names, links and special files are refused here, before any center is opened or made).
+pub struct Sources(Vec<Source>);
+
+impl Sources {
+    pub fn collect(opts: &ImportOptions, observer: &dyn Observer) -> Result<Sources> {
+        let sources = collect(opts.paths, &opts.subdir, &opts.filter, opts.follow_links)?;
+        if sources.is_empty() {
+            observer.warn("no files to import (empty folders, or nothing matched the globs)");
+        }
+        Ok(Sources(sources))
+    }
+}
+
+/// The center to import into: created on first use, except by a dry run, which needs none
+/// (`None` when there is none yet: everything would be new).
+pub fn open_center(path: &Path, dry_run: bool) -> Result<Option<Center>> {
+    if !dry_run {
+        return Center::create(path).map(Some);
+    }
+    match Center::open(path) {
+        Ok(center) => Ok(Some(center)),
+        Err(_) if !path.join(center::CATALOG_FILE).exists() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Imports `sources` into a version: checks every one against the version first (conflicts
+/// stop it before any byte is written), then stages and publishes them in batches, each
+/// batch's bytes durable before its catalog transaction.
+pub fn import(
+    mut center: Option<&mut Center>,
+    sources: &Sources,
+    opts: &ImportOptions,
+    observer: &dyn Observer,
+) -> Result<Imported> {
+    let (model, version) = (opts.model, opts.version);
+    let sources = &sources.0;
+    if let Some(center) = &center {
+        refuse_own_storage(center, opts.paths, sources, opts.follow_links)?;
+    }
+    let now = Timestamp::now();
+    let version_row = match center.as_mut() {
+        Some(center) if !opts.dry_run => Some(center.catalog.write(|tx| {
+            let m = catalog::ensure_model(tx, model, now)?;
+            catalog::ensure_version(tx, m.id, version, now)
+        })?),
+        _ => None,
+    };
+    let stored = Stored::new(match &center {
+        Some(center) => {
+            let scope = Scope {
+                model: Some(model),
+                version: Some(version),
+            };
+            catalog::files(center.catalog.conn(), scope)?
+        }
+        None => Vec::new(),
+    });
+
+    let (todo, mut entries, hashed) = check(observer, sources, &stored, center.as_deref(), opts)?;
+    if opts.dry_run {
+        for source in &todo {
+            let status = if stored.rows.contains_key(source.dest.as_str()) {
+                FileStatus::Replaced
+            } else {
+                FileStatus::Imported
+            };
+            entries.push(entry(source, &source.stat, status, None, false));
+        }
+        return Ok(Imported {
+            entries,
+            errors: Vec::new(),
+        });
+    }
+    let (Some(center), Some(version_row)) = (center.as_mut(), version_row) else {
+        bail!("the center was not opened for writing"); // unreachable: not a dry run
+    };
+    if !hashed.is_empty() {
+        let now = Timestamp::now();
+        center.catalog.write(|tx| {
+            for (path, stat, digests) in &hashed {
+                source_cache::remember(tx, path, stat, digests, now)?;
+            }
+            Ok(())
+        })?;
+    }
+
+    let total: u64 = todo.iter().map(|s| s.stat.size).sum();
+    observer.start("importing", total);
+    let Center { catalog, store, .. } = center;
+    let store = &**store;
+    let publish_batch = |catalog: &mut Catalog, batch| {
+        publish(catalog, store, &version_row, model, batch, opts.force)
+    };
+    let mut errors = Vec::new();
+    stage_all(store, &todo, observer, |staged| {
+        let mut batch = Vec::new();
+        let mut batch_bytes = 0;
+        for (source, result) in staged {
+            match result {
+                Ok((staged, digests, stat)) => {
+                    batch_bytes += staged.size;
+                    batch.push((source, staged, digests, stat));
+                }
+                Err(e) if is_fatal(&e) => return Err(e),
+                Err(e) => errors.push(e),
+            }
+            if batch.len() >= BATCH_FILES || batch_bytes >= BATCH_BYTES {
+                entries.extend(publish_batch(catalog, std::mem::take(&mut batch))?);
+                batch_bytes = 0;
+            }
+        }
+        if !batch.is_empty() {
+            entries.extend(publish_batch(catalog, batch)?);
+        }
+        Ok(())
+    })?;
+    observer.finish();
+
+    if opts.move_files {
+        errors.extend(remove_sources(store, model, version, &entries, opts.paths));
+    }
+    Ok(Imported { entries, errors })
+}
+
+/// Walks the arguments into the list of files to import. Symbolic links inside folders,
+/// special files, unreadable folders and unusable names are collected and refused together.
+fn collect(
+    paths: &[PathBuf],
+    subdir: &RelPath,
+    filter: &PathFilter,
+    follow: bool,
+) -> Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        // An argument the user names is followed even when it is a link, like cp and rsync do.
+        let meta =
+            fs::metadata(path).with_context(|| format!("could not read {}", path.display()))?;
+        if meta.is_file() {
+            let Some(name) = path.file_name() else {
+                problems.push(format!("{}: has no file name", path.display()));
+                continue;
+            };
+            let name = RelPath::parse_os("file name", name)?;
+            if filter.matches(name.as_str()) {
+                sources.push(Source {
+                    path: path.clone(),
+                    dest: subdir.join(&name),
+                    stat: FileStat::of(&meta),
+                });
+            }
+        } else if meta.is_dir() {
+            walk(path, subdir, filter, follow, &mut sources, &mut problems);
+        } else {
+            problems.push(format!("{}: not a regular file or folder", path.display()));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(usage(format!(
+            "nothing was imported; these sources can't be imported:{}",
+            bullet_list(&problems)
+        )));
+    }
+    let folders = folders_of(sources.iter().map(|s| s.dest.as_str()));
+    if let Some(clash) = sources.iter().find(|s| folders.contains(s.dest.as_str())) {
+        return Err(usage(format!(
+            "{} would be both a file and a folder in the version; import it with --subdir",
+            clash.dest
+        )));
+    }
+    let mut seen: HashMap<&RelPath, &Path> = HashMap::new();
+    for source in &sources {
+        if let Some(first) = seen.insert(&source.dest, &source.path) {
+            return Err(usage(format!(
+                "{} and {} would both be stored as {}; import them with different --subdir",
+                first.display(),
+                source.path.display(),
+                source.dest
+            )));
+        }
+    }
+    Ok(sources)
+}
+
+/// Refuses (exit 2) sources in the center's own storage: importing (above all with --move) a
+/// stored file, the version's own folder or the catalog would lose what it names. Under
+/// --follow-links every file is checked, since a link inside a folder can lead there too.
+fn refuse_own_storage(
+    center: &Center,
+    args: &[PathBuf],
+    sources: &[Source],
+    follow: bool,
+) -> Result<()> {
+    let own = center::OwnStorage::of(&center.root);
+    let followed = sources.iter().filter(|_| follow).map(|s| &s.path);
+    for path in args.iter().chain(followed) {
+        if let Some(why) = own.refuses_source(path) {
+            return Err(usage(format!(
+                "nothing was imported: {} {why}; import from a copy outside the center",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn walk(
+    root: &Path,
+    subdir: &RelPath,
+    filter: &PathFilter,
+    follow: bool,
+    sources: &mut Vec<Source>,
+    problems: &mut Vec<String>,
+) {
+    let walker = WalkDir::new(root).follow_links(follow).sort_by_file_name();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let at = e.path().unwrap_or(root).display().to_string();
+                match e.loop_ancestor() {
+                    Some(_) => problems.push(format!("{at}: symbolic link loop")),
+                    None => problems.push(format!("{at}: {}", io::Error::from(e))),
+                }
+                continue;
+            }
+        };
+        let file_type = entry.file_type();
+        // The folder named on the command line is followed even when it is a link, like cp -r.
+        if file_type.is_dir() || entry.depth() == 0 {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root) else {
+            continue;
+        };
+        let rel = match RelPath::parse_os("file name", rel.as_os_str()) {
+            Ok(rel) => rel,
+            Err(e) => {
+                problems.push(format!("{}: {e}", entry.path().display()));
+                continue;
+            }
+        };
+        if !filter.matches(rel.as_str()) {
+            continue;
+        }
+        if file_type.is_symlink() {
+            problems.push(format!(
+                "{}: a symbolic link; pass --follow-links to import what it points to",
+                entry.path().display()
+            ));
+            continue;
+        }
+        if !file_type.is_file() {
+            problems.push(format!(
+                "{}: not a regular file (a FIFO, socket or device)",
+                entry.path().display()
+            ));
+            continue;
+        }
+        match entry.metadata() {
+            Ok(meta) => sources.push(Source {
+                path: entry.path().to_path_buf(),
+                dest: subdir.join(&rel),
+                stat: FileStat::of(&meta),
+            }),
+            Err(e) => problems.push(format!(
+                "{}: {}",
+                entry.path().display(),
+                io::Error::from(e)
+            )),
+        }
+    }
+}
+
+/// Compares sources whose path is already stored. Same content → `unchanged` (nothing to
+/// write). Other content → a conflict, unless --force, in which case the content is compared
+/// while staging so each file is still read once. Returns what is left to write.
+/// Also returns the sources it had to hash, for the source cache.
+fn check<'a>(
+    observer: &dyn Observer,
+    sources: &'a [Source],
+    stored: &Stored,
+    center: Option<&Center>,
+    opts: &ImportOptions,
+) -> Result<(Vec<&'a Source>, Vec<Entry>, Vec<Hashed>)> {
+    let (model, version) = (opts.model, opts.version);
+    let store = center.map(|c| &*c.store);
+    let mut hashed = Vec::new();
+    let mut todo = Vec::new();
+    let mut entries = Vec::new();
+    let mut conflicts = Vec::new();
+    let to_hash: u64 = sources
+        .iter()
+        .filter(|s| {
+            !opts.force
+                && stored
+                    .rows
+                    .get(s.dest.as_str())
+                    .is_some_and(|row| row.size == s.stat.size)
+        })
+        .map(|s| s.stat.size)
+        .sum();
+    observer.start("comparing", to_hash);
+    let mut blocked = Vec::new();
+    for source in sources {
+        if let Some(why) = stored.blocks(&source.dest) {
+            blocked.push(format!("{}: {why}", source.dest));
+            continue;
+        }
+        let Some(row) = stored.rows.get(source.dest.as_str()) else {
+            todo.push(source);
+            continue;
+        };
+        if opts.force {
+            todo.push(source);
+            continue;
+        }
+        if row.size == source.stat.size {
+            interrupt::check()?;
+            let cached = match center {
+                Some(c) => source_cache::lookup(c.catalog.conn(), &source.path, &source.stat)?,
+                None => None,
+            };
+            let (digests, size) = match cached {
+                Some(digests) => (digests, source.stat.size),
+                None => {
+                    let (digests, size) = hash_file(&source.path, |n| observer.advance(n))?;
+                    hashed.push((source.path.clone(), source.stat, digests.clone()));
+                    (digests, size)
+                }
+            };
+            if row.same_content(size, &digests) {
+                let key = row.key();
+                if store.is_none_or(|s| s.size(&key).ok().flatten() == Some(size)) {
+                    entries.push(entry(
+                        source,
+                        &source.stat,
+                        FileStatus::Unchanged,
+                        Some(digests.md5),
+                        false,
+                    ));
+                } else {
+                    todo.push(source); // lost from disk: publish restores it
+                }
+                continue;
+            }
+        }
+        conflicts.push(source.dest.to_string());
+    }
+    observer.finish();
+    if !blocked.is_empty() {
+        bail!(
+            "nothing was imported: in version {version} of {model} a file can't replace a folder \
+             or sit below a file:{}",
+            bullet_list(&blocked)
+        );
+    }
+    if !conflicts.is_empty() {
+        bail!(
+            "nothing was imported: version {version} of {model} already has {} with other content; \
+             use --force to replace:{}",
+            if conflicts.len() == 1 {
+                "this file"
+            } else {
+                "these files"
+            },
+            bullet_list(&conflicts)
+        );
+    }
+    Ok((todo, entries, hashed))
+}
+
+/// A source that was hashed: its path, its stat before the read, its digests.
+type Hashed = (PathBuf, FileStat, Digests);
+
+/// The version's files as they are before the import.
+struct Stored {
+    rows: HashMap<String, FileRow>,
+    /// Every folder that holds stored files (`a`, `a/b` for `a/b/c.bin`).
+    folders: HashSet<String>,
+}
+
+impl Stored {
+    fn new(rows: Vec<FileRow>) -> Self {
+        let folders = folders_of(rows.iter().map(|r| r.path.as_str()));
+        let rows = rows.into_iter().map(|r| (r.path.clone(), r)).collect();
+        Stored { rows, folders }
+    }
+
+    /// Why `dest` can't be stored: it is a folder of the version, or lies below a file.
+    fn blocks(&self, dest: &RelPath) -> Option<String> {
+        if self.folders.contains(dest.as_str()) {
+            return Some("is a folder in the version".to_string());
+        }
+        let mut path = dest.as_str();
+        while let Some((parent, _)) = path.rsplit_once('/') {
+            if self.rows.contains_key(parent) {
+                return Some(format!("{parent} is a file in the version"));
+            }
+            path = parent;
+        }
+        None
+    }
+}
+
+/// Every folder that holds one of `paths` (`a` and `a/b` for `a/b/c.bin`).
+fn folders_of<'a>(paths: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
+    let mut folders = HashSet::new();
+    for mut path in paths {
+        while let Some((parent, _)) = path.rsplit_once('/') {
+            if !folders.insert(parent.to_string()) {
+                break; // its parents are in already
+            }
+            path = parent;
+        }
+    }
+    folders
+}
+
+/// One staged source, or why it could not be staged.
+type StageResult<'a> = (&'a Source, Result<(Staged, Digests, FileStat)>);
+
+/// Stages `todo` on one thread per core (hashing is the bottleneck of many small files) and
+/// hands the results, in completion order, to `consume` on this thread, which publishes them.
+/// When `consume` fails or Ctrl-C is pressed, the workers stop after their current file.
+fn stage_all<'a>(
+    store: &dyn Store,
+    todo: &[&'a Source],
+    observer: &dyn Observer,
+    consume: impl FnOnce(&mut dyn Iterator<Item = StageResult<'a>>) -> Result<()>,
+) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(todo.len())
+        .max(1);
+    let (results, received) = mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let results = results.clone();
+            let (next, stop) = (&next, &stop);
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) && interrupt::check().is_ok() {
+                    let Some(source) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    if results
+                        .send((*source, stage(store, source, |n| observer.advance(n))))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(results);
+        let outcome = consume(&mut received.iter()).and_then(|()| interrupt::check());
+        stop.store(true, Ordering::Relaxed);
+        outcome
+    })
+}
+
+/// Copies one source into staging, hashing it in the same pass. Fails when the source changes
+/// while it is read, so a half-written log or checkpoint is never stored as if complete.
+fn stage(
+    store: &dyn Store,
+    source: &Source,
+    on_read: impl FnMut(u64),
+) -> Result<(Staged, Digests, FileStat)> {
+    let what = || format!("could not import {}", source.path.display());
+    let file = File::open(&source.path).with_context(what)?;
+    let before = file.metadata().with_context(what)?;
+    let mut reader = HashingReader::new(file, on_read);
+    let staged = store
+        .stage(&mut reader, before.modified()?)
+        .with_context(what)?;
+    let after = reader.get_ref().metadata().with_context(what)?;
+    let (digests, size) = reader.finish();
+    if size != before.len()
+        || after.len() != before.len()
+        || after.modified()? != before.modified()?
+    {
+        bail!(
+            "{} changed while it was being imported; nothing of it was stored, try again",
+            source.path.display()
+        );
+    }
+    Ok((staged, digests, FileStat::of(&before)))
+}
+
+/// Disk full and Ctrl-C stop the whole import; other errors belong to one file.
+fn is_fatal(err: &anyhow::Error) -> bool {
+    crate::error::exit_code(err) == crate::error::INTERRUPTED
+        || err.chain().any(|c| {
+            c.downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::StorageFull)
+        })
+}
+
+/// Makes one batch visible: re-checks each file against the catalog under the write lock
+/// (another process may have imported meanwhile), links or renames the staged bytes into
+/// place, flushes the folders, and commits the rows.
+fn publish(
+    catalog: &mut Catalog,
+    store: &dyn Store,
+    version: &VersionRow,
+    model: &str,
+    batch: Vec<(&Source, Staged, Digests, FileStat)>,
+    force: bool,
+) -> Result<Vec<Entry>> {
+    // The bytes are durable before any of them becomes visible.
+    store.sync_staged(
+        &batch
+            .iter()
+            .map(|(_, staged, ..)| staged)
+            .collect::<Vec<_>>(),
+    )?;
+    let now = Timestamp::now();
+    let mut undo = Undo::default();
+    let outcome = catalog.write(|tx| {
+        let mut plan = Vec::with_capacity(batch.len());
+        let mut conflicts = Vec::new();
+        for (source, staged, digests, stat) in batch {
+            source_cache::remember(tx, &source.path, &stat, &digests, now)?;
+            let key = center::key(model, &version.name, source.dest.as_str());
+            let status = match catalog::file(tx, version.id, source.dest.as_str())? {
+                None => FileStatus::Imported,
+                Some(row) if row.same_content(staged.size, &digests) => {
+                    if store.size(&key)? == Some(row.size) {
+                        FileStatus::Unchanged
+                    } else {
+                        FileStatus::Restored
+                    }
+                }
+                Some(_) if force => FileStatus::Replaced,
+                Some(_) => {
+                    conflicts.push(source.dest.to_string());
+                    continue;
+                }
+            };
+            plan.push((source, staged, digests, stat, key, status));
+        }
+        if !conflicts.is_empty() {
+            bail!(
+                "another import stored other content meanwhile at these paths of {model} {}; \
+                 use --force to replace:{}",
+                version.name,
+                bullet_list(&conflicts)
+            );
+        }
+        let mut entries = Vec::with_capacity(plan.len());
+        // The stat taken when the file was opened for staging, not the one from the walk: the
+        // catalog describes the bytes that were read.
+        for (source, staged, digests, stat, key, status) in plan {
+            let size = staged.size;
+            let mut linked = false;
+            if status != FileStatus::Unchanged {
+                // What was there (other content under --force) is kept until the rows commit.
+                undo.set_aside(store, &key)?;
+                undo.placed(key.clone());
+                linked = link_existing(tx, store, &digests, size, &key)?;
+                if !linked {
+                    store.publish(staged, &key)?;
+                }
+                let file = NewFile {
+                    path: source.dest.as_str(),
+                    size,
+                    digests: &digests,
+                    modified_at: Timestamp(stat.mtime),
+                };
+                catalog::upsert_file(tx, version.id, &file, now)?;
+            }
+            entries.push(entry(source, &stat, status, Some(digests.md5), linked));
+        }
+        store.flush()?;
+        catalog::touch_version(tx, version.id, now)?;
+        Ok(entries)
+    });
+    undo.settle(store, outcome)
+}
+
+/// Deduplication: when identical bytes (same BLAKE3 and size, not just md5) are already
+/// stored, `key` becomes a hard link to them. Returns false when there are none or linking fails.
+fn link_existing(
+    tx: &rusqlite::Connection,
+    store: &dyn Store,
+    digests: &Digests,
+    size: u64,
+    key: &str,
+) -> Result<bool> {
+    for other in catalog::files_with_content(tx, &digests.blake3, size)? {
+        let other_key = other.key();
+        if other_key != key
+            && store.size(&other_key)? == Some(size)
+            && store.link(&other_key, key)?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn entry(
+    source: &Source,
+    stat: &FileStat,
+    status: FileStatus,
+    md5: Option<String>,
+    linked: bool,
+) -> Entry {
+    Entry {
+        path: source.dest.to_string(),
+        source: source.path.display().to_string(),
+        status,
+        size: stat.size,
+        md5,
+        modified_at: Timestamp(stat.mtime),
+        linked,
+        stat: *stat,
+    }
+}
+
+/// --move: removes each source after re-reading its stored copy and matching the md5, then the
+/// folders that became empty. Returns the files it could not remove.
+fn remove_sources(
+    store: &dyn Store,
+    model: &str,
+    version: &str,
+    entries: &[Entry],
+    args: &[PathBuf],
+) -> Vec<anyhow::Error> {
+    let mut errors = Vec::new();
+    for entry in entries {
+        let key = center::key(model, version, &entry.path);
+        let verified = store.open(&key).and_then(|reader| match reader {
+            Some(reader) => Ok(hash_reader(reader, |_| {})?.0.md5),
+            None => bail!("the stored copy of {} is missing", entry.path),
+        });
+        let result = match verified {
+            Ok(md5) if Some(&md5) == entry.md5.as_ref() => remove_if_unchanged(entry),
+            Ok(_) => Err(anyhow::anyhow!(
+                "the stored copy of {} does not match its source; {} was kept",
+                entry.path,
+                entry.source
+            )),
+            Err(e) => Err(e.context(format!("{} was kept", entry.source))),
+        };
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    for root in args.iter().filter(|p| p.is_dir()) {
+        // Deepest first; a folder that still holds something (a refused file) stays.
+        for dir in WalkDir::new(root)
+            .contents_first(true)
+            .into_iter()
+            .flatten()
+        {
+            if dir.file_type().is_dir() {
+                let _ = fs::remove_dir(dir.path());
+            }
+        }
+    }
+    errors
+}
+
+/// Removes a moved source, unless it changed since it was read (device, inode, size, mtime and
+/// ctime, which no tool can set back): then what was stored is not all it holds, and it stays.
+/// A write in the instant between this stat and the unlink can't be seen; see docs/security.md.
+fn remove_if_unchanged(entry: &Entry) -> Result<()> {
+    let now = fs::metadata(&entry.source)
+        .with_context(|| format!("could not read {} to remove it", entry.source))?;
+    if FileStat::of(&now) != entry.stat {
+        bail!(
+            "{} changed after it was read, so it was kept: the version holds it as it was read; \
+             import it again to store the change",
+            entry.source
+        );
+    }
+    fs::remove_file(&entry.source)
+        .with_context(|| format!("could not remove {} after importing it", entry.source))
+}

@@ -1,0 +1,139 @@
+//! The engine: the file operations (import, and in time pull, delete, verify, scan) as
+//! library calls. Plain option structs in, typed outcomes and per-file entries out; progress and
+//! warnings go to an [`Observer`]. It reaches bytes only through the center's `Store` and
+//! metadata only through the catalog; it knows nothing of clap, terminals or JSON documents.
+
+pub mod delete;
+pub mod import;
+pub mod pull;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::center::store::{Aside, Store};
+
+/// What a command did (or, under --dry-run, would do) to one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    /// New in the version.
+    Imported,
+    /// Already there with the same content; nothing written.
+    Unchanged,
+    /// Had other content; replaced under --force.
+    Replaced,
+    /// Listed in the catalog but missing on disk; written again.
+    Restored,
+    /// Copied into the workspace.
+    Pulled,
+    /// Removed from the version.
+    Deleted,
+    /// Not in the version; skipped under --ignore-missing.
+    Missing,
+}
+
+impl FileStatus {
+    pub fn word(self) -> &'static str {
+        match self {
+            FileStatus::Imported => "imported",
+            FileStatus::Unchanged => "unchanged",
+            FileStatus::Replaced => "replaced",
+            FileStatus::Restored => "restored",
+            FileStatus::Pulled => "pulled",
+            FileStatus::Deleted => "deleted",
+            FileStatus::Missing => "missing",
+        }
+    }
+}
+
+/// What a long operation tells its caller as it goes. Every method has a silent default, so a
+/// caller that wants none of it (a test, a library user) passes [`Silent`].
+pub trait Observer: Sync {
+    /// A phase that will move `total_bytes` begins (`comparing`, `importing`, ...).
+    fn start(&self, _phase: &'static str, _total_bytes: u64) {}
+    /// `bytes` more of the current phase are done.
+    fn advance(&self, _bytes: u64) {}
+    /// The current phase is over.
+    fn finish(&self) {}
+    /// Something the user should know that does not stop the operation.
+    fn warn(&self, _message: &str) {}
+}
+
+/// An observer that shows nothing.
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// Prints up to 20 items of a list for an error message, then how many more there are.
+pub fn bullet_list(items: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text: String = items
+        .iter()
+        .take(SHOWN)
+        .map(|i| format!("\n  {i}"))
+        .collect();
+    if items.len() > SHOWN {
+        text.push_str(&format!("\n  ... and {} more", items.len() - SHOWN));
+    }
+    text
+}
+
+/// The store changes made inside one catalog transaction, so that they can be undone when the
+/// transaction does not commit (the store or the catalog failed halfway): bytes newly placed
+/// under a key are removed, bytes set aside are put back. Bytes first, catalog second — and
+/// when the catalog says no, the bytes go back to what it still describes.
+#[derive(Default)]
+pub struct Undo {
+    placed: Vec<String>,
+    set_aside: Vec<(String, Aside)>,
+}
+
+impl Undo {
+    /// Notes new bytes at `key`.
+    pub fn placed(&mut self, key: String) {
+        self.placed.push(key);
+    }
+
+    /// Sets aside what is at `key` (see [`Store::set_aside`]).
+    pub fn set_aside(&mut self, store: &dyn Store, key: &str) -> Result<()> {
+        if let Some(aside) = store.set_aside(key)? {
+            self.set_aside.push((key.to_string(), aside));
+        }
+        Ok(())
+    }
+
+    /// After the transaction: on success what was set aside goes for good (a failure to remove
+    /// it leaves a partial that a later run sweeps); on failure everything is undone.
+    pub fn settle<T>(self, store: &dyn Store, outcome: Result<T>) -> Result<T> {
+        let err = match outcome {
+            Ok(value) => {
+                for (key, aside) in self.set_aside {
+                    let _ = store.discard(aside, &key);
+                }
+                return Ok(value);
+            }
+            Err(err) => err,
+        };
+        let mut stuck = Vec::new();
+        for key in self.placed.iter().rev() {
+            if let Err(e) = store.delete(key) {
+                stuck.push(format!("{key}: {e:#}"));
+            }
+        }
+        for (key, aside) in self.set_aside.into_iter().rev() {
+            if let Err(e) = store.restore(aside, &key) {
+                stuck.push(format!("{key}: {e:#}"));
+            }
+        }
+        if let Err(e) = store.flush() {
+            stuck.push(format!("flush: {e:#}"));
+        }
+        if stuck.is_empty() {
+            return Err(err);
+        }
+        Err(err.context(format!(
+            "and these could not be put back as the catalog has them; run `mfile verify`:{}",
+            bullet_list(&stuck)
+        )))
+    }
+}
