@@ -1,19 +1,16 @@
 //! `mfile scan`: list stored files from the catalog (no rehash unless --verify).
 
-use std::collections::HashMap;
-
 use anyhow::{Result, bail};
-use indicatif::ProgressBar;
 use serde::Serialize;
 
+use super::Bars;
 use super::open_scope;
-use super::verify::{FileState, check_file};
 use crate::catalog::{self, FileRow, Scope};
-use crate::center::Center;
 use crate::cli::{ScanArgs, SortKey};
 use crate::config::Ctx;
+use crate::engine::verify::{FileState, check_rows};
 use crate::filter::PathFilter;
-use crate::output::{self, Cell, TableOut, human_size, progress};
+use crate::output::{self, Cell, TableOut, human_size};
 
 #[derive(Serialize)]
 struct Entry<'a> {
@@ -47,20 +44,9 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
         .collect();
     sort(&mut rows, args.sort, args.reverse);
 
-    let states = if args.verify {
-        let bytes = rows.iter().map(|r| r.size).sum();
-        let bar = progress::bytes(ctx, bytes, "verifying");
-        let mut states = rows
-            .iter()
-            .map(|row| check_file(&*center.store, row, &bar))
-            .collect::<Result<Vec<_>>>()?;
-        bar.finish_and_clear();
-        if states.iter().any(|s| *s != FileState::Ok) {
-            recheck_settled(&center, scope, &mut rows, &mut states)?;
-        }
-        Some(states)
-    } else {
-        None
+    let states = match args.verify {
+        true => Some(check_rows(&center, scope, &mut rows, &Bars::new(ctx))?),
+        false => None,
     };
     let state = |i: usize| states.as_ref().map(|s| s[i]);
     let total_bytes: u64 = rows.iter().map(|r| r.size).sum();
@@ -95,34 +81,6 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
         bail!("{bad} of the listed files are missing or corrupted; run `mfile verify` for details");
     }
     Ok(())
-}
-
-/// Looks again, holding the write lock, at the files that seemed wrong: another process may
-/// have replaced (`import --force`) or deleted them meanwhile. A replaced file is listed as it is
-/// now; a deleted one is left out.
-fn recheck_settled(
-    center: &Center,
-    scope: Scope,
-    rows: &mut Vec<FileRow>,
-    states: &mut Vec<FileState>,
-) -> Result<()> {
-    catalog::settled(center.catalog.conn(), |conn| {
-        let fresh: HashMap<String, FileRow> = catalog::files(conn, scope)?
-            .into_iter()
-            .map(|r| (r.key(), r))
-            .collect();
-        let mut kept = Vec::with_capacity(rows.len());
-        for (row, state) in rows.drain(..).zip(states.drain(..)) {
-            if state == FileState::Ok {
-                kept.push((row, state));
-            } else if let Some(now) = fresh.get(&row.key()) {
-                let state = check_file(&*center.store, now, &ProgressBar::hidden())?;
-                kept.push((now.clone(), state));
-            }
-        }
-        (*rows, *states) = kept.into_iter().unzip();
-        Ok(())
-    })
 }
 
 fn print_table(

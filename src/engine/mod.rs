@@ -6,6 +6,7 @@
 pub mod delete;
 pub mod import;
 pub mod pull;
+pub mod verify;
 
 use anyhow::Result;
 use serde::Serialize;

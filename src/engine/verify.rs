@@ -1,0 +1,216 @@
+//! Verify: rehash stored files against the catalog and find what is missing, corrupted,
+//! untracked, or a link where mfile stores only regular files. What looks wrong is looked at
+//! again holding the write lock, so a writer at work is never taken for damage.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Observer;
+use crate::catalog::{self, FileRow, Scope};
+use crate::center::hashing::hash_reader;
+use crate::center::nofollow::is_link_refused;
+use crate::center::store::{Listed, Store};
+use crate::center::{self, Center};
+use crate::interrupt;
+
+/// The state of one stored file compared with its catalog row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileState {
+    Ok,
+    Missing,
+    Corrupted,
+    Untracked,
+    /// A symbolic link or special file where mfile stores only regular files.
+    Link,
+}
+
+impl FileState {
+    pub fn word(self) -> &'static str {
+        match self {
+            FileState::Ok => "ok",
+            FileState::Missing => "missing",
+            FileState::Corrupted => "corrupted",
+            FileState::Untracked => "untracked",
+            FileState::Link => "link",
+        }
+    }
+}
+
+/// Rehashes the stored bytes of `row`.
+pub fn check_file(store: &dyn Store, row: &FileRow, on_read: impl FnMut(u64)) -> Result<FileState> {
+    interrupt::check()?;
+    let reader = match store.open(&row.key()) {
+        Ok(Some(reader)) => reader,
+        Ok(None) => return Ok(FileState::Missing),
+        Err(e) if is_link_refused(&e) => return Ok(FileState::Link),
+        Err(e) => return Err(e),
+    };
+    let (digests, size) = hash_reader(reader, on_read)?;
+    Ok(if row.same_content(size, &digests) {
+        FileState::Ok
+    } else {
+        FileState::Corrupted
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    pub state: FileState,
+    pub model: String,
+    pub version: String,
+    pub path: String,
+    /// The catalog's md5 (`None` for a file the catalog does not list).
+    pub expected_md5: Option<String>,
+}
+
+/// What [`verify_files`] found.
+pub struct Verified {
+    /// How many files the catalog lists in the scope, and their bytes.
+    pub checked: u64,
+    pub bytes: u64,
+    pub problems: Vec<Problem>,
+}
+
+/// Rehashes every stored file in `scope` and lists the files the catalog does not know.
+pub fn verify_files(center: &Center, scope: Scope, observer: &dyn Observer) -> Result<Verified> {
+    let rows = catalog::files(center.catalog.conn(), scope)?;
+    let bytes = rows.iter().map(|r| r.size).sum();
+    observer.start("verifying", bytes);
+    let mut suspects = Vec::new();
+    for row in &rows {
+        let state = check_file(&*center.store, row, |n| observer.advance(n))?;
+        if state != FileState::Ok {
+            suspects.push(problem(state, row));
+        }
+    }
+    observer.finish();
+    suspects.extend(untracked(center, &rows, scope)?);
+    // Another process may have been between publishing and committing, or replaced or deleted
+    // a file after the rows were read: only what is still wrong with writers held off counts.
+    let problems = if suspects.is_empty() {
+        suspects
+    } else {
+        catalog::settled(center.catalog.conn(), |conn| {
+            confirm(center, conn, scope, suspects)
+        })?
+    };
+    Ok(Verified {
+        checked: rows.len() as u64,
+        bytes,
+        problems,
+    })
+}
+
+/// The states of `rows` (for `scan --verify`): rehashed, and what looks wrong looked at again
+/// holding the write lock. A file replaced meanwhile is given as it is now; one deleted
+/// meanwhile is dropped from `rows`.
+pub fn check_rows(
+    center: &Center,
+    scope: Scope,
+    rows: &mut Vec<FileRow>,
+    observer: &dyn Observer,
+) -> Result<Vec<FileState>> {
+    observer.start("verifying", rows.iter().map(|r| r.size).sum());
+    let mut states = rows
+        .iter()
+        .map(|row| check_file(&*center.store, row, |n| observer.advance(n)))
+        .collect::<Result<Vec<_>>>()?;
+    observer.finish();
+    if states.iter().all(|s| *s == FileState::Ok) {
+        return Ok(states);
+    }
+    catalog::settled(center.catalog.conn(), |conn| {
+        let fresh: HashMap<String, FileRow> = catalog::files(conn, scope)?
+            .into_iter()
+            .map(|r| (r.key(), r))
+            .collect();
+        let mut kept = Vec::with_capacity(rows.len());
+        for (row, state) in rows.drain(..).zip(states.drain(..)) {
+            if state == FileState::Ok {
+                kept.push((row, state));
+            } else if let Some(now) = fresh.get(&row.key()) {
+                let state = check_file(&*center.store, now, |_| {})?;
+                kept.push((now.clone(), state));
+            }
+        }
+        (*rows, states) = kept.into_iter().unzip();
+        Ok(())
+    })?;
+    Ok(states)
+}
+
+fn problem(state: FileState, row: &FileRow) -> Problem {
+    Problem {
+        state,
+        model: row.model.clone(),
+        version: row.version.clone(),
+        path: row.path.clone(),
+        expected_md5: Some(row.md5.clone()),
+    }
+}
+
+/// Looks at each suspect again against the catalog as it is now (the caller holds the write
+/// lock); keeps those still wrong.
+fn confirm(
+    center: &Center,
+    conn: &rusqlite::Connection,
+    scope: Scope,
+    suspects: Vec<Problem>,
+) -> Result<Vec<Problem>> {
+    let rows: HashMap<String, FileRow> = catalog::files(conn, scope)?
+        .into_iter()
+        .map(|r| (r.key(), r))
+        .collect();
+    let mut confirmed = Vec::new();
+    for suspect in suspects {
+        let key = center::key(&suspect.model, &suspect.version, &suspect.path);
+        let found = match (suspect.state, rows.get(&key)) {
+            (FileState::Link, _) => Some(suspect), // mfile never makes one
+            (_, Some(row)) => Some(problem(check_file(&*center.store, row, |_| {})?, row)),
+            (_, None) if center.store.size(&key)?.is_some() => Some(Problem {
+                state: FileState::Untracked,
+                expected_md5: None,
+                ..suspect
+            }),
+            (_, None) => None, // deleted meanwhile: nothing wrong
+        };
+        confirmed.extend(found.filter(|p| p.state != FileState::Ok));
+    }
+    Ok(confirmed)
+}
+
+/// Files on disk in `scope` that the catalog does not list.
+fn untracked(center: &Center, rows: &[FileRow], scope: Scope) -> Result<Vec<Problem>> {
+    let known: HashSet<String> = rows.iter().map(FileRow::key).collect();
+    let prefix = match (scope.model, scope.version) {
+        (Some(model), Some(version)) => center::key(model, version, ""),
+        (Some(model), None) => model.to_string(),
+        _ => String::new(),
+    };
+    let mut found = Vec::new();
+    for Listed { key, regular } in center.store.list(&prefix)? {
+        if known.contains(&key) {
+            continue; // checked with its row
+        }
+        // A link or special file is never followed; it is reported whether listed or not.
+        let state = if regular {
+            FileState::Untracked
+        } else {
+            FileState::Link
+        };
+        let mut parts = key.splitn(3, '/');
+        let (model, version, path) = (parts.next(), parts.next(), parts.next());
+        found.push(Problem {
+            state,
+            model: model.unwrap_or_default().to_string(),
+            version: version.unwrap_or_default().to_string(),
+            path: path.unwrap_or_default().to_string(),
+            expected_md5: None,
+        });
+    }
+    found.sort_by(|a, b| (&a.model, &a.version, &a.path).cmp(&(&b.model, &b.version, &b.path)));
+    Ok(found)
+}
