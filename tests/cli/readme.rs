@@ -1,7 +1,10 @@
-//! The README is a test: its shell examples run in order on one temporary center.
+//! The README is a test: its shell examples run in order on one temporary center, and its
+//! command tables name every flag that `--help` shows.
 
 use std::fs;
 use std::path::Path;
+
+use clap::CommandFactory;
 
 use crate::harness::Env;
 
@@ -181,6 +184,159 @@ fn readme_examples_run_in_order_on_one_center() {
     assert!(
         ran >= 20,
         "only {ran} README lines ran; are the ```sh blocks still found?"
+    );
+}
+
+/// The flag tokens (`-n`, `--dry-run`) in a piece of README text.
+fn flag_tokens(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i] == '-'
+            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '-'))
+            && chars
+                .get(i + 1)
+                .is_some_and(|c| *c == '-' || c.is_alphabetic());
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let begin = i;
+        i += if chars.get(i + 1) == Some(&'-') { 2 } else { 1 };
+        while chars
+            .get(i)
+            .is_some_and(|c| c.is_alphanumeric() || *c == '-')
+        {
+            i += 1;
+        }
+        tokens.push(chars[begin..i].iter().collect());
+    }
+    tokens
+}
+
+/// The first cell of each table row of README.md (a `|` escaped as `\|` stays in the cell).
+fn first_cells(readme: &str) -> Vec<&str> {
+    readme
+        .lines()
+        .filter_map(|line| line.strip_prefix('|'))
+        .filter_map(|rest| {
+            let bytes = rest.as_bytes();
+            (0..bytes.len())
+                .find(|&i| bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\'))
+                .map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+/// The code spans of a cell.
+fn code_spans(cell: &str) -> Vec<&str> {
+    cell.split('`').skip(1).step_by(2).collect()
+}
+
+/// Every subcommand with its words (`["runs", "end"]`).
+fn subcommands(cmd: &clap::Command, path: &[String], out: &mut Vec<(Vec<String>, clap::Command)>) {
+    // clap's own `help` subcommand takes no flags.
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let mut words = path.to_vec();
+        words.push(sub.get_name().to_string());
+        out.push((words.clone(), sub.clone()));
+        subcommands(sub, &words, out);
+    }
+}
+
+/// The flags of `args` (long and short forms, help and hidden ones left out).
+fn flags<'a>(args: impl Iterator<Item = &'a clap::Arg>) -> Vec<String> {
+    let mut out = Vec::new();
+    for arg in args.filter(|a| !a.is_hide_set() && a.get_id() != "help") {
+        out.extend(arg.get_long().map(|l| format!("--{l}")));
+        out.extend(arg.get_short().map(|s| format!("-{s}")));
+    }
+    out
+}
+
+/// A flag shown by `mfile CMD --help` that README.md's table row of CMD does not name fails
+/// here: the tables are the README's reference and must stay true to the binary.
+#[test]
+fn readme_command_tables_name_every_flag() {
+    let readme = readme();
+    let cells = first_cells(&readme);
+    let mut cli = mfile::cli::Cli::command();
+    cli.build();
+    let mut missing = Vec::new();
+
+    // The global options are named once, in the sentence under the first table.
+    let globals = readme
+        .lines()
+        .find(|line| line.starts_with("Every command also takes"))
+        .expect("README.md: the line naming the global options");
+    let named = flag_tokens(globals);
+    for flag in flags(cli.get_arguments().filter(|a| a.is_global_set())) {
+        if !named.contains(&flag) {
+            missing.push(format!(
+                "global {flag} (the \"Every command also takes\" line)"
+            ));
+        }
+    }
+
+    // A row may use a short form the README spells out once: "`-m` is short for `--model`".
+    let abbreviations: Vec<(String, String)> = readme
+        .match_indices(" is short for ")
+        .filter_map(|(at, _)| {
+            let short = readme[..at].rsplit('`').nth(1)?;
+            let long = readme[at..].split('`').nth(1)?;
+            Some((short.to_string(), long.to_string()))
+        })
+        .collect();
+
+    let mut subs = Vec::new();
+    subcommands(&cli, &[], &mut subs);
+    for (words, cmd) in &subs {
+        let names: Vec<&str> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name())
+            .filter(|name| *name != "help")
+            .collect();
+        // A span is this command's when it starts with the command's words and the word after
+        // them is not one of its subcommands (`runs end ...` is not a row of `runs`).
+        let rows: Vec<&str> = cells
+            .iter()
+            .flat_map(|cell| code_spans(cell))
+            .filter(|span| {
+                let mut tokens = span.split_whitespace();
+                words.iter().all(|w| tokens.next() == Some(w.as_str()))
+                    && tokens.next().is_none_or(|next| !names.contains(&next))
+            })
+            .collect();
+        let command = words.join(" ");
+        if rows.is_empty() {
+            missing.push(format!("{command}: no table row"));
+            continue;
+        }
+        let mut named: Vec<String> = rows.iter().flat_map(|row| flag_tokens(row)).collect();
+        for (short, long) in &abbreviations {
+            if named.contains(short) {
+                named.push(long.clone());
+            }
+        }
+        for flag in flags(cmd.get_arguments().filter(|a| !a.is_global_set())) {
+            if !named.contains(&flag) {
+                missing.push(format!("{command} {flag}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README.md's command tables lack flags that --help shows:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn flag_tokens_are_whole_flags() {
+    assert_eq!(
+        flag_tokens("`delete [-n\\|--dry-run] [--note T] KEY=VALUE` re-run -m M"),
+        ["-n", "--dry-run", "--note", "-m"]
     );
 }
 
