@@ -73,11 +73,30 @@ impl Env {
     /// A command with an isolated environment: HOME and XDG inside the temp folder, no colour,
     /// MFILE_CENTER at this env's center, run from the workspace.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(bin());
-        cmd.args(args)
-            .current_dir(&self.work)
+        let mut cmd = self.isolated(bin(), std::env::var_os("PATH").unwrap_or_default());
+        cmd.args(args);
+        cmd
+    }
+
+    /// `bash -o pipefail -c LINE` in the same isolated environment, with the folder of the
+    /// built binary first on PATH, so a shell line's `mfile` is the binary under test.
+    pub fn shell(&self, line: &str) -> Command {
+        let bin_dir = Path::new(bin()).parent().expect("the binary's folder");
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let path = std::env::join_paths(
+            std::iter::once(bin_dir.to_path_buf()).chain(std::env::split_paths(&path)),
+        )
+        .expect("PATH");
+        let mut cmd = self.isolated("bash", path);
+        cmd.args(["-o", "pipefail", "-c", line]);
+        cmd
+    }
+
+    fn isolated(&self, program: &str, path: std::ffi::OsString) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(&self.work)
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", path)
             .env("HOME", self.root.join("home"))
             .env("XDG_CONFIG_HOME", self.root.join("home/.config"))
             .env("XDG_DATA_HOME", self.root.join("home/.local/share"))

@@ -14,6 +14,7 @@ mod invariants;
 mod links;
 mod own_storage;
 mod pull;
+mod readme;
 mod scan;
 mod store_faults;
 mod terminal;

@@ -415,6 +415,34 @@ fn track_passes_output_through_and_records_the_run() {
         .says(&["could not start"]);
 }
 
+/// docs/tracking.md: `track` takes over an existing run that is still `running` and that no
+/// `track` ran, whichever command made it; an ended run is refused.
+#[test]
+fn track_takes_over_a_running_run_that_no_track_ran() {
+    let env = Env::new();
+    env.ok(&["log-metric", "-m", "m", "--run", "early", "warmup=1"]);
+    env.ok(&["log-param", "-m", "m", "--run", "params", "lr=0.1"]);
+    for run in ["early", "params"] {
+        env.ok(&["track", "-m", "m", "--run", run, "--", "true"]);
+    }
+    let doc = env.json(&["runs", "-m", "m"]);
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for r in runs {
+        assert_eq!(r["status"], "finished", "{r}");
+        assert_eq!(r["command"][0], "true", "{r}");
+    }
+    let early = runs.iter().find(|r| r["name"] == "early").unwrap();
+    assert_eq!(early["metrics"]["warmup"]["count"], 1);
+
+    env.ok(&["log-param", "-m", "m", "--run", "ended", "lr=0.1"]);
+    env.ok(&[
+        "runs", "end", "-m", "m", "--run", "ended", "--status", "failed",
+    ]);
+    env.expect(1, &["track", "-m", "m", "--run", "ended", "--", "true"])
+        .says(&["run ended of m already exists (failed)"]);
+}
+
 #[test]
 fn each_user_sees_their_own_runs() {
     let env = Env::new();
