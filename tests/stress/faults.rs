@@ -15,43 +15,29 @@ struct Mount(PathBuf);
 impl Mount {
     fn tmpfs(at: &Path, size_mib: u32) -> Option<Mount> {
         std::fs::create_dir_all(at).unwrap();
-        let mounted = Command::new("mount")
+        let mount = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size_mib}m"), "none"])
             .arg(at)
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if mounted {
-            return Some(Mount(at.to_path_buf()));
-        }
-        let required = std::env::var("MFILE_STRESS_MOUNTS").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "could not mount a tmpfs at {} (run as root)",
-            at.display()
-        );
-        eprintln!("stress: faults: SKIPPED: mounting a tmpfs needs root");
-        None
+            .output();
+        Mount::made(mount, at, "a tmpfs (run as root)")
     }
 
     /// A FUSE mount of `source` at `at` (bindfs): a real network-class filesystem for SQLite.
     fn fuse(source: &Path, at: &Path) -> Option<Mount> {
         std::fs::create_dir_all(source).unwrap();
         std::fs::create_dir_all(at).unwrap();
-        let mounted = Command::new("bindfs")
-            .arg(source)
-            .arg(at)
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if mounted {
+        let mount = Command::new("bindfs").arg(source).arg(at).output();
+        Mount::made(mount, at, "bindfs (apt-get install bindfs; run as root)")
+    }
+
+    /// The mount, or a reported skip; with `MFILE_STRESS_MOUNTS=1` a failed mount fails the test.
+    fn made(mount: std::io::Result<std::process::Output>, at: &Path, what: &str) -> Option<Mount> {
+        if mount.is_ok_and(|o| o.status.success()) {
             return Some(Mount(at.to_path_buf()));
         }
         let required = std::env::var("MFILE_STRESS_MOUNTS").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "could not mount bindfs at {} (apt-get install bindfs; run as root)",
-            at.display()
-        );
-        eprintln!("stress: faults: SKIPPED: a FUSE mount needs bindfs and root");
+        assert!(!required, "could not mount {what} at {}", at.display());
+        eprintln!("stress: faults: SKIPPED: could not mount {what}");
         None
     }
 
