@@ -230,3 +230,41 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// Starts `command` (an `mfile ui`), limited to `open_files` file descriptors when given
+/// (`ulimit -n`), and returns it with the `host:port` it printed on its first line.
+pub fn start_ui(mut command: Command, open_files: Option<u64>) -> (KillOnDrop, String) {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::CommandExt;
+    if let Some(open_files) = open_files {
+        // SAFETY: setrlimit is async-signal-safe; the child calls nothing else before exec.
+        unsafe {
+            command.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: open_files,
+                    rlim_max: open_files,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mfile ui");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read the URL");
+    let addr = line
+        .trim()
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("no URL on stdout: {line:?}"))
+        .to_string();
+    (KillOnDrop(child), addr)
+}

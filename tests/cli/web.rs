@@ -5,13 +5,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::{Env, KillOnDrop};
+use crate::harness::{Env, KillOnDrop, start_ui};
 
 const XSS: &str = "<script>alert(1)</script>";
 const XSS_FILE: &str = "<img src=x onerror=alert(1)>.txt";
@@ -51,46 +50,18 @@ const HUNG: Duration = Duration::from_secs(10);
 
 impl Ui {
     fn start(env: &Env, bind: &str) -> Ui {
-        Ui::start_with(env.command(&["ui", "--bind", bind]))
+        Ui::started(start_ui(env.command(&["ui", "--bind", bind]), None))
     }
 
     /// `mfile ui` allowed `open_files` file descriptors (`ulimit -n`).
     fn start_limited(env: &Env, open_files: u64) -> Ui {
-        let mut command = env.command(&["ui", "--bind", "127.0.0.1:0"]);
-        // SAFETY: setrlimit is async-signal-safe; the child calls nothing else before exec.
-        unsafe {
-            command.pre_exec(move || {
-                let limit = libc::rlimit {
-                    rlim_cur: open_files,
-                    rlim_max: open_files,
-                };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        Ui::start_with(command)
+        let command = env.command(&["ui", "--bind", "127.0.0.1:0"]);
+        Ui::started(start_ui(command, Some(open_files)))
     }
 
-    fn start_with(mut command: std::process::Command) -> Ui {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mfile ui");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the URL");
-        let addr = line
-            .trim()
-            .strip_prefix("http://")
-            .and_then(|rest| rest.strip_suffix('/'))
-            .unwrap_or_else(|| panic!("no URL on stdout: {line:?}"))
-            .to_string();
+    fn started((child, addr): (KillOnDrop, String)) -> Ui {
         Ui {
-            _child: KillOnDrop(child),
+            _child: child,
             addr,
         }
     }

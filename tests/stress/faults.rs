@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::partials;
-use crate::harness::{Env, md5_hex, noise};
+use crate::harness::{Env, md5_hex, noise, start_ui};
 
 /// A tmpfs mounted at a folder of the test, unmounted when dropped.
 struct Mount(PathBuf);
@@ -352,7 +352,7 @@ fn a_center_on_a_network_filesystem_is_read_but_written_only_by_its_claimed_host
 /// read-only for nobody: `mode=ro`).
 #[test]
 fn a_center_others_may_only_read_works_for_them() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     use std::os::unix::fs::PermissionsExt;
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
@@ -442,25 +442,12 @@ fn a_center_others_may_only_read_works_for_them() {
             b"a"
         );
         // The page: started, asked for the models, stopped.
-        let mut ui = as_user(nobody, &["ui", "--bind", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut url = String::new();
-        BufReader::new(ui.stdout.take().unwrap())
-            .read_line(&mut url)
-            .unwrap();
-        let addr = url
-            .trim()
-            .trim_start_matches("http://")
-            .trim_end_matches('/');
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        let (ui, addr) = start_ui(as_user(nobody, &["ui", "--bind", "127.0.0.1:0"]), None);
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
         write!(stream, "GET /api/models HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
         let mut reply = String::new();
         stream.read_to_string(&mut reply).unwrap();
-        let _ = ui.kill();
-        let _ = ui.wait();
+        drop(ui); // kills and reaps it
         assert_eq!(reply.split(' ').nth(1), Some("200"), "{label}: ui: {reply}");
         // Writing is refused with a message that says why, and changes nothing.
         let (code, _, text) = run(nobody, &["log-param", "-m", "m", "--run", "n", "lr=2"]);

@@ -5,47 +5,17 @@
 //! must be answered (bounded by 10 s), and at the end the server must still run with a peak
 //! RSS under 200 MB. The full run also waits for the idle timeout to close what is left.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
-use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::{Rng, size};
-use crate::harness::{Env, KillOnDrop, noise};
+use crate::harness::{Env, KillOnDrop, noise, start_ui};
 
 const HUNG: Duration = Duration::from_secs(10);
 
 pub fn start(env: &Env) -> (KillOnDrop, String) {
-    let mut command = env.command(&["ui", "--bind", "127.0.0.1:0"]);
-    // SAFETY: setrlimit is async-signal-safe; the child calls nothing else before exec.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 256,
-                rlim_max: 256,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .trim_start_matches("http://")
-        .trim_end_matches('/');
-    let addr = addr.to_string();
-    (KillOnDrop(child), addr)
+    start_ui(env.command(&["ui", "--bind", "127.0.0.1:0"]), Some(256))
 }
 
 /// A new client's GET: the status line's code, or the error that says the page is stuck.
