@@ -1,29 +1,22 @@
 //! The only place that reads environment variables, the config file and platform folders.
-//! Turns the parsed global options into [`Ctx`], the resolved settings every command gets.
+//! Turns the parsed global options into [`Settings`], which `commands::Ctx` is made from.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use crate::cli::{ColorChoice, GlobalArgs};
+use crate::cli::GlobalArgs;
 use crate::error::usage;
-use crate::output::Palette;
 
 pub const CENTER_ENV: &str = "MFILE_CENTER";
 
 /// Resolved settings for one command run.
 #[derive(Debug)]
-pub struct Ctx {
+pub struct Settings {
     pub center: PathBuf,
     pub json: bool,
     pub quiet: bool,
-    /// Colours for stdout.
-    pub palette: Palette,
-    /// Progress bars and prompts need a person at a terminal.
-    pub stderr_is_terminal: bool,
-    pub stdin_is_terminal: bool,
     /// The user runs are recorded for: $MFILE_USER, else the OS user.
     pub user: String,
 }
@@ -34,8 +27,8 @@ struct ConfigFile {
     center: Option<PathBuf>,
 }
 
-impl Ctx {
-    pub fn from_args(global: &GlobalArgs) -> Result<Ctx> {
+impl Settings {
+    pub fn from_args(global: &GlobalArgs) -> Result<Settings> {
         let dirs = directories::BaseDirs::new();
         let config_file = dirs
             .as_ref()
@@ -47,20 +40,12 @@ impl Ctx {
             config_file.as_deref(),
             data_dir.as_deref(),
         )?;
-        Ok(Ctx {
+        Ok(Settings {
             center,
             json: global.json,
             quiet: global.quiet,
-            palette: Palette::new(use_color(global.color, std::io::stdout().is_terminal())),
-            stderr_is_terminal: std::io::stderr().is_terminal(),
-            stdin_is_terminal: std::io::stdin().is_terminal(),
             user: user_name(),
         })
-    }
-
-    /// Whether to print human summaries and per-file lines.
-    pub fn chatty(&self) -> bool {
-        !self.quiet && !self.json
     }
 }
 
@@ -95,19 +80,6 @@ fn resolve_center(
 
 fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).with_context(|| format!("could not resolve {}", path.display()))
-}
-
-/// `auto` means: a terminal, `NO_COLOR` unset or empty, `TERM` not `dumb`.
-pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            is_terminal
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
-        }
-    }
 }
 
 /// The user runs are recorded for: $MFILE_USER, else $USER or $LOGNAME, else the name of the

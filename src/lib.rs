@@ -18,13 +18,22 @@ pub mod web;
 
 use anyhow::Result;
 
-use cli::{Cli, Command};
-use config::Ctx;
+use cli::{Cli, ColorChoice, Command};
+use commands::Ctx;
+
+/// Sets `--color` for the whole process, before anything is printed (errors included).
+pub fn set_color(choice: ColorChoice) {
+    output::set_color(match choice {
+        ColorChoice::Auto => output::ColorChoice::Auto,
+        ColorChoice::Always => output::ColorChoice::Always,
+        ColorChoice::Never => output::ColorChoice::Never,
+    });
+}
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let ctx = Ctx::from_args(&cli.global)?;
-    output::progress::lock_waits(&ctx);
+    let ctx = Ctx::new(config::Settings::from_args(&cli.global)?);
+    ctx.show_lock_waits();
     let catalog = ctx.center.join(center::CATALOG_FILE);
     dispatch(cli.command, &ctx).map_err(|err| catalog::explain(err, &catalog))
 }

@@ -5,10 +5,10 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
+use super::Ctx;
 use crate::catalog::network::network_filesystem;
 use crate::center::{Center, partial};
 use crate::cli::ClaimWriterArgs;
-use crate::config::Ctx;
 use crate::output;
 
 pub fn run(args: ClaimWriterArgs, ctx: &Ctx) -> Result<()> {
@@ -32,14 +32,15 @@ pub fn run(args: ClaimWriterArgs, ctx: &Ctx) -> Result<()> {
         Some(host) => format!("{host} is now the only host that writes the center"),
         None => "no host may write the center while it is on a network filesystem".to_string(),
     };
-    if ctx.json {
+    if ctx.out.json {
         output::json(&Claim {
             center: ctx.center.display().to_string(),
             writer_host: claim,
             network_filesystem: network_filesystem(center.catalog.folder()),
         })?;
     }
-    output::note(ctx, &format!("{said} {} ({place})", ctx.center.display()));
+    ctx.out
+        .note(&format!("{said} {} ({place})", ctx.center.display()));
     Ok(())
 }
 

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde::Serialize;
 
+use super::Ctx;
 use super::run_ref;
 use crate::catalog::runs::{self, Summary};
 use crate::cli::CompareArgs;
-use crate::config::Ctx;
 use crate::output::{self, Cell, TableOut};
 use crate::tracking::listing::{MetricCell, changed_params};
 use crate::tracking::{self, Direction};
@@ -95,7 +95,7 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
         })
         .collect();
 
-    if ctx.json {
+    if ctx.out.json {
         return output::json(&Report {
             model: &args.model.name,
             runs: &labels,
@@ -111,7 +111,7 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
     for row in &param_rows {
         let paint = |text: &str| {
             if row.changed {
-                ctx.palette.changed(text)
+                ctx.out.palette.changed(text)
             } else {
                 Cell::plain(text)
             }
@@ -160,14 +160,11 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
     if !table.is_empty() {
         table.print()?;
     }
-    output::note(
-        ctx,
-        &format!(
-            "{} params differ ({} marked *)",
-            changed.len(),
-            changed.len()
-        ),
-    );
+    ctx.out.note(&format!(
+        "{} params differ ({} marked *)",
+        changed.len(),
+        changed.len()
+    ));
     Ok(())
 }
 

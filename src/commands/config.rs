@@ -3,10 +3,10 @@
 use anyhow::Result;
 
 use super::ConfigView;
+use super::Ctx;
 use crate::center::Center;
 use crate::center::names::check_name;
 use crate::cli::ConfigArgs;
-use crate::config::Ctx;
 
 pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<()> {
     check_name("model", &args.model.name)?;
@@ -19,5 +19,5 @@ pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<()> {
         Some(name) => Some(center.version(&model, name)?),
         None => None,
     };
-    ConfigView::new(&center, &model, version.as_ref()).print(ctx.json)
+    ConfigView::new(&center, &model, version.as_ref()).print(ctx.out.json)
 }

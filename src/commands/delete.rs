@@ -4,11 +4,11 @@
 use anyhow::Result;
 use serde::Serialize;
 
+use super::Ctx;
 use super::{Totals, confirm, print_file_lines};
 use crate::center::Center;
 use crate::center::names::{RelPath, check_name};
 use crate::cli::DeleteArgs;
-use crate::config::Ctx;
 use crate::engine::delete::{self, DeleteFiles, Entry};
 use crate::error::usage;
 use crate::filter::PathFilter;
@@ -110,7 +110,7 @@ fn report(
     for entry in &entries {
         totals.add(entry.status, entry.size);
     }
-    if ctx.json {
+    if ctx.out.json {
         output::json(&Report {
             model,
             version,
@@ -129,18 +129,15 @@ fn report(
         "files" => String::new(),
         _ => format!(", {target} removed"),
     };
-    output::note(
-        ctx,
-        &format!(
-            "{scope}: {} ({}){dropped}{}",
-            totals.summary(),
-            human_size(totals.bytes),
-            if dry_run {
-                " (dry run: nothing was deleted)"
-            } else {
-                ""
-            }
-        ),
-    );
+    ctx.out.note(&format!(
+        "{scope}: {} ({}){dropped}{}",
+        totals.summary(),
+        human_size(totals.bytes),
+        if dry_run {
+            " (dry run: nothing was deleted)"
+        } else {
+            ""
+        }
+    ));
     Ok(())
 }

@@ -5,10 +5,10 @@ use std::time::Instant;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::Ctx;
 use super::{Bars, Totals, fail_on_errors, print_file_lines};
 use crate::center::names::{RelPath, check_name};
 use crate::cli::ImportArgs;
-use crate::config::Ctx;
 use crate::engine::import::{Entry, ImportOptions, Sources, import, open_center};
 use crate::filter::PathFilter;
 use crate::output::{self, human_size};
@@ -65,7 +65,7 @@ fn report(
         totals.add(entry.status, entry.size);
         totals.linked += u64::from(entry.linked);
     }
-    if ctx.json {
+    if ctx.out.json {
         output::json(&Report {
             model,
             version,
@@ -76,23 +76,20 @@ fn report(
     }
     print_file_lines(ctx, entries.iter().map(|e| (e.status, e.path.as_str())))?;
     let written = totals.imported + totals.replaced + totals.restored;
-    output::note(
-        ctx,
-        &format!(
-            "{model} {version}: {}{} in {:.1}s{}",
-            totals.summary(),
-            if written > 0 {
-                format!(" ({} read)", human_size(totals.bytes))
-            } else {
-                String::new()
-            },
-            started.elapsed().as_secs_f64(),
-            if dry_run {
-                " (dry run: nothing was written)"
-            } else {
-                ""
-            }
-        ),
-    );
+    ctx.out.note(&format!(
+        "{model} {version}: {}{} in {:.1}s{}",
+        totals.summary(),
+        if written > 0 {
+            format!(" ({} read)", human_size(totals.bytes))
+        } else {
+            String::new()
+        },
+        started.elapsed().as_secs_f64(),
+        if dry_run {
+            " (dry run: nothing was written)"
+        } else {
+            ""
+        }
+    ));
     fail_on_errors(&errors, entries.len(), "imported")
 }

@@ -11,9 +11,9 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
+use super::Ctx;
 use super::run_ref;
 use crate::cli::LogMetricArgs;
-use crate::config::Ctx;
 use crate::error::usage;
 use crate::output::{self, escape::ECHO_CHARS};
 use crate::tracking::ingest::{self, LineFormat, MetricWriter};
@@ -67,7 +67,7 @@ pub fn run(args: LogMetricArgs, ctx: &Ctx) -> Result<()> {
     writer.flush()?;
     let written = writer.written;
 
-    if ctx.json {
+    if ctx.out.json {
         output::json(&Report {
             model: &run.model,
             run: &run.name,
@@ -76,13 +76,10 @@ pub fn run(args: LogMetricArgs, ctx: &Ctx) -> Result<()> {
             bad_lines,
         })?;
     }
-    output::note(
-        ctx,
-        &format!(
-            "recorded {written} points for run {} of {}",
-            run.name, run.model
-        ),
-    );
+    ctx.out.note(&format!(
+        "recorded {written} points for run {} of {}",
+        run.name, run.model
+    ));
     if bad_lines > 0 {
         bail!("{bad_lines} bad lines were skipped (the rest was recorded); see the warnings above");
     }
@@ -163,14 +160,11 @@ fn read_source(
             }
             Err((why, text)) => {
                 bad += 1;
-                output::warn(
-                    ctx,
-                    &format!(
-                        "line {number} skipped: {}: {}",
-                        output::escape::shorten(&why, ECHO_CHARS),
-                        shorten(&text)
-                    ),
-                );
+                ctx.out.warn(&format!(
+                    "line {number} skipped: {}: {}",
+                    output::escape::shorten(&why, ECHO_CHARS),
+                    shorten(&text)
+                ));
                 Ok(())
             }
         }

@@ -10,9 +10,9 @@ use serde_json::Value;
 use super::{bullet_list, run_ref};
 use rusqlite::Transaction;
 
+use super::Ctx;
 use crate::catalog::runs::{self, RunRow};
 use crate::cli::LogParamArgs;
-use crate::config::Ctx;
 use crate::error::usage;
 use crate::output;
 use crate::tracking::parse::{ParamKind, check_key, parse_assignment, same_param};
@@ -50,7 +50,7 @@ pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
     let (mut center, run) = run_ref::open_for_write(ctx, &args.target)?;
     let entries = center.catalog.write(|tx| record(tx, &run, &given))?;
 
-    if ctx.json {
+    if ctx.out.json {
         return output::json(&Report {
             model: &run.model,
             run: &run.name,
@@ -58,7 +58,7 @@ pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
             params: &entries,
         });
     }
-    if ctx.chatty() {
+    if ctx.out.chatty() {
         for e in &entries {
             output::line(&format!("{:<9} {}={}", e.status, e.key, e.value))?;
         }

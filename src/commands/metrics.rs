@@ -7,10 +7,10 @@ use std::io::{BufWriter, Write};
 use anyhow::{Result, bail};
 use serde::Serialize;
 
+use super::Ctx;
 use super::{bullet_list, run_ref};
 use crate::catalog::runs;
 use crate::cli::{ExportFormat, MetricsArgs};
-use crate::config::Ctx;
 use crate::error::usage;
 use crate::output;
 use crate::time::Timestamp;
@@ -63,7 +63,7 @@ pub fn run(args: MetricsArgs, ctx: &Ctx) -> Result<()> {
         );
     }
 
-    let format = if ctx.json {
+    let format = if ctx.out.json {
         ExportFormat::Json
     } else {
         args.format

@@ -22,15 +22,48 @@ pub mod verify;
 pub mod versions;
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::{ModelRow, VersionRow};
 use crate::center::{self, Center};
-use crate::output;
+use crate::config::Settings;
+use crate::output::{self, Out};
 use crate::time::Timestamp;
+
+/// What every command gets: the resolved settings and the way it prints.
+#[derive(Debug)]
+pub struct Ctx {
+    pub center: PathBuf,
+    /// The user runs are recorded for: $MFILE_USER, else the OS user.
+    pub user: String,
+    /// Prompts need a person at a terminal.
+    pub stdin_is_terminal: bool,
+    pub out: Out,
+}
+
+impl Ctx {
+    pub fn new(settings: Settings) -> Ctx {
+        Ctx {
+            center: settings.center,
+            user: settings.user,
+            stdin_is_terminal: io::stdin().is_terminal(),
+            out: Out::new(settings.json, settings.quiet),
+        }
+    }
+
+    /// Shows waits for the catalog's write lock on stderr (once per process).
+    pub fn show_lock_waits(&self) {
+        let shown = output::progress::LockWaits::new(self.out);
+        crate::catalog::lock::on_wait(move |wait| match wait.done {
+            true => shown.done(),
+            false => shown.waiting(wait.catalog, &wait.holder.describe()),
+        });
+    }
+}
 
 /// What `register` and `config` print: where a model or version lives.
 #[derive(Debug, Serialize)]
@@ -114,12 +147,12 @@ pub fn painted(status: FileStatus, palette: output::Palette) -> output::Cell {
 /// Shows an engine operation's phases as progress bars on stderr (hidden under --quiet, --json
 /// or without a terminal) and its warnings as `mfile: warning:` lines.
 pub struct Bars<'c> {
-    ctx: &'c crate::config::Ctx,
+    ctx: &'c Ctx,
     bar: std::sync::Mutex<indicatif::ProgressBar>,
 }
 
 impl<'c> Bars<'c> {
-    pub fn new(ctx: &'c crate::config::Ctx) -> Self {
+    pub fn new(ctx: &'c Ctx) -> Self {
         Bars {
             ctx,
             bar: std::sync::Mutex::new(indicatif::ProgressBar::hidden()),
@@ -130,7 +163,7 @@ impl<'c> Bars<'c> {
 impl crate::engine::Observer for Bars<'_> {
     fn start(&self, phase: &'static str, total_bytes: u64) {
         if let Ok(mut bar) = self.bar.lock() {
-            *bar = output::progress::bytes(self.ctx, total_bytes, phase);
+            *bar = self.ctx.out.bytes_bar(total_bytes, phase);
         }
     }
 
@@ -147,7 +180,7 @@ impl crate::engine::Observer for Bars<'_> {
     }
 
     fn warn(&self, message: &str) {
-        output::warn(self.ctx, message);
+        self.ctx.out.warn(message);
     }
 }
 
@@ -207,12 +240,12 @@ impl Totals {
 
 /// Per-file lines (`imported  onnx/model.onnx`) on stdout, unless --quiet or --json.
 pub fn print_file_lines<'a>(
-    ctx: &crate::config::Ctx,
+    ctx: &Ctx,
     lines: impl IntoIterator<Item = (FileStatus, &'a str)>,
 ) -> Result<()> {
-    if ctx.chatty() {
+    if ctx.out.chatty() {
         for (status, path) in lines {
-            output::cells_line(&[painted(status, ctx.palette), path.into()])?;
+            output::cells_line(&[painted(status, ctx.out.palette), path.into()])?;
         }
     }
     Ok(())
@@ -234,11 +267,7 @@ pub fn fail_on_errors(errors: &[anyhow::Error], done: usize, verb: &str) -> Resu
 }
 
 /// Validates an optional model/version scope and checks that it exists in the center.
-pub fn open_scope(
-    ctx: &crate::config::Ctx,
-    model: Option<&str>,
-    version: Option<&str>,
-) -> Result<Center> {
+pub fn open_scope(ctx: &Ctx, model: Option<&str>, version: Option<&str>) -> Result<Center> {
     if let Some(model) = model {
         center::names::check_name("model", model)?;
     }
@@ -256,7 +285,7 @@ pub fn open_scope(
 }
 
 /// Asks on the terminal; without one, refuses (exit 2) and says which flag to pass.
-pub fn confirm(ctx: &crate::config::Ctx, question: &str) -> Result<()> {
+pub fn confirm(ctx: &Ctx, question: &str) -> Result<()> {
     if !ctx.stdin_is_terminal {
         return Err(crate::error::usage(format!(
             "refusing to {} without confirmation (no terminal to ask on); pass --yes",

@@ -3,9 +3,9 @@
 use anyhow::Result;
 use serde::Serialize;
 
+use super::Ctx;
 use crate::catalog::{self, ModelSummary};
 use crate::center::Center;
-use crate::config::Ctx;
 use crate::output::{self, TableOut, human_size};
 
 #[derive(Serialize)]
@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             filerepo: center.store.locate(&summary.model),
         })
         .collect();
-    if ctx.json {
+    if ctx.out.json {
         return output::json(&Report {
             center: center.root.display().to_string(),
             catalog: center.catalog_path().display().to_string(),
@@ -60,9 +60,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     if !table.is_empty() {
         table.print()?;
     }
-    output::note(
-        ctx,
-        &format!("{} models in {}", profiles.len(), center.root.display()),
-    );
+    ctx.out.note(&format!(
+        "{} models in {}",
+        profiles.len(),
+        center.root.display()
+    ));
     Ok(())
 }

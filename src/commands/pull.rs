@@ -7,11 +7,11 @@ use std::time::Instant;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::Ctx;
 use super::{Bars, Totals, fail_on_errors, print_file_lines};
 use crate::center::Center;
 use crate::center::names::check_name;
 use crate::cli::PullArgs;
-use crate::config::Ctx;
 use crate::engine::pull::{Entry, PullOptions, Selector, pull};
 use crate::filter::PathFilter;
 use crate::output::{self, human_size};
@@ -68,7 +68,7 @@ fn report(
     for entry in &entries {
         totals.add(entry.status, entry.size);
     }
-    if ctx.json {
+    if ctx.out.json {
         let to = to.display().to_string();
         output::json(&Report {
             model,
@@ -83,20 +83,17 @@ fn report(
         ctx,
         entries.iter().map(|e| (e.status, e.destination.as_str())),
     )?;
-    output::note(
-        ctx,
-        &format!(
-            "{model} {version} -> {}: {} ({}) in {:.1}s{}",
-            to.display(),
-            totals.summary(),
-            human_size(totals.bytes),
-            started.elapsed().as_secs_f64(),
-            if dry_run {
-                " (dry run: nothing was written)"
-            } else {
-                ""
-            }
-        ),
-    );
+    ctx.out.note(&format!(
+        "{model} {version} -> {}: {} ({}) in {:.1}s{}",
+        to.display(),
+        totals.summary(),
+        human_size(totals.bytes),
+        started.elapsed().as_secs_f64(),
+        if dry_run {
+            " (dry run: nothing was written)"
+        } else {
+            ""
+        }
+    ));
     fail_on_errors(&errors, entries.len(), "pulled")
 }

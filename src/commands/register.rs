@@ -3,11 +3,11 @@
 use anyhow::Result;
 
 use super::ConfigView;
+use super::Ctx;
 use crate::catalog;
 use crate::center::Center;
 use crate::center::names::{check_name, quote};
 use crate::cli::RegisterArgs;
-use crate::config::Ctx;
 use crate::error::usage;
 use crate::time::Timestamp;
 
@@ -28,7 +28,7 @@ pub fn run(args: RegisterArgs, ctx: &Ctx) -> Result<()> {
         let v = catalog::version(tx, m.id, version)?.unwrap_or(v);
         Ok((m, v))
     })?;
-    ConfigView::new(&center, &model_row, Some(&version_row)).print(ctx.json)
+    ConfigView::new(&center, &model_row, Some(&version_row)).print(ctx.out.json)
 }
 
 fn parse_tag(text: &str) -> Result<(String, String)> {

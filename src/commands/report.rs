@@ -8,12 +8,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
+use super::Ctx;
 use super::run_ref;
 use crate::catalog::runs;
 use crate::center::names::check_name;
 use crate::center::{Center, partial};
 use crate::cli::ReportArgs;
-use crate::config::Ctx;
 use crate::output::{self, human_size};
 use crate::time::Timestamp;
 use crate::web::api;
@@ -66,7 +66,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
     } else {
         write_atomically(&out, html.as_bytes())?;
     }
-    if ctx.json {
+    if ctx.out.json {
         output::json(&serde_json::json!({
             "model": model,
             "file": out.display().to_string(),
@@ -74,14 +74,11 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
             "bytes": html.len(),
         }))?;
     }
-    output::note(
-        ctx,
-        &format!(
-            "wrote {} ({count} runs, {})",
-            out.display(),
-            human_size(html.len() as u64)
-        ),
-    );
+    ctx.out.note(&format!(
+        "wrote {} ({count} runs, {})",
+        out.display(),
+        human_size(html.len() as u64)
+    ));
     Ok(())
 }
 

@@ -3,12 +3,12 @@
 
 use anyhow::{Context, Result};
 
+use super::Ctx;
 use crate::catalog::runs::{self, RunRow};
 use crate::catalog::{self, ModelRow};
 use crate::center::names::{check_name, quote};
 use crate::center::{Center, partial};
 use crate::cli::{RunTarget, UserArg};
-use crate::config::Ctx;
 use crate::error::usage;
 use crate::time::Timestamp;
 

@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use anyhow::Result;
 
+use super::Ctx;
 use super::{confirm, open_scope, run_ref};
 use crate::catalog::runs;
 use crate::center::names::check_name;
 use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs};
-use crate::config::Ctx;
 use crate::output::{self, Cell, TableOut, human_duration};
 use crate::time::Timestamp;
 use crate::tracking::listing::{self, MetricCell};
@@ -37,7 +37,7 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         args.status,
     )?;
     let listing = listing::build(conn, rows, args.only_changed, Timestamp::now())?;
-    if ctx.json {
+    if ctx.out.json {
         return output::json(&listing);
     }
 
@@ -67,7 +67,7 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         .iter()
         .map(|k| {
             if is_changed(k) {
-                ctx.palette.changed(&format!("*{k}"))
+                ctx.out.palette.changed(&format!("*{k}"))
             } else {
                 Cell::plain(k)
             }
@@ -106,7 +106,7 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         for key in &param_keys {
             let value = entry.params.get(*key).map_or("-", |p| p.value.as_str());
             cells.push(if is_changed(key) {
-                ctx.palette.changed(value)
+                ctx.out.palette.changed(value)
             } else {
                 Cell::plain(value)
             });
@@ -126,7 +126,8 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         Some(owner) => format!("of {owner} (--all-users for everyone's)"),
         None => "of all users".to_string(),
     };
-    output::note(ctx, &format!("{} runs {whose}", listing.runs.len()));
+    ctx.out
+        .note(&format!("{} runs {whose}", listing.runs.len()));
     Ok(())
 }
 
@@ -151,11 +152,11 @@ fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {
     center
         .catalog
         .write(|tx| runs::end_run(tx, run.id, args.status, run.exit_code, Timestamp::now()))?;
-    output::note(
-        ctx,
-        &format!("run {name} of {model} is {}", args.status.as_str()),
-    );
-    if ctx.json {
+    ctx.out.note(&format!(
+        "run {name} of {model} is {}",
+        args.status.as_str()
+    ));
+    if ctx.out.json {
         output::json(
             &serde_json::json!({"model": model, "run": name, "owner": owner, "status": args.status}),
         )?;
@@ -188,11 +189,11 @@ fn delete(args: RunsDeleteArgs, ctx: &Ctx) -> Result<()> {
             Ok(())
         })?;
     }
-    if ctx.json {
+    if ctx.out.json {
         output::json(
             &serde_json::json!({"model": args.model.name, "deleted": names, "dry_run": args.dry_run}),
         )?;
-    } else if ctx.chatty() {
+    } else if ctx.out.chatty() {
         for name in &names {
             output::line(&format!("deleted   {name}"))?;
         }
@@ -202,6 +203,6 @@ fn delete(args: RunsDeleteArgs, ctx: &Ctx) -> Result<()> {
     } else {
         ""
     };
-    output::note(ctx, &format!("{} runs deleted{dry}", rows.len()));
+    ctx.out.note(&format!("{} runs deleted{dry}", rows.len()));
     Ok(())
 }

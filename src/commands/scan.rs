@@ -4,10 +4,10 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use super::Bars;
+use super::Ctx;
 use super::open_scope;
 use crate::catalog::{self, FileRow, Scope};
 use crate::cli::{ScanArgs, SortKey};
-use crate::config::Ctx;
 use crate::engine::verify::{FileState, check_rows};
 use crate::filter::PathFilter;
 use crate::output::{self, Cell, TableOut, human_size};
@@ -51,7 +51,7 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
     let state = |i: usize| states.as_ref().map(|s| s[i]);
     let total_bytes: u64 = rows.iter().map(|r| r.size).sum();
 
-    if ctx.json {
+    if ctx.out.json {
         let files = rows
             .iter()
             .enumerate()
@@ -67,10 +67,11 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
         })?;
     } else {
         print_table(ctx, &rows, &args, scope, &state)?;
-        output::note(
-            ctx,
-            &format!("{} files, {}", rows.len(), human_size(total_bytes)),
-        );
+        ctx.out.note(&format!(
+            "{} files, {}",
+            rows.len(),
+            human_size(total_bytes)
+        ));
     }
     let bad = states
         .iter()
@@ -127,9 +128,9 @@ fn print_table(
         if let Some(s) = state(i) {
             let word = s.word();
             cells.push(if s == FileState::Ok {
-                ctx.palette.good(word)
+                ctx.out.palette.good(word)
             } else {
-                ctx.palette.bad(word)
+                ctx.out.palette.bad(word)
             });
         }
         table.row(cells);

@@ -9,13 +9,13 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
+use super::Ctx;
 use super::{log_param, run_ref};
 use crate::catalog::runs::{self, RunStatus};
 use crate::catalog::{self};
 use crate::center::names::check_name;
 use crate::center::{Center, partial};
 use crate::cli::TrackArgs;
-use crate::config::Ctx;
 use crate::error::Exit;
 use crate::interrupt;
 use crate::output;
@@ -83,7 +83,8 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         log_param::record(tx, &run, &params)?;
         Ok(run)
     })?;
-    output::note(ctx, &format!("mfile: tracking run {name} of {model}"));
+    ctx.out
+        .note(&format!("mfile: tracking run {name} of {model}"));
 
     let stdout = child
         .stdout
@@ -105,7 +106,8 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
             Ok(points) => writer.push(points),
             Err(why) => {
                 let why = output::escape::shorten(&why, output::escape::ECHO_CHARS);
-                output::warn(ctx, &format!("stdout line {number} not recorded: {why}"));
+                ctx.out
+                    .warn(&format!("stdout line {number} not recorded: {why}"));
                 Ok(())
             }
         }
@@ -127,7 +129,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         .write(|tx| runs::end_run(tx, run.id, final_status, Some(i64::from(code)), ended))?;
     recorded?;
 
-    if ctx.json {
+    if ctx.out.json {
         let report = Report {
             model,
             run: &name,
@@ -140,13 +142,10 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
     }
-    output::note(
-        ctx,
-        &format!(
-            "mfile: run {name} {} (exit code {code}), {points} points recorded",
-            final_status.as_str()
-        ),
-    );
+    ctx.out.note(&format!(
+        "mfile: run {name} {} (exit code {code}), {points} points recorded",
+        final_status.as_str()
+    ));
     if code != 0 {
         return Err(Exit::Child {
             code,

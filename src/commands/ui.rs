@@ -4,9 +4,9 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 
 use anyhow::{Context, Result};
 
+use super::Ctx;
 use crate::center::Center;
 use crate::cli::UiArgs;
-use crate::config::Ctx;
 use crate::web::routes::Site;
 use crate::web::server;
 use crate::{interrupt, output};
@@ -21,23 +21,17 @@ pub fn run(args: UiArgs, ctx: &Ctx) -> Result<()> {
     let listener = bind(args.bind)?;
     let addr = listener.local_addr()?;
     if !addr.ip().is_loopback() {
-        output::warn(
-            ctx,
-            &format!(
-                "listening on {addr}: the page has no login; anyone who can reach this address \
+        ctx.out.warn(&format!(
+            "listening on {addr}: the page has no login; anyone who can reach this address \
                  can read and download every model file and run in the center"
-            ),
-        );
+        ));
     }
     let url = format!("http://{addr}/");
     output::line(&url)?; // stdout carries the URL, for scripts
-    output::note(
-        ctx,
-        &format!(
-            "serving {} read-only at {url} (Ctrl-C stops)",
-            ctx.center.display()
-        ),
-    );
+    ctx.out.note(&format!(
+        "serving {} read-only at {url} (Ctrl-C stops)",
+        ctx.center.display()
+    ));
     if args.open {
         open_in_browser(&url, ctx);
     }
@@ -48,7 +42,7 @@ pub fn run(args: UiArgs, ctx: &Ctx) -> Result<()> {
         server::Limits::for_this_process(),
         interrupt::requested,
     )?;
-    output::note(ctx, "stopped");
+    ctx.out.note("stopped");
     Ok(())
 }
 
@@ -84,9 +78,8 @@ fn open_in_browser(url: &str, ctx: &Ctx) {
         .stderr(std::process::Stdio::null())
         .spawn();
     if let Err(e) = started {
-        output::warn(
-            ctx,
-            &format!("could not open a browser ({opener}: {e}); open {url} yourself"),
-        );
+        ctx.out.warn(&format!(
+            "could not open a browser ({opener}: {e}); open {url} yourself"
+        ));
     }
 }

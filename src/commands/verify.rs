@@ -5,11 +5,11 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
+use super::Ctx;
 use super::{Bars, open_scope};
 use crate::catalog::{self, Scope};
 use crate::center::{self, Center};
 use crate::cli::VerifyArgs;
-use crate::config::Ctx;
 use crate::engine::verify::{Problem, Verified, verify_files};
 use crate::output::{self, TableOut, human_size};
 
@@ -52,7 +52,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
         problems,
     } = verify_files(&center, scope, &Bars::new(ctx))?;
 
-    if ctx.json {
+    if ctx.out.json {
         output::json(&Report {
             checked,
             bytes,
@@ -63,7 +63,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
         let mut table = TableOut::new(&["state", "model", "version", "path"], &[]);
         for p in &problems {
             table.row(vec![
-                ctx.palette.bad(p.state.word()),
+                ctx.out.palette.bad(p.state.word()),
                 p.model.as_str().into(),
                 p.version.as_str().into(),
                 p.path.as_str().into(),
@@ -71,14 +71,11 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
         }
         table.print()?;
     }
-    output::note(
-        ctx,
-        &format!(
-            "checked {checked} files ({}): {} problems",
-            human_size(bytes),
-            problems.len()
-        ),
-    );
+    ctx.out.note(&format!(
+        "checked {checked} files ({}): {} problems",
+        human_size(bytes),
+        problems.len()
+    ));
     if !problems.is_empty() {
         bail!(
             "verify found {} problems (missing, corrupted or untracked files)",
@@ -107,7 +104,7 @@ fn check_catalog(ctx: &Ctx, deep: bool) -> Result<CatalogReport> {
     }
     let path = ctx.center.join(center::CATALOG_FILE);
     let count = problems.len();
-    if ctx.json {
+    if ctx.out.json {
         output::json(&Report {
             checked: 0,
             bytes: 0,
@@ -118,7 +115,7 @@ fn check_catalog(ctx: &Ctx, deep: bool) -> Result<CatalogReport> {
         let mut table = TableOut::new(&["state", "file", "problem"], &[]);
         for problem in &problems {
             table.row(vec![
-                ctx.palette.bad("damaged"),
+                ctx.out.palette.bad("damaged"),
                 center::CATALOG_FILE.into(),
                 problem.as_str().into(),
             ]);

@@ -3,11 +3,11 @@
 use anyhow::Result;
 use serde::Serialize;
 
+use super::Ctx;
 use crate::catalog::{self, VersionSummary};
 use crate::center::Center;
 use crate::center::names::{check_name, natural_cmp};
 use crate::cli::VersionsArgs;
-use crate::config::Ctx;
 use crate::output::{self, TableOut, human_size};
 
 #[derive(Serialize)]
@@ -22,7 +22,7 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     let model = center.model(&args.model.name)?;
     let mut versions = catalog::version_summaries(center.catalog.conn(), &model)?;
     versions.sort_by(|a, b| natural_cmp(&a.version, &b.version));
-    if ctx.json {
+    if ctx.out.json {
         return output::json(&Report {
             model: &model.name,
             versions: &versions,
@@ -52,9 +52,7 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     if !table.is_empty() {
         table.print()?;
     }
-    output::note(
-        ctx,
-        &format!("{} versions of {}", versions.len(), model.name),
-    );
+    ctx.out
+        .note(&format!("{} versions of {}", versions.len(), model.name));
     Ok(())
 }

@@ -1,5 +1,8 @@
 //! How results reach people and scripts: tables, JSON, colours, human sizes, progress bars.
-//! stdout carries data only; summaries, progress and errors go to stderr.
+//! stdout carries data only; summaries, progress and errors go to stderr. [`Out`] is the one
+//! place that chooses between a JSON document, human lines and silence; colour is decided at
+//! the writer, per stream, from `--color` (set once with [`set_color`]), `NO_COLOR`, `TERM` and
+//! whether the stream is a terminal.
 //!
 //! Every human line goes through this module, which escapes control and bidi characters in it
 //! (see [`escape`]); the only escapes that reach a terminal are the [`Palette`]'s own colours,
@@ -9,13 +12,60 @@
 pub mod escape;
 pub mod progress;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
+pub use anstream::ColorChoice;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::config::Ctx;
 pub use escape::{escape, escape_message};
+
+/// Sets `--color` for every stream of this process (`auto` unless told otherwise).
+pub fn set_color(choice: ColorChoice) {
+    choice.write_global();
+}
+
+/// How one command run prints: a JSON document, human lines, or (under --quiet) only data and
+/// errors.
+#[derive(Clone, Copy, Debug)]
+pub struct Out {
+    pub json: bool,
+    pub quiet: bool,
+    /// Progress bars and spinners: a person watches stderr.
+    bars: bool,
+    /// Colours for stdout.
+    pub palette: Palette,
+}
+
+impl Out {
+    pub fn new(json: bool, quiet: bool) -> Out {
+        Out {
+            json,
+            quiet,
+            bars: !json && !quiet && io::stderr().is_terminal(),
+            palette: Palette::for_stream(&io::stdout()),
+        }
+    }
+
+    /// Whether to print human summaries and per-file lines.
+    pub fn chatty(&self) -> bool {
+        !self.quiet && !self.json
+    }
+
+    /// A summary or notice on stderr, unless the run is quiet or JSON.
+    pub fn note(&self, text: &str) {
+        if self.chatty() {
+            stderr_line(text);
+        }
+    }
+
+    /// A warning on stderr; shown even under --json (it is not data), hidden by --quiet.
+    pub fn warn(&self, text: &str) {
+        if !self.quiet {
+            stderr_line(&format!("mfile: warning: {text}"));
+        }
+    }
+}
 
 /// Prints one JSON document on stdout.
 pub fn json(value: &impl Serialize) -> Result<()> {
@@ -209,20 +259,6 @@ pub fn stderr_painted(prefix: Option<Cell>, text: &str) {
     let _ = err.write_all(line.as_bytes()).and_then(|()| err.flush());
 }
 
-/// Prints a summary or notice on stderr, unless the run is quiet or JSON.
-pub fn note(ctx: &Ctx, text: &str) {
-    if ctx.chatty() {
-        stderr_line(text);
-    }
-}
-
-/// A warning on stderr; shown even under --json (it is not data), hidden by --quiet.
-pub fn warn(ctx: &Ctx, text: &str) {
-    if !ctx.quiet {
-        stderr_line(&format!("mfile: warning: {text}"));
-    }
-}
-
 /// An error on stderr, as main and the batch commands print it: `mfile: error: {err:#}`.
 pub fn error(palette: Palette, err: &anyhow::Error) {
     stderr_painted(Some(palette.bad("mfile: error:")), &format!("{err:#}"));
@@ -263,6 +299,12 @@ pub struct Palette {
 impl Palette {
     pub fn new(enabled: bool) -> Self {
         Palette { enabled }
+    }
+
+    /// Colours for a stream: `--color`, else `NO_COLOR`, `CLICOLOR`, `TERM` and a terminal.
+    pub fn for_stream(stream: &impl anstream::stream::RawStream) -> Self {
+        let choice = anstream::AutoStream::choice(stream);
+        Palette::new(choice != ColorChoice::Never)
     }
 
     fn paint(self, code: &'static str, text: &str) -> Cell {
