@@ -58,6 +58,6 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Metrics(args) => commands::metrics::run(args, ctx),
         Command::Ui(args) => commands::ui::run(args, ctx),
         Command::Report(args) => commands::report::run(args, ctx),
-        Command::Completions(args) => commands::completions::run(args),
+        Command::Completions(args) => commands::completions::run(args, ctx),
     }
 }

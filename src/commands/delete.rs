@@ -2,28 +2,17 @@
 //! (the work is `engine::delete`).
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Ctx;
-use super::{Totals, confirm, print_file_lines};
+use super::{confirm, report_batch};
 use crate::center::Center;
 use crate::center::names::{RelPath, check_name};
 use crate::cli::DeleteArgs;
 use crate::engine::delete::{self, DeleteFiles, Entry};
 use crate::error::usage;
 use crate::filter::PathFilter;
-use crate::output::{self, human_size};
-
-#[derive(Serialize)]
-struct Report<'a> {
-    model: &'a str,
-    version: Option<&'a str>,
-    /// `files`, `version` or `model`: what was deleted.
-    target: &'a str,
-    dry_run: bool,
-    files: &'a [Entry],
-    totals: &'a Totals,
-}
+use crate::output::human_size;
+use crate::output::views::{BatchDoc, FileView, Totals};
 
 pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.model.name)?;
@@ -102,42 +91,47 @@ fn report(
     ctx: &Ctx,
     model: &str,
     version: Option<&str>,
-    target: &str,
+    target: &'static str,
     dry_run: bool,
     entries: Vec<Entry>,
 ) -> Result<()> {
-    let mut totals = Totals::default();
-    for entry in &entries {
-        totals.add(entry.status, entry.size);
-    }
-    if ctx.out.json {
-        output::json(&Report {
-            model,
-            version,
-            target,
-            dry_run,
-            files: &entries,
-            totals: &totals,
-        })?;
-    }
-    print_file_lines(ctx, entries.iter().map(|e| (e.status, e.path.as_str())))?;
-    let scope = match version {
-        Some(v) => format!("{model} {v}"),
-        None => model.to_string(),
+    let files = entries
+        .iter()
+        .map(|entry| FileView {
+            status: Some(entry.status.word()),
+            size: Some(entry.size),
+            md5: entry.md5.as_deref(),
+            modified_at: entry.modified_at,
+            imported_at: entry.imported_at,
+            ..FileView::new(model, &entry.version, &entry.path)
+        })
+        .collect();
+    let doc = BatchDoc {
+        model,
+        version,
+        to: None,
+        target: Some(target),
+        dry_run,
+        files,
+        totals: Totals::default(),
     };
-    let dropped = match target {
-        "files" => String::new(),
-        _ => format!(", {target} removed"),
-    };
-    ctx.out.note(&format!(
-        "{scope}: {} ({}){dropped}{}",
-        totals.summary(),
-        human_size(totals.bytes),
-        if dry_run {
-            " (dry run: nothing was deleted)"
-        } else {
-            ""
-        }
-    ));
-    Ok(())
+    report_batch(ctx, doc, &[], "deleted", |totals| {
+        let scope = match version {
+            Some(v) => format!("{model} {v}"),
+            None => model.to_string(),
+        };
+        let dropped = match target {
+            "files" => String::new(),
+            _ => format!(", {target} removed"),
+        };
+        let dry_run = match dry_run {
+            true => " (dry run: nothing was deleted)",
+            false => "",
+        };
+        format!(
+            "{scope}: {} ({}){dropped}{dry_run}",
+            totals.summary(),
+            human_size(totals.bytes),
+        )
+    })
 }

@@ -3,24 +3,14 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use serde::Serialize;
 
-use super::Ctx;
-use super::{Bars, Totals, fail_on_errors, print_file_lines};
+use super::{Bars, Ctx, report_batch};
 use crate::center::names::{RelPath, check_name};
 use crate::cli::ImportArgs;
 use crate::engine::import::{Entry, ImportOptions, Sources, import, open_center};
 use crate::filter::PathFilter;
-use crate::output::{self, human_size};
-
-#[derive(Serialize)]
-struct Report<'a> {
-    model: &'a str,
-    version: &'a str,
-    dry_run: bool,
-    files: &'a [Entry],
-    totals: &'a Totals,
-}
+use crate::output::human_size;
+use crate::output::views::{BatchDoc, FileView, Totals};
 
 pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     let opts = ImportOptions {
@@ -39,57 +29,47 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     let sources = Sources::collect(&opts, &bars)?;
     let mut center = open_center(&ctx.center, opts.dry_run)?;
     let imported = import(center.as_mut(), &sources, &opts, &bars)?;
-    report(
-        ctx,
-        opts.model,
-        opts.version,
-        opts.dry_run,
-        imported.entries,
-        imported.errors,
-        started,
-    )
+    let (model, version) = (opts.model, opts.version);
+    let doc = BatchDoc {
+        model,
+        version: Some(version),
+        to: None,
+        target: None,
+        dry_run: opts.dry_run,
+        files: imported
+            .entries
+            .iter()
+            .map(|e| view(model, version, e))
+            .collect(),
+        totals: Totals::default(),
+    };
+    report_batch(ctx, doc, &imported.errors, "imported", |totals| {
+        let written = totals.imported + totals.replaced + totals.restored;
+        format!(
+            "{model} {version}: {}{} in {:.1}s{}",
+            totals.summary(),
+            match written {
+                0 => String::new(),
+                _ => format!(" ({} read)", human_size(totals.bytes)),
+            },
+            started.elapsed().as_secs_f64(),
+            match opts.dry_run {
+                true => " (dry run: nothing was written)",
+                false => "",
+            }
+        )
+    })
 }
 
-fn report(
-    ctx: &Ctx,
-    model: &str,
-    version: &str,
-    dry_run: bool,
-    mut entries: Vec<Entry>,
-    errors: Vec<anyhow::Error>,
-    started: Instant,
-) -> Result<()> {
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut totals = Totals::default();
-    for entry in &entries {
-        totals.add(entry.status, entry.size);
-        totals.linked += u64::from(entry.linked);
+fn view<'a>(model: &'a str, version: &'a str, entry: &'a Entry) -> FileView<'a> {
+    FileView {
+        status: Some(entry.status.word()),
+        size: Some(entry.size),
+        md5: entry.md5.as_deref(),
+        modified_at: Some(entry.modified_at),
+        imported_at: entry.imported_at,
+        source: Some(&entry.source),
+        linked: Some(entry.linked),
+        ..FileView::new(model, version, &entry.path)
     }
-    if ctx.out.json {
-        output::json(&Report {
-            model,
-            version,
-            dry_run,
-            files: &entries,
-            totals: &totals,
-        })?;
-    }
-    print_file_lines(ctx, entries.iter().map(|e| (e.status, e.path.as_str())))?;
-    let written = totals.imported + totals.replaced + totals.restored;
-    ctx.out.note(&format!(
-        "{model} {version}: {}{} in {:.1}s{}",
-        totals.summary(),
-        if written > 0 {
-            format!(" ({} read)", human_size(totals.bytes))
-        } else {
-            String::new()
-        },
-        started.elapsed().as_secs_f64(),
-        if dry_run {
-            " (dry run: nothing was written)"
-        } else {
-            ""
-        }
-    ));
-    fail_on_errors(&errors, entries.len(), "imported")
 }

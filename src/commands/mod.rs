@@ -31,6 +31,8 @@ use serde::Serialize;
 use crate::catalog::{ModelRow, VersionRow};
 use crate::center::{self, Center};
 use crate::config::Settings;
+use crate::engine::FileError;
+use crate::output::views::{BatchDoc, FileView, Totals};
 use crate::output::{self, Out};
 use crate::time::Timestamp;
 
@@ -135,13 +137,65 @@ impl ConfigView {
 pub use crate::engine::{FileStatus, bullet_list};
 
 /// The status word, coloured and padded for a per-file line.
-pub fn painted(status: FileStatus, palette: output::Palette) -> output::Cell {
-    let word = format!("{:<9}", status.word());
-    match status {
-        FileStatus::Unchanged | FileStatus::Missing => palette.dim(&word),
-        FileStatus::Replaced | FileStatus::Restored | FileStatus::Deleted => palette.warn(&word),
-        _ => palette.good(&word),
+pub fn painted(word: &str, palette: output::Palette) -> output::Cell {
+    let padded = format!("{word:<9}");
+    match word {
+        "unchanged" | "missing" => palette.dim(&padded),
+        "replaced" | "restored" | "deleted" => palette.warn(&padded),
+        "failed" => palette.bad(&padded),
+        _ => palette.good(&padded),
     }
+}
+
+/// Reports a batch command (import, pull, delete): the JSON document, or a line per file and
+/// `summary` of the totals; then every per-file error once, and exit 1 if there was one. Each
+/// error is in the document too: on its file's entry, or as a `failed` entry of its own.
+pub fn report_batch<'a>(
+    ctx: &Ctx,
+    mut doc: BatchDoc<'a>,
+    errors: &'a [FileError],
+    verb: &str,
+    summary: impl FnOnce(&Totals) -> String,
+) -> Result<()> {
+    let messages: Vec<String> = errors.iter().map(|e| format!("{:#}", e.error)).collect();
+    for (failed, message) in errors.iter().zip(&messages) {
+        match doc.files.iter_mut().find(|f| f.path == failed.path) {
+            Some(file) => file.error = Some(message.clone()),
+            None => {
+                let version = doc.version.unwrap_or_default();
+                let mut file = FileView::new(doc.model, version, &failed.path);
+                file.status = Some("failed");
+                file.error = Some(message.clone());
+                doc.files.push(file);
+            }
+        }
+    }
+    doc.files
+        .sort_by(|a, b| (a.version, a.path).cmp(&(b.version, b.path)));
+    doc.totals = Totals::of(&doc.files);
+    if ctx.out.json {
+        output::json(&doc)?;
+    } else if ctx.out.chatty() {
+        for file in doc.files.iter().filter(|f| f.status != Some("failed")) {
+            let shown = match (file.destination, doc.version) {
+                (Some(destination), _) => destination.to_string(),
+                (None, Some(_)) => file.path.to_string(),
+                (None, None) => format!("{}/{}", file.version, file.path),
+            };
+            let word = file.status.unwrap_or_default();
+            output::cells_line(&[painted(word, ctx.out.palette), shown.into()])?;
+        }
+    }
+    ctx.out.note(&summary(&doc.totals));
+    if errors.is_empty() {
+        return Ok(());
+    }
+    for err in errors {
+        output::error(output::Palette::new(false), &err.error);
+    }
+    let failed = errors.len() as u64;
+    let files = doc.totals.files.max(failed);
+    anyhow::bail!("{failed} of {files} files could not be {verb}")
 }
 
 /// Shows an engine operation's phases as progress bars on stderr (hidden under --quiet, --json
@@ -182,88 +236,6 @@ impl crate::engine::Observer for Bars<'_> {
     fn warn(&self, message: &str) {
         self.ctx.out.warn(message);
     }
-}
-
-/// Counts of each status, for the JSON `totals` and the summary line.
-#[derive(Debug, Default, Serialize)]
-pub struct Totals {
-    pub files: u64,
-    pub bytes: u64,
-    pub imported: u64,
-    pub unchanged: u64,
-    pub replaced: u64,
-    pub restored: u64,
-    pub pulled: u64,
-    pub deleted: u64,
-    pub missing: u64,
-    /// Files stored as hard links to identical content already in the center.
-    pub linked: u64,
-}
-
-impl Totals {
-    pub fn add(&mut self, status: FileStatus, size: u64) {
-        self.files += 1;
-        self.bytes += size;
-        *match status {
-            FileStatus::Imported => &mut self.imported,
-            FileStatus::Unchanged => &mut self.unchanged,
-            FileStatus::Replaced => &mut self.replaced,
-            FileStatus::Restored => &mut self.restored,
-            FileStatus::Pulled => &mut self.pulled,
-            FileStatus::Deleted => &mut self.deleted,
-            FileStatus::Missing => &mut self.missing,
-        } += 1;
-    }
-
-    /// `3 imported, 1 unchanged` — only the statuses that occurred.
-    pub fn summary(&self) -> String {
-        let parts: Vec<String> = [
-            ("imported", self.imported),
-            ("replaced", self.replaced),
-            ("restored", self.restored),
-            ("pulled", self.pulled),
-            ("deleted", self.deleted),
-            ("unchanged", self.unchanged),
-            ("missing", self.missing),
-        ]
-        .iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(word, n)| format!("{n} {word}"))
-        .collect();
-        if parts.is_empty() {
-            "no files".to_string()
-        } else {
-            parts.join(", ")
-        }
-    }
-}
-
-/// Per-file lines (`imported  onnx/model.onnx`) on stdout, unless --quiet or --json.
-pub fn print_file_lines<'a>(
-    ctx: &Ctx,
-    lines: impl IntoIterator<Item = (FileStatus, &'a str)>,
-) -> Result<()> {
-    if ctx.out.chatty() {
-        for (status, path) in lines {
-            output::cells_line(&[painted(status, ctx.out.palette), path.into()])?;
-        }
-    }
-    Ok(())
-}
-
-/// Batch commands report every per-file error, then fail once with the count (exit 1).
-pub fn fail_on_errors(errors: &[anyhow::Error], done: usize, verb: &str) -> Result<()> {
-    if errors.is_empty() {
-        return Ok(());
-    }
-    for err in errors {
-        output::error(output::Palette::new(false), err);
-    }
-    anyhow::bail!(
-        "{} of {} files could not be {verb}",
-        errors.len(),
-        errors.len() + done
-    )
 }
 
 /// Validates an optional model/version scope and checks that it exists in the center.

@@ -1,39 +1,32 @@
 //! `mfile profiles`: every model in the center with its counts and folder.
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Ctx;
-use crate::catalog::{self, ModelSummary};
+use crate::catalog;
 use crate::center::Center;
+use crate::output::views::{ModelView, ProfilesDoc};
 use crate::output::{self, TableOut, human_size};
-
-#[derive(Serialize)]
-struct Profile<'a> {
-    #[serde(flatten)]
-    summary: &'a ModelSummary,
-    filerepo: String,
-}
-
-#[derive(Serialize)]
-struct Report<'a> {
-    center: String,
-    catalog: String,
-    models: Vec<Profile<'a>>,
-}
 
 pub fn run(ctx: &Ctx) -> Result<()> {
     let center = Center::open(&ctx.center)?;
     let models = catalog::model_summaries(center.catalog.conn())?;
-    let profiles: Vec<Profile> = models
+    let profiles: Vec<ModelView> = models
         .iter()
-        .map(|summary| Profile {
-            summary,
-            filerepo: center.store.locate(&summary.model),
+        .map(|s| ModelView {
+            model: &s.model,
+            key: &s.key,
+            versions: s.versions,
+            files: s.files,
+            bytes: s.bytes,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            description: s.description.as_deref(),
+            filerepo: center.store.locate(&s.model),
         })
         .collect();
     if ctx.out.json {
-        return output::json(&Report {
+        return output::json(&ProfilesDoc {
             center: center.root.display().to_string(),
             catalog: center.catalog_path().display().to_string(),
             models: profiles,
@@ -46,14 +39,13 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         &[1, 2, 3],
     );
     for p in &profiles {
-        let s = p.summary;
         table.row(vec![
-            s.model.clone(),
-            s.versions.to_string(),
-            s.files.to_string(),
-            human_size(s.bytes),
-            s.updated_at.human(),
-            s.key.clone(),
+            p.model.to_string(),
+            p.versions.to_string(),
+            p.files.to_string(),
+            human_size(p.bytes),
+            p.updated_at.human(),
+            p.key.to_string(),
             p.filerepo.clone(),
         ]);
     }

@@ -1,30 +1,18 @@
 //! `mfile pull`: copy a version (or some of its files) into a folder (the work is
 //! `engine::pull`).
 
-use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
-use serde::Serialize;
 
-use super::Ctx;
-use super::{Bars, Totals, fail_on_errors, print_file_lines};
+use super::{Bars, Ctx, report_batch};
 use crate::center::Center;
 use crate::center::names::check_name;
 use crate::cli::PullArgs;
 use crate::engine::pull::{Entry, PullOptions, Selector, pull};
 use crate::filter::PathFilter;
-use crate::output::{self, human_size};
-
-#[derive(Serialize)]
-struct Report<'a> {
-    model: &'a str,
-    version: &'a str,
-    to: String,
-    dry_run: bool,
-    files: &'a [Entry],
-    totals: &'a Totals,
-}
+use crate::output::human_size;
+use crate::output::views::{BatchDoc, FileView, Totals};
 
 pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let opts = PullOptions {
@@ -40,60 +28,43 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let started = Instant::now();
     let mut center = Center::open(&ctx.center)?;
     let pulled = pull(&mut center, &opts, &Bars::new(ctx))?;
-    report(
-        ctx,
-        opts.model,
-        opts.version,
-        opts.to,
-        opts.dry_run,
-        pulled.entries,
-        pulled.errors,
-        started,
-    )
+    let (model, version) = (opts.model, opts.version);
+    let to = opts.to.display().to_string();
+    let doc = BatchDoc {
+        model,
+        version: Some(version),
+        to: Some(&to),
+        target: None,
+        dry_run: opts.dry_run,
+        files: pulled
+            .entries
+            .iter()
+            .map(|e| view(model, version, e))
+            .collect(),
+        totals: Totals::default(),
+    };
+    report_batch(ctx, doc, &pulled.errors, "pulled", |totals| {
+        format!(
+            "{model} {version} -> {to}: {} ({}) in {:.1}s{}",
+            totals.summary(),
+            human_size(totals.bytes),
+            started.elapsed().as_secs_f64(),
+            match opts.dry_run {
+                true => " (dry run: nothing was written)",
+                false => "",
+            }
+        )
+    })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn report(
-    ctx: &Ctx,
-    model: &str,
-    version: &str,
-    to: &Path,
-    dry_run: bool,
-    mut entries: Vec<Entry>,
-    errors: Vec<anyhow::Error>,
-    started: Instant,
-) -> Result<()> {
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut totals = Totals::default();
-    for entry in &entries {
-        totals.add(entry.status, entry.size);
+fn view<'a>(model: &'a str, version: &'a str, entry: &'a Entry) -> FileView<'a> {
+    FileView {
+        status: Some(entry.status.word()),
+        size: Some(entry.size),
+        md5: Some(&entry.md5),
+        modified_at: Some(entry.modified_at),
+        imported_at: Some(entry.imported_at),
+        destination: Some(&entry.destination),
+        ..FileView::new(model, version, &entry.path)
     }
-    if ctx.out.json {
-        let to = to.display().to_string();
-        output::json(&Report {
-            model,
-            version,
-            to,
-            dry_run,
-            files: &entries,
-            totals: &totals,
-        })?;
-    }
-    print_file_lines(
-        ctx,
-        entries.iter().map(|e| (e.status, e.destination.as_str())),
-    )?;
-    ctx.out.note(&format!(
-        "{model} {version} -> {}: {} ({}) in {:.1}s{}",
-        to.display(),
-        totals.summary(),
-        human_size(totals.bytes),
-        started.elapsed().as_secs_f64(),
-        if dry_run {
-            " (dry run: nothing was written)"
-        } else {
-            ""
-        }
-    ));
-    fail_on_errors(&errors, entries.len(), "pulled")
 }

@@ -1,7 +1,6 @@
 //! `mfile scan`: list stored files from the catalog (no rehash unless --verify).
 
 use anyhow::{Result, bail};
-use serde::Serialize;
 
 use super::Bars;
 use super::Ctx;
@@ -10,22 +9,8 @@ use crate::catalog::{self, FileRow, Scope};
 use crate::cli::{ScanArgs, SortKey};
 use crate::engine::verify::{FileState, check_rows};
 use crate::filter::PathFilter;
+use crate::output::views::{FileView, ScanDoc, ScanTotals};
 use crate::output::{self, Cell, TableOut, human_size};
-
-#[derive(Serialize)]
-struct Entry<'a> {
-    #[serde(flatten)]
-    file: &'a FileRow,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    state: Option<FileState>,
-}
-
-#[derive(Serialize)]
-struct Report<'a> {
-    files: Vec<Entry<'a>>,
-    total_files: u64,
-    total_bytes: u64,
-}
 
 pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
     let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
@@ -55,16 +40,21 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
         let files = rows
             .iter()
             .enumerate()
-            .map(|(i, file)| Entry {
-                file,
-                state: state(i),
+            .map(|(i, row)| FileView {
+                size: Some(row.size),
+                md5: Some(&row.md5),
+                blake3: Some(&row.blake3),
+                modified_at: Some(row.modified_at),
+                imported_at: Some(row.imported_at),
+                state: state(i).map(FileState::word),
+                ..FileView::new(&row.model, &row.version, &row.path)
             })
             .collect();
-        output::json(&Report {
-            files,
-            total_files: rows.len() as u64,
-            total_bytes,
-        })?;
+        let totals = ScanTotals {
+            files: rows.len() as u64,
+            bytes: total_bytes,
+        };
+        output::json(&ScanDoc { files, totals })?;
     } else {
         print_table(ctx, &rows, &args, scope, &state)?;
         ctx.out.note(&format!(

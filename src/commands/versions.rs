@@ -1,20 +1,14 @@
 //! `mfile versions`: the versions of a model, in natural order (`1.2` before `1.10`).
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Ctx;
-use crate::catalog::{self, VersionSummary};
+use crate::catalog;
 use crate::center::Center;
 use crate::center::names::{check_name, natural_cmp};
 use crate::cli::VersionsArgs;
+use crate::output::views::{VersionView, VersionsDoc};
 use crate::output::{self, TableOut, human_size};
-
-#[derive(Serialize)]
-struct Report<'a> {
-    model: &'a str,
-    versions: &'a [VersionSummary],
-}
 
 pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     check_name("model", &args.model.name)?;
@@ -23,9 +17,22 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     let mut versions = catalog::version_summaries(center.catalog.conn(), &model)?;
     versions.sort_by(|a, b| natural_cmp(&a.version, &b.version));
     if ctx.out.json {
-        return output::json(&Report {
+        let versions = versions
+            .iter()
+            .map(|v| VersionView {
+                model: &v.model,
+                version: &v.version,
+                files: v.files,
+                bytes: v.bytes,
+                created_at: v.created_at,
+                updated_at: v.updated_at,
+                description: v.description.as_deref(),
+                tags: &v.tags,
+            })
+            .collect();
+        return output::json(&VersionsDoc {
             model: &model.name,
-            versions: &versions,
+            versions,
         });
     }
     let mut table = TableOut::new(

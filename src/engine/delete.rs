@@ -5,7 +5,6 @@
 //! first ([`plan_drop`]) so the caller can show or confirm what will go, then done ([`drop`]).
 
 use anyhow::{Result, bail};
-use serde::Serialize;
 
 use super::{FileStatus, Undo, bullet_list};
 use crate::catalog::{self, FileRow, ModelRow, Scope, VersionRow};
@@ -15,12 +14,15 @@ use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::time::Timestamp;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Entry {
+    pub version: String,
     pub path: String,
     pub status: FileStatus,
     pub size: u64,
     pub md5: Option<String>,
+    pub modified_at: Option<Timestamp>,
+    pub imported_at: Option<Timestamp>,
 }
 
 /// Which files of a version to delete.
@@ -62,10 +64,13 @@ pub fn delete_files(center: &mut Center, opts: &DeleteFiles) -> Result<Vec<Entry
                 )));
             }
             None if opts.ignore_missing => entries.push(Entry {
+                version: version.to_string(),
                 path: name.to_string(),
                 status: FileStatus::Missing,
                 size: 0,
                 md5: None,
+                modified_at: None,
+                imported_at: None,
             }),
             None => missing.push(quote(name.as_str())),
         }
@@ -99,20 +104,27 @@ pub fn delete_files(center: &mut Center, opts: &DeleteFiles) -> Result<Vec<Entry
         });
         undo.settle(store, outcome)?;
     }
-    entries.extend(chosen.iter().map(|row| Entry {
+    entries.extend(chosen.iter().map(|row| deleted(row)));
+    Ok(entries)
+}
+
+fn deleted(row: &FileRow) -> Entry {
+    Entry {
+        version: row.version.clone(),
         path: row.path.clone(),
         status: FileStatus::Deleted,
         size: row.size,
         md5: Some(row.md5.clone()),
-    }));
-    Ok(entries)
+        modified_at: Some(row.modified_at),
+        imported_at: Some(row.imported_at),
+    }
 }
 
 /// What dropping a version (or, without one, a model) will remove.
 pub struct DropPlan {
     pub model: ModelRow,
     pub version: Option<VersionRow>,
-    /// One entry per stored file, as `<version>/<path>`.
+    /// One entry per stored file.
     pub entries: Vec<Entry>,
     pub bytes: u64,
     /// For people: `version 1 of model m`, or the model with its runs.
@@ -153,15 +165,7 @@ pub fn plan_drop(center: &Center, model: &str, version: Option<&str>) -> Result<
             )
         }
     };
-    let entries = rows
-        .iter()
-        .map(|row| Entry {
-            path: format!("{}/{}", row.version, row.path),
-            status: FileStatus::Deleted,
-            size: row.size,
-            md5: Some(row.md5.clone()),
-        })
-        .collect();
+    let entries = rows.iter().map(deleted).collect();
     Ok(DropPlan {
         bytes: rows.iter().map(|r| r.size).sum(),
         model: model_row,

@@ -13,10 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use anyhow::{Context, Result, bail};
-use serde::Serialize;
 use walkdir::WalkDir;
 
-use super::{FileStatus, Observer, Undo, bullet_list};
+use super::{FileError, FileStatus, Observer, Undo, bullet_list};
 use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{self, Catalog, FileRow, NewFile, Scope, VersionRow};
 use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
@@ -40,7 +39,7 @@ struct Source {
     stat: FileStat,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Entry {
     pub path: String,
     pub source: String,
@@ -48,10 +47,11 @@ pub struct Entry {
     pub size: u64,
     pub md5: Option<String>,
     pub modified_at: Timestamp,
+    /// When the stored content was stored under this path; `None` in a dry run.
+    pub imported_at: Option<Timestamp>,
     /// Stored as a hard link to identical bytes already in the center.
     pub linked: bool,
     /// The source's stat when it was read: --move removes it only if it is still this.
-    #[serde(skip)]
     stat: FileStat,
 }
 
@@ -73,10 +73,11 @@ pub struct ImportOptions<'a> {
     pub dry_run: bool,
 }
 
-/// What an import did, file by file (unsorted), and the files it could not import.
+/// What an import did, file by file (unsorted), and the files it could not import (or, with
+/// --move, not remove).
 pub struct Imported {
     pub entries: Vec<Entry>,
-    pub errors: Vec<anyhow::Error>,
+    pub errors: Vec<FileError>,
 }
 
 /// The files an import will read, found by walking `opts.paths` (nothing touched yet; bad
@@ -147,7 +148,7 @@ pub fn import(
             } else {
                 FileStatus::Imported
             };
-            entries.push(entry(source, &source.stat, status, None, false));
+            entries.push(entry(source, &source.stat, status, None, false, None));
         }
         return Ok(Imported {
             entries,
@@ -185,7 +186,7 @@ pub fn import(
                     batch.push((source, staged, digests, stat));
                 }
                 Err(e) if is_fatal(&e) => return Err(e),
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(FileError::new(source.dest.as_str(), e)),
             }
             if batch.len() >= BATCH_FILES || batch_bytes >= BATCH_BYTES {
                 entries.extend(publish_batch(catalog, std::mem::take(&mut batch))?);
@@ -421,6 +422,7 @@ fn check<'a>(
                         FileStatus::Unchanged,
                         Some(digests.md5),
                         false,
+                        Some(row.imported_at),
                     ));
                 } else {
                     todo.push(source); // lost from disk: publish restores it
@@ -607,10 +609,13 @@ fn publish(
         for (source, staged, digests, stat) in batch {
             source_cache::remember(tx, &source.path, &stat, &digests, now)?;
             let key = center::key(model, &version.name, source.dest.as_str());
-            let status = match catalog::file(tx, version.id, source.dest.as_str())? {
+            let stored = catalog::file(tx, version.id, source.dest.as_str())?;
+            let mut imported_at = now;
+            let status = match stored {
                 None => FileStatus::Imported,
                 Some(row) if row.same_content(staged.size, &digests) => {
                     if store.size(&key)? == Some(row.size) {
+                        imported_at = row.imported_at;
                         FileStatus::Unchanged
                     } else {
                         FileStatus::Restored
@@ -622,7 +627,7 @@ fn publish(
                     continue;
                 }
             };
-            plan.push((source, staged, digests, stat, key, status));
+            plan.push((source, staged, digests, stat, key, status, imported_at));
         }
         if !conflicts.is_empty() {
             bail!(
@@ -635,7 +640,7 @@ fn publish(
         let mut entries = Vec::with_capacity(plan.len());
         // The stat taken when the file was opened for staging, not the one from the walk: the
         // catalog describes the bytes that were read.
-        for (source, staged, digests, stat, key, status) in plan {
+        for (source, staged, digests, stat, key, status, imported_at) in plan {
             let size = staged.size;
             let mut linked = false;
             if status != FileStatus::Unchanged {
@@ -654,7 +659,8 @@ fn publish(
                 };
                 catalog::upsert_file(tx, version.id, &file, now)?;
             }
-            entries.push(entry(source, &stat, status, Some(digests.md5), linked));
+            let md5 = Some(digests.md5);
+            entries.push(entry(source, &stat, status, md5, linked, Some(imported_at)));
         }
         store.flush()?;
         catalog::touch_version(tx, version.id, now)?;
@@ -690,6 +696,7 @@ fn entry(
     status: FileStatus,
     md5: Option<String>,
     linked: bool,
+    imported_at: Option<Timestamp>,
 ) -> Entry {
     Entry {
         path: source.dest.to_string(),
@@ -698,6 +705,7 @@ fn entry(
         size: stat.size,
         md5,
         modified_at: Timestamp(stat.mtime),
+        imported_at,
         linked,
         stat: *stat,
     }
@@ -711,7 +719,7 @@ fn remove_sources(
     version: &str,
     entries: &[Entry],
     args: &[PathBuf],
-) -> Vec<anyhow::Error> {
+) -> Vec<FileError> {
     let mut errors = Vec::new();
     for entry in entries {
         let key = center::key(model, version, &entry.path);
@@ -729,7 +737,7 @@ fn remove_sources(
             Err(e) => Err(e.context(format!("{} was kept", entry.source))),
         };
         if let Err(e) = result {
-            errors.push(e);
+            errors.push(FileError::new(&entry.path, e));
         }
     }
     for root in args.iter().filter(|p| p.is_dir()) {

@@ -47,6 +47,23 @@ impl FileStatus {
     }
 }
 
+/// A file a batch operation could not handle; the others went on.
+#[derive(Debug)]
+pub struct FileError {
+    /// The file's path in the version.
+    pub path: String,
+    pub error: anyhow::Error,
+}
+
+impl FileError {
+    pub fn new(path: &str, error: anyhow::Error) -> Self {
+        FileError {
+            path: path.to_string(),
+            error,
+        }
+    }
+}
+
 /// What a long operation tells its caller as it goes. Every method has a silent default, so a
 /// caller that wants none of it (a test, a library user) passes [`Silent`].
 pub trait Observer: Sync {

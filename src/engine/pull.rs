@@ -14,9 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use serde::Serialize;
 
-use super::{FileStatus, Observer, bullet_list};
+use super::{FileError, FileStatus, Observer, bullet_list};
 use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{self, FileRow, Scope};
 use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
@@ -36,7 +35,7 @@ use crate::time::Timestamp;
 /// are still inside the racy window when the pull ends, is small too (see source_cache.rs).
 const BATCH_FILES: usize = 256;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Entry {
     pub path: String,
     pub destination: String,
@@ -44,6 +43,8 @@ pub struct Entry {
     pub size: u64,
     pub md5: String,
     pub modified_at: Timestamp,
+    /// When the content was stored in the center under this path.
+    pub imported_at: Timestamp,
 }
 
 /// What is at a file's destination now.
@@ -75,7 +76,7 @@ pub struct PullOptions<'a> {
 /// What a pull did, file by file (unsorted), and the files it could not deliver.
 pub struct Pulled {
     pub entries: Vec<Entry>,
-    pub errors: Vec<anyhow::Error>,
+    pub errors: Vec<FileError>,
 }
 
 /// Pulls a version's files (or those `opts.names` select) into `opts.to`. Every local path is
@@ -177,7 +178,7 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
                 Err(e) if crate::error::exit_code(&e) == crate::error::INTERRUPTED => {
                     return Err(e);
                 }
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(FileError::new(&row.path, e)),
             }
         }
         let temps: Vec<&TempFile> = fetched.iter().map(|f| &f.0).collect();
@@ -191,13 +192,18 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
                     delivered.push((dest.clone(), digests));
                     entries.push(entry(row, dest, status));
                 }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => errors.push(anyhow::anyhow!(
-                    "{} appeared while it was being pulled; it was kept (use --force to overwrite)",
-                    dest.display()
-                )),
-                Err(e) => errors.push(
-                    anyhow::Error::from(e).context(format!("could not write {}", dest.display())),
-                ),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let e = anyhow::anyhow!(
+                        "{} appeared while it was being pulled; it was kept (use --force to overwrite)",
+                        dest.display()
+                    );
+                    errors.push(FileError::new(&row.path, e));
+                }
+                Err(e) => {
+                    let e = anyhow::Error::from(e)
+                        .context(format!("could not write {}", dest.display()));
+                    errors.push(FileError::new(&row.path, e));
+                }
             }
         }
         workspace.sync_folders()?; // the renames
@@ -559,5 +565,6 @@ fn entry(row: &FileRow, dest: &Path, status: FileStatus) -> Entry {
         size: row.size,
         md5: row.md5.clone(),
         modified_at: row.modified_at,
+        imported_at: row.imported_at,
     }
 }

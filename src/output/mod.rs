@@ -11,6 +11,7 @@
 
 pub mod escape;
 pub mod progress;
+pub mod views;
 
 use std::io::{self, IsTerminal, Write};
 

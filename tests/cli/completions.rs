@@ -33,3 +33,11 @@ fn checked_in_completions_match_the_binary() {
         );
     }
 }
+
+#[test]
+fn completions_json_is_a_document_holding_the_script() {
+    let env = Env::new();
+    let doc = env.json(&["completions", "bash"]);
+    assert_eq!(doc["shell"], "bash");
+    assert_eq!(doc["script"], env.ok(&["completions", "bash"]).stdout);
+}

@@ -1,6 +1,8 @@
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
+use serde_json::Value;
+
 use crate::harness::Env;
 
 fn center_with_version() -> Env {
@@ -173,6 +175,38 @@ fn a_corrupted_stored_file_is_never_delivered() {
         ["tok/merges.txt", "tok/vocab.json"],
         "no partial or bad copy"
     );
+
+    // The document names the failed file too, not only stderr.
+    let doc = env
+        .expect(
+            1,
+            &[
+                "pull",
+                "-m",
+                "m",
+                "--version",
+                "1.0",
+                "--to",
+                "ws2",
+                "--json",
+            ],
+        )
+        .json();
+    let failed: Vec<&Value> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{doc:#}");
+    assert_eq!(failed[0]["path"], "model.onnx");
+    let error = failed[0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("does not match the catalog's md5"),
+        "{error}"
+    );
+    assert_eq!(doc["totals"]["failed"], 1);
+    assert_eq!(doc["totals"]["pulled"], 2);
 }
 
 #[test]

@@ -84,14 +84,14 @@ fn globs_match_names_at_any_depth_or_whole_paths() {
 fn scope_is_a_version_a_model_or_the_center() {
     let env = center_with_files();
     let center = env.json(&["scan", "--sort", "size"]);
-    assert_eq!(center["total_files"], 4);
-    assert_eq!(center["total_bytes"], 3511);
+    assert_eq!(center["totals"]["files"], 4);
+    assert_eq!(center["totals"]["bytes"], 3511);
     assert_eq!(
         paths(&center)[0],
         "big.bin",
         "biggest first across the center"
     );
-    assert_eq!(env.json(&["scan", "-m", "n"])["total_files"], 1);
+    assert_eq!(env.json(&["scan", "-m", "n"])["totals"]["files"], 1);
     env.expect(1, &["scan", "-m", "nope"])
         .says(&["no model 'nope'", "mfile profiles"]);
     env.expect(1, &["scan", "-m", "m", "--version", "9"])

@@ -187,7 +187,7 @@ fn run_import(env: &Env, center: &mut Center, source: &str, force: bool) -> Resu
     let sources = import::Sources::collect(&opts, &Silent)?;
     let imported = import::import(Some(center), &sources, &opts, &Silent)?;
     match imported.errors.into_iter().next() {
-        Some(err) => Err(err),
+        Some(err) => Err(err.error),
         None => Ok(()),
     }
 }
@@ -272,7 +272,7 @@ fn pull_survives_a_fault_at_every_store_operation() {
             };
             let pulled = pull::pull(center, &opts, &Silent)?;
             match pulled.errors.into_iter().next() {
-                Some(err) => Err(err),
+                Some(err) => Err(err.error),
                 None => Ok(()),
             }
         },

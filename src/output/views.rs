@@ -1,0 +1,211 @@
+//! The shapes of the file commands' JSON documents (docs/json.md), apart from the catalog's
+//! rows and the engine's entries, so that neither changes a document by accident. Every file
+//! entry has the same fields whichever command prints it, and every document ends with
+//! `totals`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::time::Timestamp;
+
+/// One file in the document of `scan`, `import`, `pull` or `delete`.
+#[derive(Debug, Serialize)]
+pub struct FileView<'a> {
+    pub model: &'a str,
+    pub version: &'a str,
+    /// Relative to the version, `/`-separated.
+    pub path: &'a str,
+    /// What the command did: `imported`, `pulled`, `failed`, ...; absent in `scan`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    /// Null for a file that failed before it was read.
+    pub size: Option<u64>,
+    pub md5: Option<&'a str>,
+    /// Only in `scan`, which lists what the catalog holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blake3: Option<&'a str>,
+    /// The source file's mtime when it was imported.
+    pub modified_at: Option<Timestamp>,
+    /// When this content was stored under this path (null in a dry run).
+    pub imported_at: Option<Timestamp>,
+    /// `import`: the local file read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'a str>,
+    /// `pull`: the local file written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<&'a str>,
+    /// `import`: stored as a hard link to identical bytes already in the center.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linked: Option<bool>,
+    /// `scan --verify`: `ok`, `missing` or `corrupted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<&'static str>,
+    /// What went wrong with this file; the others went on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl<'a> FileView<'a> {
+    /// A file of `model`/`version` with only its path known.
+    pub fn new(model: &'a str, version: &'a str, path: &'a str) -> Self {
+        FileView {
+            model,
+            version,
+            path,
+            status: None,
+            size: None,
+            md5: None,
+            blake3: None,
+            modified_at: None,
+            imported_at: None,
+            source: None,
+            destination: None,
+            linked: None,
+            state: None,
+            error: None,
+        }
+    }
+}
+
+/// Counts of each status, for the document's `totals` and the summary line. `files` counts
+/// every entry, `bytes` the sizes of those that did not fail.
+#[derive(Debug, Default, Serialize)]
+pub struct Totals {
+    pub files: u64,
+    pub bytes: u64,
+    pub imported: u64,
+    pub unchanged: u64,
+    pub replaced: u64,
+    pub restored: u64,
+    pub pulled: u64,
+    pub deleted: u64,
+    pub missing: u64,
+    pub failed: u64,
+    /// Files stored as hard links to identical content already in the center.
+    pub linked: u64,
+}
+
+impl Totals {
+    pub fn of(files: &[FileView]) -> Self {
+        let mut totals = Totals::default();
+        for file in files {
+            totals.files += 1;
+            totals.linked += u64::from(file.linked == Some(true));
+            if file.status == Some("failed") {
+                totals.failed += 1;
+                continue;
+            }
+            totals.bytes += file.size.unwrap_or(0);
+            let count = match file.status {
+                Some("imported") => &mut totals.imported,
+                Some("unchanged") => &mut totals.unchanged,
+                Some("replaced") => &mut totals.replaced,
+                Some("restored") => &mut totals.restored,
+                Some("pulled") => &mut totals.pulled,
+                Some("deleted") => &mut totals.deleted,
+                Some("missing") => &mut totals.missing,
+                _ => continue,
+            };
+            *count += 1;
+        }
+        totals
+    }
+
+    /// `3 imported, 1 unchanged` — only the statuses that occurred.
+    pub fn summary(&self) -> String {
+        let parts: Vec<String> = [
+            ("imported", self.imported),
+            ("replaced", self.replaced),
+            ("restored", self.restored),
+            ("pulled", self.pulled),
+            ("deleted", self.deleted),
+            ("unchanged", self.unchanged),
+            ("missing", self.missing),
+            ("failed", self.failed),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(word, n)| format!("{n} {word}"))
+        .collect();
+        if parts.is_empty() {
+            "no files".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// The document of `import`, `pull` and `delete`.
+#[derive(Debug, Serialize)]
+pub struct BatchDoc<'a> {
+    pub model: &'a str,
+    /// Null when `delete --all` dropped a whole model.
+    pub version: Option<&'a str>,
+    /// `pull`: the folder pulled into.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<&'a str>,
+    /// `delete`: `files`, `version` or `model`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<&'static str>,
+    pub dry_run: bool,
+    pub files: Vec<FileView<'a>>,
+    pub totals: Totals,
+}
+
+/// `scan`'s totals: what the listed files hold.
+#[derive(Debug, Serialize)]
+pub struct ScanTotals {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// The document of `scan`.
+#[derive(Debug, Serialize)]
+pub struct ScanDoc<'a> {
+    pub files: Vec<FileView<'a>>,
+    pub totals: ScanTotals,
+}
+
+/// A version in the document of `versions`.
+#[derive(Debug, Serialize)]
+pub struct VersionView<'a> {
+    pub model: &'a str,
+    pub version: &'a str,
+    pub files: u64,
+    pub bytes: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub description: Option<&'a str>,
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+/// The document of `versions`.
+#[derive(Debug, Serialize)]
+pub struct VersionsDoc<'a> {
+    pub model: &'a str,
+    pub versions: Vec<VersionView<'a>>,
+}
+
+/// A model in the document of `profiles`.
+#[derive(Debug, Serialize)]
+pub struct ModelView<'a> {
+    pub model: &'a str,
+    pub key: &'a str,
+    pub versions: u64,
+    pub files: u64,
+    pub bytes: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub description: Option<&'a str>,
+    /// The model's folder (or URL) in the center.
+    pub filerepo: String,
+}
+
+/// The document of `profiles`.
+#[derive(Debug, Serialize)]
+pub struct ProfilesDoc<'a> {
+    pub center: String,
+    pub catalog: String,
+    pub models: Vec<ModelView<'a>>,
+}
