@@ -11,6 +11,7 @@ mod delete;
 mod import;
 mod info;
 mod invariants;
+mod json_docs;
 mod links;
 mod own_storage;
 mod pull;
