@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail};
 
 use super::{FileError, FileStatus, Observer, bullet_list};
 use crate::catalog::source_cache::{self, FileStat};
-use crate::catalog::{self, FileRow, Scope};
+use crate::catalog::{self, FileRow, Scope, VersionRow};
 use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
 use crate::center::local::FEW;
 use crate::center::names::{RelPath, quote};
@@ -97,8 +97,53 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
         model,
         version,
     )?;
+    refuse_destination(center, opts.to)?;
+    let Plan {
+        todo,
+        mut entries,
+        rehashed,
+    } = plan(center, rows, opts)?;
+    if opts.dry_run {
+        entries.extend(
+            todo.iter()
+                .map(|(row, dest, status)| entry(row, dest, *status)),
+        );
+        return Ok(Pulled {
+            entries,
+            errors: Vec::new(),
+        });
+    }
 
     let to = opts.to;
+    fs::create_dir_all(to).with_context(|| format!("could not create {}", to.display()))?;
+    let mut workspace = Workspace::open(to)?;
+    observer.start("pulling", todo.iter().map(|(row, ..)| row.size).sum());
+    let mut delivery = Delivery {
+        entries,
+        errors: Vec::new(),
+        delivered: rehashed,
+    };
+    for batch in todo.chunks(BATCH_FILES) {
+        deliver(
+            center,
+            &version_row,
+            batch,
+            &mut workspace,
+            observer,
+            &mut delivery,
+        )?;
+    }
+    // Stat them at the end, when most have settled past the racy window.
+    remember(center, &delivery.delivered);
+    observer.finish();
+    Ok(Pulled {
+        entries: delivery.entries,
+        errors: delivery.errors,
+    })
+}
+
+/// Refuses a destination inside the center's own storage, or one that is not a folder.
+fn refuse_destination(center: &Center, to: &Path) -> Result<()> {
     if let Some(why) = center::OwnStorage::of(&center.root).refuses_destination(to) {
         return Err(usage(format!(
             "nothing was pulled: the destination {} {why}; pull into a folder outside it",
@@ -111,23 +156,44 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
             to.display()
         );
     }
-    let mut todo = Vec::new();
-    let mut entries = Vec::new();
+    Ok(())
+}
+
+/// A file to deliver: its row, its local path, and `pulled` or `replaced`.
+type Todo = (FileRow, PathBuf, FileStatus);
+
+/// What the local files say before anything is written.
+struct Plan {
+    todo: Vec<Todo>,
+    /// The files already there (`unchanged`).
+    entries: Vec<Entry>,
+    /// Local files found identical by reading them, to remember in the stat cache.
+    rehashed: Vec<(PathBuf, Digests)>,
+}
+
+/// Checks every local path: absent or (under --force) different files are to do, identical
+/// ones are `unchanged`; anything else in the way stops the pull before a byte is written.
+fn plan(center: &Center, rows: Vec<FileRow>, opts: &PullOptions) -> Result<Plan> {
+    let to = opts.to;
+    let mut plan = Plan {
+        todo: Vec::new(),
+        entries: Vec::new(),
+        rehashed: Vec::new(),
+    };
     let mut conflicts = Vec::new();
-    let mut rehashed = Vec::new();
     let mut cache = source_cache::Folder::load(center.catalog.conn(), to)?;
     let mut real_folders = HashSet::new();
     for row in rows {
         let rel = RelPath::parse("stored path", &row.path)?; // never trust a path blindly
         let dest = to.join(rel.as_str());
         match local_state(&mut cache, &mut real_folders, to, &dest, &row)? {
-            Local::Absent => todo.push((row, dest, FileStatus::Pulled)),
-            Local::Same => entries.push(entry(&row, &dest, FileStatus::Unchanged)),
+            Local::Absent => plan.todo.push((row, dest, FileStatus::Pulled)),
+            Local::Same => plan.entries.push(entry(&row, &dest, FileStatus::Unchanged)),
             Local::Hashed(digests) => {
-                entries.push(entry(&row, &dest, FileStatus::Unchanged));
-                rehashed.push((dest, digests));
+                plan.entries.push(entry(&row, &dest, FileStatus::Unchanged));
+                plan.rehashed.push((dest, digests));
             }
-            Local::Differs if opts.force => todo.push((row, dest, FileStatus::Replaced)),
+            Local::Differs if opts.force => plan.todo.push((row, dest, FileStatus::Replaced)),
             Local::Differs => conflicts.push(format!("{} (has other content)", dest.display())),
             Local::Blocked(why) => conflicts.push(format!("{}: {why}", dest.display())),
         }
@@ -139,79 +205,66 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
             bullet_list(&conflicts)
         );
     }
-    if opts.dry_run {
-        entries.extend(
-            todo.iter()
-                .map(|(row, dest, status)| entry(row, dest, *status)),
-        );
-        return Ok(Pulled {
-            entries,
-            errors: Vec::new(),
-        });
-    }
+    Ok(plan)
+}
 
-    fs::create_dir_all(to).with_context(|| format!("could not create {}", to.display()))?;
-    let mut workspace = Workspace::open(to)?;
-    let total = todo.iter().map(|(row, ..)| row.size).sum();
-    observer.start("pulling", total);
-    let mut errors = Vec::new();
-    let mut delivered = rehashed;
-    for batch in todo.chunks(BATCH_FILES) {
-        // Copy the batch into temp files, make them all durable at once, then rename them into
-        // place and make the renames durable.
-        let mut fetched = Vec::with_capacity(batch.len());
-        for (row, dest, status) in batch {
-            interrupt::check()?;
-            let result = workspace.folder(parent_of(&row.path)).and_then(|folder| {
-                fetch(center, version_row.id, row, &folder, |n| {
-                    observer.advance(n)
-                })
-            });
-            match result {
-                Ok(Some((temp, digests))) => fetched.push((temp, digests, row, dest, *status)),
-                // Like rsync's "vanished" files: the version no longer has it, so neither does
-                // the workspace; not an error.
-                Ok(None) => observer.warn(&format!(
-                    "{} was deleted from {model} {version} while it was being pulled; skipped",
-                    row.path
-                )),
-                Err(e) if crate::error::exit_code(&e) == crate::error::INTERRUPTED => {
-                    return Err(e);
-                }
-                Err(e) => errors.push(FileError::new(&row.path, e)),
-            }
+/// What the delivery so far did.
+struct Delivery {
+    entries: Vec<Entry>,
+    errors: Vec<FileError>,
+    /// Files written or found identical, to remember in the stat cache.
+    delivered: Vec<(PathBuf, Digests)>,
+}
+
+/// Delivers one batch: copies it into temp files, makes them all durable at once, then renames
+/// them into place and makes the renames durable.
+fn deliver(
+    center: &Center,
+    version: &VersionRow,
+    batch: &[Todo],
+    workspace: &mut Workspace,
+    observer: &dyn Observer,
+    done: &mut Delivery,
+) -> Result<()> {
+    let mut fetched = Vec::with_capacity(batch.len());
+    for (row, dest, status) in batch {
+        interrupt::check()?;
+        let result = workspace
+            .folder(parent_of(&row.path))
+            .and_then(|folder| fetch(center, version.id, row, &folder, |n| observer.advance(n)));
+        match result {
+            Ok(Some((temp, digests))) => fetched.push((temp, digests, row, dest, *status)),
+            // Like rsync's "vanished" files: the version no longer has it, so neither does
+            // the workspace; not an error.
+            Ok(None) => observer.warn(&format!(
+                "{} was deleted from {} {} while it was being pulled; skipped",
+                row.path, row.model, version.name
+            )),
+            Err(e) if crate::error::exit_code(&e) == crate::error::INTERRUPTED => return Err(e),
+            Err(e) => done.errors.push(FileError::new(&row.path, e)),
         }
-        let temps: Vec<&TempFile> = fetched.iter().map(|f| &f.0).collect();
-        workspace.sync_files(&temps)?;
-        for (temp, digests, row, dest, status) in fetched {
-            // A file that appeared since the check is not overwritten without --force.
-            let replace = status == FileStatus::Replaced;
-            match temp.persist_beside(file_name(&row.path), replace) {
-                Ok(()) => {
-                    workspace.touch(parent_of(&row.path));
-                    delivered.push((dest.clone(), digests));
-                    entries.push(entry(row, dest, status));
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let e = anyhow::anyhow!(
-                        "{} appeared while it was being pulled; it was kept (use --force to overwrite)",
-                        dest.display()
-                    );
-                    errors.push(FileError::new(&row.path, e));
-                }
-                Err(e) => {
-                    let e = anyhow::Error::from(e)
-                        .context(format!("could not write {}", dest.display()));
-                    errors.push(FileError::new(&row.path, e));
-                }
-            }
-        }
-        workspace.sync_folders()?; // the renames
     }
-    // Stat them at the end, when most have settled past the racy window.
-    remember(center, &delivered);
-    observer.finish();
-    Ok(Pulled { entries, errors })
+    let temps: Vec<&TempFile> = fetched.iter().map(|f| &f.0).collect();
+    workspace.sync_files(&temps)?;
+    for (temp, digests, row, dest, status) in fetched {
+        // A file that appeared since the check is not overwritten without --force.
+        let replace = status == FileStatus::Replaced;
+        let error = match temp.persist_beside(file_name(&row.path), replace) {
+            Ok(()) => {
+                workspace.touch(parent_of(&row.path));
+                done.delivered.push((dest.clone(), digests));
+                done.entries.push(entry(row, dest, status));
+                continue;
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => anyhow::anyhow!(
+                "{} appeared while it was being pulled; it was kept (use --force to overwrite)",
+                dest.display()
+            ),
+            Err(e) => anyhow::Error::from(e).context(format!("could not write {}", dest.display())),
+        };
+        done.errors.push(FileError::new(&row.path, error));
+    }
+    workspace.sync_folders() // the renames
 }
 
 /// Narrows a version's files to the named paths/folders/globs, then to --include/--exclude.
