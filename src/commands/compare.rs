@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::run_ref;
-use crate::catalog::runs::{self, Summary};
+use crate::catalog::runs::{self, Param, Summary};
 use crate::cli::CompareArgs;
 use crate::output::{self, Cell, TableOut};
 use crate::tracking::listing::{MetricCell, changed_params};
@@ -47,80 +47,86 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
         .iter()
         .map(|id| all_params.get(id).unwrap_or(&no_params))
         .collect();
-    let metrics: Vec<&BTreeMap<String, Summary>> = ids
+    let metrics: Vec<_> = ids
         .iter()
         .map(|id| all_metrics.get(id).unwrap_or(&no_metrics))
         .collect();
     let one_owner = rows.iter().all(|r| r.owner == rows[0].owner);
     let labels: Vec<String> = rows
         .iter()
-        .map(|r| {
-            if one_owner {
-                r.name.clone()
-            } else {
-                format!("{}/{}", r.owner, r.name)
-            }
+        .map(|r| match one_owner {
+            true => r.name.clone(),
+            false => format!("{}/{}", r.owner, r.name),
         })
         .collect();
+    let report = Report {
+        model: &args.model.name,
+        runs: &labels,
+        params: param_rows(&params),
+        metrics: metric_rows(&metrics),
+    };
+    if ctx.out.json {
+        return output::json(&report);
+    }
+    print_params(ctx, &report)?;
+    print_metrics(&report)?;
+    let changed = report.params.iter().filter(|p| p.changed).count();
+    ctx.out
+        .note(&format!("{changed} params differ ({changed} marked *)"));
+    Ok(())
+}
 
+/// Each param key with its value in every run (`None` where a run lacks it).
+fn param_rows<'a>(params: &[&'a BTreeMap<String, Param>]) -> Vec<ParamRow<'a>> {
     let changed = changed_params(params.iter().copied());
-    let param_keys: BTreeSet<&str> = params
+    let keys: BTreeSet<&str> = params
         .iter()
         .flat_map(|p| p.keys().map(String::as_str))
         .collect();
-    let param_rows: Vec<ParamRow> = param_keys
-        .iter()
+    keys.into_iter()
         .map(|key| ParamRow {
             key,
             values: params
                 .iter()
-                .map(|p| p.get(*key).map(|v| v.value.as_str()))
+                .map(|p| p.get(key).map(|v| v.value.as_str()))
                 .collect(),
             changed: changed.contains(key),
         })
-        .collect();
-    let metric_keys: BTreeSet<&str> = metrics
+        .collect()
+}
+
+/// Each metric key with its summary in every run (`None` where a run lacks it).
+fn metric_rows<'a>(metrics: &[&'a BTreeMap<String, Summary>]) -> Vec<MetricRow<'a>> {
+    let keys: BTreeSet<&str> = metrics
         .iter()
         .flat_map(|m| m.keys().map(String::as_str))
         .collect();
-    let metric_rows: Vec<MetricRow> = metric_keys
-        .iter()
+    keys.into_iter()
         .map(|key| MetricRow {
             key,
             direction: tracking::direction(key),
             runs: metrics
                 .iter()
-                .map(|m| m.get(*key).map(|s| MetricCell::new(key, s)))
+                .map(|m| m.get(key).map(|s| MetricCell::new(key, s)))
                 .collect(),
         })
-        .collect();
+        .collect()
+}
 
-    if ctx.out.json {
-        return output::json(&Report {
-            model: &args.model.name,
-            runs: &labels,
-            params: param_rows,
-            metrics: metric_rows,
-        });
-    }
+/// The params table: a row per key, the ones that differ marked `*` and painted.
+fn print_params(ctx: &Ctx, report: &Report) -> Result<()> {
     let headers: Vec<&str> = ["param"]
         .into_iter()
-        .chain(labels.iter().map(String::as_str))
+        .chain(report.runs.iter().map(String::as_str))
         .collect();
     let mut table = TableOut::new(&headers, &[]);
-    for row in &param_rows {
-        let paint = |text: &str| {
-            if row.changed {
-                ctx.out.palette.changed(text)
-            } else {
-                Cell::plain(text)
-            }
+    for row in &report.params {
+        let paint = |text: &str| match row.changed {
+            true => ctx.out.palette.changed(text),
+            false => Cell::plain(text),
         };
-        let mut cells = vec![paint(&format!(
-            "{}{}",
-            if row.changed { "*" } else { " " },
-            row.key
-        ))];
+        let mark = if row.changed { "*" } else { " " };
+        let mut cells = vec![paint(&format!("{mark}{}", row.key))];
         cells.extend(row.values.iter().map(|v| paint(v.unwrap_or("-"))));
         table.row(cells);
     }
@@ -128,43 +134,35 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
         table.print()?;
         output::line("")?;
     }
+    Ok(())
+}
+
+/// The metrics table: last, min and max of each key, with their steps.
+fn print_metrics(report: &Report) -> Result<()> {
     let headers: Vec<&str> = ["metric", "stat"]
         .into_iter()
-        .chain(labels.iter().map(String::as_str))
+        .chain(report.runs.iter().map(String::as_str))
         .collect();
     let right: Vec<usize> = (2..headers.len()).collect();
     let mut table = TableOut::new(&headers, &right);
-    for row in &metric_rows {
+    for row in &report.metrics {
         for stat in ["last", "min", "max"] {
-            let mut cells = vec![
-                if stat == "last" {
-                    row.key.to_string()
-                } else {
-                    String::new()
+            let name = if stat == "last" { row.key } else { "" };
+            let mut cells = vec![name.to_string(), stat.to_string()];
+            cells.extend(row.runs.iter().map(|cell| match cell {
+                None => "-".to_string(),
+                Some(c) => match stat {
+                    "last" => at(Some(c.last.0), Some(c.last_step)),
+                    "min" => at(c.min.map(|v| v.0), c.min_step),
+                    _ => at(c.max.map(|v| v.0), c.max_step),
                 },
-                stat.to_string(),
-            ];
-            for cell in &row.runs {
-                cells.push(match cell {
-                    None => "-".to_string(),
-                    Some(c) => match stat {
-                        "last" => at(Some(c.last.0), Some(c.last_step)),
-                        "min" => at(c.min.map(|v| v.0), c.min_step),
-                        _ => at(c.max.map(|v| v.0), c.max_step),
-                    },
-                });
-            }
+            }));
             table.row(cells);
         }
     }
     if !table.is_empty() {
         table.print()?;
     }
-    ctx.out.note(&format!(
-        "{} params differ ({} marked *)",
-        changed.len(),
-        changed.len()
-    ));
     Ok(())
 }
 

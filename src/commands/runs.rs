@@ -12,7 +12,7 @@ use crate::center::names::check_name;
 use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs};
 use crate::output::{self, Cell, TableOut, human_duration};
 use crate::time::Timestamp;
-use crate::tracking::listing::{self, MetricCell};
+use crate::tracking::listing::{self, Listing, MetricCell};
 use crate::tracking::{self, Direction};
 
 pub fn run(args: RunsArgs, ctx: &Ctx) -> Result<()> {
@@ -41,6 +41,19 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         return output::json(&listing);
     }
 
+    print_listing(ctx, &listing, args.model.name.is_none(), args.all_users)?;
+    let whose = match &owner {
+        Some(owner) => format!("of {owner} (--all-users for everyone's)"),
+        None => "of all users".to_string(),
+    };
+    ctx.out
+        .note(&format!("{} runs {whose}", listing.runs.len()));
+    Ok(())
+}
+
+/// The runs table: fixed columns, then a column per param (changed ones marked `*` and
+/// painted) and per metric (last, and best where the metric has a direction).
+fn print_listing(ctx: &Ctx, listing: &Listing, show_model: bool, show_owner: bool) -> Result<()> {
     let param_keys: BTreeSet<&str> = listing
         .runs
         .iter()
@@ -55,47 +68,32 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
     let is_changed = |key: &str| changed.contains(key);
 
     let mut headers = vec!["run"];
-    if args.model.name.is_none() {
+    if show_model {
         headers.push("model");
     }
-    if args.all_users {
+    if show_owner {
         headers.push("owner");
     }
     headers.extend(["status", "started", "duration"]);
     let fixed = headers.len();
-    let param_headers: Vec<Cell> = param_keys
-        .iter()
-        .map(|k| {
-            if is_changed(k) {
-                ctx.out.palette.changed(&format!("*{k}"))
-            } else {
-                Cell::plain(k)
-            }
-        })
-        .collect();
-    let metric_headers: Vec<Cell> = metric_keys
-        .iter()
-        .map(|k| match tracking::direction(k) {
-            Some(Direction::Min) => format!("{k} (min)").into(),
-            Some(Direction::Max) => format!("{k} (max)").into(),
-            None => Cell::plain(k),
-        })
-        .collect();
     let all_headers: Vec<Cell> = headers
         .iter()
         .map(|h| Cell::plain(h))
-        .chain(param_headers)
-        .chain(metric_headers)
+        .chain(param_keys.iter().map(|k| match is_changed(k) {
+            true => ctx.out.palette.changed(&format!("*{k}")),
+            false => Cell::plain(k),
+        }))
+        .chain(metric_keys.iter().map(|k| metric_header(k)))
         .collect();
     let right: Vec<usize> = (fixed..all_headers.len()).collect();
     let mut table = TableOut::new(&all_headers, &right);
     for entry in &listing.runs {
         let r = &entry.run;
         let mut cells = vec![Cell::plain(&r.name)];
-        if args.model.name.is_none() {
+        if show_model {
             cells.push(Cell::plain(&r.model));
         }
-        if args.all_users {
+        if show_owner {
             cells.push(Cell::plain(&r.owner));
         }
         cells.extend([
@@ -122,13 +120,16 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
     if !table.is_empty() {
         table.print()?;
     }
-    let whose = match &owner {
-        Some(owner) => format!("of {owner} (--all-users for everyone's)"),
-        None => "of all users".to_string(),
-    };
-    ctx.out
-        .note(&format!("{} runs {whose}", listing.runs.len()));
     Ok(())
+}
+
+/// A metric's column header, with the direction its best value is taken in.
+fn metric_header(key: &str) -> Cell {
+    match tracking::direction(key) {
+        Some(Direction::Min) => format!("{key} (min)").into(),
+        Some(Direction::Max) => format!("{key} (max)").into(),
+        None => Cell::plain(key),
+    }
 }
 
 /// `0.31` or, where the metric has a direction, `0.31 (best 0.29)`.
