@@ -11,7 +11,7 @@ import pathlib
 import re
 import sys
 
-LEAF = {"time", "error", "interrupt", "percent", "filter"}
+LEAF = {"time", "error", "interrupt", "percent", "filter", "values"}
 
 # The layer of each top-level module; files not named here (main.rs, lib.rs, commands/) are
 # the fronts and may import anything.
@@ -41,20 +41,11 @@ ALLOWED = {
 
 # Breaches main still has (file, imported layer), each listed in docs/architecture.md.
 KNOWN = {
-    ("src/catalog/mod.rs", "center"),
-    ("src/catalog/source_cache.rs", "center"),
-    ("src/catalog/runs.rs", "tracking"),
-    ("src/catalog/runs.rs", "clap"),
     ("src/center/mod.rs", "catalog"),
-    ("src/tracking/parse.rs", "center"),
-    ("src/filter.rs", "center"),
     ("src/output/mod.rs", "config"),
     ("src/output/progress.rs", "config"),
     ("src/output/progress.rs", "catalog"),
     ("src/config.rs", "output"),
-    ("src/cli.rs", "catalog"),
-    ("src/cli.rs", "tracking"),
-    ("src/web/routes.rs", "clap"),
 }
 
 USE = re.compile(r"\b(crate|clap)::(\w+)|^\s*use\s+(clap)\b")

@@ -25,8 +25,8 @@ use rusqlite::{
 };
 use serde::Serialize;
 
-use crate::center::hashing::Digests;
 use crate::time::Timestamp;
+use crate::values::Digests;
 
 /// How long a writer waits for another to finish. Writers hold the lock for one batch only.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
@@ -183,7 +183,7 @@ impl Catalog {
             );
         }
         if !self.writer_checked {
-            let host = crate::center::partial::host();
+            let host = crate::values::host();
             network::check_writer(&self.conn, self.folder(), &host)?;
             self.writer_checked = true;
         }

@@ -8,36 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 
 use crate::time::Timestamp;
-use crate::tracking::parse::ParamKind;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    Running,
-    Finished,
-    Failed,
-    Killed,
-}
-
-impl RunStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::Finished => "finished",
-            RunStatus::Failed => "failed",
-            RunStatus::Killed => "killed",
-        }
-    }
-
-    fn parse(text: &str) -> RunStatus {
-        match text {
-            "finished" => RunStatus::Finished,
-            "failed" => RunStatus::Failed,
-            "killed" => RunStatus::Killed,
-            _ => RunStatus::Running,
-        }
-    }
-}
+use crate::values::{ParamKind, RunStatus};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RunRow {
@@ -85,7 +56,7 @@ fn run_row(r: &Row) -> rusqlite::Result<RunRow> {
         model: r.get(1)?,
         name: r.get(2)?,
         owner: r.get(3)?,
-        status: RunStatus::parse(&r.get::<_, String>(4)?),
+        status: r.get::<_, String>(4)?.parse().unwrap_or(RunStatus::Running),
         started_at: Timestamp(r.get(5)?),
         ended_at: r.get::<_, Option<i64>>(6)?.map(Timestamp),
         exit_code: r.get(7)?,
@@ -189,7 +160,7 @@ pub fn params_of(conn: &Connection, run_id: i64) -> Result<BTreeMap<String, Para
             r.get::<_, String>(0)?,
             Param {
                 value: r.get(1)?,
-                kind: ParamKind::from_name(&r.get::<_, String>(2)?),
+                kind: r.get::<_, String>(2)?.parse().unwrap_or(ParamKind::String),
             },
         ))
     })?;
@@ -215,7 +186,7 @@ pub fn params_of_runs(
     while let Some(r) = rows.next()? {
         let param = Param {
             value: r.get(2)?,
-            kind: ParamKind::from_name(&r.get::<_, String>(3)?),
+            kind: r.get::<_, String>(3)?.parse().unwrap_or(ParamKind::String),
         };
         out.entry(r.get(0)?).or_default().insert(r.get(1)?, param);
     }

@@ -13,8 +13,8 @@ use std::path::Path;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::center::hashing::Digests;
 use crate::time::Timestamp;
+use crate::values::Digests;
 
 const RACY_NS: i64 = 20_000_000;
 const RACY_COARSE_NS: i64 = 2_000_000_000;

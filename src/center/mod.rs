@@ -3,7 +3,6 @@
 
 pub mod hashing;
 pub mod local;
-pub mod names;
 pub mod nofollow;
 pub mod partial;
 pub mod sparse;
@@ -14,8 +13,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::catalog::{self, Catalog, ModelRow, VersionRow};
+use crate::values::names::quote;
 use local::LocalStore;
-use names::quote;
 use store::Store;
 
 pub const CATALOG_FILE: &str = "catalog.db";

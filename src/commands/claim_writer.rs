@@ -6,14 +6,15 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::catalog::network::network_filesystem;
-use crate::center::{Center, partial};
+use crate::center::Center;
 use crate::cli::ClaimWriterArgs;
 use crate::config::Ctx;
 use crate::output;
+use crate::values;
 
 pub fn run(args: ClaimWriterArgs, ctx: &Ctx) -> Result<()> {
     let mut center = Center::create_claimed(&ctx.center)?;
-    let host = partial::host();
+    let host = values::host();
     let current = crate::catalog::network::writer_host(center.catalog.conn())?;
     if let Some(other) = current.as_deref().filter(|h| *h != host && !args.force) {
         bail!(

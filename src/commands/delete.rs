@@ -6,13 +6,13 @@ use serde::Serialize;
 
 use super::{Totals, confirm, print_file_lines};
 use crate::center::Center;
-use crate::center::names::{RelPath, check_name};
 use crate::cli::DeleteArgs;
 use crate::config::Ctx;
 use crate::engine::delete::{self, DeleteFiles, Entry};
 use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::output::{self, human_size};
+use crate::values::names::{RelPath, check_name};
 
 #[derive(Serialize)]
 struct Report<'a> {

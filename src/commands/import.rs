@@ -6,12 +6,12 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Bars, Totals, fail_on_errors, print_file_lines};
-use crate::center::names::{RelPath, check_name};
 use crate::cli::ImportArgs;
 use crate::config::Ctx;
 use crate::engine::import::{Entry, ImportOptions, Sources, import, open_center};
 use crate::filter::PathFilter;
 use crate::output::{self, human_size};
+use crate::values::names::{RelPath, check_name};
 
 #[derive(Serialize)]
 struct Report<'a> {

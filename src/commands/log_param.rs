@@ -15,7 +15,8 @@ use crate::cli::LogParamArgs;
 use crate::config::Ctx;
 use crate::error::usage;
 use crate::output;
-use crate::tracking::parse::{ParamKind, check_key, parse_assignment, same_param};
+use crate::tracking::parse::{check_key, infer_kind, parse_assignment, same_param};
+use crate::values::ParamKind;
 
 #[derive(Serialize)]
 pub struct Entry {
@@ -77,7 +78,7 @@ pub fn record(
     let mut entries = Vec::new();
     let mut conflicts = Vec::new();
     for (key, value) in given {
-        let kind = ParamKind::infer(value);
+        let kind = infer_kind(value);
         let status = match existing.get(key) {
             Some(old) if same_param(&old.value, value) => "unchanged",
             Some(old) => {

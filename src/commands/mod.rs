@@ -240,10 +240,10 @@ pub fn open_scope(
     version: Option<&str>,
 ) -> Result<Center> {
     if let Some(model) = model {
-        center::names::check_name("model", model)?;
+        crate::values::names::check_name("model", model)?;
     }
     if let Some(version) = version {
-        center::names::check_name("version", version)?;
+        crate::values::names::check_name("version", version)?;
     }
     let center = Center::open(&ctx.center)?;
     if let Some(model) = model {

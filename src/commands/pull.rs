@@ -9,12 +9,12 @@ use serde::Serialize;
 
 use super::{Bars, Totals, fail_on_errors, print_file_lines};
 use crate::center::Center;
-use crate::center::names::check_name;
 use crate::cli::PullArgs;
 use crate::config::Ctx;
 use crate::engine::pull::{Entry, PullOptions, Selector, pull};
 use crate::filter::PathFilter;
 use crate::output::{self, human_size};
+use crate::values::names::check_name;
 
 #[derive(Serialize)]
 struct Report<'a> {

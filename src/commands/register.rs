@@ -5,11 +5,11 @@ use anyhow::Result;
 use super::ConfigView;
 use crate::catalog;
 use crate::center::Center;
-use crate::center::names::{check_name, quote};
 use crate::cli::RegisterArgs;
 use crate::config::Ctx;
 use crate::error::usage;
 use crate::time::Timestamp;
+use crate::values::names::{check_name, quote};
 
 pub fn run(args: RegisterArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.target.model.name)?;

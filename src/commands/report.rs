@@ -10,12 +10,12 @@ use anyhow::{Context, Result, bail};
 
 use super::run_ref;
 use crate::catalog::runs;
-use crate::center::names::check_name;
 use crate::center::{Center, partial};
 use crate::cli::ReportArgs;
 use crate::config::Ctx;
 use crate::output::{self, human_size};
 use crate::time::Timestamp;
+use crate::values::names::check_name;
 use crate::web::api;
 use crate::web::report::{ReportData, render};
 

@@ -5,12 +5,13 @@ use anyhow::{Context, Result};
 
 use crate::catalog::runs::{self, RunRow};
 use crate::catalog::{self, ModelRow};
-use crate::center::names::{check_name, quote};
-use crate::center::{Center, partial};
+use crate::center::Center;
 use crate::cli::{RunTarget, UserArg};
 use crate::config::Ctx;
 use crate::error::usage;
 use crate::time::Timestamp;
+use crate::values;
+use crate::values::names::{check_name, quote};
 
 /// The user to act as: --user, else $MFILE_USER or the OS user.
 pub fn owner(ctx: &Ctx, user: &UserArg) -> Result<String> {
@@ -44,7 +45,7 @@ pub fn open_for_write(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)>
     let now = Timestamp::now();
     let row = center.catalog.write(|tx| {
         let m = catalog::ensure_model(tx, model, now)?;
-        runs::ensure_run(tx, m.id, &owner, run, &partial::host(), now)
+        runs::ensure_run(tx, m.id, &owner, run, &values::host(), now)
     })?;
     Ok((center, row))
 }

@@ -7,13 +7,13 @@ use anyhow::Result;
 
 use super::{confirm, open_scope, run_ref};
 use crate::catalog::runs;
-use crate::center::names::check_name;
 use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs};
 use crate::config::Ctx;
 use crate::output::{self, Cell, TableOut, human_duration};
 use crate::time::Timestamp;
 use crate::tracking::listing::{self, MetricCell};
 use crate::tracking::{self, Direction};
+use crate::values::names::check_name;
 
 pub fn run(args: RunsArgs, ctx: &Ctx) -> Result<()> {
     match args.action {

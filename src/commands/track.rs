@@ -10,10 +10,9 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use super::{log_param, run_ref};
-use crate::catalog::runs::{self, RunStatus};
+use crate::catalog::runs;
 use crate::catalog::{self};
-use crate::center::names::check_name;
-use crate::center::{Center, partial};
+use crate::center::Center;
 use crate::cli::TrackArgs;
 use crate::config::Ctx;
 use crate::error::Exit;
@@ -22,6 +21,8 @@ use crate::output;
 use crate::time::Timestamp;
 use crate::tracking::ingest::{self, MetricWriter};
 use crate::tracking::parse::parse_json_line;
+use crate::values::names::check_name;
+use crate::values::{self, RunStatus};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -78,7 +79,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
             Some(v) => Some(catalog::ensure_version(tx, m.id, v, now)?.id),
             None => None,
         };
-        let run = runs::ensure_run(tx, m.id, &owner, &name, &partial::host(), now)?;
+        let run = runs::ensure_run(tx, m.id, &owner, &name, &values::host(), now)?;
         runs::describe_run(tx, run.id, version_id, args.note.as_deref(), Some(&command))?;
         log_param::record(tx, &run, &params)?;
         Ok(run)

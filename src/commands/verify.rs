@@ -31,10 +31,10 @@ struct CatalogReport {
 pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
     // Bad names are bad usage (exit 2) whatever the state of the center.
     if let Some(model) = &args.model.name {
-        center::names::check_name("model", model)?;
+        crate::values::names::check_name("model", model)?;
     }
     if let Some(version) = &args.version.name {
-        center::names::check_name("version", version)?;
+        crate::values::names::check_name("version", version)?;
     }
     let catalog = check_catalog(ctx, args.deep)?;
     let center = open_scope(

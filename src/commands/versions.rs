@@ -5,10 +5,10 @@ use serde::Serialize;
 
 use crate::catalog::{self, VersionSummary};
 use crate::center::Center;
-use crate::center::names::{check_name, natural_cmp};
 use crate::cli::VersionsArgs;
 use crate::config::Ctx;
 use crate::output::{self, TableOut, human_size};
+use crate::values::names::{check_name, natural_cmp};
 
 #[derive(Serialize)]
 struct Report<'a> {

@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use super::{FileStatus, Undo, bullet_list};
 use crate::catalog::{self, FileRow, ModelRow, Scope, VersionRow};
-use crate::center::names::{RelPath, quote};
 use crate::center::{self, Center};
 use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::time::Timestamp;
+use crate::values::names::{RelPath, quote};
 
 #[derive(Debug, Serialize)]
 pub struct Entry {

@@ -20,13 +20,13 @@ use super::{FileStatus, Observer, Undo, bullet_list};
 use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{self, Catalog, FileRow, NewFile, Scope, VersionRow};
 use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
-use crate::center::names::RelPath;
 use crate::center::store::{Staged, Store};
 use crate::center::{self, Center};
 use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::interrupt;
 use crate::time::Timestamp;
+use crate::values::names::RelPath;
 
 /// A batch is published (one catalog transaction) after this many files or bytes.
 const BATCH_FILES: usize = 2048;

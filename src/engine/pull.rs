@@ -21,7 +21,6 @@ use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{self, FileRow, Scope};
 use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
 use crate::center::local::FEW;
-use crate::center::names::{RelPath, quote};
 use crate::center::nofollow::{Dir, TempFile};
 use crate::center::partial;
 use crate::center::sparse::Sparse;
@@ -31,6 +30,7 @@ use crate::error::usage;
 use crate::filter::{PathFilter, is_glob};
 use crate::interrupt;
 use crate::time::Timestamp;
+use crate::values::names::{RelPath, quote};
 
 /// Files per flush: their data, then their renames. Small, so that the last batch, whose files
 /// are still inside the racy window when the pull ends, is small too (see source_cache.rs).

@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::parse::{CsvLog, MAX_STEP, Point, parse_json_line};
+use super::parse::{CsvLog, Point, parse_json_line};
 use crate::catalog::Catalog;
 use crate::catalog::runs::{self, Summary};
 use crate::error::usage;
 use crate::interrupt;
 use crate::time::Timestamp;
+use crate::values::MAX_STEP;
 
 /// How often a writer commits: after this many points, or this long after the oldest pending one.
 #[derive(Clone, Copy, Debug)]

@@ -9,8 +9,9 @@ use serde::Serialize;
 
 use crate::catalog::runs::{self, Param, RunRow, Summary};
 use crate::time::Timestamp;
-use crate::tracking::parse::{ParamKind, same_param};
+use crate::tracking::parse::same_param;
 use crate::tracking::{self, Direction, Value};
+use crate::values::ParamKind;
 
 #[derive(Serialize)]
 pub struct Listing {

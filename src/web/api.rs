@@ -8,11 +8,12 @@ use rusqlite::Connection;
 use serde::{Serialize, Serializer};
 
 use super::downsample::{Downsampler, Point};
-use crate::catalog::runs::{self, RunRow, RunStatus};
+use crate::catalog::runs::{self, RunRow};
 use crate::catalog::{self, ModelRow, ModelSummary, Scope, VersionSummary};
-use crate::center::names::{natural_cmp, quote};
 use crate::time::Timestamp;
 use crate::tracking::listing::{self, Listing};
+use crate::values::RunStatus;
+use crate::values::names::{natural_cmp, quote};
 
 /// Series longer than this are thinned for charts unless the request asks otherwise.
 pub const DEFAULT_MAX_POINTS: usize = 2000;

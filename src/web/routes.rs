@@ -12,11 +12,11 @@ use serde::Serialize;
 
 use super::api::{self, ApiError, ApiResult, DEFAULT_MAX_POINTS, MAX_POINTS};
 use super::assets;
-use crate::catalog::runs::RunStatus;
 use crate::center::hashing::hex;
-use crate::center::names::{RelPath, check_name};
 use crate::center::{self, Center};
 use crate::percent;
+use crate::values::RunStatus;
+use crate::values::names::{RelPath, check_name};
 
 /// The largest answer built in memory (every JSON document but the series, which is made one
 /// metric at a time): a bigger one is refused with 413 rather than held for a slow client.
@@ -451,7 +451,7 @@ fn name<'a>(what: &str, text: &'a str) -> ApiResult<&'a str> {
 }
 
 fn status(text: &str) -> ApiResult<RunStatus> {
-    <RunStatus as clap::ValueEnum>::from_str(text, false)
+    text.parse::<RunStatus>()
         .map_err(|_| bad("status must be running, finished, failed or killed"))
 }
 
