@@ -88,7 +88,7 @@ impl Center {
 
     /// The model, or a "not found" error that says how to list what exists.
     pub fn model(&self, name: &str) -> Result<ModelRow> {
-        catalog::model(self.catalog.conn(), name)?.with_context(|| {
+        self.catalog.model(name)?.with_context(|| {
             format!(
                 "no model {} in the center {}; see `mfile profiles`",
                 quote(name),
@@ -99,7 +99,7 @@ impl Center {
 
     /// The version of `model`, or a "not found" error that says how to list what exists.
     pub fn version(&self, model: &ModelRow, name: &str) -> Result<VersionRow> {
-        catalog::version(self.catalog.conn(), model.id, name)?.with_context(|| {
+        self.catalog.version(model.id, name)?.with_context(|| {
             format!(
                 "model {} has no version {}; see `mfile versions -m {}`",
                 model.name,

@@ -15,7 +15,7 @@ use crate::values;
 pub fn run(args: ClaimWriterArgs, ctx: &Ctx) -> Result<()> {
     let mut center = Center::create_claimed(&ctx.center)?;
     let host = values::host();
-    let current = crate::catalog::network::writer_host(center.catalog.conn())?;
+    let current = center.catalog.writer_host()?;
     if let Some(other) = current.as_deref().filter(|h| *h != host && !args.force) {
         bail!(
             "host {other} is the only writer of the center {}; pass --force only if {other} \

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::catalog::{self, ModelSummary};
+use crate::catalog::ModelSummary;
 use crate::center::Center;
 use crate::config::Ctx;
 use crate::output::{self, TableOut, human_size};
@@ -24,7 +24,7 @@ struct Report<'a> {
 
 pub fn run(ctx: &Ctx) -> Result<()> {
     let center = Center::open(&ctx.center)?;
-    let models = catalog::model_summaries(center.catalog.conn())?;
+    let models = center.catalog.model_summaries()?;
     let profiles: Vec<Profile> = models
         .iter()
         .map(|summary| Profile {

@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result};
 
-use crate::catalog::runs::{self, RunRow};
-use crate::catalog::{self, ModelRow};
+use crate::catalog::ModelRow;
+use crate::catalog::runs::RunRow;
 use crate::center::Center;
 use crate::cli::{RunTarget, UserArg};
 use crate::config::Ctx;
@@ -44,15 +44,15 @@ pub fn open_for_write(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)>
     let mut center = Center::create(&ctx.center)?;
     let now = Timestamp::now();
     let row = center.catalog.write(|tx| {
-        let m = catalog::ensure_model(tx, model, now)?;
-        runs::ensure_run(tx, m.id, &owner, run, &values::host(), now)
+        let m = tx.ensure_model(model, now)?;
+        tx.ensure_run(m.id, &owner, run, &values::host(), now)
     })?;
     Ok((center, row))
 }
 
 /// An existing run, or an error (exit 1) that says how to list runs.
 pub fn find(center: &Center, model: &ModelRow, owner: &str, name: &str) -> Result<RunRow> {
-    runs::run(center.catalog.conn(), model.id, owner, name)?.with_context(|| {
+    center.catalog.run(model.id, owner, name)?.with_context(|| {
         format!(
             "model {} has no run {} of user {owner}; see `mfile runs -m {} --all-users`",
             model.name,

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 
 use super::{confirm, open_scope, run_ref};
-use crate::catalog::runs;
 use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs};
 use crate::config::Ctx;
 use crate::output::{self, Cell, TableOut, human_duration};
@@ -29,14 +28,9 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         false => Some(run_ref::owner(ctx, &args.user)?),
     };
     let center = open_scope(ctx, args.model.name.as_deref(), None)?;
-    let conn = center.catalog.conn();
-    let rows = runs::runs(
-        conn,
-        args.model.name.as_deref(),
-        owner.as_deref(),
-        args.status,
-    )?;
-    let listing = listing::build(conn, rows, args.only_changed, Timestamp::now())?;
+    let catalog = &center.catalog;
+    let rows = catalog.runs(args.model.name.as_deref(), owner.as_deref(), args.status)?;
+    let listing = listing::build(catalog, rows, args.only_changed, Timestamp::now())?;
     if ctx.json {
         return output::json(&listing);
     }
@@ -150,7 +144,7 @@ fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {
     let run = run_ref::find(&center, &model_row, &owner, name)?;
     center
         .catalog
-        .write(|tx| runs::end_run(tx, run.id, args.status, run.exit_code, Timestamp::now()))?;
+        .write(|tx| tx.end_run(run.id, args.status, run.exit_code, Timestamp::now()))?;
     output::note(
         ctx,
         &format!("run {name} of {model} is {}", args.status.as_str()),
@@ -183,7 +177,7 @@ fn delete(args: RunsDeleteArgs, ctx: &Ctx) -> Result<()> {
     if !args.dry_run {
         center.catalog.write(|tx| {
             for run in &rows {
-                runs::delete_run(tx, run.id)?;
+                tx.delete_run(run.id)?;
             }
             Ok(())
         })?;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Bars;
 use super::open_scope;
-use crate::catalog::{self, FileRow, Scope};
+use crate::catalog::{FileRow, Scope};
 use crate::cli::{ScanArgs, SortKey};
 use crate::config::Ctx;
 use crate::engine::verify::{FileState, check_rows};
@@ -38,7 +38,9 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
         model: args.model.name.as_deref(),
         version: args.version.name.as_deref(),
     };
-    let mut rows: Vec<FileRow> = catalog::files(center.catalog.conn(), scope)?
+    let mut rows: Vec<FileRow> = center
+        .catalog
+        .files(scope)?
         .into_iter()
         .filter(|row| filter.matches(&row.path))
         .collect();

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::catalog::{self, VersionSummary};
+use crate::catalog::VersionSummary;
 use crate::center::Center;
 use crate::cli::VersionsArgs;
 use crate::config::Ctx;
@@ -20,7 +20,7 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     check_name("model", &args.model.name)?;
     let center = Center::open(&ctx.center)?;
     let model = center.model(&args.model.name)?;
-    let mut versions = catalog::version_summaries(center.catalog.conn(), &model)?;
+    let mut versions = center.catalog.version_summaries(&model)?;
     versions.sort_by(|a, b| natural_cmp(&a.version, &b.version));
     if ctx.json {
         return output::json(&Report {

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::{FileStatus, Observer, bullet_list};
 use crate::catalog::source_cache::{self, FileStat};
-use crate::catalog::{self, FileRow, Scope};
+use crate::catalog::{FileRow, Scope};
 use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
 use crate::center::local::FEW;
 use crate::center::nofollow::{Dir, TempFile};
@@ -89,7 +89,7 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
         version: Some(version),
     };
     let rows = select(
-        catalog::files(center.catalog.conn(), scope)?,
+        center.catalog.files(scope)?,
         opts.names,
         &opts.selectors,
         &opts.filter,
@@ -114,7 +114,7 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
     let mut entries = Vec::new();
     let mut conflicts = Vec::new();
     let mut rehashed = Vec::new();
-    let mut cache = source_cache::Folder::load(center.catalog.conn(), to)?;
+    let mut cache = center.catalog.cached_folder(to)?;
     let mut real_folders = HashSet::new();
     for row in rows {
         let rel = RelPath::parse("stored path", &row.path)?; // never trust a path blindly
@@ -354,8 +354,8 @@ fn fetch(
     if let Copy::Done(temp, digests) = copy_checked(&*center.store, row, folder, &mut on_read)? {
         return Ok(Some((temp, digests)));
     }
-    catalog::settled(center.catalog.conn(), |conn| {
-        let Some(row) = catalog::file(conn, version_id, &row.path)? else {
+    center.catalog.settled(|catalog| {
+        let Some(row) = catalog.file(version_id, &row.path)? else {
             return Ok(None);
         };
         match copy_checked(&*center.store, &row, folder, &mut on_read)? {
@@ -545,7 +545,7 @@ fn remember(center: &mut Center, delivered: &[(PathBuf, Digests)]) {
     let _ = center.catalog.try_write(Duration::from_secs(1), |tx| {
         for (dest, digests) in delivered {
             let meta = fs::symlink_metadata(dest)?;
-            source_cache::remember(tx, dest, &FileStat::of(&meta), digests, now)?;
+            tx.remember_digests(dest, &FileStat::of(&meta), digests, now)?;
         }
         Ok(())
     });
