@@ -6,9 +6,9 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::catalog::network::network_filesystem;
-use crate::center::Center;
 use crate::cli::ClaimWriterArgs;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::output;
 use crate::values;
 

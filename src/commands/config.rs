@@ -3,9 +3,9 @@
 use anyhow::Result;
 
 use super::ConfigView;
-use crate::center::Center;
 use crate::cli::ConfigArgs;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::values::names::check_name;
 
 pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<()> {

@@ -5,9 +5,9 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Totals, confirm, print_file_lines};
-use crate::center::Center;
 use crate::cli::DeleteArgs;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::engine::delete::{self, DeleteFiles, Entry};
 use crate::error::usage;
 use crate::filter::PathFilter;

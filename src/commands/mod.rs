@@ -28,7 +28,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::{ModelRow, VersionRow};
-use crate::center::{self, Center};
+use crate::center;
+use crate::engine::Center;
 use crate::output;
 use crate::time::Timestamp;
 

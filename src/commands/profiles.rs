@@ -4,8 +4,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::ModelSummary;
-use crate::center::Center;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::output::{self, TableOut, human_size};
 
 #[derive(Serialize)]

@@ -8,9 +8,9 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Bars, Totals, fail_on_errors, print_file_lines};
-use crate::center::Center;
 use crate::cli::PullArgs;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::engine::pull::{Entry, PullOptions, Selector, pull};
 use crate::filter::PathFilter;
 use crate::output::{self, human_size};

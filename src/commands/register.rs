@@ -3,9 +3,9 @@
 use anyhow::Result;
 
 use super::ConfigView;
-use crate::center::Center;
 use crate::cli::RegisterArgs;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::error::usage;
 use crate::time::Timestamp;
 use crate::values::names::{check_name, quote};

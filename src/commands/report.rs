@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 use super::run_ref;
-use crate::center::{Center, partial};
+use crate::center::partial;
 use crate::cli::ReportArgs;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::output::{self, human_size};
 use crate::time::Timestamp;
 use crate::values::names::check_name;

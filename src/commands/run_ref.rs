@@ -5,9 +5,9 @@ use anyhow::{Context, Result};
 
 use crate::catalog::ModelRow;
 use crate::catalog::runs::RunRow;
-use crate::center::Center;
 use crate::cli::{RunTarget, UserArg};
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::error::usage;
 use crate::time::Timestamp;
 use crate::values;

@@ -10,9 +10,9 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use super::{log_param, run_ref};
-use crate::center::Center;
 use crate::cli::TrackArgs;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::error::Exit;
 use crate::interrupt;
 use crate::output;

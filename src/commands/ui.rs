@@ -4,9 +4,9 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 
 use anyhow::{Context, Result};
 
-use crate::center::Center;
 use crate::cli::UiArgs;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::web::routes::Site;
 use crate::web::server;
 use crate::{interrupt, output};

@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use super::{Bars, open_scope};
 use crate::catalog::{self, Scope};
-use crate::center::{self, Center};
+use crate::center;
 use crate::cli::VerifyArgs;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::engine::verify::{Problem, Verified, verify_files};
 use crate::output::{self, TableOut, human_size};
 

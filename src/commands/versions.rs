@@ -4,9 +4,9 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::VersionSummary;
-use crate::center::Center;
 use crate::cli::VersionsArgs;
 use crate::config::Ctx;
+use crate::engine::Center;
 use crate::output::{self, TableOut, human_size};
 use crate::values::names::{check_name, natural_cmp};
 

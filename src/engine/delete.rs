@@ -7,9 +7,10 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
+use super::Center;
 use super::{FileStatus, Undo, bullet_list};
 use crate::catalog::{FileRow, ModelRow, Scope, VersionRow};
-use crate::center::{self, Center};
+use crate::center;
 use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::time::Timestamp;

@@ -16,12 +16,13 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use walkdir::WalkDir;
 
+use super::Center;
 use super::{FileStatus, Observer, Undo, bullet_list};
 use crate::catalog::source_cache::FileStat;
 use crate::catalog::{Catalog, FileRow, NewFile, Scope, Tx, VersionRow};
+use crate::center;
 use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
 use crate::center::store::{Staged, Store};
-use crate::center::{self, Center};
 use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::interrupt;

@@ -16,16 +16,17 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
+use super::Center;
 use super::{FileStatus, Observer, bullet_list};
 use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{FileRow, Scope};
+use crate::center;
 use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
 use crate::center::local::FEW;
 use crate::center::nofollow::{Dir, TempFile};
 use crate::center::partial;
 use crate::center::sparse::Sparse;
 use crate::center::store::Store;
-use crate::center::{self, Center};
 use crate::error::usage;
 use crate::filter::{PathFilter, is_glob};
 use crate::interrupt;

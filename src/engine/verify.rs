@@ -7,12 +7,13 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Result;
 use serde::Serialize;
 
+use super::Center;
 use super::Observer;
 use crate::catalog::{FileRow, Reader, Scope};
+use crate::center;
 use crate::center::hashing::hash_reader;
 use crate::center::nofollow::is_link_refused;
 use crate::center::store::{Listed, Store};
-use crate::center::{self, Center};
 use crate::interrupt;
 
 /// The state of one stored file compared with its catalog row.

@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use super::api::{self, ApiError, ApiResult, DEFAULT_MAX_POINTS, MAX_POINTS};
 use super::assets;
+use crate::center;
 use crate::center::hashing::hex;
-use crate::center::{self, Center};
+use crate::engine::Center;
 use crate::percent;
 use crate::values::RunStatus;
 use crate::values::names::{RelPath, check_name};
