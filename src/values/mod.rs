@@ -1,6 +1,6 @@
 //! Value types that several layers share: content digests, a run's status, a parameter's kind,
-//! the step range, this host's name, and the validated names and paths of [`names`]. A leaf:
-//! nothing here imports the rest of mfile (but `error`), so the catalog, the center, tracking
+//! the step range, this host's name, and the validated names and paths of [`names`]. A leaf: it
+//! imports no other module of mfile but the leaf `error`, so the catalog, the center, tracking
 //! and the clap types can all use it without importing each other.
 
 pub mod names;
