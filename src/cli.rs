@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::values::{MAX_STEP, RunStatus};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -209,7 +212,7 @@ pub struct LogMetricArgs {
     /// The step of the values given as arguments (default: each key's last step + 1);
     /// from -(2^53-1) to 2^53-1
     #[arg(long, value_name = "N", conflicts_with = "file", allow_negative_numbers = true,
-          value_parser = clap::value_parser!(i64).range(-crate::tracking::parse::MAX_STEP..=crate::tracking::parse::MAX_STEP))]
+          value_parser = clap::value_parser!(i64).range(-MAX_STEP..=MAX_STEP))]
     pub step: Option<i64>,
     /// Read JSON lines or a CSV log from FILE; - reads JSON lines from stdin as they come
     #[arg(long, value_name = "FILE")]
@@ -263,8 +266,8 @@ pub struct RunsListArgs {
     #[command(flatten)]
     pub user: UserArg,
     /// Only runs with this status
-    #[arg(long, value_enum)]
-    pub status: Option<crate::catalog::runs::RunStatus>,
+    #[arg(long, value_parser = run_status())]
+    pub status: Option<RunStatus>,
     /// Hide the params that are the same in every listed run
     #[arg(long)]
     pub only_changed: bool,
@@ -283,8 +286,14 @@ pub struct RunsEndArgs {
     #[command(flatten)]
     pub target: RunTarget,
     /// The status to set
-    #[arg(long, value_enum, default_value = "finished")]
-    pub status: crate::catalog::runs::RunStatus,
+    #[arg(long, value_parser = run_status(), default_value = "finished")]
+    pub status: RunStatus,
+}
+
+/// `--status`: a run status by its name; clap shows the names as the possible values.
+fn run_status() -> impl TypedValueParser<Value = RunStatus> {
+    PossibleValuesParser::new(RunStatus::ALL.map(RunStatus::as_str))
+        .try_map(|name| name.parse::<RunStatus>())
 }
 
 #[derive(Debug, Args)]

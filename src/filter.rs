@@ -4,8 +4,8 @@
 use anyhow::Result;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::center::names::quote;
 use crate::error::usage;
+use crate::values::names::quote;
 
 #[derive(Debug, Default)]
 pub struct PathFilter {

@@ -14,6 +14,7 @@ pub mod output;
 pub mod percent;
 pub mod time;
 pub mod tracking;
+pub mod values;
 pub mod web;
 
 use anyhow::Result;

@@ -8,14 +8,19 @@
 //! the catalog open, and SQLite reads its shared index through a private copy), else as
 //! `immutable` (nobody has it open; SQLite could not create those files). Writes to it are
 //! refused with a message that says why. See docs/security.md for the caveats.
+//!
+//! All of mfile's SQL is here. The rest of mfile asks through typed methods: queries on a
+//! [`Reader`] (which an open [`Catalog`] dereferences to), writes on the [`Tx`] that
+//! [`Catalog::write`] hands its closure. No SQLite connection or statement leaves this module.
 
 pub mod lock;
 pub mod network;
 pub mod runs;
-pub mod schema;
+mod schema;
 pub mod source_cache;
 
 use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -25,8 +30,8 @@ use rusqlite::{
 };
 use serde::Serialize;
 
-use crate::center::hashing::Digests;
 use crate::time::Timestamp;
+use crate::values::Digests;
 
 /// How long a writer waits for another to finish. Writers hold the lock for one batch only.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
@@ -36,7 +41,7 @@ const LOCK_POLL: Duration = Duration::from_millis(100);
 const QUIET_WAIT: Duration = Duration::from_secs(1);
 
 pub struct Catalog {
-    conn: Connection,
+    reader: Reader,
     path: PathBuf,
     /// Why this catalog was opened read-only, if it was.
     read_only: Option<String>,
@@ -112,6 +117,42 @@ pub struct ModelSummary {
     pub description: Option<String>,
 }
 
+/// The catalog's queries, on its one connection. A [`Catalog`] dereferences to it, and so does
+/// a write's [`Tx`], whose queries see what the transaction has written so far.
+pub struct Reader {
+    conn: Connection,
+}
+
+impl Reader {
+    /// The connection, for the queries of this module and its children only.
+    fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Deref for Catalog {
+    type Target = Reader;
+
+    fn deref(&self) -> &Reader {
+        &self.reader
+    }
+}
+
+/// One write: an IMMEDIATE transaction, open while [`Catalog::write`] (or
+/// [`Catalog::try_write`]) runs its closure, committed when the closure returns Ok. The write
+/// methods are on it; the queries, through dereferencing to [`Reader`].
+pub struct Tx<'a> {
+    reader: &'a Reader,
+}
+
+impl Deref for Tx<'_> {
+    type Target = Reader;
+
+    fn deref(&self) -> &Reader {
+        self.reader
+    }
+}
+
 /// Which files a listing covers: the whole center, one model, or one version.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Scope<'a> {
@@ -122,7 +163,7 @@ pub struct Scope<'a> {
 impl Catalog {
     fn new(conn: Connection, path: &Path, read_only: Option<String>) -> Catalog {
         Catalog {
-            conn,
+            reader: Reader { conn },
             path: path.to_path_buf(),
             read_only,
             writer_checked: false,
@@ -174,7 +215,7 @@ impl Catalog {
 
     /// Runs `f` in one IMMEDIATE transaction: committed when it returns Ok, rolled back otherwise.
     /// Waits for another writer as long as [`BUSY_TIMEOUT`], reporting the wait after a second.
-    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    pub fn write<T>(&mut self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         if let Some(why) = &self.read_only {
             bail!(
                 "the catalog {} is read-only here ({why}); only reading commands (scan, pull, \
@@ -183,8 +224,8 @@ impl Catalog {
             );
         }
         if !self.writer_checked {
-            let host = crate::center::partial::host();
-            network::check_writer(&self.conn, self.folder(), &host)?;
+            let host = crate::values::host();
+            network::check_writer(&self.reader, self.folder(), &host)?;
             self.writer_checked = true;
         }
         match self.transact(BUSY_TIMEOUT, true, f)? {
@@ -204,7 +245,7 @@ impl Catalog {
     pub fn try_write<T>(
         &mut self,
         patience: Duration,
-        f: impl FnOnce(&Transaction) -> Result<T>,
+        f: impl FnOnce(&Tx) -> Result<T>,
     ) -> Result<Option<T>> {
         if self.read_only.is_some() {
             return Ok(None);
@@ -214,10 +255,10 @@ impl Catalog {
 
     /// Begins an IMMEDIATE transaction within `limit` (`None` past it), runs `f`, commits.
     fn transact<T>(
-        &mut self,
+        &self,
         limit: Duration,
         report: bool,
-        f: impl FnOnce(&Transaction) -> Result<T>,
+        f: impl FnOnce(&Tx) -> Result<T>,
     ) -> Result<Option<T>> {
         let started = Instant::now();
         let mut reported = false;
@@ -232,13 +273,10 @@ impl Catalog {
             }
         };
         loop {
-            self.conn
-                .busy_timeout(LOCK_POLL.min(limit))
+            let conn = self.conn();
+            conn.busy_timeout(LOCK_POLL.min(limit))
                 .context("could not set the catalog's busy timeout")?;
-            let tx = match self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-            {
+            let tx = match Transaction::new_unchecked(conn, TransactionBehavior::Immediate) {
                 Ok(tx) => tx,
                 Err(e) if is_busy(&e) => {
                     let waited = started.elapsed();
@@ -270,11 +308,13 @@ impl Catalog {
             done(reported, &self.path);
             tx.busy_timeout(BUSY_TIMEOUT)
                 .context("could not set the catalog's busy timeout")?;
-            let value = f(&tx)?;
+            let value = f(&Tx {
+                reader: &self.reader,
+            })?;
             tx.commit().context("could not commit to the catalog")?;
             return Ok(Some(value));
         }
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        self.conn().busy_timeout(BUSY_TIMEOUT)?;
         Ok(None)
     }
 
@@ -288,9 +328,9 @@ impl Catalog {
                 self.path.display()
             );
         }
-        let claim = |tx: &Transaction| {
-            let previous = network::writer_host(tx)?;
-            network::set_writer_host(tx, host)?;
+        let claim = |tx: &Tx| {
+            let previous = tx.writer_host()?;
+            tx.set_writer_host(host)?;
             Ok(previous)
         };
         match self.transact(BUSY_TIMEOUT, true, claim)? {
@@ -302,10 +342,6 @@ impl Catalog {
     /// The folder that holds the catalog.
     pub fn folder(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))
-    }
-
-    pub fn conn(&self) -> &Connection {
-        &self.conn
     }
 
     pub fn path(&self) -> &Path {
@@ -326,7 +362,7 @@ impl Catalog {
         } else {
             "PRAGMA quick_check"
         };
-        let found = self.conn.prepare(pragma).and_then(|mut stmt| {
+        let found = self.conn().prepare(pragma).and_then(|mut stmt| {
             stmt.query_map([], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<String>>>()
         });
@@ -336,6 +372,37 @@ impl Catalog {
             // A catalog too damaged to check is damaged.
             Err(e) => vec![e.to_string()],
         }
+    }
+
+    /// Runs `read` holding the write lock, so no writer is between publishing bytes and
+    /// committing their rows: what it sees of the catalog and the stored files agrees. Writers
+    /// wait meanwhile, so keep it short. On a read-only catalog, where the lock can't be had, it
+    /// runs as it is. A `query_only` connection (the page's) may take the lock: `read` writes
+    /// nothing.
+    pub fn settled<T>(&self, read: impl FnOnce(&Reader) -> Result<T>) -> Result<T> {
+        let conn = self.conn();
+        let query_only = conn
+            .pragma_query_value(None, "query_only", |r| r.get::<_, bool>(0))
+            .unwrap_or(false);
+        if query_only {
+            conn.pragma_update(None, "query_only", false)?;
+        }
+        let locked = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        if query_only {
+            conn.pragma_update(None, "query_only", true)?;
+        }
+        let value = read(&self.reader);
+        if locked {
+            conn.execute_batch("COMMIT")?;
+        }
+        value
+    }
+
+    /// Makes this connection refuse every write (SQLite's `query_only`), for the read-only page.
+    /// [`Catalog::settled`] still takes the write lock on it, writing nothing.
+    pub fn set_query_only(&self) -> Result<()> {
+        self.conn().pragma_update(None, "query_only", true)?;
+        Ok(())
     }
 }
 
@@ -508,7 +575,7 @@ pub fn sqlite_message(err: &anyhow::Error) -> String {
 }
 
 /// SQLite's SQLITE_CORRUPT and SQLITE_NOTADB: the file is damaged or not a catalog.
-pub fn is_corrupt(err: &rusqlite::Error) -> bool {
+fn is_corrupt(err: &rusqlite::Error) -> bool {
     matches!(
         err.sqlite_error_code(),
         Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
@@ -528,34 +595,74 @@ fn ts(row: &Row, index: usize) -> rusqlite::Result<Timestamp> {
 
 // ---- models -----------------------------------------------------------------------------
 
-pub fn model(conn: &Connection, name: &str) -> Result<Option<ModelRow>> {
-    Ok(conn
-        .query_row(
-            "SELECT id, name, key, description, created_at FROM models WHERE name = ?1",
-            [name],
-            |r| {
-                Ok(ModelRow {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    key: r.get(2)?,
-                    description: r.get(3)?,
-                    created_at: ts(r, 4)?,
-                })
-            },
-        )
-        .optional()?)
+impl Reader {
+    pub fn model(&self, name: &str) -> Result<Option<ModelRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, name, key, description, created_at FROM models WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(ModelRow {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        key: r.get(2)?,
+                        description: r.get(3)?,
+                        created_at: ts(r, 4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Every model with its counts, sorted by name.
+    pub fn model_summaries(&self) -> Result<Vec<ModelSummary>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT m.name, m.key, m.created_at, m.description,
+                    (SELECT count(*) FROM versions v WHERE v.model_id = m.id),
+                    (SELECT max(v.updated_at) FROM versions v WHERE v.model_id = m.id),
+                    count(f.id), coalesce(sum(f.size), 0)
+             FROM models m
+             LEFT JOIN versions v ON v.model_id = m.id
+             LEFT JOIN files f ON f.version_id = v.id
+             GROUP BY m.id ORDER BY m.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let created_at = ts(r, 2)?;
+            Ok(ModelSummary {
+                model: r.get(0)?,
+                key: r.get(1)?,
+                created_at,
+                description: r.get(3)?,
+                versions: r.get(4)?,
+                updated_at: r.get::<_, Option<i64>>(5)?.map_or(created_at, Timestamp),
+                files: r.get(6)?,
+                bytes: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
-pub fn ensure_model(tx: &Transaction, name: &str, now: Timestamp) -> Result<ModelRow> {
-    if let Some(found) = model(tx, name)? {
-        return Ok(found);
+impl Tx<'_> {
+    pub fn ensure_model(&self, name: &str, now: Timestamp) -> Result<ModelRow> {
+        if let Some(found) = self.model(name)? {
+            return Ok(found);
+        }
+        let key = new_key(name, now);
+        self.conn().execute(
+            "INSERT INTO models (name, key, created_at) VALUES (?1, ?2, ?3)",
+            params![name, key, now.0],
+        )?;
+        self.model(name)?
+            .context("a model just inserted is missing")
     }
-    let key = new_key(name, now);
-    tx.execute(
-        "INSERT INTO models (name, key, created_at) VALUES (?1, ?2, ?3)",
-        params![name, key, now.0],
-    )?;
-    model(tx, name)?.context("a model just inserted is missing")
+
+    pub fn delete_model(&self, model_id: i64) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM models WHERE id = ?1", [model_id])?;
+        Ok(())
+    }
 }
 
 /// A model's key: a random-looking, stable id that other systems can use instead of the name.
@@ -567,165 +674,134 @@ fn new_key(name: &str, now: Timestamp) -> String {
     hasher.finalize().to_hex()[..16].to_string()
 }
 
-pub fn delete_model(tx: &Transaction, model_id: i64) -> Result<()> {
-    tx.execute("DELETE FROM models WHERE id = ?1", [model_id])?;
-    Ok(())
-}
-
 // ---- versions ---------------------------------------------------------------------------
 
-pub fn version(conn: &Connection, model_id: i64, name: &str) -> Result<Option<VersionRow>> {
-    let found = conn
-        .query_row(
-            "SELECT id, name, description, created_at, updated_at FROM versions
-             WHERE model_id = ?1 AND name = ?2",
-            params![model_id, name],
-            |r| {
-                Ok(VersionRow {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    description: r.get(2)?,
-                    created_at: ts(r, 3)?,
-                    updated_at: ts(r, 4)?,
+impl Reader {
+    pub fn version(&self, model_id: i64, name: &str) -> Result<Option<VersionRow>> {
+        let found = self
+            .conn()
+            .query_row(
+                "SELECT id, name, description, created_at, updated_at FROM versions
+                 WHERE model_id = ?1 AND name = ?2",
+                params![model_id, name],
+                |r| {
+                    Ok(VersionRow {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        description: r.get(2)?,
+                        created_at: ts(r, 3)?,
+                        updated_at: ts(r, 4)?,
+                        tags: BTreeMap::new(),
+                    })
+                },
+            )
+            .optional()?;
+        match found {
+            Some(mut row) => {
+                row.tags = tags(self.conn(), row.id)?;
+                Ok(Some(row))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Every version of a model with its file count and bytes (unsorted).
+    pub fn version_summaries(&self, model: &ModelRow) -> Result<Vec<VersionSummary>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT v.id, v.name, v.created_at, v.updated_at, v.description,
+                    count(f.id), coalesce(sum(f.size), 0)
+             FROM versions v LEFT JOIN files f ON f.version_id = v.id
+             WHERE v.model_id = ?1 GROUP BY v.id",
+        )?;
+        let rows = stmt.query_map([model.id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                VersionSummary {
+                    model: model.name.clone(),
+                    version: r.get(1)?,
+                    created_at: ts(r, 2)?,
+                    updated_at: ts(r, 3)?,
+                    description: r.get(4)?,
+                    files: r.get(5)?,
+                    bytes: r.get(6)?,
                     tags: BTreeMap::new(),
-                })
-            },
-        )
-        .optional()?;
-    match found {
-        Some(mut row) => {
-            row.tags = tags(conn, row.id)?;
-            Ok(Some(row))
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, mut summary) = row?;
+            summary.tags = tags(self.conn(), id)?;
+            out.push(summary);
         }
-        None => Ok(None),
+        Ok(out)
     }
 }
 
-pub fn ensure_version(
-    tx: &Transaction,
-    model_id: i64,
-    name: &str,
-    now: Timestamp,
-) -> Result<VersionRow> {
-    tx.execute(
-        "INSERT INTO versions (model_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-         ON CONFLICT (model_id, name) DO NOTHING",
-        params![model_id, name, now.0],
-    )?;
-    version(tx, model_id, name)?.context("a version just inserted is missing")
-}
+impl Tx<'_> {
+    pub fn ensure_version(&self, model_id: i64, name: &str, now: Timestamp) -> Result<VersionRow> {
+        self.conn().execute(
+            "INSERT INTO versions (model_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (model_id, name) DO NOTHING",
+            params![model_id, name, now.0],
+        )?;
+        self.version(model_id, name)?
+            .context("a version just inserted is missing")
+    }
 
-/// Sets the description and the given tags; returns whether anything changed.
-pub fn describe_version(
-    tx: &Transaction,
-    version: &VersionRow,
-    description: Option<&str>,
-    new_tags: &[(String, String)],
-    now: Timestamp,
-) -> Result<bool> {
-    let mut changed = false;
-    if let Some(text) = description {
-        if version.description.as_deref() != Some(text) {
-            tx.execute(
-                "UPDATE versions SET description = ?2 WHERE id = ?1",
-                params![version.id, text],
-            )?;
-            changed = true;
+    /// Sets the description and the given tags; returns whether anything changed.
+    pub fn describe_version(
+        &self,
+        version: &VersionRow,
+        description: Option<&str>,
+        new_tags: &[(String, String)],
+        now: Timestamp,
+    ) -> Result<bool> {
+        let mut changed = false;
+        if let Some(text) = description {
+            if version.description.as_deref() != Some(text) {
+                self.conn().execute(
+                    "UPDATE versions SET description = ?2 WHERE id = ?1",
+                    params![version.id, text],
+                )?;
+                changed = true;
+            }
         }
-    }
-    for (key, value) in new_tags {
-        if version.tags.get(key) != Some(value) {
-            tx.execute(
-                "INSERT INTO version_tags (version_id, key, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value",
-                params![version.id, key, value],
-            )?;
-            changed = true;
+        for (key, value) in new_tags {
+            if version.tags.get(key) != Some(value) {
+                self.conn().execute(
+                    "INSERT INTO version_tags (version_id, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value",
+                    params![version.id, key, value],
+                )?;
+                changed = true;
+            }
         }
+        if changed {
+            self.touch_version(version.id, now)?;
+        }
+        Ok(changed)
     }
-    if changed {
-        touch_version(tx, version.id, now)?;
+
+    pub fn touch_version(&self, version_id: i64, now: Timestamp) -> Result<()> {
+        self.conn().execute(
+            "UPDATE versions SET updated_at = max(updated_at, ?2) WHERE id = ?1",
+            params![version_id, now.0],
+        )?;
+        Ok(())
     }
-    Ok(changed)
+
+    pub fn delete_version(&self, version_id: i64) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM versions WHERE id = ?1", [version_id])?;
+        Ok(())
+    }
 }
 
 fn tags(conn: &Connection, version_id: i64) -> Result<BTreeMap<String, String>> {
     let mut stmt =
         conn.prepare_cached("SELECT key, value FROM version_tags WHERE version_id = ?1")?;
     let rows = stmt.query_map([version_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-pub fn touch_version(tx: &Transaction, version_id: i64, now: Timestamp) -> Result<()> {
-    tx.execute(
-        "UPDATE versions SET updated_at = max(updated_at, ?2) WHERE id = ?1",
-        params![version_id, now.0],
-    )?;
-    Ok(())
-}
-
-pub fn delete_version(tx: &Transaction, version_id: i64) -> Result<()> {
-    tx.execute("DELETE FROM versions WHERE id = ?1", [version_id])?;
-    Ok(())
-}
-
-/// Every version of a model with its file count and bytes (unsorted).
-pub fn version_summaries(conn: &Connection, model: &ModelRow) -> Result<Vec<VersionSummary>> {
-    let mut stmt = conn.prepare(
-        "SELECT v.id, v.name, v.created_at, v.updated_at, v.description,
-                count(f.id), coalesce(sum(f.size), 0)
-         FROM versions v LEFT JOIN files f ON f.version_id = v.id
-         WHERE v.model_id = ?1 GROUP BY v.id",
-    )?;
-    let rows = stmt.query_map([model.id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            VersionSummary {
-                model: model.name.clone(),
-                version: r.get(1)?,
-                created_at: ts(r, 2)?,
-                updated_at: ts(r, 3)?,
-                description: r.get(4)?,
-                files: r.get(5)?,
-                bytes: r.get(6)?,
-                tags: BTreeMap::new(),
-            },
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, mut summary) = row?;
-        summary.tags = tags(conn, id)?;
-        out.push(summary);
-    }
-    Ok(out)
-}
-
-/// Every model with its counts, sorted by name.
-pub fn model_summaries(conn: &Connection) -> Result<Vec<ModelSummary>> {
-    let mut stmt = conn.prepare(
-        "SELECT m.name, m.key, m.created_at, m.description,
-                (SELECT count(*) FROM versions v WHERE v.model_id = m.id),
-                (SELECT max(v.updated_at) FROM versions v WHERE v.model_id = m.id),
-                count(f.id), coalesce(sum(f.size), 0)
-         FROM models m
-         LEFT JOIN versions v ON v.model_id = m.id
-         LEFT JOIN files f ON f.version_id = v.id
-         GROUP BY m.id ORDER BY m.name",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        let created_at = ts(r, 2)?;
-        Ok(ModelSummary {
-            model: r.get(0)?,
-            key: r.get(1)?,
-            created_at,
-            description: r.get(3)?,
-            versions: r.get(4)?,
-            updated_at: r.get::<_, Option<i64>>(5)?.map_or(created_at, Timestamp),
-            files: r.get(6)?,
-            bytes: r.get(7)?,
-        })
-    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -748,54 +824,34 @@ fn file_row(r: &Row) -> rusqlite::Result<FileRow> {
     })
 }
 
-/// The files in `scope`, ordered by model, version, path.
-pub fn files(conn: &Connection, scope: Scope) -> Result<Vec<FileRow>> {
-    let sql = format!(
-        "SELECT {FILE_COLUMNS}
-         WHERE (?1 IS NULL OR m.name = ?1) AND (?2 IS NULL OR v.name = ?2)
-         ORDER BY m.name, v.name, f.path"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![scope.model, scope.version], file_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-pub fn file(conn: &Connection, version_id: i64, path: &str) -> Result<Option<FileRow>> {
-    let sql = format!("SELECT {FILE_COLUMNS} WHERE f.version_id = ?1 AND f.path = ?2");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    Ok(stmt
-        .query_row(params![version_id, path], file_row)
-        .optional()?)
-}
-
-/// Runs `read` holding the write lock, so no writer is between publishing bytes and committing
-/// their rows: what it sees of the catalog and the stored files agrees. Writers wait meanwhile,
-/// so keep it short. On a read-only catalog, where the lock can't be had, it runs as it is.
-/// A `query_only` connection (the page's) may take the lock: `read` writes nothing.
-pub fn settled<T>(conn: &Connection, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    let query_only = conn
-        .pragma_query_value(None, "query_only", |r| r.get::<_, bool>(0))
-        .unwrap_or(false);
-    if query_only {
-        conn.pragma_update(None, "query_only", false)?;
+impl Reader {
+    /// The files in `scope`, ordered by model, version, path.
+    pub fn files(&self, scope: Scope) -> Result<Vec<FileRow>> {
+        let sql = format!(
+            "SELECT {FILE_COLUMNS}
+             WHERE (?1 IS NULL OR m.name = ?1) AND (?2 IS NULL OR v.name = ?2)
+             ORDER BY m.name, v.name, f.path"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(params![scope.model, scope.version], file_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-    let locked = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
-    if query_only {
-        conn.pragma_update(None, "query_only", true)?;
-    }
-    let value = read(conn);
-    if locked {
-        conn.execute_batch("COMMIT")?;
-    }
-    value
-}
 
-/// Stored files with exactly this content (BLAKE3 and size), for deduplication.
-pub fn files_with_content(conn: &Connection, blake3: &str, size: u64) -> Result<Vec<FileRow>> {
-    let sql = format!("SELECT {FILE_COLUMNS} WHERE f.blake3 = ?1 AND f.size = ?2 LIMIT 4");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![blake3, size], file_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    pub fn file(&self, version_id: i64, path: &str) -> Result<Option<FileRow>> {
+        let sql = format!("SELECT {FILE_COLUMNS} WHERE f.version_id = ?1 AND f.path = ?2");
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        Ok(stmt
+            .query_row(params![version_id, path], file_row)
+            .optional()?)
+    }
+
+    /// Stored files with exactly this content (BLAKE3 and size), for deduplication.
+    pub fn files_with_content(&self, blake3: &str, size: u64) -> Result<Vec<FileRow>> {
+        let sql = format!("SELECT {FILE_COLUMNS} WHERE f.blake3 = ?1 AND f.size = ?2 LIMIT 4");
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![blake3, size], file_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
 pub struct NewFile<'a> {
@@ -805,34 +861,33 @@ pub struct NewFile<'a> {
     pub modified_at: Timestamp,
 }
 
-pub fn upsert_file(
-    tx: &Transaction,
-    version_id: i64,
-    file: &NewFile,
-    now: Timestamp,
-) -> Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO files (version_id, path, size, md5, blake3, modified_at, imported_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (version_id, path) DO UPDATE SET size = excluded.size, md5 = excluded.md5,
-            blake3 = excluded.blake3, modified_at = excluded.modified_at,
-            imported_at = excluded.imported_at",
-    )?;
-    stmt.execute(params![
-        version_id,
-        file.path,
-        file.size,
-        file.digests.md5,
-        file.digests.blake3,
-        file.modified_at.0,
-        now.0
-    ])?;
-    Ok(())
-}
+impl Tx<'_> {
+    pub fn upsert_file(&self, version_id: i64, file: &NewFile, now: Timestamp) -> Result<()> {
+        let mut stmt = self.conn().prepare_cached(
+            "INSERT INTO files (version_id, path, size, md5, blake3, modified_at, imported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (version_id, path) DO UPDATE SET size = excluded.size, md5 = excluded.md5,
+                blake3 = excluded.blake3, modified_at = excluded.modified_at,
+                imported_at = excluded.imported_at",
+        )?;
+        stmt.execute(params![
+            version_id,
+            file.path,
+            file.size,
+            file.digests.md5,
+            file.digests.blake3,
+            file.modified_at.0,
+            now.0
+        ])?;
+        Ok(())
+    }
 
-pub fn delete_file(tx: &Transaction, version_id: i64, path: &str) -> Result<bool> {
-    let mut stmt = tx.prepare_cached("DELETE FROM files WHERE version_id = ?1 AND path = ?2")?;
-    Ok(stmt.execute(params![version_id, path])? > 0)
+    pub fn delete_file(&self, version_id: i64, path: &str) -> Result<bool> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("DELETE FROM files WHERE version_id = ?1 AND path = ?2")?;
+        Ok(stmt.execute(params![version_id, path])? > 0)
+    }
 }
 
 #[cfg(test)]
@@ -861,12 +916,12 @@ mod tests {
         let path = folder.join("catalog.db");
         let mut catalog = Catalog::open(&path, true).unwrap();
         catalog
-            .write(|tx| ensure_model(tx, "m", Timestamp(1)))
+            .write(|tx| tx.ensure_model("m", Timestamp(1)))
             .unwrap();
         drop(catalog);
         for immutable in [true, false] {
             let catalog = open_read_only(&path, "test", immutable).unwrap();
-            assert!(model(catalog.conn(), "m").unwrap().is_some());
+            assert!(catalog.model("m").unwrap().is_some());
         }
     }
 
@@ -913,10 +968,10 @@ mod tests {
         let now = Timestamp(1_000);
         let (model_id, version_id) = catalog
             .write(|tx| {
-                let m = ensure_model(tx, "churn", now)?;
-                let again = ensure_model(tx, "churn", Timestamp(2_000))?;
+                let m = tx.ensure_model("churn", now)?;
+                let again = tx.ensure_model("churn", Timestamp(2_000))?;
                 assert_eq!(m.key, again.key, "ensure is idempotent");
-                let v = ensure_version(tx, m.id, "1.0", now)?;
+                let v = tx.ensure_version(m.id, "1.0", now)?;
                 for (path, tag) in [("b.bin", "b"), ("a/x.json", "x")] {
                     let file = NewFile {
                         path,
@@ -924,7 +979,7 @@ mod tests {
                         digests: &digests(tag),
                         modified_at: now,
                     };
-                    upsert_file(tx, v.id, &file, now)?;
+                    tx.upsert_file(v.id, &file, now)?;
                 }
                 let replaced = NewFile {
                     path: "b.bin",
@@ -932,23 +987,19 @@ mod tests {
                     digests: &digests("b2"),
                     modified_at: now,
                 };
-                upsert_file(tx, v.id, &replaced, now)?;
+                tx.upsert_file(v.id, &replaced, now)?;
                 Ok((m.id, v.id))
             })
             .unwrap();
-        let all = files(catalog.conn(), Scope::default()).unwrap();
+        let all = catalog.files(Scope::default()).unwrap();
         let paths: Vec<_> = all.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["a/x.json", "b.bin"]);
         assert_eq!(all[1].size, 4);
         assert_eq!(all[1].key(), "churn/1.0/b.bin");
-        let same = files_with_content(catalog.conn(), "b3-x", 3).unwrap();
+        let same = catalog.files_with_content("b3-x", 3).unwrap();
         assert_eq!(same.len(), 1);
-        assert!(
-            files_with_content(catalog.conn(), "b3-x", 4)
-                .unwrap()
-                .is_empty()
-        );
-        let summaries = model_summaries(catalog.conn()).unwrap();
+        assert!(catalog.files_with_content("b3-x", 4).unwrap().is_empty());
+        let summaries = catalog.model_summaries().unwrap();
         assert_eq!(
             (
                 summaries[0].versions,
@@ -957,9 +1008,9 @@ mod tests {
             ),
             (1, 2, 7)
         );
-        catalog.write(|tx| delete_model(tx, model_id)).unwrap();
-        assert!(files(catalog.conn(), Scope::default()).unwrap().is_empty());
-        assert!(file(catalog.conn(), version_id, "b.bin").unwrap().is_none());
+        catalog.write(|tx| tx.delete_model(model_id)).unwrap();
+        assert!(catalog.files(Scope::default()).unwrap().is_empty());
+        assert!(catalog.file(version_id, "b.bin").unwrap().is_none());
     }
 
     #[test]
@@ -967,26 +1018,14 @@ mod tests {
         let (_dir, mut catalog) = catalog();
         catalog
             .write(|tx| {
-                let m = ensure_model(tx, "m", Timestamp(1))?;
-                let v = ensure_version(tx, m.id, "v", Timestamp(1))?;
+                let m = tx.ensure_model("m", Timestamp(1))?;
+                let v = tx.ensure_version(m.id, "v", Timestamp(1))?;
                 let tags = vec![("stage".to_string(), "prod".to_string())];
-                assert!(describe_version(
-                    tx,
-                    &v,
-                    Some("first"),
-                    &tags,
-                    Timestamp(5)
-                )?);
-                let v = version(tx, m.id, "v")?.unwrap();
+                assert!(tx.describe_version(&v, Some("first"), &tags, Timestamp(5))?);
+                let v = tx.version(m.id, "v")?.unwrap();
                 assert_eq!(v.tags["stage"], "prod");
                 assert_eq!(v.updated_at, Timestamp(5));
-                assert!(!describe_version(
-                    tx,
-                    &v,
-                    Some("first"),
-                    &tags,
-                    Timestamp(9)
-                )?);
+                assert!(!tx.describe_version(&v, Some("first"), &tags, Timestamp(9))?);
                 Ok(())
             })
             .unwrap();

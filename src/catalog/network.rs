@@ -8,7 +8,9 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Reader, Tx};
 
 /// The name of the network filesystem that holds `folder`, or `None` for a local one.
 pub fn network_filesystem(folder: &Path) -> Option<&'static str> {
@@ -36,34 +38,41 @@ pub fn network_filesystem(folder: &Path) -> Option<&'static str> {
 
 const WRITER_KEY: &str = "single_writer_host";
 
-/// The host that claimed the center as its only writer, if any.
-pub fn writer_host(conn: &Connection) -> Result<Option<String>> {
-    let sql = "SELECT value FROM settings WHERE key = ?1";
-    Ok(conn
-        .query_row(sql, params![WRITER_KEY], |r| r.get(0))
-        .optional()?)
+impl Reader {
+    /// The host that claimed the center as its only writer, if any.
+    pub fn writer_host(&self) -> Result<Option<String>> {
+        let sql = "SELECT value FROM settings WHERE key = ?1";
+        Ok(self
+            .conn()
+            .query_row(sql, params![WRITER_KEY], |r| r.get(0))
+            .optional()?)
+    }
 }
 
-/// Records `host` as the only writer (`None` releases the claim).
-pub fn set_writer_host(conn: &Connection, host: Option<&str>) -> Result<()> {
-    match host {
-        Some(host) => conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![WRITER_KEY, host],
-        )?,
-        None => conn.execute("DELETE FROM settings WHERE key = ?1", params![WRITER_KEY])?,
-    };
-    Ok(())
+impl Tx<'_> {
+    /// Records `host` as the only writer (`None` releases the claim); see
+    /// [`Catalog::claim_writer`](super::Catalog::claim_writer).
+    pub(super) fn set_writer_host(&self, host: Option<&str>) -> Result<()> {
+        let conn = self.conn();
+        match host {
+            Some(host) => conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![WRITER_KEY, host],
+            )?,
+            None => conn.execute("DELETE FROM settings WHERE key = ?1", params![WRITER_KEY])?,
+        };
+        Ok(())
+    }
 }
 
 /// Refuses a write from `host` to the catalog in `folder` when that is on a network filesystem
 /// and `host` has not claimed it.
-pub fn check_writer(conn: &Connection, folder: &Path, host: &str) -> Result<()> {
+pub(super) fn check_writer(catalog: &Reader, folder: &Path, host: &str) -> Result<()> {
     let Some(filesystem) = network_filesystem(folder) else {
         return Ok(());
     };
-    match writer_host(conn)? {
+    match catalog.writer_host()? {
         Some(claimed) if claimed == host => Ok(()),
         Some(claimed) => bail!(
             "the center {} is on a network filesystem ({filesystem}) and host {claimed} is its \

@@ -1,43 +1,15 @@
-//! Typed queries for training runs: runs, params, metric points and their summaries.
-//! Every statement is parameterised.
+//! Typed queries for training runs: runs, params, metric points and their summaries, as
+//! methods of [`Reader`] (queries) and [`Tx`] (writes). Every statement is parameterised.
 
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
+use super::{Reader, Tx};
 use crate::time::Timestamp;
-use crate::tracking::parse::ParamKind;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    Running,
-    Finished,
-    Failed,
-    Killed,
-}
-
-impl RunStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::Finished => "finished",
-            RunStatus::Failed => "failed",
-            RunStatus::Killed => "killed",
-        }
-    }
-
-    fn parse(text: &str) -> RunStatus {
-        match text {
-            "finished" => RunStatus::Finished,
-            "failed" => RunStatus::Failed,
-            "killed" => RunStatus::Killed,
-            _ => RunStatus::Running,
-        }
-    }
-}
+use crate::values::{ParamKind, RunStatus};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RunRow {
@@ -85,7 +57,7 @@ fn run_row(r: &Row) -> rusqlite::Result<RunRow> {
         model: r.get(1)?,
         name: r.get(2)?,
         owner: r.get(3)?,
-        status: RunStatus::parse(&r.get::<_, String>(4)?),
+        status: r.get::<_, String>(4)?.parse().unwrap_or(RunStatus::Running),
         started_at: Timestamp(r.get(5)?),
         ended_at: r.get::<_, Option<i64>>(6)?.map(Timestamp),
         exit_code: r.get(7)?,
@@ -96,105 +68,109 @@ fn run_row(r: &Row) -> rusqlite::Result<RunRow> {
     })
 }
 
-pub fn run(conn: &Connection, model_id: i64, owner: &str, name: &str) -> Result<Option<RunRow>> {
-    let sql =
-        format!("SELECT {RUN_COLUMNS} WHERE r.model_id = ?1 AND r.owner = ?2 AND r.name = ?3");
-    Ok(conn
-        .query_row(&sql, params![model_id, owner, name], run_row)
-        .optional()?)
+// ---- runs -------------------------------------------------------------------------------
+
+impl Reader {
+    pub fn run(&self, model_id: i64, owner: &str, name: &str) -> Result<Option<RunRow>> {
+        let sql =
+            format!("SELECT {RUN_COLUMNS} WHERE r.model_id = ?1 AND r.owner = ?2 AND r.name = ?3");
+        Ok(self
+            .conn()
+            .query_row(&sql, params![model_id, owner, name], run_row)
+            .optional()?)
+    }
+
+    /// Runs filtered by model, owner and status; newest first.
+    pub fn runs(
+        &self,
+        model: Option<&str>,
+        owner: Option<&str>,
+        status: Option<RunStatus>,
+    ) -> Result<Vec<RunRow>> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS}
+             WHERE (?1 IS NULL OR m.name = ?1) AND (?2 IS NULL OR r.owner = ?2)
+               AND (?3 IS NULL OR r.status = ?3)
+             ORDER BY r.started_at DESC, r.id DESC"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(
+            params![model, owner, status.map(RunStatus::as_str)],
+            run_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The owners of a model's runs, sorted.
+    pub fn run_owners(&self, model_id: i64) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT DISTINCT owner FROM runs WHERE model_id = ?1 ORDER BY owner")?;
+        let rows = stmt.query_map([model_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
-/// The run, created as `running` when it does not exist yet.
-pub fn ensure_run(
-    tx: &Transaction,
-    model_id: i64,
-    owner: &str,
-    name: &str,
-    host: &str,
-    now: Timestamp,
-) -> Result<RunRow> {
-    tx.execute(
-        "INSERT INTO runs (model_id, owner, name, status, started_at, host)
-         VALUES (?1, ?2, ?3, 'running', ?4, ?5)
-         ON CONFLICT (model_id, owner, name) DO NOTHING",
-        params![model_id, owner, name, now.0, host],
-    )?;
-    run(tx, model_id, owner, name)?.context("a run just inserted is missing")
-}
+impl Tx<'_> {
+    /// The run, created as `running` when it does not exist yet.
+    pub fn ensure_run(
+        &self,
+        model_id: i64,
+        owner: &str,
+        name: &str,
+        host: &str,
+        now: Timestamp,
+    ) -> Result<RunRow> {
+        self.conn().execute(
+            "INSERT INTO runs (model_id, owner, name, status, started_at, host)
+             VALUES (?1, ?2, ?3, 'running', ?4, ?5)
+             ON CONFLICT (model_id, owner, name) DO NOTHING",
+            params![model_id, owner, name, now.0, host],
+        )?;
+        self.run(model_id, owner, name)?
+            .context("a run just inserted is missing")
+    }
 
-/// Sets what `track` knows about a run: the version it produces, a note, the command line.
-pub fn describe_run(
-    tx: &Transaction,
-    run_id: i64,
-    version_id: Option<i64>,
-    note: Option<&str>,
-    command: Option<&[String]>,
-) -> Result<()> {
-    let command = command.map(serde_json::to_string).transpose()?;
-    tx.execute(
-        "UPDATE runs SET version_id = coalesce(?2, version_id), note = coalesce(?3, note),
-                command = coalesce(?4, command) WHERE id = ?1",
-        params![run_id, version_id, note, command],
-    )?;
-    Ok(())
-}
+    /// Sets what `track` knows about a run: the version it produces, a note, the command line.
+    pub fn describe_run(
+        &self,
+        run_id: i64,
+        version_id: Option<i64>,
+        note: Option<&str>,
+        command: Option<&[String]>,
+    ) -> Result<()> {
+        let command = command.map(serde_json::to_string).transpose()?;
+        self.conn().execute(
+            "UPDATE runs SET version_id = coalesce(?2, version_id), note = coalesce(?3, note),
+                    command = coalesce(?4, command) WHERE id = ?1",
+            params![run_id, version_id, note, command],
+        )?;
+        Ok(())
+    }
 
-pub fn end_run(
-    tx: &Transaction,
-    run_id: i64,
-    status: RunStatus,
-    exit_code: Option<i64>,
-    now: Timestamp,
-) -> Result<()> {
-    let ended = (status != RunStatus::Running).then_some(now.0);
-    tx.execute(
-        "UPDATE runs SET status = ?2, exit_code = ?3, ended_at = ?4 WHERE id = ?1",
-        params![run_id, status.as_str(), exit_code, ended],
-    )?;
-    Ok(())
-}
+    pub fn end_run(
+        &self,
+        run_id: i64,
+        status: RunStatus,
+        exit_code: Option<i64>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let ended = (status != RunStatus::Running).then_some(now.0);
+        self.conn().execute(
+            "UPDATE runs SET status = ?2, exit_code = ?3, ended_at = ?4 WHERE id = ?1",
+            params![run_id, status.as_str(), exit_code, ended],
+        )?;
+        Ok(())
+    }
 
-pub fn delete_run(tx: &Transaction, run_id: i64) -> Result<()> {
-    tx.execute("DELETE FROM runs WHERE id = ?1", [run_id])?;
-    Ok(())
-}
-
-/// Runs filtered by model, owner and status; newest first.
-pub fn runs(
-    conn: &Connection,
-    model: Option<&str>,
-    owner: Option<&str>,
-    status: Option<RunStatus>,
-) -> Result<Vec<RunRow>> {
-    let sql = format!(
-        "SELECT {RUN_COLUMNS}
-         WHERE (?1 IS NULL OR m.name = ?1) AND (?2 IS NULL OR r.owner = ?2)
-           AND (?3 IS NULL OR r.status = ?3)
-         ORDER BY r.started_at DESC, r.id DESC"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(
-        params![model, owner, status.map(RunStatus::as_str)],
-        run_row,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    pub fn delete_run(&self, run_id: i64) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM runs WHERE id = ?1", [run_id])?;
+        Ok(())
+    }
 }
 
 // ---- params -----------------------------------------------------------------------------
-
-pub fn params_of(conn: &Connection, run_id: i64) -> Result<BTreeMap<String, Param>> {
-    let mut stmt = conn.prepare_cached("SELECT key, value, kind FROM params WHERE run_id = ?1")?;
-    let rows = stmt.query_map([run_id], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            Param {
-                value: r.get(1)?,
-                kind: ParamKind::from_name(&r.get::<_, String>(2)?),
-            },
-        ))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
 
 /// Run ids as one bound parameter (a JSON array, read with `json_each`), so a query for any
 /// number of runs is still one statement.
@@ -202,68 +178,52 @@ fn id_list(run_ids: &[i64]) -> String {
     serde_json::to_string(run_ids).unwrap_or_else(|_| "[]".to_string())
 }
 
-/// Params of many runs at once (for listing thousands of runs without a query each).
-pub fn params_of_runs(
-    conn: &Connection,
-    run_ids: &[i64],
-) -> Result<HashMap<i64, BTreeMap<String, Param>>> {
-    let mut out: HashMap<i64, BTreeMap<String, Param>> = HashMap::new();
-    let mut stmt = conn.prepare(
-        "SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?1))",
-    )?;
-    let mut rows = stmt.query([id_list(run_ids)])?;
-    while let Some(r) = rows.next()? {
-        let param = Param {
-            value: r.get(2)?,
-            kind: ParamKind::from_name(&r.get::<_, String>(3)?),
-        };
-        out.entry(r.get(0)?).or_default().insert(r.get(1)?, param);
+impl Reader {
+    pub fn params_of(&self, run_id: i64) -> Result<BTreeMap<String, Param>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT key, value, kind FROM params WHERE run_id = ?1")?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Param {
+                    value: r.get(1)?,
+                    kind: r.get::<_, String>(2)?.parse().unwrap_or(ParamKind::String),
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-    Ok(out)
+
+    /// Params of many runs at once (for listing thousands of runs without a query each).
+    pub fn params_of_runs(&self, run_ids: &[i64]) -> Result<HashMap<i64, BTreeMap<String, Param>>> {
+        let mut out: HashMap<i64, BTreeMap<String, Param>> = HashMap::new();
+        let mut stmt = self.conn().prepare(
+            "SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let mut rows = stmt.query([id_list(run_ids)])?;
+        while let Some(r) = rows.next()? {
+            let param = Param {
+                value: r.get(2)?,
+                kind: r.get::<_, String>(3)?.parse().unwrap_or(ParamKind::String),
+            };
+            out.entry(r.get(0)?).or_default().insert(r.get(1)?, param);
+        }
+        Ok(out)
+    }
 }
 
-pub fn insert_param(
-    tx: &Transaction,
-    run_id: i64,
-    key: &str,
-    value: &str,
-    kind: ParamKind,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO params (run_id, key, value, kind) VALUES (?1, ?2, ?3, ?4)",
-        params![run_id, key, value, kind.as_str()],
-    )?;
-    Ok(())
+impl Tx<'_> {
+    pub fn insert_param(&self, run_id: i64, key: &str, value: &str, kind: ParamKind) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO params (run_id, key, value, kind) VALUES (?1, ?2, ?3, ?4)",
+            params![run_id, key, value, kind.as_str()],
+        )?;
+        Ok(())
+    }
 }
 
 // ---- metrics ----------------------------------------------------------------------------
-
-pub fn metric_key_id(tx: &Transaction, name: &str) -> Result<i64> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO metric_keys (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
-    )?;
-    insert.execute([name])?;
-    let mut select = tx.prepare_cached("SELECT id FROM metric_keys WHERE name = ?1")?;
-    Ok(select.query_row([name], |r| r.get(0))?)
-}
-
-/// Stores a point; a second value at the same (run, key, step) replaces the first.
-pub fn put_point(
-    tx: &Transaction,
-    run_id: i64,
-    key_id: i64,
-    step: i64,
-    value: f64,
-    now: Timestamp,
-) -> Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO metrics (run_id, key_id, step, value, logged_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (run_id, key_id, step) DO UPDATE SET value = excluded.value,
-            logged_at = excluded.logged_at",
-    )?;
-    stmt.execute(params![run_id, key_id, step, nan_to_null(value), now.0])?;
-    Ok(())
-}
 
 fn nan_to_null(value: f64) -> Option<f64> {
     (!value.is_nan()).then_some(value)
@@ -271,16 +231,6 @@ fn nan_to_null(value: f64) -> Option<f64> {
 
 fn null_to_nan(value: Option<f64>) -> f64 {
     value.unwrap_or(f64::NAN)
-}
-
-pub fn summary(conn: &Connection, run_id: i64, key_id: i64) -> Result<Option<Summary>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT count, last_step, last_value, min_value, min_step, max_value, max_step
-         FROM metric_summaries WHERE run_id = ?1 AND key_id = ?2",
-    )?;
-    Ok(stmt
-        .query_row(params![run_id, key_id], summary_row)
-        .optional()?)
 }
 
 fn summary_row(r: &Row) -> rusqlite::Result<Summary> {
@@ -304,79 +254,6 @@ fn summary_row(r: &Row) -> rusqlite::Result<Summary> {
     })
 }
 
-pub fn put_summary(tx: &Transaction, run_id: i64, key_id: i64, s: &Summary) -> Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT OR REPLACE INTO metric_summaries
-            (run_id, key_id, count, last_step, last_value, min_value, min_step, max_value, max_step)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    stmt.execute(params![
-        run_id,
-        key_id,
-        s.count,
-        s.last_step,
-        nan_to_null(s.last_value),
-        s.min.map(|m| m.0),
-        s.min.map(|m| m.1),
-        s.max.map(|m| m.0),
-        s.max.map(|m| m.1),
-    ])?;
-    Ok(())
-}
-
-/// Recomputes a summary from the points (after a value was replaced, when merging can't work).
-pub fn recompute_summary(tx: &Transaction, run_id: i64, key_id: i64) -> Result<Summary> {
-    let (count, last_step): (u64, i64) = tx.query_row(
-        "SELECT count(*), max(step) FROM metrics WHERE run_id = ?1 AND key_id = ?2",
-        params![run_id, key_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let value_at = |order: &str| -> Result<Option<(f64, i64)>> {
-        let sql = format!(
-            "SELECT value, step FROM metrics WHERE run_id = ?1 AND key_id = ?2 AND value IS NOT NULL
-             ORDER BY value {order}, step LIMIT 1"
-        );
-        Ok(tx
-            .query_row(&sql, params![run_id, key_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?)
-    };
-    let last_value: Option<f64> = tx.query_row(
-        "SELECT value FROM metrics WHERE run_id = ?1 AND key_id = ?2 AND step = ?3",
-        params![run_id, key_id, last_step],
-        |r| r.get(0),
-    )?;
-    Ok(Summary {
-        count,
-        last_step,
-        last_value: null_to_nan(last_value),
-        min: value_at("ASC")?,
-        max: value_at("DESC")?,
-    })
-}
-
-/// Summaries of every metric of the given runs, by run id and key name.
-pub fn summaries_of_runs(
-    conn: &Connection,
-    run_ids: &[i64],
-) -> Result<HashMap<i64, BTreeMap<String, Summary>>> {
-    let mut stmt = conn.prepare(
-        "SELECT s.count, s.last_step, s.last_value, s.min_value, s.min_step, s.max_value,
-                s.max_step, s.run_id, k.name
-         FROM metric_summaries s JOIN metric_keys k ON k.id = s.key_id
-         WHERE s.run_id IN (SELECT value FROM json_each(?1))",
-    )?;
-    let mut out: HashMap<i64, BTreeMap<String, Summary>> = HashMap::new();
-    let mut rows = stmt.query([id_list(run_ids)])?;
-    while let Some(r) = rows.next()? {
-        out.entry(r.get(7)?)
-            .or_default()
-            .insert(r.get(8)?, summary_row(r)?);
-    }
-    Ok(out)
-}
-
 /// One logged point, as exported by `mfile metrics`.
 #[derive(Clone, Debug)]
 pub struct PointRow {
@@ -386,69 +263,187 @@ pub struct PointRow {
     pub logged_at: Timestamp,
 }
 
-/// The history of a run, ordered by key and step; all keys when `keys` is empty. `visit` sees
-/// each point as it is read, so large histories stream.
-pub fn history(
-    conn: &Connection,
-    run_id: i64,
-    keys: &[String],
-    mut visit: impl FnMut(PointRow) -> Result<()>,
-) -> Result<()> {
-    let mut stmt = conn.prepare(
-        "SELECT k.name, m.step, m.value, m.logged_at FROM metrics m JOIN metric_keys k ON k.id = m.key_id
-         WHERE m.run_id = ?1 AND m.key_id = ?2 ORDER BY m.step",
-    )?;
-    for (key, key_id) in metric_keys_of(conn, run_id)? {
-        if !keys.is_empty() && !keys.contains(&key) {
-            continue;
+impl Reader {
+    pub fn summary(&self, run_id: i64, key_id: i64) -> Result<Option<Summary>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT count, last_step, last_value, min_value, min_step, max_value, max_step
+             FROM metric_summaries WHERE run_id = ?1 AND key_id = ?2",
+        )?;
+        Ok(stmt
+            .query_row(params![run_id, key_id], summary_row)
+            .optional()?)
+    }
+
+    /// Summaries of every metric of the given runs, by run id and key name.
+    pub fn summaries_of_runs(
+        &self,
+        run_ids: &[i64],
+    ) -> Result<HashMap<i64, BTreeMap<String, Summary>>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT s.count, s.last_step, s.last_value, s.min_value, s.min_step, s.max_value,
+                    s.max_step, s.run_id, k.name
+             FROM metric_summaries s JOIN metric_keys k ON k.id = s.key_id
+             WHERE s.run_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let mut out: HashMap<i64, BTreeMap<String, Summary>> = HashMap::new();
+        let mut rows = stmt.query([id_list(run_ids)])?;
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(7)?)
+                .or_default()
+                .insert(r.get(8)?, summary_row(r)?);
         }
+        Ok(out)
+    }
+
+    /// The history of a run, ordered by key and step; all keys when `keys` is empty. `visit`
+    /// sees each point as it is read, so large histories stream.
+    pub fn history(
+        &self,
+        run_id: i64,
+        keys: &[String],
+        mut visit: impl FnMut(PointRow) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.conn().prepare(
+            "SELECT k.name, m.step, m.value, m.logged_at FROM metrics m JOIN metric_keys k ON k.id = m.key_id
+             WHERE m.run_id = ?1 AND m.key_id = ?2 ORDER BY m.step",
+        )?;
+        for (key, key_id) in self.metric_keys_of(run_id)? {
+            if !keys.is_empty() && !keys.contains(&key) {
+                continue;
+            }
+            let mut rows = stmt.query(params![run_id, key_id])?;
+            while let Some(r) = rows.next()? {
+                visit(PointRow {
+                    key: r.get(0)?,
+                    step: r.get(1)?,
+                    value: null_to_nan(r.get(2)?),
+                    logged_at: Timestamp(r.get(3)?),
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The metric keys a run has, sorted by name, with their ids.
+    pub fn metric_keys_of(&self, run_id: i64) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT k.name, k.id FROM metric_summaries s JOIN metric_keys k ON k.id = s.key_id
+             WHERE s.run_id = ?1 ORDER BY k.name",
+        )?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A run's metric keys, sorted by name, with their ids and point counts.
+    pub fn metric_counts_of(&self, run_id: i64) -> Result<Vec<(String, i64, u64)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT k.name, k.id, s.count FROM metric_summaries s JOIN metric_keys k ON k.id = s.key_id
+             WHERE s.run_id = ?1 ORDER BY k.name",
+        )?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The `(step, value)` points of one metric of a run in step order; `visit` sees each as
+    /// it is read (an error from it stops the reading).
+    pub fn key_history(
+        &self,
+        run_id: i64,
+        key_id: i64,
+        mut visit: impl FnMut(i64, f64) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT step, value FROM metrics WHERE run_id = ?1 AND key_id = ?2 ORDER BY step",
+        )?;
         let mut rows = stmt.query(params![run_id, key_id])?;
         while let Some(r) = rows.next()? {
-            visit(PointRow {
-                key: r.get(0)?,
-                step: r.get(1)?,
-                value: null_to_nan(r.get(2)?),
-                logged_at: Timestamp(r.get(3)?),
-            })?;
+            visit(r.get(0)?, null_to_nan(r.get(1)?))?;
         }
+        Ok(())
     }
-    Ok(())
 }
 
-/// The metric keys a run has, sorted by name, with their ids.
-pub fn metric_keys_of(conn: &Connection, run_id: i64) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT k.name, k.id FROM metric_summaries s JOIN metric_keys k ON k.id = s.key_id
-         WHERE s.run_id = ?1 ORDER BY k.name",
-    )?;
-    let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// A run's metric keys, sorted by name, with their ids and point counts.
-pub fn metric_counts_of(conn: &Connection, run_id: i64) -> Result<Vec<(String, i64, u64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT k.name, k.id, s.count FROM metric_summaries s JOIN metric_keys k ON k.id = s.key_id
-         WHERE s.run_id = ?1 ORDER BY k.name",
-    )?;
-    let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The `(step, value)` points of one metric of a run in step order; `visit` sees each as it
-/// is read (an error from it stops the reading).
-pub fn key_history(
-    conn: &Connection,
-    run_id: i64,
-    key_id: i64,
-    mut visit: impl FnMut(i64, f64) -> Result<()>,
-) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT step, value FROM metrics WHERE run_id = ?1 AND key_id = ?2 ORDER BY step",
-    )?;
-    let mut rows = stmt.query(params![run_id, key_id])?;
-    while let Some(r) = rows.next()? {
-        visit(r.get(0)?, null_to_nan(r.get(1)?))?;
+impl Tx<'_> {
+    pub fn metric_key_id(&self, name: &str) -> Result<i64> {
+        let mut insert = self.conn().prepare_cached(
+            "INSERT INTO metric_keys (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+        )?;
+        insert.execute([name])?;
+        let mut select = self
+            .conn()
+            .prepare_cached("SELECT id FROM metric_keys WHERE name = ?1")?;
+        Ok(select.query_row([name], |r| r.get(0))?)
     }
-    Ok(())
+
+    /// Stores a point; a second value at the same (run, key, step) replaces the first.
+    pub fn put_point(
+        &self,
+        run_id: i64,
+        key_id: i64,
+        step: i64,
+        value: f64,
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut stmt = self.conn().prepare_cached(
+            "INSERT INTO metrics (run_id, key_id, step, value, logged_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (run_id, key_id, step) DO UPDATE SET value = excluded.value,
+                logged_at = excluded.logged_at",
+        )?;
+        stmt.execute(params![run_id, key_id, step, nan_to_null(value), now.0])?;
+        Ok(())
+    }
+
+    pub fn put_summary(&self, run_id: i64, key_id: i64, s: &Summary) -> Result<()> {
+        let mut stmt = self.conn().prepare_cached(
+            "INSERT OR REPLACE INTO metric_summaries
+                (run_id, key_id, count, last_step, last_value, min_value, min_step, max_value, max_step)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        stmt.execute(params![
+            run_id,
+            key_id,
+            s.count,
+            s.last_step,
+            nan_to_null(s.last_value),
+            s.min.map(|m| m.0),
+            s.min.map(|m| m.1),
+            s.max.map(|m| m.0),
+            s.max.map(|m| m.1),
+        ])?;
+        Ok(())
+    }
+
+    /// Recomputes a summary from the points (after a value was replaced, when merging can't
+    /// work).
+    pub fn recompute_summary(&self, run_id: i64, key_id: i64) -> Result<Summary> {
+        let conn = self.conn();
+        let (count, last_step): (u64, i64) = conn.query_row(
+            "SELECT count(*), max(step) FROM metrics WHERE run_id = ?1 AND key_id = ?2",
+            params![run_id, key_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let value_at = |order: &str| -> Result<Option<(f64, i64)>> {
+            let sql = format!(
+                "SELECT value, step FROM metrics WHERE run_id = ?1 AND key_id = ?2 AND value IS NOT NULL
+                 ORDER BY value {order}, step LIMIT 1"
+            );
+            Ok(conn
+                .query_row(&sql, params![run_id, key_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?)
+        };
+        let last_value: Option<f64> = conn.query_row(
+            "SELECT value FROM metrics WHERE run_id = ?1 AND key_id = ?2 AND step = ?3",
+            params![run_id, key_id, last_step],
+            |r| r.get(0),
+        )?;
+        Ok(Summary {
+            count,
+            last_step,
+            last_value: null_to_nan(last_value),
+            min: value_at("ASC")?,
+            max: value_at("DESC")?,
+        })
+    }
 }

@@ -11,10 +11,11 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use anyhow::Result;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
-use crate::center::hashing::Digests;
+use super::{Reader, Tx};
 use crate::time::Timestamp;
+use crate::values::Digests;
 
 const RACY_NS: i64 = 20_000_000;
 const RACY_COARSE_NS: i64 = 2_000_000_000;
@@ -97,34 +98,12 @@ fn entry(r: &rusqlite::Row) -> rusqlite::Result<(String, Entry)> {
     ))
 }
 
-/// The cached digests of `path`, if its stat proves the content is what was hashed.
-pub fn lookup(conn: &Connection, path: &Path, stat: &FileStat) -> Result<Option<Digests>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM source_cache WHERE path = ?1"
-    ))?;
-    let found = stmt.query_row([key(path)], entry).optional()?;
-    Ok(found.and_then(|(_, e)| e.trusted(stat)))
-}
-
 /// Every entry below a folder, loaded at once: checking a whole workspace costs one query.
 pub struct Folder {
     entries: HashMap<String, Entry>,
 }
 
 impl Folder {
-    pub fn load(conn: &Connection, folder: &Path) -> Result<Folder> {
-        let prefix = format!("{}/", key(folder).trim_end_matches('/'));
-        // All keys that start with the prefix: '/' + 1 is '0'.
-        let end = format!("{}0", prefix.trim_end_matches('/'));
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM source_cache WHERE path >= ?1 AND path < ?2"
-        ))?;
-        let rows = stmt.query_map([&prefix, &end], entry)?;
-        Ok(Folder {
-            entries: rows.collect::<rusqlite::Result<_>>()?,
-        })
-    }
-
     pub fn lookup(&mut self, path: &Path, stat: &FileStat) -> Option<Digests> {
         self.entries
             .remove(&key(path))
@@ -132,30 +111,57 @@ impl Folder {
     }
 }
 
-/// Remembers the digests of `path` as it was when `stat` was taken (before it was read).
-pub fn remember(
-    conn: &Connection,
-    path: &Path,
-    stat: &FileStat,
-    digests: &Digests,
-    hashed_at: Timestamp,
-) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT OR REPLACE INTO source_cache (path, dev, ino, size, mtime, ctime, md5, blake3, hashed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    stmt.execute(params![
-        key(path),
-        stat.dev as i64,
-        stat.ino as i64,
-        stat.size,
-        stat.mtime,
-        stat.ctime,
-        digests.md5,
-        digests.blake3,
-        hashed_at.0
-    ])?;
-    Ok(())
+impl Reader {
+    /// The cached digests of `path`, if its stat proves the content is what was hashed.
+    pub fn cached_digests(&self, path: &Path, stat: &FileStat) -> Result<Option<Digests>> {
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM source_cache WHERE path = ?1"
+        ))?;
+        let found = stmt.query_row([key(path)], entry).optional()?;
+        Ok(found.and_then(|(_, e)| e.trusted(stat)))
+    }
+
+    /// The cache entries of every file below `folder`.
+    pub fn cached_folder(&self, folder: &Path) -> Result<Folder> {
+        let prefix = format!("{}/", key(folder).trim_end_matches('/'));
+        // All keys that start with the prefix: '/' + 1 is '0'.
+        let end = format!("{}0", prefix.trim_end_matches('/'));
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {COLUMNS} FROM source_cache WHERE path >= ?1 AND path < ?2"
+        ))?;
+        let rows = stmt.query_map([&prefix, &end], entry)?;
+        Ok(Folder {
+            entries: rows.collect::<rusqlite::Result<_>>()?,
+        })
+    }
+}
+
+impl Tx<'_> {
+    /// Remembers the digests of `path` as it was when `stat` was taken (before it was read).
+    pub fn remember_digests(
+        &self,
+        path: &Path,
+        stat: &FileStat,
+        digests: &Digests,
+        hashed_at: Timestamp,
+    ) -> Result<()> {
+        let mut stmt = self.conn().prepare_cached(
+            "INSERT OR REPLACE INTO source_cache (path, dev, ino, size, mtime, ctime, md5, blake3, hashed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        stmt.execute(params![
+            key(path),
+            stat.dev as i64,
+            stat.ino as i64,
+            stat.size,
+            stat.mtime,
+            stat.ctime,
+            digests.md5,
+            digests.blake3,
+            hashed_at.0
+        ])?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -166,7 +172,7 @@ mod tests {
     #[test]
     fn trusted_only_when_every_field_matches_and_the_file_had_settled() {
         let dir = tempfile::tempdir().unwrap();
-        let catalog = Catalog::open(&dir.path().join("c.db"), true).unwrap();
+        let mut catalog = Catalog::open(&dir.path().join("c.db"), true).unwrap();
         let file = dir.path().join("w.bin");
         std::fs::write(&file, b"weights").unwrap();
         let stat = FileStat::of(&std::fs::metadata(&file).unwrap());
@@ -174,19 +180,26 @@ mod tests {
             md5: "m".into(),
             blake3: "b".into(),
         };
-        let conn = catalog.conn();
         // Hashed right after the last change: racy, never trusted.
-        remember(conn, &file, &stat, &digests, Timestamp(stat.ctime + 10)).unwrap();
-        assert_eq!(lookup(conn, &file, &stat).unwrap(), None);
+        catalog
+            .write(|tx| tx.remember_digests(&file, &stat, &digests, Timestamp(stat.ctime + 10)))
+            .unwrap();
+        assert_eq!(catalog.cached_digests(&file, &stat).unwrap(), None);
         // Hashed well after (past both windows: a ctime on a whole second gets the coarse one):
         // trusted while the stat matches.
         let later = Timestamp(stat.ctime + 2 * RACY_COARSE_NS);
-        remember(conn, &file, &stat, &digests, later).unwrap();
-        assert_eq!(lookup(conn, &file, &stat).unwrap(), Some(digests.clone()));
-        let mut folder = Folder::load(conn, dir.path()).unwrap();
+        catalog
+            .write(|tx| tx.remember_digests(&file, &stat, &digests, later))
+            .unwrap();
+        assert_eq!(
+            catalog.cached_digests(&file, &stat).unwrap(),
+            Some(digests.clone())
+        );
+        let mut folder = catalog.cached_folder(dir.path()).unwrap();
         assert_eq!(folder.lookup(&file, &stat), Some(digests.clone()));
         assert!(
-            Folder::load(conn, &dir.path().join("w"))
+            catalog
+                .cached_folder(&dir.path().join("w"))
                 .unwrap()
                 .entries
                 .is_empty(),
@@ -207,7 +220,11 @@ mod tests {
                 ..stat
             },
         ] {
-            assert_eq!(lookup(conn, &file, &changed).unwrap(), None, "{changed:?}");
+            assert_eq!(
+                catalog.cached_digests(&file, &changed).unwrap(),
+                None,
+                "{changed:?}"
+            );
         }
     }
 }

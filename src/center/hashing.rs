@@ -14,11 +14,8 @@ use crate::interrupt;
 
 pub const BUFFER: usize = 1 << 20;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Digests {
-    pub md5: String,
-    pub blake3: String,
-}
+/// What this module computes; a value type the catalog stores too.
+pub use crate::values::Digests;
 
 /// A reader that hashes every byte that passes through it and reports progress.
 ///

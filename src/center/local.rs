@@ -18,7 +18,7 @@ use anyhow::{Context, Result};
 use rustix::fs::FileType;
 
 use super::hashing::copy_interruptible;
-use super::nofollow::{Dir, TempFile};
+use super::nofollow::{Dir, FEW, TempFile};
 use super::partial;
 use super::sparse::Sparse;
 use super::store::{Aside, Listed, Staged, Store};
@@ -364,10 +364,6 @@ impl Store for LocalStore {
         result.context("could not flush the center's folders to disk")
     }
 }
-
-/// Up to this many files or folders are fsynced one by one; more get one syncfs — one journal
-/// commit instead of hundreds, though it also waits for other processes' dirty data there.
-pub const FEW: usize = 16;
 
 /// A writer that asks the kernel to start writing back every 32 MiB, so a big file's final
 /// flush does not wait for all of it (and the page cache isn't flooded with dirty pages).

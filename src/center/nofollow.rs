@@ -18,6 +18,10 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags, RenameFlags, ResolveFlags, Sta
 
 use super::partial;
 
+/// Up to this many files or folders are fsynced one by one; more get one syncfs — one journal
+/// commit instead of hundreds, though it also waits for other processes' dirty data there.
+pub const FEW: usize = 16;
+
 /// Open flags for a folder below a root: never through a link.
 const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::DIRECTORY)

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rustix::fs::FileType;
 
 use super::nofollow::Dir;
+use crate::values::host;
 
 const MARK: &str = ".mfile-";
 pub const SUFFIX: &str = ".part";
@@ -98,20 +99,6 @@ fn alive(pid: u32) -> bool {
         rustix::process::test_kill_process(pid),
         Err(rustix::io::Errno::SRCH)
     )
-}
-
-pub fn host() -> String {
-    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HOST.get_or_init(read_host).clone()
-}
-
-/// The host name: uname's nodename, which is what gethostname returns on Linux.
-fn read_host() -> String {
-    let uname = rustix::system::uname();
-    match uname.nodename().to_str() {
-        Ok(name) if !name.is_empty() => name.replace(['@', '~', '/'], "_"),
-        _ => "localhost".to_string(),
-    }
 }
 
 #[cfg(test)]

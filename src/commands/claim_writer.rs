@@ -7,14 +7,15 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::catalog::network::network_filesystem;
-use crate::center::{Center, partial};
 use crate::cli::ClaimWriterArgs;
+use crate::engine::Center;
 use crate::output;
+use crate::values;
 
 pub fn run(args: ClaimWriterArgs, ctx: &Ctx) -> Result<()> {
     let mut center = Center::create_claimed(&ctx.center)?;
-    let host = partial::host();
-    let current = crate::catalog::network::writer_host(center.catalog.conn())?;
+    let host = values::host();
+    let current = center.catalog.writer_host()?;
     if let Some(other) = current.as_deref().filter(|h| *h != host && !args.force) {
         bail!(
             "host {other} is the only writer of the center {}; pass --force only if {other} \

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::run_ref;
-use crate::catalog::runs::{self, Param, Summary};
+use crate::catalog::runs::{Param, Summary};
 use crate::cli::CompareArgs;
 use crate::output::{self, Cell, TableOut};
 use crate::tracking::listing::{MetricCell, changed_params};
@@ -38,10 +38,10 @@ struct Report<'a> {
 
 pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
     let (center, rows) = run_ref::find_all(ctx, &args.model.name, &args.runs, &args.user)?;
-    let conn = center.catalog.conn();
+    let catalog = &center.catalog;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let all_params = runs::params_of_runs(conn, &ids)?;
-    let all_metrics = runs::summaries_of_runs(conn, &ids)?;
+    let all_params = catalog.params_of_runs(&ids)?;
+    let all_metrics = catalog.summaries_of_runs(&ids)?;
     let (no_params, no_metrics) = (BTreeMap::new(), BTreeMap::new());
     let params: Vec<_> = ids
         .iter()

@@ -4,9 +4,9 @@ use anyhow::Result;
 
 use super::ConfigView;
 use super::Ctx;
-use crate::center::Center;
-use crate::center::names::check_name;
 use crate::cli::ConfigArgs;
+use crate::engine::Center;
+use crate::values::names::check_name;
 
 pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<()> {
     check_name("model", &args.model.name)?;

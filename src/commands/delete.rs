@@ -5,14 +5,14 @@ use anyhow::Result;
 
 use super::Ctx;
 use super::{confirm, report_batch};
-use crate::center::Center;
-use crate::center::names::{RelPath, check_name};
 use crate::cli::DeleteArgs;
+use crate::engine::Center;
 use crate::engine::delete::{self, DeleteFiles, Entry};
 use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::output::human_size;
 use crate::output::views::{BatchDoc, FileView, Totals};
+use crate::values::names::{RelPath, check_name};
 
 pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.model.name)?;

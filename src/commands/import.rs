@@ -5,12 +5,12 @@ use std::time::Instant;
 use anyhow::Result;
 
 use super::{Bars, Ctx, report_batch};
-use crate::center::names::{RelPath, check_name};
 use crate::cli::ImportArgs;
 use crate::engine::import::{Entry, ImportOptions, Sources, import, open_center};
 use crate::filter::PathFilter;
 use crate::output::human_size;
 use crate::output::views::{BatchDoc, FileView, Totals};
+use crate::values::names::{RelPath, check_name};
 
 pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     let opts = ImportOptions {

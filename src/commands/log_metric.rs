@@ -175,5 +175,5 @@ fn read_source(
 /// The offending text for a message: quoted, control characters escaped, and cut short (a bad
 /// line may be megabytes long).
 fn shorten(text: &str) -> String {
-    crate::center::names::quote(&output::escape::shorten(text, ECHO_CHARS))
+    crate::values::names::quote(&output::escape::shorten(text, ECHO_CHARS))
 }

@@ -8,14 +8,15 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{bullet_list, run_ref};
-use rusqlite::Transaction;
 
 use super::Ctx;
-use crate::catalog::runs::{self, RunRow};
+use crate::catalog::Tx;
+use crate::catalog::runs::RunRow;
 use crate::cli::LogParamArgs;
 use crate::error::usage;
 use crate::output;
-use crate::tracking::parse::{ParamKind, check_key, parse_assignment, same_param};
+use crate::tracking::parse::{check_key, infer_kind, parse_assignment, same_param};
+use crate::values::ParamKind;
 
 #[derive(Serialize)]
 pub struct Entry {
@@ -68,16 +69,12 @@ pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
 
 /// Records params write-once: the same value again is `unchanged`; another value for a key
 /// the run has is a conflict, and then nothing is recorded.
-pub fn record(
-    tx: &Transaction,
-    run: &RunRow,
-    given: &BTreeMap<String, String>,
-) -> Result<Vec<Entry>> {
-    let existing = runs::params_of(tx, run.id)?;
+pub fn record(tx: &Tx, run: &RunRow, given: &BTreeMap<String, String>) -> Result<Vec<Entry>> {
+    let existing = tx.params_of(run.id)?;
     let mut entries = Vec::new();
     let mut conflicts = Vec::new();
     for (key, value) in given {
-        let kind = ParamKind::infer(value);
+        let kind = infer_kind(value);
         let status = match existing.get(key) {
             Some(old) if same_param(&old.value, value) => "unchanged",
             Some(old) => {
@@ -85,7 +82,7 @@ pub fn record(
                 continue;
             }
             None => {
-                runs::insert_param(tx, run.id, key, value, kind)?;
+                tx.insert_param(run.id, key, value, kind)?;
                 "logged"
             }
         };

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::{bullet_list, run_ref};
-use crate::catalog::runs;
 use crate::cli::{ExportFormat, MetricsArgs};
 use crate::error::usage;
 use crate::output;
@@ -43,8 +42,9 @@ pub fn run(args: MetricsArgs, ctx: &Ctx) -> Result<()> {
         &args.user,
     )?;
     let run = &rows[0];
-    let conn = center.catalog.conn();
-    let known: Vec<String> = runs::metric_keys_of(conn, run.id)?
+    let catalog = &center.catalog;
+    let known: Vec<String> = catalog
+        .metric_keys_of(run.id)?
         .into_iter()
         .map(|(k, _)| k)
         .collect();
@@ -72,7 +72,7 @@ pub fn run(args: MetricsArgs, ctx: &Ctx) -> Result<()> {
         ExportFormat::Csv => {
             let mut out = BufWriter::new(std::io::stdout().lock());
             writeln!(out, "key,step,value,logged_at")?;
-            runs::history(conn, run.id, &args.keys, |p| {
+            catalog.history(run.id, &args.keys, |p| {
                 writeln!(
                     out,
                     "{},{},{},{}",
@@ -87,7 +87,7 @@ pub fn run(args: MetricsArgs, ctx: &Ctx) -> Result<()> {
         }
         ExportFormat::Json => {
             let mut metrics: BTreeMap<String, Vec<PointOut>> = BTreeMap::new();
-            runs::history(conn, run.id, &args.keys, |p| {
+            catalog.history(run.id, &args.keys, |p| {
                 metrics.entry(p.key).or_default().push(PointOut {
                     step: p.step,
                     value: Value(p.value),

@@ -29,8 +29,9 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::{ModelRow, VersionRow};
-use crate::center::{self, Center};
+use crate::center;
 use crate::config::Settings;
+use crate::engine::Center;
 use crate::engine::FileError;
 use crate::output::views::{BatchDoc, FileView, Totals};
 use crate::output::{self, Out};
@@ -241,10 +242,10 @@ impl crate::engine::Observer for Bars<'_> {
 /// Validates an optional model/version scope and checks that it exists in the center.
 pub fn open_scope(ctx: &Ctx, model: Option<&str>, version: Option<&str>) -> Result<Center> {
     if let Some(model) = model {
-        center::names::check_name("model", model)?;
+        crate::values::names::check_name("model", model)?;
     }
     if let Some(version) = version {
-        center::names::check_name("version", version)?;
+        crate::values::names::check_name("version", version)?;
     }
     let center = Center::open(&ctx.center)?;
     if let Some(model) = model {

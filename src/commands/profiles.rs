@@ -3,14 +3,13 @@
 use anyhow::Result;
 
 use super::Ctx;
-use crate::catalog;
-use crate::center::Center;
+use crate::engine::Center;
 use crate::output::views::{ModelView, ProfilesDoc};
 use crate::output::{self, TableOut, human_size};
 
 pub fn run(ctx: &Ctx) -> Result<()> {
     let center = Center::open(&ctx.center)?;
-    let models = catalog::model_summaries(center.catalog.conn())?;
+    let models = center.catalog.model_summaries()?;
     let profiles: Vec<ModelView> = models
         .iter()
         .map(|s| ModelView {

@@ -6,13 +6,13 @@ use std::time::Instant;
 use anyhow::Result;
 
 use super::{Bars, Ctx, report_batch};
-use crate::center::Center;
-use crate::center::names::check_name;
 use crate::cli::PullArgs;
+use crate::engine::Center;
 use crate::engine::pull::{Entry, PullOptions, Selector, pull};
 use crate::filter::PathFilter;
 use crate::output::human_size;
 use crate::output::views::{BatchDoc, FileView, Totals};
+use crate::values::names::check_name;
 
 pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let opts = PullOptions {

@@ -4,12 +4,11 @@ use anyhow::Result;
 
 use super::ConfigView;
 use super::Ctx;
-use crate::catalog;
-use crate::center::Center;
-use crate::center::names::{check_name, quote};
 use crate::cli::RegisterArgs;
+use crate::engine::Center;
 use crate::error::usage;
 use crate::time::Timestamp;
+use crate::values::names::{check_name, quote};
 
 pub fn run(args: RegisterArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.target.model.name)?;
@@ -22,10 +21,10 @@ pub fn run(args: RegisterArgs, ctx: &Ctx) -> Result<()> {
     let mut center = Center::create(&ctx.center)?;
     let now = Timestamp::now();
     let (model_row, version_row) = center.catalog.write(|tx| {
-        let m = catalog::ensure_model(tx, model, now)?;
-        let v = catalog::ensure_version(tx, m.id, version, now)?;
-        catalog::describe_version(tx, &v, args.description.as_deref(), &tags, now)?;
-        let v = catalog::version(tx, m.id, version)?.unwrap_or(v);
+        let m = tx.ensure_model(model, now)?;
+        let v = tx.ensure_version(m.id, version, now)?;
+        tx.describe_version(&v, args.description.as_deref(), &tags, now)?;
+        let v = tx.version(m.id, version)?.unwrap_or(v);
         Ok((m, v))
     })?;
     ConfigView::new(&center, &model_row, Some(&version_row)).print(ctx.out.json)

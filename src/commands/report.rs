@@ -10,12 +10,12 @@ use anyhow::{Context, Result, bail};
 
 use super::Ctx;
 use super::run_ref;
-use crate::catalog::runs;
-use crate::center::names::check_name;
-use crate::center::{Center, partial};
+use crate::center::partial;
 use crate::cli::ReportArgs;
+use crate::engine::Center;
 use crate::output::{self, human_size};
 use crate::time::Timestamp;
+use crate::values::names::check_name;
 use crate::web::api;
 use crate::web::report::{ReportData, render};
 
@@ -26,7 +26,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
         let center = Center::open(&ctx.center)?;
         center.model(model)?;
         let owner = (!args.all_users).then_some(me.as_str());
-        let rows = runs::runs(center.catalog.conn(), Some(model), owner, None)?;
+        let rows = center.catalog.runs(Some(model), owner, None)?;
         if rows.is_empty() {
             let whose = if args.all_users {
                 "no runs".to_string()
@@ -39,11 +39,11 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
     } else {
         run_ref::find_all(ctx, model, &args.runs.names, &args.user)?
     };
-    let conn = center.catalog.conn();
+    let catalog = &center.catalog;
     let model_row = center.model(model)?;
     let mut series = BTreeMap::new();
     for run in &rows {
-        let doc = api::series_of(conn, run, args.max_points as usize)?;
+        let doc = api::series_of(catalog, run, args.max_points as usize)?;
         series.insert(format!("{}/{}", run.owner, run.name), doc);
     }
     let count = rows.len();
@@ -51,7 +51,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
     let data = ReportData {
         generated_at: Timestamp::now(),
         mfile_version: env!("CARGO_PKG_VERSION"),
-        runs: api::runs_doc(conn, &model_row, owner, rows)?,
+        runs: api::runs_doc(catalog, &model_row, owner, rows)?,
         series,
     };
     let html = render(&data).context("could not encode the report")?;

@@ -4,13 +4,14 @@
 use anyhow::{Context, Result};
 
 use super::Ctx;
-use crate::catalog::runs::{self, RunRow};
-use crate::catalog::{self, ModelRow};
-use crate::center::names::{check_name, quote};
-use crate::center::{Center, partial};
+use crate::catalog::ModelRow;
+use crate::catalog::runs::RunRow;
 use crate::cli::{RunTarget, UserArg};
+use crate::engine::Center;
 use crate::error::usage;
 use crate::time::Timestamp;
+use crate::values;
+use crate::values::names::{check_name, quote};
 
 /// The user to act as: --user, else $MFILE_USER or the OS user.
 pub fn owner(ctx: &Ctx, user: &UserArg) -> Result<String> {
@@ -43,15 +44,15 @@ pub fn open_for_write(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)>
     let mut center = Center::create(&ctx.center)?;
     let now = Timestamp::now();
     let row = center.catalog.write(|tx| {
-        let m = catalog::ensure_model(tx, model, now)?;
-        runs::ensure_run(tx, m.id, &owner, run, &partial::host(), now)
+        let m = tx.ensure_model(model, now)?;
+        tx.ensure_run(m.id, &owner, run, &values::host(), now)
     })?;
     Ok((center, row))
 }
 
 /// An existing run, or an error (exit 1) that says how to list runs.
 pub fn find(center: &Center, model: &ModelRow, owner: &str, name: &str) -> Result<RunRow> {
-    runs::run(center.catalog.conn(), model.id, owner, name)?.with_context(|| {
+    center.catalog.run(model.id, owner, name)?.with_context(|| {
         format!(
             "model {} has no run {} of user {owner}; see `mfile runs -m {} --all-users`",
             model.name,

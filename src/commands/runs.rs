@@ -7,13 +7,12 @@ use anyhow::Result;
 
 use super::Ctx;
 use super::{confirm, open_scope, run_ref};
-use crate::catalog::runs;
-use crate::center::names::check_name;
 use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs};
 use crate::output::{self, Cell, TableOut, human_duration};
 use crate::time::Timestamp;
 use crate::tracking::listing::{self, Listing, MetricCell};
 use crate::tracking::{self, Direction};
+use crate::values::names::check_name;
 
 pub fn run(args: RunsArgs, ctx: &Ctx) -> Result<()> {
     match args.action {
@@ -29,14 +28,9 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         false => Some(run_ref::owner(ctx, &args.user)?),
     };
     let center = open_scope(ctx, args.model.name.as_deref(), None)?;
-    let conn = center.catalog.conn();
-    let rows = runs::runs(
-        conn,
-        args.model.name.as_deref(),
-        owner.as_deref(),
-        args.status,
-    )?;
-    let listing = listing::build(conn, rows, args.only_changed, Timestamp::now())?;
+    let catalog = &center.catalog;
+    let rows = catalog.runs(args.model.name.as_deref(), owner.as_deref(), args.status)?;
+    let listing = listing::build(catalog, rows, args.only_changed, Timestamp::now())?;
     if ctx.out.json {
         return output::json(&listing);
     }
@@ -147,12 +141,12 @@ fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.target.model.name)?;
     let name = check_name("run", &args.target.run.name)?;
     let owner = run_ref::owner(ctx, &args.target.user)?;
-    let mut center = crate::center::Center::open(&ctx.center)?;
+    let mut center = crate::engine::Center::open(&ctx.center)?;
     let model_row = center.model(model)?;
     let run = run_ref::find(&center, &model_row, &owner, name)?;
     center
         .catalog
-        .write(|tx| runs::end_run(tx, run.id, args.status, run.exit_code, Timestamp::now()))?;
+        .write(|tx| tx.end_run(run.id, args.status, run.exit_code, Timestamp::now()))?;
     ctx.out.note(&format!(
         "run {name} of {model} is {}",
         args.status.as_str()
@@ -185,7 +179,7 @@ fn delete(args: RunsDeleteArgs, ctx: &Ctx) -> Result<()> {
     if !args.dry_run {
         center.catalog.write(|tx| {
             for run in &rows {
-                runs::delete_run(tx, run.id)?;
+                tx.delete_run(run.id)?;
             }
             Ok(())
         })?;

@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use super::Bars;
 use super::Ctx;
 use super::open_scope;
-use crate::catalog::{self, FileRow, Scope};
+use crate::catalog::{FileRow, Scope};
 use crate::cli::{ScanArgs, SortKey};
 use crate::engine::verify::{FileState, check_rows};
 use crate::filter::PathFilter;
@@ -23,7 +23,9 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
         model: args.model.name.as_deref(),
         version: args.version.name.as_deref(),
     };
-    let mut rows: Vec<FileRow> = catalog::files(center.catalog.conn(), scope)?
+    let mut rows: Vec<FileRow> = center
+        .catalog
+        .files(scope)?
         .into_iter()
         .filter(|row| filter.matches(&row.path))
         .collect();

@@ -11,17 +11,16 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::{log_param, run_ref};
-use crate::catalog::runs::{self, RunStatus};
-use crate::catalog::{self};
-use crate::center::names::check_name;
-use crate::center::{Center, partial};
 use crate::cli::TrackArgs;
+use crate::engine::Center;
 use crate::error::Exit;
 use crate::interrupt;
 use crate::output;
 use crate::time::Timestamp;
 use crate::tracking::ingest::{self, MetricWriter};
 use crate::tracking::parse::parse_json_line;
+use crate::values::names::check_name;
+use crate::values::{self, RunStatus};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -54,8 +53,8 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         Some(name) => name.clone(),
         None => fresh_name(&center, model, &owner)?,
     };
-    if let Some(model_row) = catalog::model(center.catalog.conn(), model)? {
-        if let Some(existing) = runs::run(center.catalog.conn(), model_row.id, &owner, &name)? {
+    if let Some(model_row) = center.catalog.model(model)? {
+        if let Some(existing) = center.catalog.run(model_row.id, &owner, &name)? {
             if existing.status != RunStatus::Running || existing.command.is_some() {
                 bail!(
                     "run {name} of {model} already exists ({}); pick another --run, or delete it \
@@ -73,13 +72,13 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         .with_context(|| format!("could not start {}", command[0]))?;
     let now = Timestamp::now();
     let run = center.catalog.write(|tx| {
-        let m = catalog::ensure_model(tx, model, now)?;
+        let m = tx.ensure_model(model, now)?;
         let version_id = match &args.version.name {
-            Some(v) => Some(catalog::ensure_version(tx, m.id, v, now)?.id),
+            Some(v) => Some(tx.ensure_version(m.id, v, now)?.id),
             None => None,
         };
-        let run = runs::ensure_run(tx, m.id, &owner, &name, &partial::host(), now)?;
-        runs::describe_run(tx, run.id, version_id, args.note.as_deref(), Some(&command))?;
+        let run = tx.ensure_run(m.id, &owner, &name, &values::host(), now)?;
+        tx.describe_run(run.id, version_id, args.note.as_deref(), Some(&command))?;
         log_param::record(tx, &run, &params)?;
         Ok(run)
     })?;
@@ -126,7 +125,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
     let ended = Timestamp::now();
     center
         .catalog
-        .write(|tx| runs::end_run(tx, run.id, final_status, Some(i64::from(code)), ended))?;
+        .write(|tx| tx.end_run(run.id, final_status, Some(i64::from(code)), ended))?;
     recorded?;
 
     if ctx.out.json {
@@ -163,7 +162,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
 /// `run-20261126-214501`, with `-2`, `-3`, ... when that name is taken.
 fn fresh_name(center: &Center, model: &str, owner: &str) -> Result<String> {
     let base = format!("run-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
-    let Some(model_row) = catalog::model(center.catalog.conn(), model)? else {
+    let Some(model_row) = center.catalog.model(model)? else {
         return Ok(base);
     };
     for n in 1.. {
@@ -172,7 +171,7 @@ fn fresh_name(center: &Center, model: &str, owner: &str) -> Result<String> {
         } else {
             format!("{base}-{n}")
         };
-        if runs::run(center.catalog.conn(), model_row.id, owner, &name)?.is_none() {
+        if center.catalog.run(model_row.id, owner, &name)?.is_none() {
             return Ok(name);
         }
     }

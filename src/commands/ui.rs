@@ -5,8 +5,8 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use anyhow::{Context, Result};
 
 use super::Ctx;
-use crate::center::Center;
 use crate::cli::UiArgs;
+use crate::engine::Center;
 use crate::web::routes::Site;
 use crate::web::server;
 use crate::{interrupt, output};

@@ -8,8 +8,9 @@ use serde::Serialize;
 use super::Ctx;
 use super::{Bars, open_scope};
 use crate::catalog::{self, Scope};
-use crate::center::{self, Center};
+use crate::center;
 use crate::cli::VerifyArgs;
+use crate::engine::Center;
 use crate::engine::verify::{Problem, Verified, verify_files};
 use crate::output::{self, TableOut, human_size};
 
@@ -31,10 +32,10 @@ struct CatalogReport {
 pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
     // Bad names are bad usage (exit 2) whatever the state of the center.
     if let Some(model) = &args.model.name {
-        center::names::check_name("model", model)?;
+        crate::values::names::check_name("model", model)?;
     }
     if let Some(version) = &args.version.name {
-        center::names::check_name("version", version)?;
+        crate::values::names::check_name("version", version)?;
     }
     let catalog = check_catalog(ctx, args.deep)?;
     let center = open_scope(

@@ -3,18 +3,17 @@
 use anyhow::Result;
 
 use super::Ctx;
-use crate::catalog;
-use crate::center::Center;
-use crate::center::names::{check_name, natural_cmp};
 use crate::cli::VersionsArgs;
+use crate::engine::Center;
 use crate::output::views::{VersionView, VersionsDoc};
 use crate::output::{self, TableOut, human_size};
+use crate::values::names::{check_name, natural_cmp};
 
 pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     check_name("model", &args.model.name)?;
     let center = Center::open(&ctx.center)?;
     let model = center.model(&args.model.name)?;
-    let mut versions = catalog::version_summaries(center.catalog.conn(), &model)?;
+    let mut versions = center.catalog.version_summaries(&model)?;
     versions.sort_by(|a, b| natural_cmp(&a.version, &b.version));
     if ctx.out.json {
         let versions = versions

@@ -6,13 +6,14 @@
 
 use anyhow::{Result, bail};
 
+use super::Center;
 use super::{FileStatus, Undo, bullet_list};
-use crate::catalog::{self, FileRow, ModelRow, Scope, VersionRow};
-use crate::center::names::{RelPath, quote};
-use crate::center::{self, Center};
+use crate::catalog::{FileRow, ModelRow, Scope, VersionRow};
+use crate::center;
 use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::time::Timestamp;
+use crate::values::names::{RelPath, quote};
 
 #[derive(Debug)]
 pub struct Entry {
@@ -48,7 +49,7 @@ pub fn delete_files(center: &mut Center, opts: &DeleteFiles) -> Result<Vec<Entry
         model: Some(model),
         version: Some(version),
     };
-    let rows = catalog::files(center.catalog.conn(), scope)?;
+    let rows = center.catalog.files(scope)?;
 
     let mut chosen: Vec<&FileRow> = Vec::new();
     let mut entries = Vec::new();
@@ -97,10 +98,10 @@ pub fn delete_files(center: &mut Center, opts: &DeleteFiles) -> Result<Vec<Entry
             // No Ctrl-C check in here: stopping halfway would leave rows without files.
             for row in &chosen {
                 undo.set_aside(store, &row.key())?;
-                catalog::delete_file(tx, version_row.id, &row.path)?;
+                tx.delete_file(version_row.id, &row.path)?;
             }
             store.flush()?;
-            catalog::touch_version(tx, version_row.id, now)
+            tx.touch_version(version_row.id, now)
         });
         undo.settle(store, outcome)?;
     }
@@ -154,11 +155,11 @@ pub fn plan_drop(center: &Center, model: &str, version: Option<&str>) -> Result<
         model: Some(model),
         version,
     };
-    let rows = catalog::files(center.catalog.conn(), scope)?;
+    let rows = center.catalog.files(scope)?;
     let what = match version {
         Some(v) => format!("version {v} of model {model}"),
         None => {
-            let runs = catalog::runs::runs(center.catalog.conn(), Some(model), None, None)?;
+            let runs = center.catalog.runs(Some(model), None, None)?;
             format!(
                 "model {model} with all its versions and its {} training runs",
                 runs.len()
@@ -190,8 +191,8 @@ pub fn drop(center: &mut Center, plan: &DropPlan) -> Result<()> {
         undo.set_aside(store, &prefix)?;
         store.flush()?;
         match &plan.version {
-            Some(v) => catalog::delete_version(tx, v.id),
-            None => catalog::delete_model(tx, plan.model.id),
+            Some(v) => tx.delete_version(v.id),
+            None => tx.delete_model(plan.model.id),
         }
     });
     undo.settle(store, outcome)

@@ -15,17 +15,18 @@ use std::sync::mpsc;
 use anyhow::{Context, Result, bail};
 use walkdir::WalkDir;
 
+use super::Center;
 use super::{FileError, FileStatus, Observer, Undo, bullet_list};
-use crate::catalog::source_cache::{self, FileStat};
-use crate::catalog::{self, Catalog, FileRow, NewFile, Scope, VersionRow};
+use crate::catalog::source_cache::FileStat;
+use crate::catalog::{Catalog, FileRow, NewFile, Scope, Tx, VersionRow};
+use crate::center;
 use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
-use crate::center::names::RelPath;
 use crate::center::store::{Staged, Store};
-use crate::center::{self, Center};
 use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::interrupt;
 use crate::time::Timestamp;
+use crate::values::names::RelPath;
 
 /// A batch is published (one catalog transaction) after this many files or bytes.
 const BATCH_FILES: usize = 2048;
@@ -124,8 +125,8 @@ pub fn import(
     let now = Timestamp::now();
     let version_row = match center.as_mut() {
         Some(center) if !opts.dry_run => Some(center.catalog.write(|tx| {
-            let m = catalog::ensure_model(tx, model, now)?;
-            catalog::ensure_version(tx, m.id, version, now)
+            let m = tx.ensure_model(model, now)?;
+            tx.ensure_version(m.id, version, now)
         })?),
         _ => None,
     };
@@ -135,7 +136,7 @@ pub fn import(
                 model: Some(model),
                 version: Some(version),
             };
-            catalog::files(center.catalog.conn(), scope)?
+            center.catalog.files(scope)?
         }
         None => Vec::new(),
     });
@@ -162,7 +163,7 @@ pub fn import(
         let now = Timestamp::now();
         center.catalog.write(|tx| {
             for (path, stat, digests) in &hashed {
-                source_cache::remember(tx, path, stat, digests, now)?;
+                tx.remember_digests(path, stat, digests, now)?;
             }
             Ok(())
         })?;
@@ -402,7 +403,7 @@ fn check<'a>(
         if row.size == source.stat.size {
             interrupt::check()?;
             let cached = match center {
-                Some(c) => source_cache::lookup(c.catalog.conn(), &source.path, &source.stat)?,
+                Some(c) => c.catalog.cached_digests(&source.path, &source.stat)?,
                 None => None,
             };
             let (digests, size) = match cached {
@@ -607,9 +608,9 @@ fn publish(
         let mut plan = Vec::with_capacity(batch.len());
         let mut conflicts = Vec::new();
         for (source, staged, digests, stat) in batch {
-            source_cache::remember(tx, &source.path, &stat, &digests, now)?;
+            tx.remember_digests(&source.path, &stat, &digests, now)?;
             let key = center::key(model, &version.name, source.dest.as_str());
-            let stored = catalog::file(tx, version.id, source.dest.as_str())?;
+            let stored = tx.file(version.id, source.dest.as_str())?;
             let mut imported_at = now;
             let status = match stored {
                 None => FileStatus::Imported,
@@ -657,13 +658,13 @@ fn publish(
                     digests: &digests,
                     modified_at: Timestamp(stat.mtime),
                 };
-                catalog::upsert_file(tx, version.id, &file, now)?;
+                tx.upsert_file(version.id, &file, now)?;
             }
             let md5 = Some(digests.md5);
             entries.push(entry(source, &stat, status, md5, linked, Some(imported_at)));
         }
         store.flush()?;
-        catalog::touch_version(tx, version.id, now)?;
+        tx.touch_version(version.id, now)?;
         Ok(entries)
     });
     undo.settle(store, outcome)
@@ -672,13 +673,13 @@ fn publish(
 /// Deduplication: when identical bytes (same BLAKE3 and size, not just md5) are already
 /// stored, `key` becomes a hard link to them. Returns false when there are none or linking fails.
 fn link_existing(
-    tx: &rusqlite::Connection,
+    tx: &Tx,
     store: &dyn Store,
     digests: &Digests,
     size: u64,
     key: &str,
 ) -> Result<bool> {
-    for other in catalog::files_with_content(tx, &digests.blake3, size)? {
+    for other in tx.files_with_content(&digests.blake3, size)? {
         let other_key = other.key();
         if other_key != key
             && store.size(&other_key)? == Some(size)

@@ -3,6 +3,7 @@
 //! warnings go to an [`Observer`]. It reaches bytes only through the center's `Store` and
 //! metadata only through the catalog; it knows nothing of clap, terminals or JSON documents.
 
+mod center;
 pub mod delete;
 pub mod import;
 pub mod pull;
@@ -10,6 +11,8 @@ pub mod verify;
 
 use anyhow::Result;
 use serde::Serialize;
+
+pub use center::Center;
 
 use crate::center::store::{Aside, Store};
 

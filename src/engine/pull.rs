@@ -15,21 +15,21 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+use super::Center;
 use super::{FileError, FileStatus, Observer, bullet_list};
 use crate::catalog::source_cache::{self, FileStat};
-use crate::catalog::{self, FileRow, Scope, VersionRow};
+use crate::catalog::{FileRow, Scope, VersionRow};
+use crate::center;
 use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
-use crate::center::local::FEW;
-use crate::center::names::{RelPath, quote};
-use crate::center::nofollow::{Dir, TempFile};
+use crate::center::nofollow::{Dir, FEW, TempFile};
 use crate::center::partial;
 use crate::center::sparse::Sparse;
 use crate::center::store::Store;
-use crate::center::{self, Center};
 use crate::error::usage;
 use crate::filter::{PathFilter, is_glob};
 use crate::interrupt;
 use crate::time::Timestamp;
+use crate::values::names::{RelPath, quote};
 
 /// Files per flush: their data, then their renames. Small, so that the last batch, whose files
 /// are still inside the racy window when the pull ends, is small too (see source_cache.rs).
@@ -90,7 +90,7 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
         version: Some(version),
     };
     let rows = select(
-        catalog::files(center.catalog.conn(), scope)?,
+        center.catalog.files(scope)?,
         opts.names,
         &opts.selectors,
         &opts.filter,
@@ -181,7 +181,7 @@ fn plan(center: &Center, rows: Vec<FileRow>, opts: &PullOptions) -> Result<Plan>
         rehashed: Vec::new(),
     };
     let mut conflicts = Vec::new();
-    let mut cache = source_cache::Folder::load(center.catalog.conn(), to)?;
+    let mut cache = center.catalog.cached_folder(to)?;
     let mut real_folders = HashSet::new();
     for row in rows {
         let rel = RelPath::parse("stored path", &row.path)?; // never trust a path blindly
@@ -413,8 +413,8 @@ fn fetch(
     if let Copy::Done(temp, digests) = copy_checked(&*center.store, row, folder, &mut on_read)? {
         return Ok(Some((temp, digests)));
     }
-    catalog::settled(center.catalog.conn(), |conn| {
-        let Some(row) = catalog::file(conn, version_id, &row.path)? else {
+    center.catalog.settled(|catalog| {
+        let Some(row) = catalog.file(version_id, &row.path)? else {
             return Ok(None);
         };
         match copy_checked(&*center.store, &row, folder, &mut on_read)? {
@@ -604,7 +604,7 @@ fn remember(center: &mut Center, delivered: &[(PathBuf, Digests)]) {
     let _ = center.catalog.try_write(Duration::from_secs(1), |tx| {
         for (dest, digests) in delivered {
             let meta = fs::symlink_metadata(dest)?;
-            source_cache::remember(tx, dest, &FileStat::of(&meta), digests, now)?;
+            tx.remember_digests(dest, &FileStat::of(&meta), digests, now)?;
         }
         Ok(())
     });

@@ -7,12 +7,13 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Result;
 use serde::Serialize;
 
+use super::Center;
 use super::Observer;
-use crate::catalog::{self, FileRow, Scope};
+use crate::catalog::{FileRow, Reader, Scope};
+use crate::center;
 use crate::center::hashing::hash_reader;
 use crate::center::nofollow::is_link_refused;
 use crate::center::store::{Listed, Store};
-use crate::center::{self, Center};
 use crate::interrupt;
 
 /// The state of one stored file compared with its catalog row.
@@ -76,7 +77,7 @@ pub struct Verified {
 
 /// Rehashes every stored file in `scope` and lists the files the catalog does not know.
 pub fn verify_files(center: &Center, scope: Scope, observer: &dyn Observer) -> Result<Verified> {
-    let rows = catalog::files(center.catalog.conn(), scope)?;
+    let rows = center.catalog.files(scope)?;
     let bytes = rows.iter().map(|r| r.size).sum();
     observer.start("verifying", bytes);
     let mut suspects = Vec::new();
@@ -93,9 +94,9 @@ pub fn verify_files(center: &Center, scope: Scope, observer: &dyn Observer) -> R
     let problems = if suspects.is_empty() {
         suspects
     } else {
-        catalog::settled(center.catalog.conn(), |conn| {
-            confirm(center, conn, scope, suspects)
-        })?
+        center
+            .catalog
+            .settled(|catalog| confirm(center, catalog, scope, suspects))?
     };
     Ok(Verified {
         checked: rows.len() as u64,
@@ -122,8 +123,9 @@ pub fn check_rows(
     if states.iter().all(|s| *s == FileState::Ok) {
         return Ok(states);
     }
-    catalog::settled(center.catalog.conn(), |conn| {
-        let fresh: HashMap<String, FileRow> = catalog::files(conn, scope)?
+    center.catalog.settled(|catalog| {
+        let fresh: HashMap<String, FileRow> = catalog
+            .files(scope)?
             .into_iter()
             .map(|r| (r.key(), r))
             .collect();
@@ -156,11 +158,12 @@ fn problem(state: FileState, row: &FileRow) -> Problem {
 /// lock); keeps those still wrong.
 fn confirm(
     center: &Center,
-    conn: &rusqlite::Connection,
+    catalog: &Reader,
     scope: Scope,
     suspects: Vec<Problem>,
 ) -> Result<Vec<Problem>> {
-    let rows: HashMap<String, FileRow> = catalog::files(conn, scope)?
+    let rows: HashMap<String, FileRow> = catalog
+        .files(scope)?
         .into_iter()
         .map(|r| (r.key(), r))
         .collect();

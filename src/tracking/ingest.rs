@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::parse::{CsvLog, MAX_STEP, Point, parse_json_line};
+use super::parse::{CsvLog, Point, parse_json_line};
 use crate::catalog::Catalog;
-use crate::catalog::runs::{self, Summary};
+use crate::catalog::runs::Summary;
 use crate::error::usage;
 use crate::interrupt;
 use crate::time::Timestamp;
+use crate::values::MAX_STEP;
 
 /// How often a writer commits: after this many points, or this long after the oldest pending one.
 #[derive(Clone, Copy, Debug)]
@@ -106,8 +107,8 @@ impl<'c> MetricWriter<'c> {
         }
         self.catalog.write(|tx| {
             for key in &order {
-                let key_id = runs::metric_key_id(tx, key)?;
-                let prior = runs::summary(tx, run_id, key_id)?;
+                let key_id = tx.metric_key_id(key)?;
+                let prior = tx.summary(run_id, key_id)?;
                 let mut summary = prior.clone().unwrap_or_default();
                 let mut highest = prior.as_ref().map(|s| s.last_step);
                 let mut replaced = false;
@@ -117,15 +118,15 @@ impl<'c> MetricWriter<'c> {
                         None => next_step(key, highest)?,
                     };
                     replaced |= highest.is_some_and(|h| step <= h);
-                    runs::put_point(tx, run_id, key_id, step, point.value, now)?;
+                    tx.put_point(run_id, key_id, step, point.value, now)?;
                     merge(&mut summary, highest.is_none(), step, point.value);
                     highest = Some(highest.map_or(step, |h| h.max(step)));
                 }
                 if replaced {
                     // A step was logged again (or out of order): merging can't tell what it replaced.
-                    summary = runs::recompute_summary(tx, run_id, key_id)?;
+                    summary = tx.recompute_summary(run_id, key_id)?;
                 }
-                runs::put_summary(tx, run_id, key_id, &summary)?;
+                tx.put_summary(run_id, key_id, &summary)?;
             }
             Ok(())
         })?;
@@ -278,15 +279,14 @@ pub fn pump(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog;
 
     fn setup() -> (tempfile::TempDir, Catalog, i64) {
         let dir = tempfile::tempdir().unwrap();
         let mut catalog = Catalog::open(&dir.path().join("catalog.db"), true).unwrap();
         let run_id = catalog
             .write(|tx| {
-                let m = catalog::ensure_model(tx, "m", Timestamp(1))?;
-                Ok(runs::ensure_run(tx, m.id, "me", "r1", "host", Timestamp(1))?.id)
+                let m = tx.ensure_model("m", Timestamp(1))?;
+                Ok(tx.ensure_run(m.id, "me", "r1", "host", Timestamp(1))?.id)
             })
             .unwrap();
         (dir, catalog, run_id)
@@ -301,7 +301,7 @@ mod tests {
     }
 
     fn summary(catalog: &mut Catalog, run_id: i64, key: &str) -> Summary {
-        runs::summaries_of_runs(catalog.conn(), &[run_id]).unwrap()[&run_id][key].clone()
+        catalog.summaries_of_runs(&[run_id]).unwrap()[&run_id][key].clone()
     }
 
     #[test]
@@ -322,11 +322,12 @@ mod tests {
         writer.flush().unwrap();
         assert_eq!(writer.written, 5);
         let mut seen = Vec::new();
-        runs::history(catalog.conn(), run_id, &[], |p| {
-            seen.push((p.key, p.step, p.value));
-            Ok(())
-        })
-        .unwrap();
+        catalog
+            .history(run_id, &[], |p| {
+                seen.push((p.key, p.step, p.value));
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(
             seen,
             [

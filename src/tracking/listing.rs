@@ -4,13 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
-use rusqlite::Connection;
 use serde::Serialize;
 
-use crate::catalog::runs::{self, Param, RunRow, Summary};
+use crate::catalog::Reader;
+use crate::catalog::runs::{Param, RunRow, Summary};
 use crate::time::Timestamp;
-use crate::tracking::parse::{ParamKind, same_param};
+use crate::tracking::parse::same_param;
 use crate::tracking::{self, Direction, Value};
+use crate::values::ParamKind;
 
 #[derive(Serialize)]
 pub struct Listing {
@@ -72,14 +73,14 @@ impl MetricCell {
 /// Reads the params and summaries of `rows` (two queries, whatever their number) and marks the
 /// changed params. With `only_changed`, params that are the same everywhere are left out.
 pub fn build(
-    conn: &Connection,
+    catalog: &Reader,
     rows: Vec<RunRow>,
     only_changed: bool,
     now: Timestamp,
 ) -> Result<Listing> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut params = runs::params_of_runs(conn, &ids)?;
-    let mut summaries = runs::summaries_of_runs(conn, &ids)?;
+    let mut params = catalog.params_of_runs(&ids)?;
+    let mut summaries = catalog.summaries_of_runs(&ids)?;
     let no_params = BTreeMap::new();
     let changed: BTreeSet<String> =
         changed_params(rows.iter().map(|r| params.get(&r.id).unwrap_or(&no_params)))

@@ -3,6 +3,9 @@
 
 use serde_json::{Map, Value};
 
+use crate::values::names::quote;
+use crate::values::{MAX_STEP, ParamKind};
+
 /// One metric value at an optional step (`None`: the key's last step + 1).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Point {
@@ -11,46 +14,16 @@ pub struct Point {
     pub value: f64,
 }
 
-/// A parameter's type, inferred from its text, for display and sorting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ParamKind {
-    Int,
-    Float,
-    Bool,
-    String,
-}
-
-impl ParamKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ParamKind::Int => "int",
-            ParamKind::Float => "float",
-            ParamKind::Bool => "bool",
-            ParamKind::String => "string",
-        }
-    }
-
-    pub fn from_name(text: &str) -> ParamKind {
-        match text {
-            "int" => ParamKind::Int,
-            "float" => ParamKind::Float,
-            "bool" => ParamKind::Bool,
-            _ => ParamKind::String,
-        }
-    }
-
-    /// Infers the type of a value given as text.
-    pub fn infer(text: &str) -> ParamKind {
-        if text.parse::<i64>().is_ok() {
-            ParamKind::Int
-        } else if parse_number(text).is_ok() {
-            ParamKind::Float
-        } else if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
-            ParamKind::Bool
-        } else {
-            ParamKind::String
-        }
+/// Infers the kind of a parameter value given as text.
+pub fn infer_kind(text: &str) -> ParamKind {
+    if text.parse::<i64>().is_ok() {
+        ParamKind::Int
+    } else if parse_number(text).is_ok() {
+        ParamKind::Float
+    } else if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
+        ParamKind::Bool
+    } else {
+        ParamKind::String
     }
 }
 
@@ -155,9 +128,6 @@ fn points_from_object(object: &Map<String, Value>) -> Result<Vec<Point>, String>
     }
     Ok(points)
 }
-
-/// The highest step: the largest integer a JSON reader (JavaScript, the page) holds exactly.
-pub const MAX_STEP: i64 = (1 << 53) - 1;
 
 /// Steps run from `-MAX_STEP` to `MAX_STEP`; anything outside is refused, never clamped or wrapped.
 pub fn check_step(step: i64) -> Result<i64, String> {
@@ -297,10 +267,6 @@ fn split_csv(line: &str) -> Result<Vec<String>, String> {
     }
     cells.push(cell);
     Ok(cells)
-}
-
-fn quote(text: &str) -> String {
-    crate::center::names::quote(text)
 }
 
 #[cfg(test)]
@@ -461,10 +427,10 @@ mod tests {
 
     #[test]
     fn params_infer_types_and_compare_numbers() {
-        assert_eq!(ParamKind::infer("32"), ParamKind::Int);
-        assert_eq!(ParamKind::infer("3e-4"), ParamKind::Float);
-        assert_eq!(ParamKind::infer("True"), ParamKind::Bool);
-        assert_eq!(ParamKind::infer("adam"), ParamKind::String);
+        assert_eq!(infer_kind("32"), ParamKind::Int);
+        assert_eq!(infer_kind("3e-4"), ParamKind::Float);
+        assert_eq!(infer_kind("True"), ParamKind::Bool);
+        assert_eq!(infer_kind("adam"), ParamKind::String);
         assert!(same_param("0.1", "0.10"));
         assert!(!same_param("0.1", "0.2"));
         assert!(!same_param("adam", "Adam"));

@@ -1,18 +1,18 @@
 //! The JSON documents behind the web page (`/api/...`, documented in docs/web.md) and inside
-//! `mfile report` files. Read-only queries on the catalog; no HTTP here.
+//! `mfile report` files, made from the catalog's queries; no SQL and no HTTP here.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
-use rusqlite::Connection;
 use serde::{Serialize, Serializer};
 
 use super::downsample::{Downsampler, Point};
-use crate::catalog::runs::{self, RunRow, RunStatus};
-use crate::catalog::{self, ModelRow, ModelSummary, Scope, VersionSummary};
-use crate::center::names::{natural_cmp, quote};
+use crate::catalog::runs::RunRow;
+use crate::catalog::{ModelRow, ModelSummary, Reader, Scope, VersionSummary};
 use crate::time::Timestamp;
 use crate::tracking::listing::{self, Listing};
+use crate::values::RunStatus;
+use crate::values::names::{natural_cmp, quote};
 
 /// Series longer than this are thinned for charts unless the request asks otherwise.
 pub const DEFAULT_MAX_POINTS: usize = 2000;
@@ -43,9 +43,9 @@ pub struct ModelsDoc {
     pub models: Vec<ModelSummary>,
 }
 
-pub fn models(conn: &Connection) -> ApiResult<ModelsDoc> {
+pub fn models(catalog: &Reader) -> ApiResult<ModelsDoc> {
     Ok(ModelsDoc {
-        models: catalog::model_summaries(conn)?,
+        models: catalog.model_summaries()?,
     })
 }
 
@@ -57,12 +57,12 @@ pub struct VersionsDoc {
     pub versions: Vec<VersionSummary>,
 }
 
-pub fn versions(conn: &Connection, model: &str) -> ApiResult<VersionsDoc> {
-    let model = find_model(conn, model)?;
-    let mut versions = catalog::version_summaries(conn, &model)?;
+pub fn versions(catalog: &Reader, model: &str) -> ApiResult<VersionsDoc> {
+    let model = find_model(catalog, model)?;
+    let mut versions = catalog.version_summaries(&model)?;
     versions.sort_by(|a, b| natural_cmp(&a.version, &b.version));
     Ok(VersionsDoc {
-        run_owners: run_owners(conn, &model)?,
+        run_owners: catalog.run_owners(model.id)?,
         model,
         versions,
     })
@@ -86,21 +86,18 @@ pub struct FilesDoc {
     pub files: Vec<FileEntry>,
 }
 
-pub fn files(conn: &Connection, model: &str, version: &str) -> ApiResult<FilesDoc> {
-    let model_row = find_model(conn, model)?;
-    if catalog::version(conn, model_row.id, version)?.is_none() {
+pub fn files(catalog: &Reader, model: &str, version: &str) -> ApiResult<FilesDoc> {
+    let model_row = find_model(catalog, model)?;
+    if catalog.version(model_row.id, version)?.is_none() {
         return Err(ApiError::NotFound(format!(
             "model {model} has no version {}",
             quote(version)
         )));
     }
-    let rows = catalog::files(
-        conn,
-        Scope {
-            model: Some(model),
-            version: Some(version),
-        },
-    )?;
+    let rows = catalog.files(Scope {
+        model: Some(model),
+        version: Some(version),
+    })?;
     let files = rows
         .into_iter()
         .map(|f| FileEntry {
@@ -141,19 +138,19 @@ pub struct RunsDoc {
 
 /// The runs of a model, newest first, filtered by owner and status.
 pub fn runs(
-    conn: &Connection,
+    catalog: &Reader,
     model: &str,
     owner: Option<&str>,
     status: Option<RunStatus>,
 ) -> ApiResult<RunsDoc> {
-    let model_row = find_model(conn, model)?;
-    let rows = runs::runs(conn, Some(model), owner, status)?;
-    runs_doc(conn, &model_row, owner, rows)
+    let model_row = find_model(catalog, model)?;
+    let rows = catalog.runs(Some(model), owner, status)?;
+    runs_doc(catalog, &model_row, owner, rows)
 }
 
 /// The listing document for chosen runs (what `mfile report` embeds).
 pub fn runs_doc(
-    conn: &Connection,
+    catalog: &Reader,
     model: &ModelRow,
     owner: Option<&str>,
     rows: Vec<RunRow>,
@@ -161,16 +158,9 @@ pub fn runs_doc(
     Ok(RunsDoc {
         model: model.name.clone(),
         owner: owner.map(str::to_string),
-        run_owners: run_owners(conn, model)?,
-        listing: listing::build(conn, rows, false, Timestamp::now())?,
+        run_owners: catalog.run_owners(model.id)?,
+        listing: listing::build(catalog, rows, false, Timestamp::now())?,
     })
-}
-
-fn run_owners(conn: &Connection, model: &ModelRow) -> Result<Vec<String>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT DISTINCT owner FROM runs WHERE model_id = ?1 ORDER BY owner")?;
-    let rows = stmt.query_map([model.id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// A chart value: a number, or null (a gap) for NaN and infinities.
@@ -209,16 +199,17 @@ pub struct SeriesDoc {
 /// ([`SeriesStream::next_piece`]): its memory is one piece, however many metrics it has.
 /// `keys` picks metrics (all when empty; keys the run lacks are left out).
 pub fn series_stream(
-    conn: &Connection,
+    catalog: &Reader,
     model: &str,
     owner: &str,
     run: &str,
     keys: &[String],
     max_points: usize,
 ) -> ApiResult<SeriesStream> {
-    let run = find_run(conn, model, owner, run)?;
+    let run = find_run(catalog, model, owner, run)?;
     let wanted: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
-    let keys: Vec<(String, i64, u64)> = runs::metric_counts_of(conn, run.id)?
+    let keys: Vec<(String, i64, u64)> = catalog
+        .metric_counts_of(run.id)?
         .into_iter()
         .filter(|(key, _, _)| wanted.is_empty() || wanted.contains(key.as_str()))
         .collect();
@@ -272,7 +263,7 @@ impl SeriesStream {
     /// thousand points and ends the work with its error (the client has gone).
     pub fn next_piece(
         &mut self,
-        conn: &Connection,
+        catalog: &Reader,
         stop: &dyn Fn() -> Result<()>,
     ) -> Result<Option<Vec<u8>>> {
         if self.done {
@@ -290,7 +281,7 @@ impl SeriesStream {
                 self.done = true;
                 break;
             };
-            let series = thin(conn, self.run_id, key_id, count, self.max_points, stop)?;
+            let series = thin(catalog, self.run_id, key_id, count, self.max_points, stop)?;
             if !self.first {
                 out.push(b',');
             }
@@ -305,10 +296,10 @@ impl SeriesStream {
 
 /// Every metric of one run as chart series of at most `max_points` points each, in memory
 /// (`mfile report`; the page streams the same document with [`series_stream`]).
-pub fn series_of(conn: &Connection, run: &RunRow, max_points: usize) -> ApiResult<SeriesDoc> {
+pub fn series_of(catalog: &Reader, run: &RunRow, max_points: usize) -> ApiResult<SeriesDoc> {
     let mut metrics = BTreeMap::new();
-    for (key, key_id, count) in runs::metric_counts_of(conn, run.id)? {
-        let series = thin(conn, run.id, key_id, count, max_points, &|| Ok(()))?;
+    for (key, key_id, count) in catalog.metric_counts_of(run.id)? {
+        let series = thin(catalog, run.id, key_id, count, max_points, &|| Ok(()))?;
         metrics.insert(key, series);
     }
     Ok(SeriesDoc {
@@ -322,7 +313,7 @@ pub fn series_of(conn: &Connection, run: &RunRow, max_points: usize) -> ApiResul
 
 /// One metric's history thinned to at most `max_points` points (`count` is its length).
 fn thin(
-    conn: &Connection,
+    catalog: &Reader,
     run_id: i64,
     key_id: i64,
     count: u64,
@@ -331,7 +322,7 @@ fn thin(
 ) -> Result<Series> {
     let mut thinner = Downsampler::new(count, max_points);
     let mut seen: u64 = 0;
-    runs::key_history(conn, run_id, key_id, |step, value| {
+    catalog.key_history(run_id, key_id, |step, value| {
         seen += 1;
         if seen % 4096 == 0 {
             stop()?;
@@ -352,9 +343,9 @@ fn thin(
     })
 }
 
-fn find_run(conn: &Connection, model: &str, owner: &str, run: &str) -> ApiResult<RunRow> {
-    let model_row = find_model(conn, model)?;
-    runs::run(conn, model_row.id, owner, run)?.ok_or_else(|| {
+fn find_run(catalog: &Reader, model: &str, owner: &str, run: &str) -> ApiResult<RunRow> {
+    let model_row = find_model(catalog, model)?;
+    catalog.run(model_row.id, owner, run)?.ok_or_else(|| {
         ApiError::NotFound(format!(
             "model {model} has no run {} of user {}",
             quote(run),
@@ -363,7 +354,8 @@ fn find_run(conn: &Connection, model: &str, owner: &str, run: &str) -> ApiResult
     })
 }
 
-fn find_model(conn: &Connection, name: &str) -> ApiResult<ModelRow> {
-    catalog::model(conn, name)?
+fn find_model(catalog: &Reader, name: &str) -> ApiResult<ModelRow> {
+    catalog
+        .model(name)?
         .ok_or_else(|| ApiError::NotFound(format!("no model {}", quote(name))))
 }

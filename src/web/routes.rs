@@ -12,11 +12,12 @@ use serde::Serialize;
 
 use super::api::{self, ApiError, ApiResult, DEFAULT_MAX_POINTS, MAX_POINTS};
 use super::assets;
-use crate::catalog::runs::RunStatus;
+use crate::center;
 use crate::center::hashing::hex;
-use crate::center::names::{RelPath, check_name};
-use crate::center::{self, Center};
+use crate::engine::Center;
 use crate::percent;
+use crate::values::RunStatus;
+use crate::values::names::{RelPath, check_name};
 
 /// The largest answer built in memory (every JSON document but the series, which is made one
 /// metric at a time): a bigger one is refused with 413 rather than held for a slow client.
@@ -180,10 +181,7 @@ pub fn with_center<T>(site: &Site, f: impl FnOnce(&Center) -> T) -> anyhow::Resu
         let mut slot = slot.borrow_mut();
         if slot.is_none() {
             let center = Center::open(&site.center_path)?;
-            center
-                .catalog
-                .conn()
-                .pragma_update(None, "query_only", true)?;
+            center.catalog.set_query_only()?;
             *slot = Some(center);
         }
         match slot.as_ref() {
@@ -234,7 +232,7 @@ fn route(
     segments: &[String],
     query: &[(String, String)],
 ) -> ApiResult<Reply> {
-    let conn = center.catalog.conn();
+    let catalog = &center.catalog;
     let s: Vec<&str> = segments.iter().map(String::as_str).collect();
     if let [file] = s.as_slice() {
         if let Some((content_type, bytes)) = assets::find(file) {
@@ -259,12 +257,12 @@ fn route(
             "user": site.user,
             "echarts_version": assets::ECHARTS_VERSION,
         })),
-        ["api", "models"] => Reply::json(&api::models(conn)?),
+        ["api", "models"] => Reply::json(&api::models(catalog)?),
         ["api", "models", model, "versions"] => {
-            Reply::json(&api::versions(conn, name("model", model)?)?)
+            Reply::json(&api::versions(catalog, name("model", model)?)?)
         }
         ["api", "models", model, "versions", version, "files"] => Reply::json(&api::files(
-            conn,
+            catalog,
             name("model", model)?,
             name("version", version)?,
         )?),
@@ -277,7 +275,7 @@ fn route(
                 Some(text) => Some(status(text)?),
                 None => None,
             };
-            Reply::json(&api::runs(conn, name("model", model)?, owner, status)?)
+            Reply::json(&api::runs(catalog, name("model", model)?, owner, status)?)
         }
         ["api", "models", model, "runs", owner, run, "series"] => {
             let max_points = match param(query, "max_points") {
@@ -298,7 +296,7 @@ fn route(
                 .map(|(_, v)| v.clone())
                 .collect();
             let stream = api::series_stream(
-                conn,
+                catalog,
                 name("model", model)?,
                 name("user", owner)?,
                 name("run", run)?,
@@ -338,16 +336,17 @@ fn asset(content_type: &'static str, bytes: &'static [u8]) -> Reply {
 /// catalog lists are served, so no request reaches anything else in (or outside) the center.
 fn download(center: &Center, model: &str, version: &str, rest: &[&str]) -> ApiResult<Reply> {
     let path = RelPath::parse("file path", &rest.join("/")).map_err(|e| bad(&format!("{e:#}")))?;
-    let conn = center.catalog.conn();
     let not_found = || ApiError::NotFound(format!("{model}/{version} has no file {path}"));
-    let model_row = crate::catalog::model(conn, model)?.ok_or_else(not_found)?;
-    let version_row =
-        crate::catalog::version(conn, model_row.id, version)?.ok_or_else(not_found)?;
+    let model_row = center.catalog.model(model)?.ok_or_else(not_found)?;
+    let version_row = center
+        .catalog
+        .version(model_row.id, version)?
+        .ok_or_else(not_found)?;
     // The row and the opened bytes are taken together, holding off writers for that moment: an
     // `import --force` replaces a file by renaming a new one over it, so the handle keeps the
     // bytes the row describes however long the download takes.
-    let found = crate::catalog::settled(conn, |conn| {
-        let Some(file) = crate::catalog::file(conn, version_row.id, path.as_str())? else {
+    let found = center.catalog.settled(|catalog| {
+        let Some(file) = catalog.file(version_row.id, path.as_str())? else {
             return Ok(None);
         };
         let key = center::key(model, version, &file.path);
@@ -394,7 +393,7 @@ impl Pieces for SeriesPieces {
     fn next(&mut self, site: &Site, cancel: &Cancel) -> anyhow::Result<Option<Vec<u8>>> {
         cancel.check()?;
         with_center(site, |center| {
-            self.0.next_piece(center.catalog.conn(), &|| cancel.check())
+            self.0.next_piece(&center.catalog, &|| cancel.check())
         })?
     }
 }
@@ -451,7 +450,7 @@ fn name<'a>(what: &str, text: &'a str) -> ApiResult<&'a str> {
 }
 
 fn status(text: &str) -> ApiResult<RunStatus> {
-    <RunStatus as clap::ValueEnum>::from_str(text, false)
+    text.parse::<RunStatus>()
         .map_err(|_| bad("status must be running, finished, failed or killed"))
 }
 

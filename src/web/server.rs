@@ -665,7 +665,7 @@ mod tests {
     fn running(limits: Limits) -> Running {
         let dir = tempfile::tempdir().unwrap();
         let center = dir.path().join("center");
-        drop(crate::center::Center::create(&center).unwrap());
+        drop(crate::engine::Center::create(&center).unwrap());
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let site = Site::new("u".into(), center, addr);

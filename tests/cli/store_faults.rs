@@ -11,12 +11,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use anyhow::{Result, bail};
-use mfile::center::Center;
 use mfile::center::local::LocalStore;
-use mfile::center::names::RelPath;
 use mfile::center::store::{Aside, Listed, Staged, Store};
-use mfile::engine::{Silent, delete, import, pull};
+use mfile::engine::{Center, Silent, delete, import, pull};
 use mfile::filter::PathFilter;
+use mfile::values::names::RelPath;
 
 use crate::harness::{Env, noise};
 

@@ -5,9 +5,9 @@
 
 use proptest::prelude::*;
 
-use mfile::center::names::{RelPath, check_name};
 use mfile::filter::PathFilter;
 use mfile::tracking::parse::{CsvLog, parse_json_line, parse_number};
+use mfile::values::names::{RelPath, check_name};
 
 fn config() -> ProptestConfig {
     ProptestConfig {

@@ -1,0 +1,103 @@
+//! The center as the operations see it: its folder, the [`Store`] that holds its bytes and the
+//! [`Catalog`] that describes them, opened together. The engine ties the two; neither imports
+//! the other.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::catalog::network::network_filesystem;
+use crate::catalog::{Catalog, ModelRow, VersionRow};
+use crate::center::CATALOG_FILE;
+use crate::center::local::LocalStore;
+use crate::center::store::Store;
+use crate::values::names::quote;
+
+pub struct Center {
+    pub root: PathBuf,
+    pub catalog: Catalog,
+    pub store: Box<dyn Store>,
+}
+
+impl Center {
+    /// Opens the center at `root` for writing, creating it on first use. A new center is not
+    /// made on a network filesystem: see [`crate::catalog::network`].
+    pub fn create(root: &Path) -> Result<Center> {
+        let new = !root.join(CATALOG_FILE).exists();
+        let parent = root.ancestors().find(|p| p.exists()).unwrap_or(root);
+        if let Some(filesystem) = network_filesystem(parent).filter(|_| new) {
+            bail!(
+                "{} is on a network filesystem ({filesystem}), where SQLite's locks are not \
+                 dependable; make the center on a local disk, or, if this host alone will ever \
+                 write it, create it with `mfile claim-writer` first. See docs/security.md",
+                root.display()
+            );
+        }
+        Center::create_claimed(root)
+    }
+
+    /// [`Center::create`] without the network filesystem check, for `mfile claim-writer`.
+    pub fn create_claimed(root: &Path) -> Result<Center> {
+        if root.exists() && !root.is_dir() {
+            bail!("the center {} is not a folder", root.display());
+        }
+        std::fs::create_dir_all(root)
+            .with_context(|| format!("could not create the center {}", root.display()))?;
+        let store = LocalStore::new(root);
+        store.prepare()?;
+        let catalog = Catalog::open(&root.join(CATALOG_FILE), true)?;
+        Ok(Center {
+            root: root.to_path_buf(),
+            catalog,
+            store: Box::new(store),
+        })
+    }
+
+    /// Opens an existing center; a read command never creates one.
+    pub fn open(root: &Path) -> Result<Center> {
+        let catalog_path = root.join(CATALOG_FILE);
+        if !catalog_path.is_file() {
+            if root.exists() && !root.is_dir() {
+                bail!("the center {} is not a folder", root.display());
+            }
+            bail!(
+                "no center at {} (no {CATALOG_FILE} there); import something first, \
+                 or point --center or MFILE_CENTER at an existing center",
+                root.display()
+            );
+        }
+        let catalog = Catalog::open(&catalog_path, false)?;
+        Ok(Center {
+            root: root.to_path_buf(),
+            catalog,
+            store: Box::new(LocalStore::new(root)),
+        })
+    }
+
+    pub fn catalog_path(&self) -> PathBuf {
+        self.root.join(CATALOG_FILE)
+    }
+
+    /// The model, or a "not found" error that says how to list what exists.
+    pub fn model(&self, name: &str) -> Result<ModelRow> {
+        self.catalog.model(name)?.with_context(|| {
+            format!(
+                "no model {} in the center {}; see `mfile profiles`",
+                quote(name),
+                self.root.display()
+            )
+        })
+    }
+
+    /// The version of `model`, or a "not found" error that says how to list what exists.
+    pub fn version(&self, model: &ModelRow, name: &str) -> Result<VersionRow> {
+        self.catalog.version(model.id, name)?.with_context(|| {
+            format!(
+                "model {} has no version {}; see `mfile versions -m {}`",
+                model.name,
+                quote(name),
+                model.name
+            )
+        })
+    }
+}
