@@ -3,25 +3,22 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{bullet_list, run_ref};
-
-use super::Ctx;
-use crate::catalog::Tx;
-use crate::catalog::runs::RunRow;
+use super::{Ctx, run_ref};
 use crate::cli::LogParamArgs;
+use crate::engine::ingest;
 use crate::error::usage;
 use crate::output;
-use crate::tracking::parse::{check_key, infer_kind, parse_assignment, same_param};
+use crate::tracking::parse::{check_key, parse_assignment, same_param};
 use crate::values::ParamKind;
 
 #[derive(Serialize)]
-pub struct Entry {
-    key: String,
-    value: String,
+struct ParamView<'a> {
+    key: &'a str,
+    value: &'a str,
     kind: ParamKind,
     /// `logged`, or `unchanged` when the run already had this value.
     status: &'static str,
@@ -32,7 +29,7 @@ struct Report<'a> {
     model: &'a str,
     run: &'a str,
     owner: &'a str,
-    params: &'a [Entry],
+    params: Vec<ParamView<'a>>,
 }
 
 pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
@@ -49,14 +46,23 @@ pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
     }
 
     let (mut center, run) = run_ref::open_for_write(ctx, &args.target)?;
-    let entries = center.catalog.write(|tx| record(tx, &run, &given))?;
+    let entries = ingest::log_params(&mut center, &run, &given)?;
 
     if ctx.out.json {
+        let params = entries
+            .iter()
+            .map(|e| ParamView {
+                key: &e.key,
+                value: &e.value,
+                kind: e.kind,
+                status: e.status,
+            })
+            .collect();
         return output::json(&Report {
             model: &run.model,
             run: &run.name,
             owner: &run.owner,
-            params: &entries,
+            params,
         });
     }
     if ctx.out.chatty() {
@@ -65,43 +71,6 @@ pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Records params write-once: the same value again is `unchanged`; another value for a key
-/// the run has is a conflict, and then nothing is recorded.
-pub fn record(tx: &Tx, run: &RunRow, given: &BTreeMap<String, String>) -> Result<Vec<Entry>> {
-    let existing = tx.params_of(run.id)?;
-    let mut entries = Vec::new();
-    let mut conflicts = Vec::new();
-    for (key, value) in given {
-        let kind = infer_kind(value);
-        let status = match existing.get(key) {
-            Some(old) if same_param(&old.value, value) => "unchanged",
-            Some(old) => {
-                conflicts.push(format!("{key}: is {}, can't become {value}", old.value));
-                continue;
-            }
-            None => {
-                tx.insert_param(run.id, key, value, kind)?;
-                "logged"
-            }
-        };
-        entries.push(Entry {
-            key: key.clone(),
-            value: value.clone(),
-            kind,
-            status,
-        });
-    }
-    if !conflicts.is_empty() {
-        bail!(
-            "nothing was logged; params are write-once and run {} already has other values \
-             (start a new run to try other values):{}",
-            run.name,
-            bullet_list(&conflicts)
-        );
-    }
-    Ok(entries)
 }
 
 /// Parses `KEY=VALUE` params; a key given twice with different values is an error.

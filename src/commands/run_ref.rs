@@ -7,10 +7,8 @@ use super::Ctx;
 use crate::catalog::ModelRow;
 use crate::catalog::runs::RunRow;
 use crate::cli::{RunTarget, UserArg};
-use crate::engine::Center;
+use crate::engine::{Center, ingest};
 use crate::error::usage;
-use crate::time::Timestamp;
-use crate::values;
 use crate::values::names::{check_name, quote};
 
 /// The user to act as: --user, else $MFILE_USER or the OS user.
@@ -42,11 +40,7 @@ pub fn open_for_write(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)>
     let run = check_name("run", &target.run.name)?;
     let owner = owner(ctx, &target.user)?;
     let mut center = Center::create(&ctx.center)?;
-    let now = Timestamp::now();
-    let row = center.catalog.write(|tx| {
-        let m = tx.ensure_model(model, now)?;
-        tx.ensure_run(m.id, &owner, run, &values::host(), now)
-    })?;
+    let row = ingest::open_run(&mut center, model, &owner, run)?;
     Ok((center, row))
 }
 

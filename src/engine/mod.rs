@@ -6,6 +6,7 @@
 mod center;
 pub mod delete;
 pub mod import;
+pub mod ingest;
 pub mod pull;
 pub mod verify;
 

@@ -61,22 +61,6 @@ fn escape_except(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// How much of a piece of input a message echoes.
-pub const ECHO_CHARS: usize = 200;
-
-/// At most `max` characters of `text`, with how much was left out: for echoing input that may
-/// be huge (a metric line of 10 MB).
-pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
-    match text.char_indices().nth(max) {
-        None => Cow::Borrowed(text),
-        Some((cut, _)) => Cow::Owned(format!(
-            "{}... ({} more bytes)",
-            &text[..cut],
-            text.len() - cut
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,12 +122,5 @@ mod tests {
     fn messages_keep_their_line_breaks_only() {
         assert_eq!(escape_message("a:\n  b\x1b"), "a:\n  b\\u{1b}");
         assert_eq!(escape_message("a\rb"), "a\\rb");
-    }
-
-    #[test]
-    fn long_text_is_shortened_on_a_character_boundary() {
-        assert_eq!(shorten("abc", 3), "abc");
-        assert_eq!(shorten("abcdef", 3), "abc... (3 more bytes)");
-        assert_eq!(shorten("ééé", 1), "é... (4 more bytes)");
     }
 }

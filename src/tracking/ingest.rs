@@ -170,6 +170,14 @@ pub enum LineFormat {
 }
 
 impl LineFormat {
+    /// The format of a log whose file name did not say: `{` starts JSON lines, else CSV.
+    pub fn guess(first_line: &str) -> LineFormat {
+        match first_line.trim_start().starts_with('{') {
+            true => LineFormat::JsonLines,
+            false => LineFormat::Csv(CsvLog::default()),
+        }
+    }
+
     pub fn parse(&mut self, line: &str) -> Result<Vec<Point>, String> {
         if line.trim().is_empty() {
             return Ok(Vec::new());

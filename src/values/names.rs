@@ -1,6 +1,7 @@
 //! Validation of model/version names and of relative paths inside a version.
 //! Everything that becomes part of a path in the center passes through here first.
 
+use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::fmt;
 
@@ -126,6 +127,22 @@ pub fn quote(text: &str) -> String {
     out
 }
 
+/// How much of a piece of input a message echoes.
+pub const ECHO_CHARS: usize = 200;
+
+/// At most `max` characters of `text`, with how much was left out: for echoing input that may
+/// be huge (a metric line of 10 MB).
+pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!(
+            "{}... ({} more bytes)",
+            &text[..cut],
+            text.len() - cut
+        )),
+    }
+}
+
 /// Natural order for version names: digit runs compare as numbers, so `1.2` < `1.10`.
 pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     use std::cmp::Ordering;
@@ -163,6 +180,13 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_text_is_shortened_on_a_character_boundary() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcdef", 3), "abc... (3 more bytes)");
+        assert_eq!(shorten("ééé", 1), "é... (4 more bytes)");
+    }
     use std::cmp::Ordering;
 
     #[test]

@@ -1,0 +1,321 @@
+//! Ingest: the training-record operations. Open a run, record its params write-once, record
+//! metric points from arguments, a log file, stdin or a tracked command's output, and end it.
+//! Points reach the catalog through `tracking::ingest::MetricWriter` (batched transactions);
+//! bad lines are reported to the [`Observer`] and skipped, or with `strict` stop the operation.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use super::{Center, Observer, bullet_list};
+use crate::catalog::Tx;
+use crate::catalog::runs::RunRow;
+use crate::error::usage;
+use crate::time::Timestamp;
+use crate::tracking::ingest::{self, LineFormat, MetricWriter};
+use crate::tracking::parse::{CsvLog, Point, infer_kind, parse_json_line, same_param};
+use crate::values::names::{ECHO_CHARS, quote, shorten};
+use crate::values::{self, ParamKind, RunStatus};
+
+/// A param as `log-param` and `track` recorded it.
+#[derive(Debug)]
+pub struct ParamEntry {
+    pub key: String,
+    pub value: String,
+    pub kind: ParamKind,
+    /// `logged`, or `unchanged` when the run already had this value.
+    pub status: &'static str,
+}
+
+/// The run `owner`/`run` of `model`, created (as `running`, with the model) if it is new.
+pub fn open_run(center: &mut Center, model: &str, owner: &str, run: &str) -> Result<RunRow> {
+    let now = Timestamp::now();
+    center.catalog.write(|tx| {
+        let m = tx.ensure_model(model, now)?;
+        tx.ensure_run(m.id, owner, run, &values::host(), now)
+    })
+}
+
+/// Records params write-once: the same value again is `unchanged`; another value for a key the
+/// run has is a conflict, and then nothing is recorded.
+pub fn log_params(
+    center: &mut Center,
+    run: &RunRow,
+    given: &BTreeMap<String, String>,
+) -> Result<Vec<ParamEntry>> {
+    center.catalog.write(|tx| record_params(tx, run, given))
+}
+
+fn record_params(
+    tx: &Tx,
+    run: &RunRow,
+    given: &BTreeMap<String, String>,
+) -> Result<Vec<ParamEntry>> {
+    let existing = tx.params_of(run.id)?;
+    let mut entries = Vec::new();
+    let mut conflicts = Vec::new();
+    for (key, value) in given {
+        let kind = infer_kind(value);
+        let status = match existing.get(key) {
+            Some(old) if same_param(&old.value, value) => "unchanged",
+            Some(old) => {
+                conflicts.push(format!("{key}: is {}, can't become {value}", old.value));
+                continue;
+            }
+            None => {
+                tx.insert_param(run.id, key, value, kind)?;
+                "logged"
+            }
+        };
+        entries.push(ParamEntry {
+            key: key.clone(),
+            value: value.clone(),
+            kind,
+            status,
+        });
+    }
+    if !conflicts.is_empty() {
+        bail!(
+            "nothing was logged; params are write-once and run {} already has other values \
+             (start a new run to try other values):{}",
+            run.name,
+            bullet_list(&conflicts)
+        );
+    }
+    Ok(entries)
+}
+
+/// A run that `track` starts for a command.
+pub struct TrackedRun<'a> {
+    pub model: &'a str,
+    pub owner: &'a str,
+    /// `None`: a fresh name from the time (`run-20261126-214501`).
+    pub name: Option<&'a str>,
+    pub version: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub command: &'a [String],
+    pub params: &'a BTreeMap<String, String>,
+}
+
+/// The name the tracked run will have: `run.name`, or a fresh one. A run of that name that ended,
+/// or that another `track` started, is refused; a `running` one that only log commands made is
+/// taken over.
+pub fn name_tracked_run(center: &Center, run: &TrackedRun) -> Result<String> {
+    let model = run.model;
+    let name = match run.name {
+        Some(name) => name.to_string(),
+        None => fresh_name(center, model, run.owner)?,
+    };
+    let existing = match center.catalog.model(model)? {
+        Some(model_row) => center.catalog.run(model_row.id, run.owner, &name)?,
+        None => None,
+    };
+    match existing {
+        Some(old) if old.status != RunStatus::Running || old.command.is_some() => bail!(
+            "run {name} of {model} already exists ({}); pick another --run, or delete it \
+             with `mfile runs delete -m {model} {name}`",
+            old.status.as_str()
+        ),
+        _ => Ok(name),
+    }
+}
+
+/// Creates (or takes over) the tracked run `name`, with its version, note, command and params.
+pub fn start_tracked_run(center: &mut Center, run: &TrackedRun, name: &str) -> Result<RunRow> {
+    let now = Timestamp::now();
+    center.catalog.write(|tx| {
+        let m = tx.ensure_model(run.model, now)?;
+        let version_id = match run.version {
+            Some(v) => Some(tx.ensure_version(m.id, v, now)?.id),
+            None => None,
+        };
+        let row = tx.ensure_run(m.id, run.owner, name, &values::host(), now)?;
+        tx.describe_run(row.id, version_id, run.note, Some(run.command))?;
+        record_params(tx, &row, run.params)?;
+        Ok(row)
+    })
+}
+
+/// `run-20261126-214501`, with `-2`, `-3`, ... when that name is taken.
+fn fresh_name(center: &Center, model: &str, owner: &str) -> Result<String> {
+    let base = format!("run-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    let Some(model_row) = center.catalog.model(model)? else {
+        return Ok(base);
+    };
+    for n in 1.. {
+        let name = match n {
+            1 => base.clone(),
+            _ => format!("{base}-{n}"),
+        };
+        if center.catalog.run(model_row.id, owner, &name)?.is_none() {
+            return Ok(name);
+        }
+    }
+    unreachable!("an unbounded range ends only by returning")
+}
+
+/// Records every line of a command's output that is a JSON object of metrics, passing all of
+/// it through to `tee` unchanged as it comes. Returns the points recorded, and how the reading
+/// ended (the points before an error are recorded all the same).
+pub fn record_output(
+    center: &mut Center,
+    run: &RunRow,
+    output: impl Read + Send + 'static,
+    tee: Box<dyn Write + Send>,
+    observer: &dyn Observer,
+) -> (u64, Result<()>) {
+    let lines = ingest::read_lines_tee(output, false, Some(tee));
+    let mut writer = MetricWriter::new(&mut center.catalog, run.id, ingest::STREAM);
+    let mut number = 0u64;
+    let ended = ingest::pump(&mut writer, &lines, false, |writer, bytes| {
+        number += 1;
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return Ok(());
+        };
+        if !text.trim_start().starts_with('{') {
+            return Ok(()); // ordinary output
+        }
+        match parse_json_line(text) {
+            Ok(points) => writer.push(points),
+            Err(why) => {
+                observer.warn(&format!(
+                    "stdout line {number} not recorded: {}",
+                    shorten(&why, ECHO_CHARS)
+                ));
+                Ok(())
+            }
+        }
+    });
+    (writer.written, ended)
+}
+
+/// Sets a run's final status and exit code.
+pub fn end_run(center: &mut Center, run: &RunRow, status: RunStatus, code: i64) -> Result<()> {
+    let ended = Timestamp::now();
+    center
+        .catalog
+        .write(|tx| tx.end_run(run.id, status, Some(code), ended))
+}
+
+/// A metric log to read: stdin (JSON lines), or a file.
+pub enum MetricLog {
+    Stdin,
+    File {
+        file: File,
+        /// `None`: decided by the first line (`{` starts JSON lines, else CSV).
+        format: Option<LineFormat>,
+    },
+}
+
+impl MetricLog {
+    /// Opens a log file; `.csv` is CSV, `.jsonl`/`.ndjson`/`.json` JSON lines, anything else is
+    /// decided by its first line.
+    pub fn open(path: &Path) -> Result<MetricLog> {
+        let file =
+            File::open(path).with_context(|| format!("could not read {}", path.display()))?;
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let format = match extension.as_deref() {
+            Some("csv") => Some(LineFormat::Csv(CsvLog::default())),
+            Some("jsonl" | "ndjson" | "json") => Some(LineFormat::JsonLines),
+            _ => None,
+        };
+        Ok(MetricLog::File { file, format })
+    }
+}
+
+/// How to read a metric log.
+pub struct LogOptions {
+    /// Wait for more at the end of the file, like `tail -f`, until Ctrl-C.
+    pub follow: bool,
+    /// Stop at the first bad line (a usage error) instead of skipping it.
+    pub strict: bool,
+}
+
+/// What [`log_metrics`] recorded.
+pub struct Logged {
+    pub points: u64,
+    /// Lines skipped as bad (each reported to the observer).
+    pub bad_lines: u64,
+}
+
+/// Records `points` (given as arguments) and then every line of `log`.
+pub fn log_metrics(
+    center: &mut Center,
+    run: &RunRow,
+    points: Vec<Point>,
+    log: Option<MetricLog>,
+    opts: &LogOptions,
+    observer: &dyn Observer,
+) -> Result<Logged> {
+    let batching = match log {
+        Some(MetricLog::File { .. }) if !opts.follow => ingest::FILE,
+        _ => ingest::STREAM,
+    };
+    let mut writer = MetricWriter::new(&mut center.catalog, run.id, batching);
+    writer.push(points)?;
+    let bad_lines = match log {
+        Some(log) => read_log(&mut writer, log, opts, observer)?,
+        None => 0,
+    };
+    writer.flush()?;
+    Ok(Logged {
+        points: writer.written,
+        bad_lines,
+    })
+}
+
+/// Reads every line of the log into the writer; returns how many bad lines were skipped.
+fn read_log(
+    writer: &mut MetricWriter,
+    log: MetricLog,
+    opts: &LogOptions,
+    observer: &dyn Observer,
+) -> Result<u64> {
+    let (lines, mut format) = match log {
+        MetricLog::Stdin => (
+            ingest::read_lines(std::io::stdin(), false),
+            Some(LineFormat::JsonLines),
+        ),
+        MetricLog::File { file, format } => (ingest::read_lines(file, opts.follow), format),
+    };
+    let mut number = 0u64;
+    let mut bad = 0u64;
+    ingest::pump(writer, &lines, true, |writer, bytes| {
+        number += 1;
+        let parsed = match String::from_utf8(bytes) {
+            Ok(text) => {
+                let format = format.get_or_insert_with(|| LineFormat::guess(&text));
+                format.parse(&text).map_err(|why| (why, text))
+            }
+            Err(e) => Err((
+                "not UTF-8 text".to_string(),
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            )),
+        };
+        let (why, text) = match parsed {
+            Ok(points) => return writer.push(points),
+            Err(bad_line) => bad_line,
+        };
+        let said = format!(
+            "{}: {}",
+            shorten(&why, ECHO_CHARS),
+            quote(&shorten(&text, ECHO_CHARS))
+        );
+        if opts.strict {
+            writer.flush()?;
+            return Err(usage(format!(
+                "line {number}: {said}; the lines before it were recorded"
+            )));
+        }
+        bad += 1;
+        observer.warn(&format!("line {number} skipped: {said}"));
+        Ok(())
+    })?;
+    Ok(bad)
+}
