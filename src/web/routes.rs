@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::api::{self, ApiError, ApiResult, DEFAULT_MAX_POINTS, MAX_POINTS};
 use super::assets;
+use crate::catalog::Reader;
 use crate::center;
 use crate::center::hashing::hex;
 use crate::engine::Center;
@@ -235,17 +236,8 @@ fn route(
     let catalog = &center.catalog;
     let s: Vec<&str> = segments.iter().map(String::as_str).collect();
     if let [file] = s.as_slice() {
-        if let Some((content_type, bytes)) = assets::find(file) {
-            let reply = asset(content_type, bytes);
-            // ECharts' URL names its version, so it can be kept; our own files can't.
-            return Ok(if *file == assets::ECHARTS_PATH {
-                reply.header(
-                    "Cache-Control",
-                    "public, max-age=31536000, immutable".into(),
-                )
-            } else {
-                reply
-            });
+        if let Some(reply) = page_file(file) {
+            return Ok(reply);
         }
     }
     Ok(match s.as_slice() {
@@ -266,52 +258,9 @@ fn route(
             name("model", model)?,
             name("version", version)?,
         )?),
-        ["api", "models", model, "runs"] => {
-            let owner = match param(query, "owner") {
-                Some(owner) => Some(name("user", owner)?),
-                None => None,
-            };
-            let status = match param(query, "status") {
-                Some(text) => Some(status(text)?),
-                None => None,
-            };
-            Reply::json(&api::runs(catalog, name("model", model)?, owner, status)?)
-        }
+        ["api", "models", model, "runs"] => runs(catalog, model, query)?,
         ["api", "models", model, "runs", owner, run, "series"] => {
-            let max_points = match param(query, "max_points") {
-                Some(text) => text
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (4..=MAX_POINTS).contains(n))
-                    .ok_or_else(|| {
-                        bad(&format!(
-                            "max_points must be a number from 4 to {MAX_POINTS}"
-                        ))
-                    })?,
-                None => DEFAULT_MAX_POINTS,
-            };
-            let keys: Vec<String> = query
-                .iter()
-                .filter(|(k, _)| k == "key")
-                .map(|(_, v)| v.clone())
-                .collect();
-            let stream = api::series_stream(
-                catalog,
-                name("model", model)?,
-                name("user", owner)?,
-                name("run", run)?,
-                &keys,
-                max_points,
-            )?;
-            Reply {
-                status: 200,
-                content_type: "application/json",
-                headers: Vec::new(),
-                body: Body::Pieces {
-                    pieces: Box::new(SeriesPieces(stream)),
-                    len: None,
-                },
-            }
+            series(catalog, [model, owner, run], query)?
         }
         ["files", model, version, rest @ ..] if !rest.is_empty() => download(
             center,
@@ -320,6 +269,80 @@ fn route(
             rest,
         )?,
         _ => Reply::error(404, "no such page"),
+    })
+}
+
+/// One of the page's own files (HTML, CSS, JS, ECharts), if `file` names one.
+fn page_file(file: &str) -> Option<Reply> {
+    let (content_type, bytes) = assets::find(file)?;
+    let reply = asset(content_type, bytes);
+    // ECharts' URL names its version, so it can be kept; our own files can't.
+    Some(match file == assets::ECHARTS_PATH {
+        true => reply.header(
+            "Cache-Control",
+            "public, max-age=31536000, immutable".into(),
+        ),
+        false => reply,
+    })
+}
+
+/// `/api/models/M/runs?owner=U&status=S`.
+fn runs(catalog: &Reader, model: &str, query: &[(String, String)]) -> ApiResult<Reply> {
+    let owner = match param(query, "owner") {
+        Some(owner) => Some(name("user", owner)?),
+        None => None,
+    };
+    let status = match param(query, "status") {
+        Some(text) => Some(status(text)?),
+        None => None,
+    };
+    Ok(Reply::json(&api::runs(
+        catalog,
+        name("model", model)?,
+        owner,
+        status,
+    )?))
+}
+
+/// `/api/models/M/runs/U/R/series?key=K&max_points=N`, streamed.
+fn series(
+    catalog: &Reader,
+    [model, owner, run]: [&str; 3],
+    query: &[(String, String)],
+) -> ApiResult<Reply> {
+    let max_points = match param(query, "max_points") {
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (4..=MAX_POINTS).contains(n))
+            .ok_or_else(|| {
+                bad(&format!(
+                    "max_points must be a number from 4 to {MAX_POINTS}"
+                ))
+            })?,
+        None => DEFAULT_MAX_POINTS,
+    };
+    let keys: Vec<String> = query
+        .iter()
+        .filter(|(k, _)| k == "key")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let stream = api::series_stream(
+        catalog,
+        name("model", model)?,
+        name("user", owner)?,
+        name("run", run)?,
+        &keys,
+        max_points,
+    )?;
+    Ok(Reply {
+        status: 200,
+        content_type: "application/json",
+        headers: Vec::new(),
+        body: Body::Pieces {
+            pieces: Box::new(SeriesPieces(stream)),
+            len: None,
+        },
     })
 }
 
