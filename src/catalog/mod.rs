@@ -15,10 +15,12 @@
 
 pub mod lock;
 pub mod network;
+pub mod remote;
 pub mod runs;
 mod schema;
 pub mod source_cache;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -32,6 +34,7 @@ use serde::Serialize;
 
 use crate::time::Timestamp;
 use crate::values::Digests;
+use remote::{Change, Remote};
 
 /// How long a writer waits for another to finish. Writers hold the lock for one batch only.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
@@ -47,6 +50,8 @@ pub struct Catalog {
     read_only: Option<String>,
     /// Whether the network filesystem check (network.rs) passed, made before the first write.
     writer_checked: bool,
+    /// Where writes are committed first, when this catalog caches an object-store center.
+    remote: Option<Box<dyn Remote>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -70,7 +75,7 @@ pub struct VersionRow {
     pub tags: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileRow {
     pub model: String,
     pub version: String,
@@ -80,6 +85,10 @@ pub struct FileRow {
     pub blake3: String,
     pub modified_at: Timestamp,
     pub imported_at: Timestamp,
+    /// Where an object-store center keeps the bytes when they are not an object of their own
+    /// (`<pack>@<offset>`); `None` on a local center.
+    #[serde(skip)]
+    pub location: Option<String>,
 }
 
 impl FileRow {
@@ -143,6 +152,21 @@ impl Deref for Catalog {
 /// methods are on it; the queries, through dereferencing to [`Reader`].
 pub struct Tx<'a> {
     reader: &'a Reader,
+    /// The changes made so far, when the catalog has a [`Remote`] to publish them to.
+    journal: RefCell<Option<Vec<Change>>>,
+}
+
+impl Tx<'_> {
+    /// Whether this write's changes are recorded for a remote.
+    fn journaling(&self) -> bool {
+        self.journal.borrow().is_some()
+    }
+
+    fn record(&self, change: Change) {
+        if let Some(journal) = self.journal.borrow_mut().as_mut() {
+            journal.push(change);
+        }
+    }
 }
 
 impl Deref for Tx<'_> {
@@ -167,6 +191,7 @@ impl Catalog {
             path: path.to_path_buf(),
             read_only,
             writer_checked: false,
+            remote: None,
         }
     }
 
@@ -308,9 +333,15 @@ impl Catalog {
             done(reported, &self.path);
             tx.busy_timeout(BUSY_TIMEOUT)
                 .context("could not set the catalog's busy timeout")?;
-            let value = f(&Tx {
+            let write = Tx {
                 reader: &self.reader,
-            })?;
+                journal: RefCell::new(self.remote.as_ref().map(|_| Vec::new())),
+            };
+            let value = f(&write)?;
+            let changes = write.journal.take().unwrap_or_default();
+            if let Some(remote) = self.remote.as_ref().filter(|_| !changes.is_empty()) {
+                remote.publish(&write, changes)?;
+            }
             tx.commit().context("could not commit to the catalog")?;
             return Ok(Some(value));
         }
@@ -340,6 +371,12 @@ impl Catalog {
     }
 
     /// The folder that holds the catalog.
+    /// Makes this catalog a cache of `remote`: from now on every write is committed there
+    /// first (see [`remote`]).
+    pub fn set_remote(&mut self, remote: Box<dyn Remote>) {
+        self.remote = Some(remote);
+    }
+
     pub fn folder(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))
     }
@@ -659,6 +696,14 @@ impl Tx<'_> {
     }
 
     pub fn delete_model(&self, model_id: i64) -> Result<()> {
+        if self.journaling() {
+            let model = self.conn().query_row(
+                "SELECT name FROM models WHERE id = ?1",
+                [model_id],
+                |r| r.get(0),
+            )?;
+            self.record(Change::DropModel { model });
+        }
         self.conn()
             .execute("DELETE FROM models WHERE id = ?1", [model_id])?;
         Ok(())
@@ -740,13 +785,29 @@ impl Reader {
 
 impl Tx<'_> {
     pub fn ensure_version(&self, model_id: i64, name: &str, now: Timestamp) -> Result<VersionRow> {
-        self.conn().execute(
+        let made = self.conn().execute(
             "INSERT INTO versions (model_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
              ON CONFLICT (model_id, name) DO NOTHING",
             params![model_id, name, now.0],
         )?;
-        self.version(model_id, name)?
-            .context("a version just inserted is missing")
+        let version = self
+            .version(model_id, name)?
+            .context("a version just inserted is missing")?;
+        if made > 0 && self.journaling() {
+            let (model, version) = self.names_of(version.id)?;
+            self.record(Change::CreateVersion { model, version });
+        }
+        Ok(version)
+    }
+
+    /// The model's and the version's names of a version id.
+    fn names_of(&self, version_id: i64) -> Result<(String, String)> {
+        Ok(self.conn().query_row(
+            "SELECT m.name, v.name FROM versions v JOIN models m ON m.id = v.model_id
+             WHERE v.id = ?1",
+            [version_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
     }
 
     /// Sets the description and the given tags; returns whether anything changed.
@@ -779,6 +840,20 @@ impl Tx<'_> {
         }
         if changed {
             self.touch_version(version.id, now)?;
+            if self.journaling() {
+                let (model, name) = self.names_of(version.id)?;
+                let description = self.conn().query_row(
+                    "SELECT description FROM versions WHERE id = ?1",
+                    [version.id],
+                    |r| r.get(0),
+                )?;
+                self.record(Change::DescribeVersion {
+                    model,
+                    version: name,
+                    description,
+                    tags: tags(self.conn(), version.id)?,
+                });
+            }
         }
         Ok(changed)
     }
@@ -792,6 +867,10 @@ impl Tx<'_> {
     }
 
     pub fn delete_version(&self, version_id: i64) -> Result<()> {
+        if self.journaling() {
+            let (model, version) = self.names_of(version_id)?;
+            self.record(Change::DropVersion { model, version });
+        }
         self.conn()
             .execute("DELETE FROM versions WHERE id = ?1", [version_id])?;
         Ok(())
@@ -808,7 +887,7 @@ fn tags(conn: &Connection, version_id: i64) -> Result<BTreeMap<String, String>> 
 // ---- files ------------------------------------------------------------------------------
 
 const FILE_COLUMNS: &str =
-    "m.name, v.name, f.path, f.size, f.md5, f.blake3, f.modified_at, f.imported_at
+    "m.name, v.name, f.path, f.size, f.md5, f.blake3, f.modified_at, f.imported_at, f.location
      FROM files f JOIN versions v ON v.id = f.version_id JOIN models m ON m.id = v.model_id";
 
 fn file_row(r: &Row) -> rusqlite::Result<FileRow> {
@@ -821,6 +900,7 @@ fn file_row(r: &Row) -> rusqlite::Result<FileRow> {
         blake3: r.get(5)?,
         modified_at: ts(r, 6)?,
         imported_at: ts(r, 7)?,
+        location: r.get(8)?,
     })
 }
 
@@ -859,16 +939,23 @@ pub struct NewFile<'a> {
     pub size: u64,
     pub digests: &'a Digests,
     pub modified_at: Timestamp,
+    /// Where the store put the bytes, if it says (see [`FileRow::location`]).
+    pub location: Option<&'a str>,
 }
 
 impl Tx<'_> {
     pub fn upsert_file(&self, version_id: i64, file: &NewFile, now: Timestamp) -> Result<()> {
+        let before = match self.journaling() {
+            true => self.file(version_id, file.path)?,
+            false => None,
+        };
         let mut stmt = self.conn().prepare_cached(
-            "INSERT INTO files (version_id, path, size, md5, blake3, modified_at, imported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO files (version_id, path, size, md5, blake3, modified_at, imported_at,
+                location)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (version_id, path) DO UPDATE SET size = excluded.size, md5 = excluded.md5,
                 blake3 = excluded.blake3, modified_at = excluded.modified_at,
-                imported_at = excluded.imported_at",
+                imported_at = excluded.imported_at, location = excluded.location",
         )?;
         stmt.execute(params![
             version_id,
@@ -877,8 +964,18 @@ impl Tx<'_> {
             file.digests.md5,
             file.digests.blake3,
             file.modified_at.0,
-            now.0
+            now.0,
+            file.location,
         ])?;
+        if self.journaling() {
+            let replaced = before.is_some_and(|b| !b.same_content(file.size, file.digests));
+            let stored = self.file(version_id, file.path)?;
+            let stored = stored.context("a file just stored is missing")?;
+            self.record(Change::PutFile {
+                file: stored,
+                replaced,
+            });
+        }
         Ok(())
     }
 
@@ -886,7 +983,16 @@ impl Tx<'_> {
         let mut stmt = self
             .conn()
             .prepare_cached("DELETE FROM files WHERE version_id = ?1 AND path = ?2")?;
-        Ok(stmt.execute(params![version_id, path])? > 0)
+        let deleted = stmt.execute(params![version_id, path])? > 0;
+        if deleted && self.journaling() {
+            let (model, version) = self.names_of(version_id)?;
+            self.record(Change::DeleteFile {
+                model,
+                version,
+                path: path.to_string(),
+            });
+        }
+        Ok(deleted)
     }
 }
 
@@ -978,6 +1084,7 @@ mod tests {
                         size: 3,
                         digests: &digests(tag),
                         modified_at: now,
+                        location: None,
                     };
                     tx.upsert_file(v.id, &file, now)?;
                 }
@@ -986,6 +1093,7 @@ mod tests {
                     size: 4,
                     digests: &digests("b2"),
                     modified_at: now,
+                    location: None,
                 };
                 tx.upsert_file(v.id, &replaced, now)?;
                 Ok((m.id, v.id))

@@ -116,6 +116,16 @@ const MIGRATIONS: &[&str] = &[
         key         TEXT PRIMARY KEY,
         value       TEXT NOT NULL
     ) WITHOUT ROWID;",
+    // 5: a catalog that caches an object-store center: where a file's bytes are in the bucket
+    // (files.location: a pack and offset; NULL for bytes of their own, and on a local center),
+    // and how far each version's change log in the bucket has been applied (remote_logs).
+    "ALTER TABLE files ADD COLUMN location TEXT;
+    CREATE TABLE remote_logs (
+        model       TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        PRIMARY KEY (model, version)
+    ) WITHOUT ROWID;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

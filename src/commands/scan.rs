@@ -165,6 +165,7 @@ mod tests {
             blake3: String::new(),
             modified_at: Timestamp(modified),
             imported_at: Timestamp(0),
+            location: None,
         }
     }
 

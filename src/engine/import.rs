@@ -657,6 +657,7 @@ fn publish(
                     size,
                     digests: &digests,
                     modified_at: Timestamp(stat.mtime),
+                    location: None,
                 };
                 tx.upsert_file(version.id, &file, now)?;
             }

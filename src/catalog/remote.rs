@@ -1,0 +1,145 @@
+//! A catalog that caches a remote truth (a center in object storage). While a write runs, its
+//! changes to models, versions and files are recorded, and before the transaction commits they
+//! are handed to the [`Remote`], which commits them remotely first: when it fails, the
+//! transaction rolls back and the cache stays as the remote has it.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+
+use super::{FileRow, Tx};
+
+/// One change a write made to the catalog, in the order it made them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// A version was made (by `register`, or the first import into it).
+    CreateVersion {
+        model: String,
+        version: String,
+    },
+    /// The version's description or tags changed; these are all of them now.
+    DescribeVersion {
+        model: String,
+        version: String,
+        description: Option<String>,
+        tags: BTreeMap<String, String>,
+    },
+    /// A file was stored; `replaced` when it took the place of other content.
+    PutFile {
+        file: FileRow,
+        replaced: bool,
+    },
+    DeleteFile {
+        model: String,
+        version: String,
+        path: String,
+    },
+    DropVersion {
+        model: String,
+        version: String,
+    },
+    DropModel {
+        model: String,
+    },
+}
+
+/// Where a caching catalog's writes are committed first.
+pub trait Remote: Send {
+    /// Commits `changes` remotely. It runs inside the transaction, before the commit; an error
+    /// rolls the transaction back. It may write to `tx` (what others changed meanwhile, how far
+    /// the remote log is applied); those writes are not recorded as changes.
+    fn publish(&self, tx: &Tx, changes: Vec<Change>) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::catalog::{Catalog, NewFile, Scope};
+    use crate::time::Timestamp;
+    use crate::values::Digests;
+
+    /// Keeps what it is handed, and refuses when told to.
+    struct Recorder {
+        seen: Arc<Mutex<Vec<Change>>>,
+        refuse: bool,
+    }
+
+    impl Remote for Recorder {
+        fn publish(&self, _tx: &Tx, changes: Vec<Change>) -> Result<()> {
+            if self.refuse {
+                anyhow::bail!("the remote refused");
+            }
+            self.seen.lock().unwrap().extend(changes);
+            Ok(())
+        }
+    }
+
+    fn caching(refuse: bool) -> (tempfile::TempDir, Catalog, Arc<Mutex<Vec<Change>>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut catalog = Catalog::open(&dir.path().join("catalog.db"), true).unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let remote = Recorder {
+            seen: Arc::clone(&seen),
+            refuse,
+        };
+        catalog.set_remote(Box::new(remote));
+        (dir, catalog, seen)
+    }
+
+    fn put(catalog: &mut Catalog, path: &str, tag: &str) -> Result<()> {
+        let digests = Digests {
+            md5: format!("md5-{tag}"),
+            blake3: format!("b3-{tag}"),
+        };
+        catalog.write(|tx| {
+            let m = tx.ensure_model("m", Timestamp(1))?;
+            let v = tx.ensure_version(m.id, "1", Timestamp(1))?;
+            let file = NewFile {
+                path,
+                size: 3,
+                digests: &digests,
+                modified_at: Timestamp(2),
+                location: Some("pack@7"),
+            };
+            tx.upsert_file(v.id, &file, Timestamp(3))
+        })
+    }
+
+    #[test]
+    fn a_write_hands_its_changes_to_the_remote_in_order() {
+        let (_dir, mut catalog, seen) = caching(false);
+        put(&mut catalog, "a.bin", "1").unwrap();
+        put(&mut catalog, "a.bin", "2").unwrap();
+        let seen = seen.lock().unwrap().clone();
+        let [create, first, second] = seen.as_slice() else {
+            panic!("three changes expected: {seen:?}");
+        };
+        assert_eq!(
+            *create,
+            Change::CreateVersion {
+                model: "m".into(),
+                version: "1".into()
+            }
+        );
+        let Change::PutFile { file, replaced } = first else {
+            panic!("{first:?}");
+        };
+        assert_eq!((file.path.as_str(), *replaced), ("a.bin", false));
+        assert_eq!(file.location.as_deref(), Some("pack@7"));
+        let Change::PutFile { file, replaced } = second else {
+            panic!("{second:?}");
+        };
+        assert_eq!((file.blake3.as_str(), *replaced), ("b3-2", true));
+    }
+
+    #[test]
+    fn a_remote_that_refuses_rolls_the_write_back() {
+        let (_dir, mut catalog, _seen) = caching(true);
+        let err = put(&mut catalog, "a.bin", "1").unwrap_err();
+        assert!(err.to_string().contains("refused"), "{err}");
+        assert!(catalog.model("m").unwrap().is_none());
+        assert!(catalog.files(Scope::default()).unwrap().is_empty());
+    }
+}
