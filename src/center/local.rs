@@ -21,7 +21,7 @@ use super::hashing::copy_interruptible;
 use super::nofollow::{Dir, FEW, TempFile};
 use super::partial;
 use super::sparse::Sparse;
-use super::store::{Aside, Listed, Staged, Store};
+use super::store::{Aside, FileRef, Listed, Location, Staged, Store};
 
 /// Stored files are read-only, so writing through one hard link can't change another entry.
 const STORED_MODE: u32 = 0o444;
@@ -225,7 +225,11 @@ impl Store for LocalStore {
         sparse.finish()?;
         file.set_modified(mtime)?;
         file.set_permissions(Permissions::from_mode(STORED_MODE))?;
-        Ok(Staged { size, temp })
+        Ok(Staged {
+            size,
+            digests: None,
+            temp,
+        })
     }
 
     fn sync_staged(&self, batch: &[&Staged]) -> Result<()> {
@@ -237,7 +241,7 @@ impl Store for LocalStore {
         result.context("could not flush staged files to disk")
     }
 
-    fn publish(&self, staged: Staged, key: &str) -> Result<()> {
+    fn publish(&self, staged: Staged, key: &str) -> Result<Location> {
         let rel = parent_of(key);
         let folder = self.folder(rel, true)?.context("a folder vanished")?;
         staged
@@ -245,33 +249,35 @@ impl Store for LocalStore {
             .persist(&folder, file_name(key), true)
             .with_context(|| format!("could not move a staged file to {}", self.locate(key)))?;
         self.mark_dirty(rel, &folder);
-        Ok(())
+        Ok(None)
     }
 
-    fn link(&self, existing: &str, key: &str) -> Result<bool> {
+    fn link(&self, existing: &FileRef, key: &str) -> Result<Option<Location>> {
+        let existing = existing.key.as_str();
         let Some(from) = self.folder(parent_of(existing), false)? else {
-            return Ok(false);
+            return Ok(None);
         };
         let from_name = file_name(existing);
         let regular = from
             .stat(from_name)?
             .map(|s| FileType::from_raw_mode(s.st_mode));
         if regular != Some(FileType::RegularFile) {
-            return Ok(false);
+            return Ok(None);
         }
         let staging = self.staging()?;
         let Ok(temp) = TempFile::hard_link(&from, from_name, &staging, "link") else {
-            return Ok(false); // too many links, or no hard links here
+            return Ok(None); // too many links, or no hard links here
         };
         let rel = parent_of(key);
         let folder = self.folder(rel, true)?.context("a folder vanished")?;
         temp.persist(&folder, file_name(key), true)
             .with_context(|| format!("could not link {}", self.locate(key)))?;
         self.mark_dirty(rel, &folder);
-        Ok(true)
+        Ok(Some(None))
     }
 
-    fn open(&self, key: &str) -> Result<Option<Box<dyn Read + Send>>> {
+    fn open(&self, file: &FileRef) -> Result<Option<Box<dyn Read + Send>>> {
+        let key = file.key.as_str();
         let Some(folder) = self.folder_to_read(parent_of(key))? else {
             return Ok(None);
         };
@@ -281,7 +287,8 @@ impl Store for LocalStore {
         Ok(file.map(|f| Box::new(f) as Box<dyn Read + Send>))
     }
 
-    fn size(&self, key: &str) -> Result<Option<u64>> {
+    fn size(&self, file: &FileRef) -> Result<Option<u64>> {
+        let key = file.key.as_str();
         let Some(folder) = self.folder_to_read(parent_of(key))? else {
             return Ok(None);
         };
@@ -423,10 +430,20 @@ mod tests {
         (dir, store)
     }
 
+    /// A local store finds a file by its key alone.
+    fn at(key: &str) -> FileRef {
+        FileRef {
+            key: key.to_string(),
+            size: 0,
+            blake3: String::new(),
+            location: None,
+        }
+    }
+
     fn read(store: &LocalStore, key: &str) -> Vec<u8> {
         let mut out = Vec::new();
         store
-            .open(key)
+            .open(&at(key))
             .unwrap()
             .unwrap()
             .read_to_end(&mut out)
@@ -463,8 +480,8 @@ mod tests {
         let (dir, store) = store();
         let staged = store.stage(&mut &b"same"[..], SystemTime::now()).unwrap();
         store.publish(staged, "m/1/x/a").unwrap();
-        assert!(store.link("m/1/x/a", "m/2/b").unwrap());
-        assert!(!store.link("m/1/missing", "m/2/c").unwrap());
+        assert_eq!(store.link(&at("m/1/x/a"), "m/2/b").unwrap(), Some(None));
+        assert_eq!(store.link(&at("m/1/missing"), "m/2/c").unwrap(), None);
         assert_eq!(read(&store, "m/2/b"), b"same");
         let mut keys: Vec<String> = store
             .list("m")
@@ -480,12 +497,12 @@ mod tests {
         assert!(store.path("m/1").exists(), "version folder stays");
         assert_eq!(read(&store, "m/2/b"), b"same", "the other link survives");
         let aside = store.set_aside("m/2").unwrap().unwrap();
-        assert!(store.size("m/2/b").unwrap().is_none());
+        assert!(store.size(&at("m/2/b")).unwrap().is_none());
         store.restore(aside, "m/2").unwrap();
         assert_eq!(read(&store, "m/2/b"), b"same", "restored");
         let aside = store.set_aside("m/2").unwrap().unwrap();
         store.discard(aside, "m/2").unwrap();
-        assert!(store.size("m/2/b").unwrap().is_none());
+        assert!(store.size(&at("m/2/b")).unwrap().is_none());
         assert_eq!(fs::read_dir(dir.path().join("staging")).unwrap().count(), 0);
     }
 }

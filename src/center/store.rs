@@ -8,11 +8,30 @@ use std::time::SystemTime;
 
 use anyhow::Result;
 
+use crate::values::Digests;
+
 /// Bytes written to a private staging place, durable, not yet visible under any key.
 /// Dropping it without [`Store::publish`] discards it.
 pub struct Staged {
     pub size: u64,
+    /// The digests of the bytes staged, which the caller computed as they went in; set before
+    /// [`Store::sync_staged`] (a content-addressed store names the bytes by them).
+    pub digests: Option<Digests>,
     pub(crate) temp: super::nofollow::TempFile,
+}
+
+/// Where a store put a file's bytes, when a key alone does not say (`<pack>@<offset>` in an
+/// object store); `None` for a local store. The catalog keeps it with the file's row.
+pub type Location = Option<String>;
+
+/// A stored file as the catalog lists it: what any store needs to find its bytes.
+#[derive(Clone, Debug)]
+pub struct FileRef {
+    /// `<model>/<version>/<path>`.
+    pub key: String,
+    pub size: u64,
+    pub blake3: String,
+    pub location: Location,
 }
 
 /// Bytes moved out of sight by [`Store::set_aside`] and kept until [`Store::restore`] puts them
@@ -42,18 +61,18 @@ pub trait Store: Send + Sync {
     fn sync_staged(&self, batch: &[&Staged]) -> Result<()>;
 
     /// Makes staged (and synced) bytes visible at `key` in one atomic step, replacing what was
-    /// there.
-    fn publish(&self, staged: Staged, key: &str) -> Result<()>;
+    /// there. Returns where they are, for the catalog.
+    fn publish(&self, staged: Staged, key: &str) -> Result<Location>;
 
-    /// Makes `key` share the stored bytes of `existing` (deduplication). `Ok(false)` when this
-    /// backend or filesystem can't, and the caller publishes a copy instead.
-    fn link(&self, existing: &str, key: &str) -> Result<bool>;
+    /// Makes `key` share the stored bytes of `existing` (deduplication), returning where they
+    /// are. `None` when this backend or filesystem can't, and the caller publishes a copy.
+    fn link(&self, existing: &FileRef, key: &str) -> Result<Option<Location>>;
 
-    /// Opens the bytes at `key`; `None` when there is nothing there.
-    fn open(&self, key: &str) -> Result<Option<Box<dyn Read + Send>>>;
+    /// Opens the stored bytes of `file`; `None` when there is nothing there.
+    fn open(&self, file: &FileRef) -> Result<Option<Box<dyn Read + Send>>>;
 
-    /// The size of the bytes at `key`; `None` when there is nothing there.
-    fn size(&self, key: &str) -> Result<Option<u64>>;
+    /// The size of the stored bytes of `file`; `None` when there is nothing there.
+    fn size(&self, file: &FileRef) -> Result<Option<u64>>;
 
     /// Every key below `prefix`, in no particular order.
     fn list(&self, prefix: &str) -> Result<Vec<Listed>>;

@@ -16,12 +16,12 @@ use anyhow::{Context, Result, bail};
 use walkdir::WalkDir;
 
 use super::Center;
-use super::{FileError, FileStatus, Observer, Undo, bullet_list};
+use super::{FileError, FileStatus, Observer, Undo, bullet_list, stored};
 use crate::catalog::source_cache::FileStat;
 use crate::catalog::{Catalog, FileRow, NewFile, Scope, Tx, VersionRow};
 use crate::center;
 use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
-use crate::center::store::{Staged, Store};
+use crate::center::store::{FileRef, Location, Staged, Store};
 use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::interrupt;
@@ -54,6 +54,8 @@ pub struct Entry {
     pub linked: bool,
     /// The source's stat when it was read: --move removes it only if it is still this.
     stat: FileStat,
+    /// The stored copy (none in a dry run): --move re-reads it before removing the source.
+    stored: Option<FileRef>,
 }
 
 /// What to import, and how.
@@ -202,7 +204,7 @@ pub fn import(
     observer.finish();
 
     if opts.move_files {
-        errors.extend(remove_sources(store, model, version, &entries, opts.paths));
+        errors.extend(remove_sources(store, &entries, opts.paths));
     }
     Ok(Imported { entries, errors })
 }
@@ -415,16 +417,18 @@ fn check<'a>(
                 }
             };
             if row.same_content(size, &digests) {
-                let key = row.key();
-                if store.is_none_or(|s| s.size(&key).ok().flatten() == Some(size)) {
-                    entries.push(entry(
+                let file = super::stored(row);
+                if store.is_none_or(|s| s.size(&file).ok().flatten() == Some(size)) {
+                    let mut unchanged = entry(
                         source,
                         &source.stat,
                         FileStatus::Unchanged,
                         Some(digests.md5),
                         false,
                         Some(row.imported_at),
-                    ));
+                    );
+                    unchanged.stored = Some(file);
+                    entries.push(unchanged);
                 } else {
                     todo.push(source); // lost from disk: publish restores it
                 }
@@ -558,11 +562,12 @@ fn stage(
     let file = File::open(&source.path).with_context(what)?;
     let before = file.metadata().with_context(what)?;
     let mut reader = HashingReader::new(file, on_read);
-    let staged = store
+    let mut staged = store
         .stage(&mut reader, before.modified()?)
         .with_context(what)?;
     let after = reader.get_ref().metadata().with_context(what)?;
     let (digests, size) = reader.finish();
+    staged.digests = Some(digests.clone());
     if size != before.len()
         || after.len() != before.len()
         || after.modified()? != before.modified()?
@@ -610,13 +615,16 @@ fn publish(
         for (source, staged, digests, stat) in batch {
             tx.remember_digests(&source.path, &stat, &digests, now)?;
             let key = center::key(model, &version.name, source.dest.as_str());
-            let stored = tx.file(version.id, source.dest.as_str())?;
+            let before = tx.file(version.id, source.dest.as_str())?;
             let mut imported_at = now;
-            let status = match stored {
+            let mut unchanged_copy = None;
+            let status = match before {
                 None => FileStatus::Imported,
                 Some(row) if row.same_content(staged.size, &digests) => {
-                    if store.size(&key)? == Some(row.size) {
+                    let file = stored(&row);
+                    if store.size(&file)? == Some(row.size) {
                         imported_at = row.imported_at;
+                        unchanged_copy = Some(file);
                         FileStatus::Unchanged
                     } else {
                         FileStatus::Restored
@@ -628,7 +636,16 @@ fn publish(
                     continue;
                 }
             };
-            plan.push((source, staged, digests, stat, key, status, imported_at));
+            plan.push((
+                source,
+                staged,
+                digests,
+                stat,
+                key,
+                status,
+                imported_at,
+                unchanged_copy,
+            ));
         }
         if !conflicts.is_empty() {
             bail!(
@@ -641,28 +658,40 @@ fn publish(
         let mut entries = Vec::with_capacity(plan.len());
         // The stat taken when the file was opened for staging, not the one from the walk: the
         // catalog describes the bytes that were read.
-        for (source, staged, digests, stat, key, status, imported_at) in plan {
+        for (source, staged, digests, stat, key, status, imported_at, unchanged) in plan {
             let size = staged.size;
             let mut linked = false;
+            let mut copy = unchanged;
             if status != FileStatus::Unchanged {
                 // What was there (other content under --force) is kept until the rows commit.
                 undo.set_aside(store, &key)?;
                 undo.placed(key.clone());
-                linked = link_existing(tx, store, &digests, size, &key)?;
-                if !linked {
-                    store.publish(staged, &key)?;
-                }
+                let location = match link_existing(tx, store, &digests, size, &key)? {
+                    Some(location) => {
+                        linked = true;
+                        location
+                    }
+                    None => store.publish(staged, &key)?,
+                };
                 let file = NewFile {
                     path: source.dest.as_str(),
                     size,
                     digests: &digests,
                     modified_at: Timestamp(stat.mtime),
-                    location: None,
+                    location: location.as_deref(),
                 };
                 tx.upsert_file(version.id, &file, now)?;
+                copy = Some(FileRef {
+                    key,
+                    size,
+                    blake3: digests.blake3.clone(),
+                    location,
+                });
             }
             let md5 = Some(digests.md5);
-            entries.push(entry(source, &stat, status, md5, linked, Some(imported_at)));
+            let mut done = entry(source, &stat, status, md5, linked, Some(imported_at));
+            done.stored = copy;
+            entries.push(done);
         }
         store.flush()?;
         tx.touch_version(version.id, now)?;
@@ -672,24 +701,24 @@ fn publish(
 }
 
 /// Deduplication: when identical bytes (same BLAKE3 and size, not just md5) are already
-/// stored, `key` becomes a hard link to them. Returns false when there are none or linking fails.
+/// stored, `key` shares them (a hard link on a local disk). Returns where they are, or `None`
+/// when there are none or the store can't share them.
 fn link_existing(
     tx: &Tx,
     store: &dyn Store,
     digests: &Digests,
     size: u64,
     key: &str,
-) -> Result<bool> {
+) -> Result<Option<Location>> {
     for other in tx.files_with_content(&digests.blake3, size)? {
-        let other_key = other.key();
-        if other_key != key
-            && store.size(&other_key)? == Some(size)
-            && store.link(&other_key, key)?
-        {
-            return Ok(true);
+        let other = stored(&other);
+        if other.key != key && store.size(&other)? == Some(size) {
+            if let Some(location) = store.link(&other, key)? {
+                return Ok(Some(location));
+            }
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
 fn entry(
@@ -710,22 +739,20 @@ fn entry(
         imported_at,
         linked,
         stat: *stat,
+        stored: None,
     }
 }
 
 /// --move: removes each source after re-reading its stored copy and matching the md5, then the
 /// folders that became empty. Returns the files it could not remove.
-fn remove_sources(
-    store: &dyn Store,
-    model: &str,
-    version: &str,
-    entries: &[Entry],
-    args: &[PathBuf],
-) -> Vec<FileError> {
+fn remove_sources(store: &dyn Store, entries: &[Entry], args: &[PathBuf]) -> Vec<FileError> {
     let mut errors = Vec::new();
     for entry in entries {
-        let key = center::key(model, version, &entry.path);
-        let verified = store.open(&key).and_then(|reader| match reader {
+        let opened = match &entry.stored {
+            Some(file) => store.open(file),
+            None => Ok(None),
+        };
+        let verified = opened.and_then(|reader| match reader {
             Some(reader) => Ok(hash_reader(reader, |_| {})?.0.md5),
             None => bail!("the stored copy of {} is missing", entry.path),
         });

@@ -15,7 +15,8 @@ use serde::Serialize;
 
 pub use center::Center;
 
-use crate::center::store::{Aside, Store};
+use crate::catalog::FileRow;
+use crate::center::store::{Aside, FileRef, Store};
 
 /// What a command did (or, under --dry-run, would do) to one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -48,6 +49,16 @@ impl FileStatus {
             FileStatus::Deleted => "deleted",
             FileStatus::Missing => "missing",
         }
+    }
+}
+
+/// What a store needs to find the bytes of a catalog row.
+pub fn stored(row: &FileRow) -> FileRef {
+    FileRef {
+        key: row.key(),
+        size: row.size,
+        blake3: row.blake3.clone(),
+        location: row.location.clone(),
     }
 }
 

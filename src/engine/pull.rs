@@ -455,7 +455,7 @@ fn copy_checked(
     folder: &Arc<Dir>,
     on_read: &mut impl FnMut(u64),
 ) -> Result<Copy> {
-    let Some(reader) = store.open(&row.key())? else {
+    let Some(reader) = store.open(&super::stored(row))? else {
         return Ok(Copy::Missing);
     };
     let name = file_name(&row.path);

@@ -13,7 +13,7 @@ use crate::catalog::{FileRow, Reader, Scope};
 use crate::center;
 use crate::center::hashing::hash_reader;
 use crate::center::nofollow::is_link_refused;
-use crate::center::store::{Listed, Store};
+use crate::center::store::{FileRef, Listed, Store};
 use crate::interrupt;
 
 /// The state of one stored file compared with its catalog row.
@@ -43,7 +43,7 @@ impl FileState {
 /// Rehashes the stored bytes of `row`.
 pub fn check_file(store: &dyn Store, row: &FileRow, on_read: impl FnMut(u64)) -> Result<FileState> {
     interrupt::check()?;
-    let reader = match store.open(&row.key()) {
+    let reader = match store.open(&super::stored(row)) {
         Ok(Some(reader)) => reader,
         Ok(None) => return Ok(FileState::Missing),
         Err(e) if is_link_refused(&e) => return Ok(FileState::Link),
@@ -173,7 +173,7 @@ fn confirm(
         let found = match (suspect.state, rows.get(&key)) {
             (FileState::Link, _) => Some(suspect), // mfile never makes one
             (_, Some(row)) => Some(problem(check_file(&*center.store, row, |_| {})?, row)),
-            (_, None) if center.store.size(&key)?.is_some() => Some(Problem {
+            (_, None) if center.store.size(&unlisted(key))?.is_some() => Some(Problem {
                 state: FileState::Untracked,
                 expected_md5: None,
                 ..suspect
@@ -183,6 +183,17 @@ fn confirm(
         confirmed.extend(found.filter(|p| p.state != FileState::Ok));
     }
     Ok(confirmed)
+}
+
+/// A key the catalog does not list, as a store sees it (only a store that keeps files under
+/// their keys, a local one, finds anything there).
+fn unlisted(key: String) -> FileRef {
+    FileRef {
+        key,
+        size: 0,
+        blake3: String::new(),
+        location: None,
+    }
 }
 
 /// Files on disk in `scope` that the catalog does not list.

@@ -13,7 +13,6 @@ use serde::Serialize;
 use super::api::{self, ApiError, ApiResult, DEFAULT_MAX_POINTS, MAX_POINTS};
 use super::assets;
 use crate::catalog::Reader;
-use crate::center;
 use crate::center::hashing::hex;
 use crate::engine::Center;
 use crate::percent;
@@ -372,9 +371,10 @@ fn download(center: &Center, model: &str, version: &str, rest: &[&str]) -> ApiRe
         let Some(file) = catalog.file(version_row.id, path.as_str())? else {
             return Ok(None);
         };
-        let key = center::key(model, version, &file.path);
-        let reader = center.store.open(&key)?;
-        let size = center.store.size(&key)?;
+        let stored = crate::engine::stored(&file);
+        let key = stored.key.clone();
+        let reader = center.store.open(&stored)?;
+        let size = center.store.size(&stored)?;
         Ok(Some((file, key, reader, size)))
     })?;
     let (file, key, reader, size) = found.ok_or_else(not_found)?;

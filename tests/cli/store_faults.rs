@@ -12,7 +12,7 @@ use std::time::SystemTime;
 
 use anyhow::{Result, bail};
 use mfile::center::local::LocalStore;
-use mfile::center::store::{Aside, Listed, Staged, Store};
+use mfile::center::store::{Aside, FileRef, Listed, Location, Staged, Store};
 use mfile::engine::{Center, Silent, delete, import, pull};
 use mfile::filter::PathFilter;
 use mfile::values::names::RelPath;
@@ -47,21 +47,21 @@ impl Store for Failing {
         self.step("sync_staged")?;
         self.inner.sync_staged(batch)
     }
-    fn publish(&self, staged: Staged, key: &str) -> Result<()> {
+    fn publish(&self, staged: Staged, key: &str) -> Result<Location> {
         self.step("publish")?;
         self.inner.publish(staged, key)
     }
-    fn link(&self, existing: &str, key: &str) -> Result<bool> {
+    fn link(&self, existing: &FileRef, key: &str) -> Result<Option<Location>> {
         self.step("link")?;
         self.inner.link(existing, key)
     }
-    fn open(&self, key: &str) -> Result<Option<Box<dyn Read + Send>>> {
+    fn open(&self, file: &FileRef) -> Result<Option<Box<dyn Read + Send>>> {
         self.step("open")?;
-        self.inner.open(key)
+        self.inner.open(file)
     }
-    fn size(&self, key: &str) -> Result<Option<u64>> {
+    fn size(&self, file: &FileRef) -> Result<Option<u64>> {
         self.step("size")?;
-        self.inner.size(key)
+        self.inner.size(file)
     }
     fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
         self.step("list")?;
