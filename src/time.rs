@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Datelike, Local, SecondsFormat, Timelike, Utc};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
@@ -74,6 +74,22 @@ fn local_offset(utc: DateTime<Utc>) -> chrono::TimeDelta {
     chrono::TimeDelta::seconds(i64::from(offset))
 }
 
+impl Timestamp {
+    /// Reads what [`Timestamp::rfc3339`] writes (any offset; kept to the nanosecond).
+    pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+        let time = DateTime::parse_from_rfc3339(text).ok()?;
+        time.timestamp_nanos_opt().map(Timestamp)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Timestamp::parse_rfc3339(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {text:?}")))
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.rfc3339())
@@ -83,6 +99,15 @@ impl Serialize for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_reads_back_to_the_nanosecond() {
+        for ns in [0, 1, 1_764_000_000_123_456_789, -5_000_000_001] {
+            let t = Timestamp(ns);
+            assert_eq!(Timestamp::parse_rfc3339(&t.rfc3339()), Some(t));
+        }
+        assert_eq!(Timestamp::parse_rfc3339("yesterday"), None);
+    }
 
     #[test]
     fn round_trips_and_formats() {

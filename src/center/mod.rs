@@ -6,7 +6,9 @@
 pub mod hashing;
 pub mod local;
 pub mod nofollow;
+pub mod pack;
 pub mod partial;
+pub mod segment;
 pub mod sparse;
 pub mod store;
 

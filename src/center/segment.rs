@@ -1,0 +1,179 @@
+//! The change log of a version in an object-store center. A version's files are what its
+//! segments say, applied in order: segment 1, 2, 3, ... under `log/<model>/<version>/`. Each is
+//! written once, with a conditional create, so two writers racing for the same number can't
+//! both win: the loser reads the winner's segment, checks it against its own changes, and takes
+//! the next number. Writing the segment is the commit: bytes are uploaded before it, and a
+//! writer killed before it leaves only unreferenced bytes, which `gc` removes.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::time::Timestamp;
+
+/// Where the segments of every version are.
+pub const LOG_PREFIX: &str = "log/";
+
+/// One segment: what one write changed in one version.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Segment {
+    pub format: u32,
+    pub model: String,
+    pub version: String,
+    pub seq: u64,
+    /// When it was written, and by whom (`user@host`), for people.
+    pub at: Timestamp,
+    pub by: String,
+    /// The version was dropped (`version`), or its whole model (`model`): applied first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop: Option<Dropped>,
+    /// The version was made by this write.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub describe: Option<Description>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delete: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub put: Vec<PutFile>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Dropped {
+    Version,
+    Model,
+}
+
+/// A version's description and tags, all of them, as they are after the write.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Description {
+    pub description: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A file stored (or replaced) by the write.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PutFile {
+    pub path: String,
+    pub size: u64,
+    pub md5: String,
+    pub blake3: String,
+    pub modified_at: Timestamp,
+    pub imported_at: Timestamp,
+    /// `<pack>@<offset>` for a packed file; absent for an object of its own (`blobs/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+impl Segment {
+    pub fn key(&self) -> String {
+        key(&self.model, &self.version, self.seq)
+    }
+
+    pub fn to_json(&self) -> Result<Vec<u8>> {
+        Ok(serde_json::to_vec(self)?)
+    }
+
+    /// Reads a segment, checking that it is the one its key names.
+    pub fn from_json(bytes: &[u8], model: &str, version: &str, seq: u64) -> Result<Segment> {
+        let segment: Segment = serde_json::from_slice(bytes)
+            .with_context(|| format!("segment {} is not a segment", key(model, version, seq)))?;
+        if segment.format != 1 {
+            bail!(
+                "segment {} has format {}; this mfile reads format 1, upgrade it",
+                key(model, version, seq),
+                segment.format
+            );
+        }
+        if (
+            segment.model.as_str(),
+            segment.version.as_str(),
+            segment.seq,
+        ) != (model, version, seq)
+        {
+            bail!(
+                "segment {} says it is {}",
+                key(model, version, seq),
+                segment.key()
+            );
+        }
+        Ok(segment)
+    }
+}
+
+/// `log/<model>/<version>/<seq, 10 digits>.json`: names sort in the order they apply.
+pub fn key(model: &str, version: &str, seq: u64) -> String {
+    format!("{LOG_PREFIX}{model}/{version}/{seq:010}.json")
+}
+
+/// The model, version and number of a segment's key; `None` for anything else.
+pub fn parse_key(key: &str) -> Option<(&str, &str, u64)> {
+    let rest = key.strip_prefix(LOG_PREFIX)?;
+    let (model, rest) = rest.split_once('/')?;
+    let (version, name) = rest.split_once('/')?;
+    let digits = name.strip_suffix(".json")?;
+    let seq = digits.parse().ok().filter(|_| digits.len() == 10)?;
+    Some((model, version, seq)).filter(|_| seq > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment() -> Segment {
+        Segment {
+            format: 1,
+            model: "m".into(),
+            version: "1.0".into(),
+            seq: 3,
+            at: Timestamp(1_764_000_000_000_000_001),
+            by: "alice@build-1".into(),
+            create: true,
+            put: vec![PutFile {
+                path: "onnx/model.onnx".into(),
+                size: 10,
+                md5: "0".repeat(32),
+                blake3: "1".repeat(64),
+                modified_at: Timestamp(5),
+                imported_at: Timestamp(6),
+                location: Some(format!("{}@0", "2".repeat(64))),
+            }],
+            ..Segment::default()
+        }
+    }
+
+    #[test]
+    fn a_segment_reads_back_as_written() {
+        let written = segment();
+        let bytes = written.to_json().unwrap();
+        let read = Segment::from_json(&bytes, "m", "1.0", 3).unwrap();
+        assert_eq!(read, written);
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(!text.contains("delete"), "empty lists are left out: {text}");
+    }
+
+    #[test]
+    fn a_segment_under_another_key_is_refused() {
+        let bytes = segment().to_json().unwrap();
+        let err = Segment::from_json(&bytes, "m", "1.0", 4).unwrap_err();
+        assert!(err.to_string().contains("says it is"), "{err}");
+        assert!(Segment::from_json(b"{}", "m", "1.0", 3).is_err());
+    }
+
+    #[test]
+    fn keys_sort_in_order_and_read_back() {
+        assert_eq!(key("m", "1.0", 12), "log/m/1.0/0000000012.json");
+        assert!(key("m", "1", 9) < key("m", "1", 10));
+        assert_eq!(parse_key(&key("m", "1.0", 12)), Some(("m", "1.0", 12)));
+        for bad in [
+            "log/m/1/12.json",
+            "log/m/1/0000000000.json",
+            "blobs/ab/x",
+            "log/m/0000000001.json",
+        ] {
+            assert_eq!(parse_key(bad), None, "{bad}");
+        }
+    }
+}
