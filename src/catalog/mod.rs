@@ -683,10 +683,19 @@ impl Reader {
 
 impl Tx<'_> {
     pub fn ensure_model(&self, name: &str, now: Timestamp) -> Result<ModelRow> {
+        let key = match self.journaling() {
+            true => shared_key(name),
+            false => new_key(name, now),
+        };
+        self.ensure_model_keyed(name, &key, now)
+    }
+
+    /// [`Tx::ensure_model`] with the key a new model gets (an object-store center's caches all
+    /// give a model the same key).
+    pub fn ensure_model_keyed(&self, name: &str, key: &str, now: Timestamp) -> Result<ModelRow> {
         if let Some(found) = self.model(name)? {
             return Ok(found);
         }
-        let key = new_key(name, now);
         self.conn().execute(
             "INSERT INTO models (name, key, created_at) VALUES (?1, ?2, ?3)",
             params![name, key, now.0],
@@ -708,6 +717,13 @@ impl Tx<'_> {
             .execute("DELETE FROM models WHERE id = ?1", [model_id])?;
         Ok(())
     }
+}
+
+/// A model's key in a center that many caches share (object storage): every cache of it
+/// gives the model the same key.
+pub fn shared_key(name: &str) -> String {
+    let hash = blake3::hash(format!("mfile model {name}").as_bytes());
+    hash.to_hex()[..16].to_string()
 }
 
 /// A model's key: a random-looking, stable id that other systems can use instead of the name.

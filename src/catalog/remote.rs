@@ -3,11 +3,12 @@
 //! are handed to the [`Remote`], which commits them remotely first: when it fails, the
 //! transaction rolls back and the cache stays as the remote has it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
+use rusqlite::{OptionalExtension, params};
 
-use super::{FileRow, Tx};
+use super::{FileRow, Reader, Tx};
 
 /// One change a write made to the catalog, in the order it made them.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +50,40 @@ pub trait Remote: Send {
     /// rolls the transaction back. It may write to `tx` (what others changed meanwhile, how far
     /// the remote log is applied); those writes are not recorded as changes.
     fn publish(&self, tx: &Tx, changes: Vec<Change>) -> Result<()>;
+}
+
+impl Reader {
+    /// How far each version's remote log has been applied: (model, version) -> last segment.
+    pub fn remote_logs(&self) -> Result<HashMap<(String, String), u64>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT model, version, seq FROM remote_logs")?;
+        let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The last segment of the version's remote log applied here (0: none).
+    pub fn remote_log(&self, model: &str, version: &str) -> Result<u64> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT seq FROM remote_logs WHERE model = ?1 AND version = ?2")?;
+        let seq = stmt
+            .query_row(params![model, version], |r| r.get(0))
+            .optional()?;
+        Ok(seq.unwrap_or(0))
+    }
+}
+
+impl Tx<'_> {
+    /// Records that the version's remote log is applied up to segment `seq`.
+    pub fn set_remote_log(&self, model: &str, version: &str, seq: u64) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO remote_logs (model, version, seq) VALUES (?1, ?2, ?3)
+             ON CONFLICT (model, version) DO UPDATE SET seq = excluded.seq",
+            params![model, version, seq],
+        )?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

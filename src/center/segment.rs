@@ -65,6 +65,10 @@ pub struct PutFile {
     /// `<pack>@<offset>` for a packed file; absent for an object of its own (`blobs/`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// It replaced other content on purpose (`--force`), so it wins over a write of the same
+    /// path that came just before it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replaces: bool,
 }
 
 impl Segment {
@@ -139,6 +143,7 @@ mod tests {
                 modified_at: Timestamp(5),
                 imported_at: Timestamp(6),
                 location: Some(format!("{}@0", "2".repeat(64))),
+                replaces: false,
             }],
             ..Segment::default()
         }
