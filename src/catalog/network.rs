@@ -41,10 +41,15 @@ const WRITER_KEY: &str = "single_writer_host";
 impl Reader {
     /// The host that claimed the center as its only writer, if any.
     pub fn writer_host(&self) -> Result<Option<String>> {
+        self.setting(WRITER_KEY)
+    }
+
+    /// A setting of the center (the `settings` table).
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
         let sql = "SELECT value FROM settings WHERE key = ?1";
         Ok(self
             .conn()
-            .query_row(sql, params![WRITER_KEY], |r| r.get(0))
+            .query_row(sql, params![key], |r| r.get(0))
             .optional()?)
     }
 }
@@ -53,15 +58,22 @@ impl Tx<'_> {
     /// Records `host` as the only writer (`None` releases the claim); see
     /// [`Catalog::claim_writer`](super::Catalog::claim_writer).
     pub(super) fn set_writer_host(&self, host: Option<&str>) -> Result<()> {
-        let conn = self.conn();
         match host {
-            Some(host) => conn.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![WRITER_KEY, host],
-            )?,
-            None => conn.execute("DELETE FROM settings WHERE key = ?1", params![WRITER_KEY])?,
-        };
+            Some(host) => self.set_setting(WRITER_KEY, host),
+            None => {
+                let sql = "DELETE FROM settings WHERE key = ?1";
+                self.conn().execute(sql, params![WRITER_KEY])?;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
         Ok(())
     }
 }

@@ -91,7 +91,7 @@ impl ConfigView {
         ConfigView {
             model: model.name.clone(),
             version: version.map(|v| v.name.clone()),
-            center: center.root.display().to_string(),
+            center: center.name.clone(),
             catalog: center.catalog_path().display().to_string(),
             filerepo: center.store.locate(&model.name),
             dir: version.map(|v| center.store.locate(&center::key(&model.name, &v.name, ""))),
@@ -158,15 +158,15 @@ pub fn report_batch<'a>(
     verb: &str,
     summary: impl FnOnce(&Totals) -> String,
 ) -> Result<()> {
-    let messages: Vec<String> = errors.iter().map(|e| format!("{:#}", e.error)).collect();
-    for (failed, message) in errors.iter().zip(&messages) {
+    for failed in errors {
+        let message = Some(format!("{:#}", failed.error));
         match doc.files.iter_mut().find(|f| f.path == failed.path) {
-            Some(file) => file.error = Some(message.clone()),
+            Some(file) => file.error = message,
             None => {
                 let version = doc.version.unwrap_or_default();
                 let mut file = FileView::new(doc.model, version, &failed.path);
                 file.status = Some("failed");
-                file.error = Some(message.clone());
+                file.error = message;
                 doc.files.push(file);
             }
         }
@@ -194,8 +194,7 @@ pub fn report_batch<'a>(
     for err in errors {
         output::error(output::Palette::new(false), &err.error);
     }
-    let failed = errors.len() as u64;
-    let files = doc.totals.files.max(failed);
+    let (failed, files) = (errors.len(), doc.totals.files);
     anyhow::bail!("{failed} of {files} files could not be {verb}")
 }
 

@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         .collect();
     if ctx.out.json {
         return output::json(&ProfilesDoc {
-            center: center.root.display().to_string(),
+            center: center.name.clone(),
             catalog: center.catalog_path().display().to_string(),
             models: profiles,
         });
@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     ctx.out.note(&format!(
         "{} models in {}",
         profiles.len(),
-        center.root.display()
+        center.name
     ));
     Ok(())
 }

@@ -14,7 +14,10 @@ use crate::center::store::Store;
 use crate::values::names::quote;
 
 pub struct Center {
+    /// The center's folder; for a center in object storage, this machine's cache of it.
     pub root: PathBuf,
+    /// What people call it: the folder, or the URL.
+    pub name: String,
     pub catalog: Catalog,
     pub store: Box<dyn Store>,
 }
@@ -48,6 +51,7 @@ impl Center {
         let catalog = Catalog::open(&root.join(CATALOG_FILE), true)?;
         Ok(Center {
             root: root.to_path_buf(),
+            name: root.display().to_string(),
             catalog,
             store: Box::new(store),
         })
@@ -69,6 +73,7 @@ impl Center {
         let catalog = Catalog::open(&catalog_path, false)?;
         Ok(Center {
             root: root.to_path_buf(),
+            name: root.display().to_string(),
             catalog,
             store: Box::new(LocalStore::new(root)),
         })
@@ -84,7 +89,7 @@ impl Center {
             format!(
                 "no model {} in the center {}; see `mfile profiles`",
                 quote(name),
-                self.root.display()
+                self.name
             )
         })
     }

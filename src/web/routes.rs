@@ -244,7 +244,7 @@ fn route(
             .header("Content-Security-Policy", assets::CSP.to_string()),
         ["api", "info"] => Reply::json(&serde_json::json!({
             "mfile_version": env!("CARGO_PKG_VERSION"),
-            "center": center.root.display().to_string(),
+            "center": center.name,
             "user": site.user,
             "echarts_version": assets::ECHARTS_VERSION,
         })),
