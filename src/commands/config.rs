@@ -5,7 +5,6 @@ use anyhow::Result;
 use super::ConfigView;
 use super::Ctx;
 use crate::cli::ConfigArgs;
-use crate::engine::Center;
 use crate::values::names::check_name;
 
 pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<()> {
@@ -13,7 +12,7 @@ pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<()> {
     if let Some(version) = &args.version.name {
         check_name("version", version)?;
     }
-    let center = Center::open(&ctx.center)?;
+    let center = ctx.open_center()?;
     let model = center.model(&args.model.name)?;
     let version = match &args.version.name {
         Some(name) => Some(center.version(&model, name)?),

@@ -38,7 +38,7 @@ pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
         true => None,
         false => Some(PathFilter::new(&args.include, &[])?),
     };
-    let mut center = Center::open(&ctx.center)?;
+    let mut center = ctx.open_center()?;
     center.model(model)?;
     if args.all {
         return drop_all(ctx, &mut center, &args, model);

@@ -58,6 +58,16 @@ impl Ctx {
         }
     }
 
+    /// The center, to read: it must exist.
+    pub fn open_center(&self) -> Result<Center> {
+        Center::open(&self.center)
+    }
+
+    /// The center, to write: made on first use.
+    pub fn create_center(&self) -> Result<Center> {
+        Center::create(&self.center)
+    }
+
     /// Shows waits for the catalog's write lock on stderr (once per process).
     pub fn show_lock_waits(&self) {
         let shown = output::progress::LockWaits::new(self.out);
@@ -246,7 +256,7 @@ pub fn open_scope(ctx: &Ctx, model: Option<&str>, version: Option<&str>) -> Resu
     if let Some(version) = version {
         crate::values::names::check_name("version", version)?;
     }
-    let center = Center::open(&ctx.center)?;
+    let center = ctx.open_center()?;
     if let Some(model) = model {
         let row = center.model(model)?;
         if let Some(version) = version {

@@ -3,12 +3,11 @@
 use anyhow::Result;
 
 use super::Ctx;
-use crate::engine::Center;
 use crate::output::views::{ModelView, ProfilesDoc};
 use crate::output::{self, TableOut, human_size};
 
 pub fn run(ctx: &Ctx) -> Result<()> {
-    let center = Center::open(&ctx.center)?;
+    let center = ctx.open_center()?;
     let models = center.catalog.model_summaries()?;
     let profiles: Vec<ModelView> = models
         .iter()
@@ -51,10 +50,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     if !table.is_empty() {
         table.print()?;
     }
-    ctx.out.note(&format!(
-        "{} models in {}",
-        profiles.len(),
-        center.name
-    ));
+    ctx.out
+        .note(&format!("{} models in {}", profiles.len(), center.name));
     Ok(())
 }

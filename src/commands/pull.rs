@@ -7,7 +7,6 @@ use anyhow::Result;
 
 use super::{Bars, Ctx, report_batch};
 use crate::cli::PullArgs;
-use crate::engine::Center;
 use crate::engine::pull::{Entry, PullOptions, Selector, pull};
 use crate::filter::PathFilter;
 use crate::output::human_size;
@@ -26,7 +25,7 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
         dry_run: args.dry_run,
     };
     let started = Instant::now();
-    let mut center = Center::open(&ctx.center)?;
+    let mut center = ctx.open_center()?;
     let pulled = pull(&mut center, &opts, &Bars::new(ctx))?;
     let (model, version) = (opts.model, opts.version);
     let to = opts.to.display().to_string();

@@ -5,7 +5,6 @@ use anyhow::Result;
 use super::ConfigView;
 use super::Ctx;
 use crate::cli::RegisterArgs;
-use crate::engine::Center;
 use crate::error::usage;
 use crate::time::Timestamp;
 use crate::values::names::{check_name, quote};
@@ -18,7 +17,7 @@ pub fn run(args: RegisterArgs, ctx: &Ctx) -> Result<()> {
         .iter()
         .map(|t| parse_tag(t))
         .collect::<Result<Vec<_>>>()?;
-    let mut center = Center::create(&ctx.center)?;
+    let mut center = ctx.create_center()?;
     let now = Timestamp::now();
     let (model_row, version_row) = center.catalog.write(|tx| {
         let m = tx.ensure_model(model, now)?;

@@ -12,7 +12,6 @@ use super::Ctx;
 use super::run_ref;
 use crate::center::partial;
 use crate::cli::ReportArgs;
-use crate::engine::Center;
 use crate::output::{self, human_size};
 use crate::time::Timestamp;
 use crate::values::names::check_name;
@@ -23,7 +22,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.model.name)?;
     let me = run_ref::owner(ctx, &args.user)?;
     let (center, rows) = if args.runs.names.is_empty() {
-        let center = Center::open(&ctx.center)?;
+        let center = ctx.open_center()?;
         center.model(model)?;
         let owner = (!args.all_users).then_some(me.as_str());
         let rows = center.catalog.runs(Some(model), owner, None)?;

@@ -39,7 +39,7 @@ pub fn open_for_write(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)>
     let model = check_name("model", &target.model.name)?;
     let run = check_name("run", &target.run.name)?;
     let owner = owner(ctx, &target.user)?;
-    let mut center = Center::create(&ctx.center)?;
+    let mut center = ctx.create_center()?;
     let row = ingest::open_run(&mut center, model, &owner, run)?;
     Ok((center, row))
 }
@@ -69,7 +69,7 @@ pub fn find_all(
         .iter()
         .map(|r| parse_ref(r, &me))
         .collect::<Result<Vec<_>>>()?;
-    let center = Center::open(&ctx.center)?;
+    let center = ctx.open_center()?;
     let model_row = center.model(model)?;
     let rows = refs
         .iter()

@@ -141,7 +141,7 @@ fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.target.model.name)?;
     let name = check_name("run", &args.target.run.name)?;
     let owner = run_ref::owner(ctx, &args.target.user)?;
-    let mut center = crate::engine::Center::open(&ctx.center)?;
+    let mut center = ctx.open_center()?;
     let model_row = center.model(model)?;
     let run = run_ref::find(&center, &model_row, &owner, name)?;
     center

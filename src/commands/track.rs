@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use super::{Bars, Ctx, log_param, run_ref};
 use crate::cli::TrackArgs;
-use crate::engine::Center;
 use crate::engine::ingest::{self, TrackedRun};
 use crate::error::Exit;
 use crate::interrupt;
@@ -53,7 +52,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         params: &params,
     };
 
-    let mut center = Center::create(&ctx.center)?;
+    let mut center = ctx.create_center()?;
     let name = ingest::name_tracked_run(&center, &tracked)?;
     let mut child = Command::new(&args.command[0])
         .args(&args.command[1..])

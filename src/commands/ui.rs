@@ -6,7 +6,6 @@ use anyhow::{Context, Result};
 
 use super::Ctx;
 use crate::cli::UiArgs;
-use crate::engine::Center;
 use crate::web::routes::Site;
 use crate::web::server;
 use crate::{interrupt, output};
@@ -17,7 +16,7 @@ const PORTS_TRIED: u16 = 10;
 
 pub fn run(args: UiArgs, ctx: &Ctx) -> Result<()> {
     // Say now, not at the first request, that there is no center.
-    drop(Center::open(&ctx.center)?);
+    drop(ctx.open_center()?);
     let listener = bind(args.bind)?;
     let addr = listener.local_addr()?;
     if !addr.ip().is_loopback() {

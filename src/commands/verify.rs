@@ -10,7 +10,6 @@ use super::{Bars, open_scope};
 use crate::catalog::{self, Scope};
 use crate::center;
 use crate::cli::VerifyArgs;
-use crate::engine::Center;
 use crate::engine::verify::{Problem, Verified, verify_files};
 use crate::output::{self, TableOut, human_size};
 
@@ -94,7 +93,7 @@ fn check_catalog(ctx: &Ctx, deep: bool) -> Result<CatalogReport> {
     } else {
         "quick_check"
     };
-    let problems = match Center::open(&ctx.center) {
+    let problems = match ctx.open_center() {
         Ok(center) => center.catalog.check(deep),
         // Too damaged to open is damaged.
         Err(e) if catalog::damaged(&e) => vec![catalog::sqlite_message(&e)],

@@ -4,14 +4,13 @@ use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::VersionsArgs;
-use crate::engine::Center;
 use crate::output::views::{VersionView, VersionsDoc};
 use crate::output::{self, TableOut, human_size};
 use crate::values::names::{check_name, natural_cmp};
 
 pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     check_name("model", &args.model.name)?;
-    let center = Center::open(&ctx.center)?;
+    let center = ctx.open_center()?;
     let model = center.model(&args.model.name)?;
     let mut versions = center.catalog.version_summaries(&model)?;
     versions.sort_by(|a, b| natural_cmp(&a.version, &b.version));
