@@ -13,7 +13,30 @@ pub struct Env {
     pub root: PathBuf,
     pub center: PathBuf,
     pub work: PathBuf,
+    /// `s3://bucket/prefix` when the center is in the test S3 server ([`Env::s3`]).
+    pub center_url: Option<String>,
 }
+
+/// The S3 server the tests may use (started by `tests/s3/server`, which `.ci/run` calls):
+/// its endpoint and bucket. `None` when none was started; with `MFILE_REQUIRE_S3=1` (CI) a
+/// missing server fails the test instead of skipping it.
+pub fn s3_server() -> Option<(String, String)> {
+    let endpoint = std::env::var("MFILE_TEST_S3_ENDPOINT").ok();
+    let bucket = std::env::var("MFILE_TEST_S3_BUCKET").ok();
+    match (endpoint, bucket) {
+        (Some(endpoint), Some(bucket)) => Some((endpoint, bucket)),
+        _ if std::env::var_os("MFILE_REQUIRE_S3").is_some() => {
+            panic!("MFILE_REQUIRE_S3 is set but MFILE_TEST_S3_ENDPOINT/_BUCKET are not")
+        }
+        _ => {
+            eprintln!("skipped: no S3 server (start one with tests/s3/server start)");
+            None
+        }
+    }
+}
+
+/// The variables that reach the test S3 server, passed through to mfile.
+const S3_VARIABLES: &[&str] = &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"];
 
 /// A finished command: its exit code and output, printed in full when an assertion fails.
 pub struct Run {
@@ -67,7 +90,33 @@ impl Env {
             work,
             root,
             _dir: dir,
+            center_url: None,
         }
+    }
+
+    /// An env whose center is a fresh prefix in the test S3 server; `None` (skip the test)
+    /// when there is no server.
+    pub fn s3() -> Option<Env> {
+        let (_, bucket) = s3_server()?;
+        let mut env = Env::new();
+        let prefix = env
+            .root
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        env.center_url = Some(format!("s3://{bucket}/test-{prefix}"));
+        Some(env)
+    }
+
+    /// Another machine of the same team: its own HOME (so its own cache) and workspace, the
+    /// same center.
+    pub fn colleague(&self) -> Env {
+        let mut other = Env::new();
+        other.center_url = self.center_url.clone();
+        if self.center_url.is_none() {
+            other.center = self.center.clone();
+        }
+        other
     }
 
     /// A command with an isolated environment: HOME and XDG inside the temp folder, no colour,
@@ -104,6 +153,17 @@ impl Env {
             .env("TZ", "UTC")
             .env("MFILE_CENTER", &self.center)
             .stdin(Stdio::null());
+        if let Some(url) = &self.center_url {
+            cmd.env("MFILE_CENTER", url);
+            if let Some((endpoint, _)) = s3_server() {
+                cmd.env("AWS_ENDPOINT_URL", endpoint);
+            }
+            for name in S3_VARIABLES {
+                if let Some(value) = std::env::var_os(name) {
+                    cmd.env(name, value);
+                }
+            }
+        }
         cmd
     }
 
