@@ -1,6 +1,7 @@
 //! The center: one folder holding the catalog, the browsable version trees and a staging area.
 //! See docs/center-layout.md.
 
+pub mod copy;
 pub mod hashing;
 pub mod local;
 pub mod names;
