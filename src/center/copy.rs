@@ -64,17 +64,15 @@ pub fn copy_and_hash(
     } else {
         std::thread::scope(|scope| {
             let hasher = scope.spawn(|| hash_staged(dst, followed, on_hashed));
-            let mut copied = copier.run(&pieces);
+            let copied = copier.run(&pieces);
             drop(pieces); // the hasher ends at the last piece sent
-            if copied.is_ok() {
-                // The flush to disk, which takes as long as the hashing or longer, runs while
-                // the hasher reads: the fsync before publishing then finds little left to do.
-                copied = copied.and_then(|size| {
-                    dst.sync_data()
-                        .context("could not flush a staged file to disk")?;
-                    Ok(size)
-                });
-            }
+            // The flush to disk, which takes as long as the hashing or longer, runs while the
+            // hasher reads: the fsync before publishing then finds little left to do.
+            let copied = copied.and_then(|size| {
+                dst.sync_data()
+                    .context("could not flush a staged file to disk")?;
+                Ok(size)
+            });
             let hashed = hasher
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
