@@ -8,7 +8,8 @@ Measures (medians of --repeat runs):
   3. `mfile runs` over R runs;
   4. `mfile metrics` of a 100,000-point history.
 
-Usage: python3 bench/tracking.py [--quick] [--repeat 3] [--no-mlflow]
+Usage: python3 bench/tracking.py [--quick] [--repeat 3] [--no-mlflow] [--mfile PATH]
+Without --mfile it builds and times target/release/mfile.
 MLflow is taken from bench/.venv (python3 -m venv bench/.venv && bench/.venv/bin/pip install mlflow);
 if it is missing the table says so.
 """
@@ -115,12 +116,17 @@ def main():
     parser.add_argument("--quick", action="store_true", help="smaller data (under 2 minutes)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-mlflow", action="store_true")
+    parser.add_argument("--mfile", metavar="PATH", help="time this binary instead of building target/release/mfile")
     args = parser.parse_args()
+    global MFILE
+    if args.mfile:
+        MFILE = os.path.abspath(args.mfile)
+    else:
+        sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
     lines = 25_000 if args.quick else 250_000
     n_runs = 1_000 if args.quick else 10_000
     history_points = 20_000 if args.quick else 100_000
 
-    sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
     work = tempfile.mkdtemp(prefix="mfile-bench-tracking-")
     try:
         points_file = os.path.join(work, "points.jsonl")
@@ -191,7 +197,7 @@ def main():
             print("| %s | %s | %s |" % (name, value, note))
         if mlflow_note:
             print("| MLflow | - | %s |" % mlflow_note)
-        print("\n(%d runs each, 2-core machine; %s mode)" % (args.repeat, "quick" if args.quick else "full"))
+        print("\n(%d runs each, 2-core machine; %s mode; %s)" % (args.repeat, "quick" if args.quick else "full", MFILE))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -6,7 +6,7 @@
 //! someone who can write the center is refused, never followed, by every command and the page.
 
 use std::collections::HashMap;
-use std::fs::Permissions;
+use std::fs::{File, Permissions};
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
@@ -17,7 +17,8 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use rustix::fs::FileType;
 
-use super::hashing::copy_interruptible;
+use super::copy;
+use super::hashing::{Digests, copy_interruptible};
 use super::nofollow::{Dir, FEW, TempFile};
 use super::partial;
 use super::sparse::Sparse;
@@ -104,6 +105,14 @@ impl LocalStore {
             .context("could not create the staging folder")?;
         self.remember(STAGING, &dir);
         Ok(dir)
+    }
+
+    /// A new file in `staging/`, removed again unless it is published.
+    fn staging_file(&self) -> Result<(TempFile, File)> {
+        let staging = self.staging()?;
+        staging
+            .create_temp("put", 0o600)
+            .with_context(|| format!("could not create a file in {}", staging.path().display()))
     }
 
     /// The folder `rel` of `files/` for a read, opened afresh without following links (one
@@ -216,10 +225,7 @@ impl Store for LocalStore {
     }
 
     fn stage(&self, src: &mut dyn Read, mtime: SystemTime) -> Result<Staged> {
-        let staging = self.staging()?;
-        let (temp, mut file) = staging
-            .create_temp("put", 0o600)
-            .with_context(|| format!("could not create a file in {}", staging.path().display()))?;
+        let (temp, mut file) = self.staging_file()?;
         let mut sparse = Sparse::new(&mut file);
         let size = copy_interruptible(src, &mut EarlyWriteback::new(&mut sparse))?;
         sparse.finish()?;
@@ -230,6 +236,27 @@ impl Store for LocalStore {
             digests: None,
             temp,
         })
+    }
+
+    /// Copies in the kernel, then hashes the staged bytes (see [`super::copy`]).
+    fn stage_file(
+        &self,
+        src: &File,
+        mtime: SystemTime,
+        on_read: &(dyn Fn(u64) + Sync),
+    ) -> Result<(Staged, Digests)> {
+        let (temp, file) = self.staging_file()?;
+        let (digests, size) = copy::copy_and_hash(src, &file, on_read)?;
+        file.set_modified(mtime)?;
+        file.set_permissions(Permissions::from_mode(STORED_MODE))?;
+        Ok((
+            Staged {
+                size,
+                digests: None,
+                temp,
+            },
+            digests,
+        ))
     }
 
     fn sync_staged(&self, batch: &[&Staged]) -> Result<()> {
@@ -380,7 +407,23 @@ struct EarlyWriteback<'f, W: io::Write + AsRawFd> {
     started: u64,
 }
 
-const WRITEBACK_EVERY: u64 = 32 << 20;
+/// How often the kernel is asked to start writing a staged file back.
+pub(super) const WRITEBACK_EVERY: u64 = 32 << 20;
+
+/// Asks the kernel to start writing `len` bytes at `from` of `file` to disk, without waiting.
+pub(super) fn start_writeback(file: &impl AsRawFd, from: u64, len: u64) {
+    // libc because neither rustix nor nix wraps sync_file_range.
+    // SAFETY: a valid descriptor and range; the call only schedules writeback. Its failure is
+    // harmless (the later sync still flushes), so the result is ignored.
+    unsafe {
+        libc::sync_file_range(
+            file.as_raw_fd(),
+            from as libc::off64_t,
+            len as libc::off64_t,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
+    }
+}
 
 impl<'f, W: io::Write + AsRawFd> EarlyWriteback<'f, W> {
     fn new(file: &'f mut W) -> Self {
@@ -397,17 +440,7 @@ impl<W: io::Write + AsRawFd> io::Write for EarlyWriteback<'_, W> {
         let n = self.file.write(buf)?;
         self.written += n as u64;
         if self.written - self.started >= WRITEBACK_EVERY {
-            // libc because neither rustix nor nix wraps sync_file_range.
-            // SAFETY: a valid descriptor and range; the call only schedules writeback. Its
-            // failure is harmless (the later sync still flushes), so the result is ignored.
-            unsafe {
-                libc::sync_file_range(
-                    self.file.as_raw_fd(),
-                    self.started as libc::off64_t,
-                    (self.written - self.started) as libc::off64_t,
-                    libc::SYNC_FILE_RANGE_WRITE,
-                );
-            }
+            start_writeback(&*self.file, self.started, self.written - self.started);
             self.started = self.written;
         }
         Ok(n)

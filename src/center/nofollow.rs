@@ -183,8 +183,9 @@ impl Dir {
     pub fn create_temp(self: &Arc<Self>, base: &str, mode: u32) -> io::Result<(TempFile, File)> {
         loop {
             let name = partial::name(base);
+            // Read and write: a staged copy is hashed by reading it back (center::copy).
             let flags =
-                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+                OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
             match rustix::fs::openat(self.fd(), &name, flags, Mode::from_raw_mode(mode)) {
                 Ok(fd) => {
                     let temp = TempFile {

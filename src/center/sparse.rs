@@ -8,7 +8,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, RawFd};
 
 /// Pieces shorter than this are written as they are: a hole is made a filesystem block at a time.
-const MIN_HOLE: usize = 4096;
+pub(crate) const MIN_HOLE: usize = 4096;
 
 pub struct Sparse<'f> {
     file: &'f mut File,

@@ -3,11 +3,13 @@
 //!
 //! Keys are `/`-separated paths `<model>/<version>/<relative path>`, already validated.
 
+use std::fs::File;
 use std::io::Read;
 use std::time::SystemTime;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
+use super::hashing::HashingReader;
 use crate::values::Digests;
 
 /// Bytes written to a private staging place, durable, not yet visible under any key.
@@ -55,6 +57,26 @@ pub trait Store: Send + Sync {
     /// Copies `src` into a private staging place; `mtime` is kept. Not yet durable: see
     /// [`Store::sync_staged`].
     fn stage(&self, src: &mut dyn Read, mtime: SystemTime) -> Result<Staged>;
+
+    /// Copies the file `src` into a private staging place like [`Store::stage`] and returns
+    /// the digests of the bytes staged; `on_read` sees every byte hashed (progress), maybe from
+    /// another thread. A backend may copy without passing the bytes through memory (a local
+    /// store copies in the kernel and hashes the staged bytes); by default the bytes are hashed
+    /// as `stage` reads them.
+    fn stage_file(
+        &self,
+        src: &File,
+        mtime: SystemTime,
+        on_read: &(dyn Fn(u64) + Sync),
+    ) -> Result<(Staged, Digests)> {
+        let mut reader = HashingReader::new(src, on_read);
+        let staged = self.stage(&mut reader, mtime)?;
+        let (digests, size) = reader.finish();
+        if size != staged.size {
+            bail!("{size} bytes were read but {} staged", staged.size);
+        }
+        Ok((staged, digests))
+    }
 
     /// Makes a batch of staged objects durable, in one go where that is cheaper. Called before
     /// any of them is published.

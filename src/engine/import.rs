@@ -20,7 +20,7 @@ use super::{FileError, FileStatus, Observer, Undo, bullet_list, stored};
 use crate::catalog::source_cache::FileStat;
 use crate::catalog::{Catalog, FileRow, NewFile, Scope, Tx, VersionRow};
 use crate::center;
-use crate::center::hashing::{Digests, HashingReader, hash_file, hash_reader};
+use crate::center::hashing::{Digests, hash_file, hash_reader};
 use crate::center::store::{FileRef, Location, Staged, Store};
 use crate::error::usage;
 use crate::filter::PathFilter;
@@ -536,7 +536,7 @@ fn stage_all<'a>(
                         break;
                     };
                     if results
-                        .send((*source, stage(store, source, |n| observer.advance(n))))
+                        .send((*source, stage(store, source, &|n| observer.advance(n))))
                         .is_err()
                     {
                         break;
@@ -551,24 +551,22 @@ fn stage_all<'a>(
     })
 }
 
-/// Copies one source into staging, hashing it in the same pass. Fails when the source changes
+/// Copies one source into staging, hashing the staged bytes. Fails when the source changes
 /// while it is read, so a half-written log or checkpoint is never stored as if complete.
 fn stage(
     store: &dyn Store,
     source: &Source,
-    on_read: impl FnMut(u64),
+    on_read: &(dyn Fn(u64) + Sync),
 ) -> Result<(Staged, Digests, FileStat)> {
     let what = || format!("could not import {}", source.path.display());
     let file = File::open(&source.path).with_context(what)?;
     let before = file.metadata().with_context(what)?;
-    let mut reader = HashingReader::new(file, on_read);
-    let mut staged = store
-        .stage(&mut reader, before.modified()?)
+    let (mut staged, digests) = store
+        .stage_file(&file, before.modified()?, on_read)
         .with_context(what)?;
-    let after = reader.get_ref().metadata().with_context(what)?;
-    let (digests, size) = reader.finish();
     staged.digests = Some(digests.clone());
-    if size != before.len()
+    let after = file.metadata().with_context(what)?;
+    if staged.size != before.len()
         || after.len() != before.len()
         || after.modified()? != before.modified()?
     {
