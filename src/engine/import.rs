@@ -145,14 +145,13 @@ pub fn import(
 
     let (todo, mut entries, hashed) = check(observer, sources, &stored, center.as_deref(), opts)?;
     if opts.dry_run {
-        for source in &todo {
-            let status = if stored.rows.contains_key(source.dest.as_str()) {
-                FileStatus::Replaced
-            } else {
-                FileStatus::Imported
+        entries.extend(todo.iter().map(|source| {
+            let status = match stored.rows.contains_key(source.dest.as_str()) {
+                true => FileStatus::Replaced,
+                false => FileStatus::Imported,
             };
-            entries.push(entry(source, &source.stat, status, None, false, None));
-        }
+            entry(source, &source.stat, status, None, false, None)
+        }));
         return Ok(Imported {
             entries,
             errors: Vec::new(),
@@ -171,15 +170,32 @@ pub fn import(
         })?;
     }
 
+    let (written, mut errors) = write(center, &version_row, &todo, opts, observer)?;
+    entries.extend(written);
+    if opts.move_files {
+        errors.extend(remove_sources(&*center.store, &entries, opts.paths));
+    }
+    Ok(Imported { entries, errors })
+}
+
+/// Stages `todo` and publishes it in batches, each batch's bytes durable before its catalog
+/// transaction. Returns the entries written and the files that could not be.
+fn write(
+    center: &mut Center,
+    version_row: &VersionRow,
+    todo: &[&Source],
+    opts: &ImportOptions,
+    observer: &dyn Observer,
+) -> Result<(Vec<Entry>, Vec<FileError>)> {
     let total: u64 = todo.iter().map(|s| s.stat.size).sum();
     observer.start("importing", total);
     let Center { catalog, store, .. } = center;
     let store = &**store;
     let publish_batch = |catalog: &mut Catalog, batch| {
-        publish(catalog, store, &version_row, model, batch, opts.force)
+        publish(catalog, store, version_row, opts.model, batch, opts.force)
     };
-    let mut errors = Vec::new();
-    stage_all(store, &todo, observer, |staged| {
+    let (mut entries, mut errors) = (Vec::new(), Vec::new());
+    stage_all(store, todo, observer, |staged| {
         let mut batch = Vec::new();
         let mut batch_bytes = 0;
         for (source, result) in staged {
@@ -202,11 +218,7 @@ pub fn import(
         Ok(())
     })?;
     observer.finish();
-
-    if opts.move_files {
-        errors.extend(remove_sources(store, &entries, opts.paths));
-    }
-    Ok(Imported { entries, errors })
+    Ok((entries, errors))
 }
 
 /// Walks the arguments into the list of files to import. Symbolic links inside folders,
@@ -371,7 +383,6 @@ fn check<'a>(
     opts: &ImportOptions,
 ) -> Result<(Vec<&'a Source>, Vec<Entry>, Vec<Hashed>)> {
     let (model, version) = (opts.model, opts.version);
-    let store = center.map(|c| &*c.store);
     let mut hashed = Vec::new();
     let mut todo = Vec::new();
     let mut entries = Vec::new();
@@ -402,40 +413,11 @@ fn check<'a>(
             todo.push(source);
             continue;
         }
-        if row.size == source.stat.size {
-            interrupt::check()?;
-            let cached = match center {
-                Some(c) => c.catalog.cached_digests(&source.path, &source.stat)?,
-                None => None,
-            };
-            let (digests, size) = match cached {
-                Some(digests) => (digests, source.stat.size),
-                None => {
-                    let (digests, size) = hash_file(&source.path, |n| observer.advance(n))?;
-                    hashed.push((source.path.clone(), source.stat, digests.clone()));
-                    (digests, size)
-                }
-            };
-            if row.same_content(size, &digests) {
-                let file = super::stored(row);
-                if store.is_none_or(|s| s.size(&file).ok().flatten() == Some(size)) {
-                    let mut unchanged = entry(
-                        source,
-                        &source.stat,
-                        FileStatus::Unchanged,
-                        Some(digests.md5),
-                        false,
-                        Some(row.imported_at),
-                    );
-                    unchanged.stored = Some(file);
-                    entries.push(unchanged);
-                } else {
-                    todo.push(source); // lost from disk: publish restores it
-                }
-                continue;
-            }
+        match compare(center, source, row, observer, &mut hashed)? {
+            Compared::Unchanged(entry) => entries.push(*entry),
+            Compared::Lost => todo.push(source), // publish restores it
+            Compared::Other => conflicts.push(source.dest.to_string()),
         }
-        conflicts.push(source.dest.to_string());
     }
     observer.finish();
     if !blocked.is_empty() {
@@ -458,6 +440,61 @@ fn check<'a>(
         );
     }
     Ok((todo, entries, hashed))
+}
+
+/// A source compared with the stored file at its path.
+enum Compared {
+    Unchanged(Box<Entry>),
+    /// The same content, but the stored bytes are gone: to be written again.
+    Lost,
+    Other,
+}
+
+/// Compares a source with the stored file at its path: by size, then by digests (from the
+/// source cache, or by reading the source, which is then noted in `hashed`).
+fn compare(
+    center: Option<&Center>,
+    source: &Source,
+    row: &FileRow,
+    observer: &dyn Observer,
+    hashed: &mut Vec<Hashed>,
+) -> Result<Compared> {
+    if row.size != source.stat.size {
+        return Ok(Compared::Other);
+    }
+    interrupt::check()?;
+    let cached = match center {
+        Some(c) => c.catalog.cached_digests(&source.path, &source.stat)?,
+        None => None,
+    };
+    let (digests, size) = match cached {
+        Some(digests) => (digests, source.stat.size),
+        None => {
+            let (digests, size) = hash_file(&source.path, |n| observer.advance(n))?;
+            hashed.push((source.path.clone(), source.stat, digests.clone()));
+            (digests, size)
+        }
+    };
+    if !row.same_content(size, &digests) {
+        return Ok(Compared::Other);
+    }
+    let file = super::stored(row);
+    let present = center.is_none_or(|c| c.store.size(&file).ok().flatten() == Some(size));
+    if !present {
+        return Ok(Compared::Lost);
+    }
+    let md5 = Some(digests.md5);
+    let mut unchanged = entry(
+        source,
+        &source.stat,
+        FileStatus::Unchanged,
+        md5,
+        false,
+        None,
+    );
+    unchanged.imported_at = Some(row.imported_at);
+    unchanged.stored = Some(file);
+    Ok(Compared::Unchanged(Box::new(unchanged)))
 }
 
 /// A source that was hashed: its path, its stat before the read, its digests.
@@ -587,6 +624,20 @@ fn is_fatal(err: &anyhow::Error) -> bool {
         })
 }
 
+/// A staged file with what was read: its digests and the stat taken when it was opened (the
+/// catalog describes the bytes that were read, not the walk's stat).
+type Ready<'s> = (&'s Source, Staged, Digests, FileStat);
+
+/// A staged file re-checked against the catalog under the write lock.
+struct Planned<'s> {
+    ready: Ready<'s>,
+    key: String,
+    status: FileStatus,
+    imported_at: Timestamp,
+    /// The stored copy, when it is `unchanged`.
+    unchanged: Option<FileRef>,
+}
+
 /// Makes one batch visible: re-checks each file against the catalog under the write lock
 /// (another process may have imported meanwhile), links or renames the staged bytes into
 /// place, flushes the folders, and commits the rows.
@@ -595,107 +646,128 @@ fn publish(
     store: &dyn Store,
     version: &VersionRow,
     model: &str,
-    batch: Vec<(&Source, Staged, Digests, FileStat)>,
+    batch: Vec<Ready>,
     force: bool,
 ) -> Result<Vec<Entry>> {
     // The bytes are durable before any of them becomes visible.
-    store.sync_staged(
-        &batch
-            .iter()
-            .map(|(_, staged, ..)| staged)
-            .collect::<Vec<_>>(),
-    )?;
+    let staged: Vec<&Staged> = batch.iter().map(|(_, staged, ..)| staged).collect();
+    store.sync_staged(&staged)?;
     let now = Timestamp::now();
     let mut undo = Undo::default();
     let outcome = catalog.write(|tx| {
-        let mut plan = Vec::with_capacity(batch.len());
-        let mut conflicts = Vec::new();
-        for (source, staged, digests, stat) in batch {
-            tx.remember_digests(&source.path, &stat, &digests, now)?;
-            let key = center::key(model, &version.name, source.dest.as_str());
-            let before = tx.file(version.id, source.dest.as_str())?;
-            let mut imported_at = now;
-            let mut unchanged_copy = None;
-            let status = match before {
-                None => FileStatus::Imported,
-                Some(row) if row.same_content(staged.size, &digests) => {
-                    let file = stored(&row);
-                    if store.size(&file)? == Some(row.size) {
-                        imported_at = row.imported_at;
-                        unchanged_copy = Some(file);
-                        FileStatus::Unchanged
-                    } else {
-                        FileStatus::Restored
-                    }
-                }
-                Some(_) if force => FileStatus::Replaced,
-                Some(_) => {
-                    conflicts.push(source.dest.to_string());
-                    continue;
-                }
-            };
-            plan.push((
-                source,
-                staged,
-                digests,
-                stat,
-                key,
-                status,
-                imported_at,
-                unchanged_copy,
-            ));
-        }
-        if !conflicts.is_empty() {
-            bail!(
-                "another import stored other content meanwhile at these paths of {model} {}; \
-                 use --force to replace:{}",
-                version.name,
-                bullet_list(&conflicts)
-            );
-        }
+        let plan = recheck(tx, store, version, model, batch, force, now)?;
         let mut entries = Vec::with_capacity(plan.len());
-        // The stat taken when the file was opened for staging, not the one from the walk: the
-        // catalog describes the bytes that were read.
-        for (source, staged, digests, stat, key, status, imported_at, unchanged) in plan {
-            let size = staged.size;
-            let mut linked = false;
-            let mut copy = unchanged;
-            if status != FileStatus::Unchanged {
-                // What was there (other content under --force) is kept until the rows commit.
-                undo.set_aside(store, &key)?;
-                undo.placed(key.clone());
-                let location = match link_existing(tx, store, &digests, size, &key)? {
-                    Some(location) => {
-                        linked = true;
-                        location
-                    }
-                    None => store.publish(staged, &key)?,
-                };
-                let file = NewFile {
-                    path: source.dest.as_str(),
-                    size,
-                    digests: &digests,
-                    modified_at: Timestamp(stat.mtime),
-                    location: location.as_deref(),
-                };
-                tx.upsert_file(version.id, &file, now)?;
-                copy = Some(FileRef {
-                    key,
-                    size,
-                    blake3: digests.blake3.clone(),
-                    location,
-                });
-            }
-            let md5 = Some(digests.md5);
-            let mut done = entry(source, &stat, status, md5, linked, Some(imported_at));
-            done.stored = copy;
-            entries.push(done);
+        for planned in plan {
+            entries.push(place(tx, store, &mut undo, version, planned, now)?);
         }
         store.flush()?;
         tx.touch_version(version.id, now)?;
         Ok(entries)
     });
     undo.settle(store, outcome)
+}
+
+/// Each file's status now: another import may have stored the same (`unchanged`) or other
+/// content (a conflict, which refuses the batch, unless --force).
+fn recheck<'s>(
+    tx: &Tx,
+    store: &dyn Store,
+    version: &VersionRow,
+    model: &str,
+    batch: Vec<Ready<'s>>,
+    force: bool,
+    now: Timestamp,
+) -> Result<Vec<Planned<'s>>> {
+    let mut plan = Vec::with_capacity(batch.len());
+    let mut conflicts = Vec::new();
+    for ready in batch {
+        let (source, _, digests, stat) = &ready;
+        tx.remember_digests(&source.path, stat, digests, now)?;
+        let mut planned = Planned {
+            key: center::key(model, &version.name, source.dest.as_str()),
+            status: FileStatus::Imported,
+            imported_at: now,
+            unchanged: None,
+            ready,
+        };
+        let (source, staged, digests, _) = &planned.ready;
+        match tx.file(version.id, source.dest.as_str())? {
+            None => {}
+            Some(row) if row.same_content(staged.size, digests) => {
+                let file = stored(&row);
+                if store.size(&file)? == Some(row.size) {
+                    planned.status = FileStatus::Unchanged;
+                    planned.imported_at = row.imported_at;
+                    planned.unchanged = Some(file);
+                } else {
+                    planned.status = FileStatus::Restored;
+                }
+            }
+            Some(_) if force => planned.status = FileStatus::Replaced,
+            Some(_) => {
+                conflicts.push(source.dest.to_string());
+                continue;
+            }
+        }
+        plan.push(planned);
+    }
+    if !conflicts.is_empty() {
+        bail!(
+            "another import stored other content meanwhile at these paths of {model} {}; \
+             use --force to replace:{}",
+            version.name,
+            bullet_list(&conflicts)
+        );
+    }
+    Ok(plan)
+}
+
+/// Puts one file in place (shared with identical bytes already stored, or published) and its
+/// row in the catalog; what was there is set aside until the rows commit.
+fn place(
+    tx: &Tx,
+    store: &dyn Store,
+    undo: &mut Undo,
+    version: &VersionRow,
+    planned: Planned,
+    now: Timestamp,
+) -> Result<Entry> {
+    let Planned {
+        ready: (source, staged, digests, stat),
+        key,
+        status,
+        imported_at,
+        unchanged,
+    } = planned;
+    let size = staged.size;
+    let md5 = Some(digests.md5.clone());
+    if status == FileStatus::Unchanged {
+        let mut done = entry(source, &stat, status, md5, false, Some(imported_at));
+        done.stored = unchanged;
+        return Ok(done);
+    }
+    undo.set_aside(store, &key)?;
+    undo.placed(key.clone());
+    let (location, linked) = match link_existing(tx, store, &digests, size, &key)? {
+        Some(location) => (location, true),
+        None => (store.publish(staged, &key)?, false),
+    };
+    let file = NewFile {
+        path: source.dest.as_str(),
+        size,
+        digests: &digests,
+        modified_at: Timestamp(stat.mtime),
+        location: location.as_deref(),
+    };
+    tx.upsert_file(version.id, &file, now)?;
+    let mut done = entry(source, &stat, status, md5, linked, Some(imported_at));
+    done.stored = Some(FileRef {
+        key,
+        size,
+        blake3: digests.blake3,
+        location,
+    });
+    Ok(done)
 }
 
 /// Deduplication: when identical bytes (same BLAKE3 and size, not just md5) are already
