@@ -1,0 +1,336 @@
+//! The only place that reads environment variables, the config file and platform folders.
+//! Turns the parsed global options into [`Settings`], which `commands::Ctx` is made from.
+//! A center given as a URL gets its endpoint, region and keys the way AWS tools find them
+//! ([`aws`]).
+
+mod aws;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::cli::GlobalArgs;
+use crate::error::usage;
+use crate::values::location::{BucketUrl, Location};
+
+pub const CENTER_ENV: &str = "MFILE_CENTER";
+
+/// Resolved settings for one command run.
+#[derive(Debug)]
+pub struct Settings {
+    /// The center's folder (a local center).
+    pub center: PathBuf,
+    /// Where the center is: the folder above, or a bucket.
+    pub location: Location,
+    pub json: bool,
+    pub quiet: bool,
+    /// The user runs are recorded for: $MFILE_USER, else the OS user.
+    pub user: String,
+}
+
+/// `<config dir>/mfile/config.json`. `endpoint` and `region` apply when the center is a URL.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    center: Option<String>,
+    endpoint: Option<String>,
+    region: Option<String>,
+}
+
+/// Where the center comes from, before it is resolved.
+struct Sources<'a> {
+    flag: Option<&'a Path>,
+    env: Option<&'a Path>,
+    config_file: Option<&'a Path>,
+    data_dir: Option<&'a Path>,
+}
+
+impl Settings {
+    pub fn from_args(global: &GlobalArgs) -> Result<Settings> {
+        let dirs = directories::BaseDirs::new();
+        let config_file = dirs
+            .as_ref()
+            .map(|d| d.config_dir().join("mfile/config.json"));
+        let data_dir = dirs.as_ref().map(|d| d.data_dir().to_path_buf());
+        let env_center = std::env::var_os(CENTER_ENV).map(PathBuf::from);
+        let sources = Sources {
+            flag: global.center.as_deref(),
+            env: env_center.as_deref(),
+            config_file: config_file.as_deref(),
+            data_dir: data_dir.as_deref(),
+        };
+        let aws_env = aws::Env {
+            var: &|name| std::env::var(name).ok(),
+            home: dirs.as_ref().map(|d| d.home_dir()),
+        };
+        let location = resolve_location(&sources, &aws_env)?;
+        let center = match &location {
+            Location::Local(dir) => dir.clone(),
+            // Until the engine has a bucket Store (issue 12), a URL center stops here rather
+            // than being taken for a folder.
+            Location::Bucket(spec) => {
+                return Err(usage(format!(
+                    "the center {} is a bucket; the commands can't use a bucket center yet",
+                    spec.url
+                )));
+            }
+        };
+        Ok(Settings {
+            center,
+            location,
+            json: global.json,
+            quiet: global.quiet,
+            user: user_name(),
+        })
+    }
+}
+
+/// First match wins for the center: the flag, the environment, the config file, the platform
+/// data folder. A URL center then takes its endpoint, region and keys from the environment,
+/// the config file and the AWS profile files (see [`aws`]).
+fn resolve_location(sources: &Sources, aws_env: &aws::Env) -> Result<Location> {
+    let given = sources
+        .flag
+        .or(sources.env.filter(|p| !p.as_os_str().is_empty()));
+    let mut config = None;
+    let center = match given {
+        Some(center) => Center::given(center)?,
+        None => {
+            let file = read_config(sources.config_file)?;
+            let center = match (&file, sources.config_file) {
+                (
+                    Some((
+                        ConfigFile {
+                            center: Some(c), ..
+                        },
+                        _,
+                    )),
+                    Some(path),
+                ) => Center::from_config(c, path)?,
+                _ => match sources.data_dir {
+                    Some(dir) => Center::Local(dir.join("mfile/center")),
+                    None => {
+                        return Err(usage(format!(
+                            "no home folder to put the center in; pass --center DIR or set {CENTER_ENV}"
+                        )));
+                    }
+                },
+            };
+            config = Some(file);
+            center
+        }
+    };
+    match center {
+        Center::Local(dir) => Ok(Location::Local(dir)),
+        Center::Url(url) => {
+            let file = match config {
+                Some(file) => file,
+                None => read_config(sources.config_file)?,
+            };
+            let (file, path) = match file {
+                Some((file, path)) => (file, Some(path)),
+                None => (ConfigFile::default(), None),
+            };
+            let center_config = aws::CenterConfig {
+                endpoint: file.endpoint,
+                region: file.region,
+                file: path,
+            };
+            Ok(Location::Bucket(aws::bucket_spec(
+                url,
+                &center_config,
+                aws_env,
+            )?))
+        }
+    }
+}
+
+enum Center {
+    Local(PathBuf),
+    Url(BucketUrl),
+}
+
+impl Center {
+    /// A center from the flag or the environment: a URL, or a folder made absolute.
+    fn given(center: &Path) -> Result<Center> {
+        if let Some(text) = center.to_str().filter(|t| BucketUrl::looks_like_url(t)) {
+            return Ok(Center::Url(BucketUrl::parse(text)?));
+        }
+        let dir = std::path::absolute(center)
+            .with_context(|| format!("could not resolve {}", center.display()))?;
+        Ok(Center::Local(dir))
+    }
+
+    /// A center from the config file: a URL, or a folder relative to the file's folder.
+    fn from_config(center: &str, file: &Path) -> Result<Center> {
+        if BucketUrl::looks_like_url(center) {
+            let url = BucketUrl::parse(center)
+                .with_context(|| format!("in the config file {}", file.display()))?;
+            return Ok(Center::Url(url));
+        }
+        let base = file.parent().unwrap_or(Path::new("."));
+        Ok(Center::Local(base.join(center)))
+    }
+}
+
+/// The config file and its path, or None when there is none.
+fn read_config(file: Option<&Path>) -> Result<Option<(ConfigFile, PathBuf)>> {
+    let Some(file) = file.filter(|f| f.is_file()) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("could not read the config file {}", file.display()))?;
+    let config: ConfigFile = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("invalid config file {}: {e}", file.display())))?;
+    Ok(Some((config, file.to_path_buf())))
+}
+
+/// The user runs are recorded for: $MFILE_USER, else $USER or $LOGNAME, else the name of the
+/// process's user id.
+fn user_name() -> String {
+    ["MFILE_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .or_else(os_user)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The name of the process's real user id, from the password database (NSS included): nix's
+/// `User::from_uid`, a safe getpwuid_r; rustix has no password-database calls. None when the
+/// uid has no entry or the name is not UTF-8 (nix decodes it lossily, so a replacement
+/// character means it wasn't).
+fn os_user() -> Option<String> {
+    use nix::unistd::{Uid, User};
+    let name = User::from_uid(Uid::current()).ok()??.name;
+    (!name.contains(char::REPLACEMENT_CHARACTER)).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn resolve(
+        flag: Option<&Path>,
+        env: Option<&Path>,
+        config_file: Option<&Path>,
+        data_dir: Option<&Path>,
+        var: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Location> {
+        let sources = Sources {
+            flag,
+            env,
+            config_file,
+            data_dir,
+        };
+        resolve_location(&sources, &aws::Env { var, home: None })
+    }
+
+    fn local(location: Location) -> PathBuf {
+        match location {
+            Location::Local(dir) => dir,
+            Location::Bucket(spec) => panic!("a bucket: {spec:?}"),
+        }
+    }
+
+    #[test]
+    fn flag_beats_env_beats_config_beats_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.json");
+        std::fs::write(&config, r#"{"center": "from-config"}"#).unwrap();
+        let data = dir.path().join("data");
+        let flag = Path::new("/flag");
+        let env = Path::new("/env");
+        let pick = |f, e, c| local(resolve(f, e, c, Some(&data), &no_env).unwrap());
+        assert_eq!(pick(Some(flag), Some(env), Some(&config)), flag);
+        assert_eq!(pick(None, Some(env), Some(&config)), env);
+        assert_eq!(
+            pick(None, None, Some(&config)),
+            dir.path().join("from-config")
+        );
+        assert_eq!(pick(None, None, None), data.join("mfile/center"));
+        let missing = dir.path().join("nope.json");
+        assert_eq!(pick(None, None, Some(&missing)), data.join("mfile/center"));
+    }
+
+    #[test]
+    fn a_broken_config_file_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.json");
+        std::fs::write(&config, r#"{"centre": "typo"}"#).unwrap();
+        let err = resolve(None, None, Some(&config), None, &no_env).unwrap_err();
+        assert_eq!(crate::error::exit_code(&err), 2);
+        assert!(err.to_string().contains("invalid config file"), "{err}");
+    }
+
+    fn keys(name: &str) -> Option<String> {
+        match name {
+            "AWS_ACCESS_KEY_ID" => Some("AKIAENV".into()),
+            "AWS_SECRET_ACCESS_KEY" => Some("env-secret".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_url_center_in_the_config_file_takes_its_endpoint_and_region() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.json");
+        std::fs::write(
+            &config,
+            r#"{"center": "s3://team-models/prod", "endpoint": "http://127.0.0.1:8333",
+                "region": "eu-west-3"}"#,
+        )
+        .unwrap();
+        let Location::Bucket(spec) = resolve(None, None, Some(&config), None, &keys).unwrap()
+        else {
+            panic!("not a bucket")
+        };
+        assert_eq!(spec.url.to_string(), "s3://team-models/prod");
+        assert_eq!(spec.endpoint.as_deref(), Some("http://127.0.0.1:8333"));
+        assert_eq!(spec.region, "eu-west-3");
+        assert_eq!(spec.credentials.unwrap().access_key_id, "AKIAENV");
+
+        // The flag names another bucket: the file's endpoint and region still apply.
+        let flag = Path::new("s3://other/x");
+        let Location::Bucket(spec) = resolve(Some(flag), None, Some(&config), None, &keys).unwrap()
+        else {
+            panic!("not a bucket")
+        };
+        assert_eq!(spec.url.bucket, "other");
+        assert_eq!(spec.endpoint.as_deref(), Some("http://127.0.0.1:8333"));
+
+        // A folder from the flag does not read the file at all (a broken one is no matter).
+        std::fs::write(&config, "{not json").unwrap();
+        let flag = Path::new("/data/center");
+        let got = resolve(Some(flag), None, Some(&config), None, &keys).unwrap();
+        assert_eq!(local(got), flag);
+    }
+
+    #[test]
+    fn bad_center_urls_are_usage_errors_wherever_they_come_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.json");
+        std::fs::write(&config, r#"{"center": "ftp://x/y"}"#).unwrap();
+        for (flag, env, says) in [
+            (Some("s3://"), None, "no bucket"),
+            (None, Some("s3://bucket/a/../b"), "'..' is not allowed"),
+            (Some("s3://bucket/with space"), None, "' ' is not allowed"),
+            (None, None, "ftp:// is not supported"),
+        ] {
+            let err = resolve(
+                flag.map(Path::new),
+                env.map(Path::new),
+                Some(&config),
+                None,
+                &keys,
+            )
+            .unwrap_err();
+            assert_eq!(crate::error::exit_code(&err), 2, "{err:#}");
+            assert!(format!("{err:#}").contains(says), "{says}: {err:#}");
+        }
+    }
+}
