@@ -9,6 +9,7 @@ pub mod local;
 pub mod nofollow;
 pub mod pack;
 pub mod partial;
+pub mod s3;
 pub mod segment;
 pub mod sparse;
 pub mod store;

@@ -16,6 +16,7 @@ mod links;
 mod own_storage;
 mod pull;
 mod readme;
+mod s3_bucket;
 mod s3_center;
 mod scan;
 mod store_faults;
