@@ -138,7 +138,6 @@ impl Bucket {
 }
 
 fn parse_time(text: &str) -> Result<Timestamp> {
-    let time = chrono::DateTime::parse_from_rfc3339(text)
-        .map_err(|e| anyhow!("the server sent the time {text:?}, which is not RFC 3339: {e}"))?;
-    Ok(Timestamp::from_system(time.into()))
+    Timestamp::parse_rfc3339(text)
+        .ok_or_else(|| anyhow!("the server sent the time {text:?}, which is not RFC 3339"))
 }
