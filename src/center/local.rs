@@ -22,7 +22,7 @@ use super::hashing::{Digests, copy_interruptible};
 use super::nofollow::{Dir, FEW, TempFile};
 use super::partial;
 use super::sparse::Sparse;
-use super::store::{Aside, FileRef, Listed, Location, Staged, Store};
+use super::store::{Aside, Body, FileRef, Listed, Location, Staged, Store};
 
 /// Stored files are read-only, so writing through one hard link can't change another entry.
 const STORED_MODE: u32 = 0o444;
@@ -234,7 +234,7 @@ impl Store for LocalStore {
         Ok(Staged {
             size,
             digests: None,
-            temp,
+            body: Body::File(temp),
         })
     }
 
@@ -253,17 +253,17 @@ impl Store for LocalStore {
             Staged {
                 size,
                 digests: None,
-                temp,
+                body: Body::File(temp),
             },
             digests,
         ))
     }
 
     fn sync_staged(&self, batch: &[&Staged]) -> Result<()> {
-        let result = if batch.len() > FEW {
-            self.staging()?.syncfs()
+        let result: Result<()> = if batch.len() > FEW {
+            Ok(self.staging()?.syncfs()?)
         } else {
-            batch.iter().try_for_each(|s| s.temp.sync())
+            batch.iter().try_for_each(|s| Ok(s.file()?.sync()?))
         };
         result.context("could not flush staged files to disk")
     }
@@ -272,7 +272,7 @@ impl Store for LocalStore {
         let rel = parent_of(key);
         let folder = self.folder(rel, true)?.context("a folder vanished")?;
         staged
-            .temp
+            .into_file()?
             .persist(&folder, file_name(key), true)
             .with_context(|| format!("could not move a staged file to {}", self.locate(key)))?;
         self.mark_dirty(rel, &folder);
@@ -362,16 +362,17 @@ impl Store for LocalStore {
         self.forget(key);
         self.mark_dirty(rel, &parent);
         Ok(Some(Aside {
-            temp: TempFile::adopt(&staging, name),
+            temp: Some(TempFile::adopt(&staging, name)),
         }))
     }
 
     fn restore(&self, aside: Aside, key: &str) -> Result<()> {
         let rel = parent_of(key);
         let folder = self.folder(rel, true)?.context("a folder vanished")?;
-        aside
-            .temp
-            .persist(&folder, file_name(key), true)
+        let Some(temp) = aside.temp else {
+            return Ok(());
+        };
+        temp.persist(&folder, file_name(key), true)
             .with_context(|| format!("could not put back {}", self.locate(key)))?;
         self.mark_dirty(rel, &folder);
         Ok(())

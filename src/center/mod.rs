@@ -3,6 +3,7 @@
 //! local backend, hashing, partial files. The catalog beside them is `crate::catalog`; the
 //! engine opens the two together (`engine::Center`).
 
+pub mod bucket_store;
 pub mod copy;
 pub mod hashing;
 pub mod local;

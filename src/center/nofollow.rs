@@ -348,6 +348,13 @@ impl TempFile {
         &self.dir
     }
 
+    /// Opens it to read it back (a spooled upload).
+    pub fn open(&self) -> io::Result<File> {
+        self.dir()
+            .open_file(self.name())?
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "a temp file vanished"))
+    }
+
     /// Flushes its bytes to disk.
     pub fn sync(&self) -> io::Result<()> {
         let file = self.dir.open_file(self.name())?;

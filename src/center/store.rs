@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use anyhow::{Result, bail};
 
 use super::hashing::HashingReader;
+use super::nofollow::TempFile;
 use crate::values::Digests;
 
 /// Bytes written to a private staging place, durable, not yet visible under any key.
@@ -19,7 +20,31 @@ pub struct Staged {
     /// The digests of the bytes staged, which the caller computed as they went in; set before
     /// [`Store::sync_staged`] (a content-addressed store names the bytes by them).
     pub digests: Option<Digests>,
-    pub(crate) temp: super::nofollow::TempFile,
+    pub(crate) body: Body,
+}
+
+/// Where staged bytes wait: a file in the store's staging folder, or (small ones, for an object
+/// store) memory.
+pub(crate) enum Body {
+    File(TempFile),
+    Memory(Vec<u8>),
+}
+
+impl Staged {
+    /// The staging file, for a store that stages to files only.
+    pub(crate) fn file(&self) -> Result<&TempFile> {
+        match &self.body {
+            Body::File(temp) => Ok(temp),
+            Body::Memory(_) => bail!("bytes staged in memory reached a store of files"),
+        }
+    }
+
+    pub(crate) fn into_file(self) -> Result<TempFile> {
+        match self.body {
+            Body::File(temp) => Ok(temp),
+            Body::Memory(_) => bail!("bytes staged in memory reached a store of files"),
+        }
+    }
 }
 
 /// Where a store put a file's bytes, when a key alone does not say (`<pack>@<offset>` in an
@@ -39,7 +64,8 @@ pub struct FileRef {
 /// Bytes moved out of sight by [`Store::set_aside`] and kept until [`Store::restore`] puts them
 /// back or [`Store::discard`] removes them. Dropped otherwise, they are removed.
 pub struct Aside {
-    pub(crate) temp: super::nofollow::TempFile,
+    /// `None` where nothing needs keeping: an object store keeps every byte until `gc`.
+    pub(crate) temp: Option<TempFile>,
 }
 
 /// One entry of [`Store::list`]: its key, and whether it is a regular file (a link or a special

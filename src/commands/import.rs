@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use super::{Bars, Ctx, report_batch};
 use crate::cli::ImportArgs;
-use crate::engine::import::{Entry, ImportOptions, Sources, import, open_center};
+use crate::engine::import::{Entry, ImportOptions, Sources, import};
 use crate::filter::PathFilter;
 use crate::output::human_size;
 use crate::output::views::{BatchDoc, FileView, Totals};
@@ -27,7 +27,7 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     let started = Instant::now();
     let bars = Bars::new(ctx);
     let sources = Sources::collect(&opts, &bars)?;
-    let mut center = open_center(&ctx.center, opts.dry_run)?;
+    let mut center = ctx.center_for_import(opts.dry_run)?;
     let imported = import(center.as_mut(), &sources, &opts, &bars)?;
     let (model, version) = (opts.model, opts.version);
     let doc = BatchDoc {

@@ -36,11 +36,14 @@ use crate::engine::FileError;
 use crate::output::views::{BatchDoc, FileView, Totals};
 use crate::output::{self, Out};
 use crate::time::Timestamp;
+use crate::values::location::{BucketSpec, Location};
 
 /// What every command gets: the resolved settings and the way it prints.
 #[derive(Debug)]
 pub struct Ctx {
+    /// The center's folder; for a center in a bucket, this machine's cache of it.
     pub center: PathBuf,
+    pub location: Location,
     /// The user runs are recorded for: $MFILE_USER, else the OS user.
     pub user: String,
     /// Prompts need a person at a terminal.
@@ -52,6 +55,7 @@ impl Ctx {
     pub fn new(settings: Settings) -> Ctx {
         Ctx {
             center: settings.center,
+            location: settings.location,
             user: settings.user,
             stdin_is_terminal: io::stdin().is_terminal(),
             out: Out::new(settings.json, settings.quiet),
@@ -60,12 +64,50 @@ impl Ctx {
 
     /// The center, to read: it must exist.
     pub fn open_center(&self) -> Result<Center> {
-        Center::open(&self.center)
+        match &self.location {
+            Location::Local(_) => Center::open(&self.center),
+            Location::Bucket(spec) => self.open_bucket(spec, false),
+        }
     }
 
     /// The center, to write: made on first use.
     pub fn create_center(&self) -> Result<Center> {
-        Center::create(&self.center)
+        match &self.location {
+            Location::Local(_) => Center::create(&self.center),
+            Location::Bucket(spec) => self.open_bucket(spec, true),
+        }
+    }
+
+    /// The center to import into: made on first use, except by a dry run, which needs none
+    /// (`None` when there is none yet: everything would be new).
+    pub fn center_for_import(&self, dry_run: bool) -> Result<Option<Center>> {
+        match (&self.location, dry_run) {
+            (_, false) => self.create_center().map(Some),
+            (Location::Local(_), true) => crate::engine::import::open_center(&self.center, true),
+            (Location::Bucket(_), true) => match self.open_center() {
+                Err(e) if e.is::<crate::engine::NoCenter>() => Ok(None),
+                opened => opened.map(Some),
+            },
+        }
+    }
+
+    /// The center, to record training runs in: a local one (runs in a bucket come with
+    /// issue 13).
+    pub fn create_runs_center(&self) -> Result<Center> {
+        if let Location::Bucket(spec) = &self.location {
+            return Err(crate::error::usage(format!(
+                "training records can't be kept in {} yet; record them in a local center \
+                 (--center DIR)",
+                spec.url
+            )));
+        }
+        self.create_center()
+    }
+
+    fn open_bucket(&self, spec: &BucketSpec, create: bool) -> Result<Center> {
+        let bucket = crate::center::s3::Bucket::open(spec)?;
+        let by = format!("{}@{}", self.user, crate::values::host());
+        Center::open_bucket(bucket, &spec.url.to_string(), &self.center, create, by)
     }
 
     /// Shows waits for the catalog's write lock on stderr (once per process).

@@ -52,7 +52,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         params: &params,
     };
 
-    let mut center = ctx.create_center()?;
+    let mut center = ctx.create_runs_center()?;
     let name = ingest::name_tracked_run(&center, &tracked)?;
     let mut child = Command::new(&args.command[0])
         .args(&args.command[1..])

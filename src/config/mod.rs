@@ -19,7 +19,7 @@ pub const CENTER_ENV: &str = "MFILE_CENTER";
 /// Resolved settings for one command run.
 #[derive(Debug)]
 pub struct Settings {
-    /// The center's folder (a local center).
+    /// The center's folder; for a center in a bucket, this machine's cache of it.
     pub center: PathBuf,
     /// Where the center is: the folder above, or a bucket.
     pub location: Location,
@@ -36,6 +36,23 @@ struct ConfigFile {
     center: Option<String>,
     endpoint: Option<String>,
     region: Option<String>,
+}
+
+/// This machine's cache of a center in object storage: `<data dir>/mfile/cache/<bucket>-<hash
+/// of the URL>`. Deleting it loses nothing; it is rebuilt from the bucket.
+fn cache_folder(data_dir: Option<&Path>, url: &str) -> Result<PathBuf> {
+    let Some(data_dir) = data_dir else {
+        return Err(usage(format!(
+            "no home folder to keep a cache of {url} in; set HOME or XDG_DATA_HOME"
+        )));
+    };
+    let bucket = url
+        .trim_start_matches("s3://")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let hash = blake3::hash(url.as_bytes()).to_hex();
+    Ok(data_dir.join(format!("mfile/cache/{bucket}-{}", &hash[..16])))
 }
 
 /// Where the center comes from, before it is resolved.
@@ -67,14 +84,7 @@ impl Settings {
         let location = resolve_location(&sources, &aws_env)?;
         let center = match &location {
             Location::Local(dir) => dir.clone(),
-            // Until the engine has a bucket Store (issue 12), a URL center stops here rather
-            // than being taken for a folder.
-            Location::Bucket(spec) => {
-                return Err(usage(format!(
-                    "the center {} is a bucket; the commands can't use a bucket center yet",
-                    spec.url
-                )));
-            }
+            Location::Bucket(spec) => cache_folder(data_dir.as_deref(), &spec.url.to_string())?,
         };
         Ok(Settings {
             center,

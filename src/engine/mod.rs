@@ -3,11 +3,14 @@
 //! warnings go to an [`Observer`]. It reaches bytes only through the center's `Store` and
 //! metadata only through the catalog; it knows nothing of clap, terminals or JSON documents.
 
+mod bucket_center;
 mod center;
+pub use bucket_center::NoCenter;
 pub mod delete;
 pub mod import;
 pub mod ingest;
 pub mod pull;
+pub mod remote;
 pub mod verify;
 
 use anyhow::Result;

@@ -452,8 +452,8 @@ fn center_urls_from_the_flag_the_environment_and_the_config_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid bucket name"));
 
-    // A good URL in the config file: parsed, endpoint and all; the commands don't take a
-    // bucket center yet.
+    // A good URL in the config file is the center: with no keys anywhere, it says which ones
+    // to set.
     env.write(
         "../home/.config/mfile/config.json",
         r#"{"center": "s3://team-models/prod", "endpoint": "http://127.0.0.1:8333"}"#,
@@ -464,7 +464,7 @@ fn center_urls_from_the_flag_the_environment_and_the_config_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("s3://team-models/prod is a bucket"),
+        stderr.contains("no credentials for s3://team-models/prod"),
         "{stderr}"
     );
 }

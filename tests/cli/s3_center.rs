@@ -135,7 +135,7 @@ fn two_machines_importing_other_paths_at_once_both_land() {
     let colleague = env.colleague();
     for (who, name) in [(&env, "a"), (&colleague, "b")] {
         for i in 0..20 {
-            who.write(&format!("{name}/f{i}.txt"), format!("{name} {i}"));
+            who.write(&format!("{name}/{name}-{i}.txt"), format!("{name} {i}"));
         }
     }
     thread::scope(|scope| {

@@ -1,0 +1,282 @@
+//! The [`Store`] of a center in object storage (`s3://bucket/prefix`). Bytes are addressed by
+//! content: a file of [`PACK_LIMIT`] bytes or more is the object `blobs/<b3[..2]>/<b3>`, and
+//! smaller ones travel in packs (`center::pack`). Keys (`model/version/path`) name no object:
+//! each version's log (`center::segment`) says which content a path has. So publishing a key
+//! only says where its bytes are; replacing or deleting one changes no object, and `gc`
+//! removes bytes that no log names any more.
+
+use std::collections::HashMap;
+use std::io::{self, Cursor, Read, Write};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result, bail};
+
+use super::nofollow::Dir;
+use super::pack::{self, PACK_LIMIT, PACK_TARGET, PackBuilder};
+use super::s3::{Bucket, Created};
+use super::store::{Aside, Body, FileRef, Listed, Location, Staged, Store};
+use crate::interrupt;
+
+pub struct BucketStore {
+    bucket: Arc<Bucket>,
+    /// The center's URL, for people.
+    url: String,
+    /// The cache's folder for spooled big files.
+    staging: Arc<Dir>,
+    /// Content this process uploaded or found in the bucket: BLAKE3 -> where it is.
+    placed: Mutex<HashMap<String, Location>>,
+}
+
+/// The object of a file stored on its own.
+pub fn blob_key(blake3: &str) -> String {
+    format!("blobs/{}/{blake3}", &blake3[..2.min(blake3.len())])
+}
+
+/// The object of a pack.
+pub fn pack_key(pack: &str) -> String {
+    format!("packs/{}/{pack}", &pack[..2.min(pack.len())])
+}
+
+impl BucketStore {
+    pub fn new(bucket: Arc<Bucket>, url: &str, staging: Arc<Dir>) -> Self {
+        BucketStore {
+            bucket,
+            url: url.trim_end_matches('/').to_string(),
+            staging,
+            placed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn placed(&self, blake3: &str) -> Option<Location> {
+        self.placed.lock().ok()?.get(blake3).cloned()
+    }
+
+    fn remember(&self, blake3: &str, location: Location) {
+        if let Ok(mut placed) = self.placed.lock() {
+            placed.insert(blake3.to_string(), location);
+        }
+    }
+
+    /// Uploads a big staged file as its own object, unless the bucket has it already.
+    fn upload_blob(&self, staged: &Staged, blake3: &str) -> Result<()> {
+        let key = blob_key(blake3);
+        let present = self.bucket.head(&key)?;
+        if present.is_some_and(|info| info.size == staged.size) {
+            return Ok(());
+        }
+        let mut reader = staged.file()?.open()?;
+        self.bucket
+            .upload(&key, &mut reader, staged.size, &mut |_| {})
+            .with_context(|| format!("could not upload {key}"))?;
+        Ok(())
+    }
+
+    /// Sends a pack and notes where each of its files is.
+    fn send_pack(&self, builder: PackBuilder, members: Vec<(String, u64)>) -> Result<()> {
+        let (id, bytes) = builder.finish()?;
+        match self.bucket.put_new(&pack_key(&id), bytes.into())? {
+            Created::Created(_) | Created::AlreadyExists => {}
+        }
+        for (blake3, offset) in members {
+            self.remember(&blake3, Some(pack::location(&id, offset)));
+        }
+        Ok(())
+    }
+}
+
+impl Store for BucketStore {
+    fn locate(&self, key: &str) -> String {
+        format!("{}/{}", self.url, key.trim_end_matches('/'))
+    }
+
+    /// Small files stay in memory (they go into a pack); bigger ones are spooled to the cache's
+    /// staging folder, since their object's name (the BLAKE3) is known only at the end.
+    fn stage(&self, src: &mut dyn Read, _mtime: SystemTime) -> Result<Staged> {
+        let mut head = Vec::new();
+        src.take(PACK_LIMIT).read_to_end(&mut head)?;
+        if (head.len() as u64) < PACK_LIMIT {
+            return Ok(Staged {
+                size: head.len() as u64,
+                digests: None,
+                body: Body::Memory(head),
+            });
+        }
+        let (temp, mut file) = self
+            .staging
+            .create_temp("spool", 0o600)
+            .context("could not spool a file to the cache")?;
+        file.write_all(&head)?;
+        let rest = super::hashing::copy_interruptible(src, &mut file)?;
+        Ok(Staged {
+            size: head.len() as u64 + rest,
+            digests: None,
+            body: Body::File(temp),
+        })
+    }
+
+    /// Uploads the batch: big files as objects of their own (each checked first: the bucket
+    /// may have it from another version or machine), small ones in packs.
+    fn sync_staged(&self, batch: &[&Staged]) -> Result<()> {
+        let mut builder = PackBuilder::default();
+        let mut members = Vec::new();
+        for staged in batch {
+            interrupt::check()?;
+            let digests = staged
+                .digests
+                .as_ref()
+                .context("staged bytes without their digests")?;
+            let blake3 = digests.blake3.as_str();
+            if self.placed(blake3).is_some() {
+                continue;
+            }
+            match &staged.body {
+                Body::File(_) => {
+                    self.upload_blob(staged, blake3)?;
+                    self.remember(blake3, None);
+                }
+                Body::Memory(bytes) => {
+                    if members.iter().any(|(b, _)| b == blake3) {
+                        continue;
+                    }
+                    let offset = builder.add(blake3, bytes);
+                    members.push((blake3.to_string(), offset));
+                    if builder.len() >= PACK_TARGET {
+                        let full = std::mem::take(&mut builder);
+                        self.send_pack(full, std::mem::take(&mut members))?;
+                    }
+                }
+            }
+        }
+        if !builder.is_empty() {
+            self.send_pack(builder, members)?;
+        }
+        Ok(())
+    }
+
+    fn publish(&self, staged: Staged, key: &str) -> Result<Location> {
+        let digests = staged.digests.as_ref();
+        let Some(location) = digests.and_then(|d| self.placed(&d.blake3)) else {
+            bail!(
+                "{} was published before its bytes were uploaded",
+                self.locate(key)
+            );
+        };
+        Ok(location)
+    }
+
+    /// The same content is the same bytes: a key shares them without any request.
+    fn link(&self, existing: &FileRef, _key: &str) -> Result<Option<Location>> {
+        Ok(Some(existing.location.clone()))
+    }
+
+    fn open(&self, file: &FileRef) -> Result<Option<Box<dyn Read + Send>>> {
+        if let Some(location) = &file.location {
+            let Some((id, offset)) = pack::parse_location(location) else {
+                bail!(
+                    "{} has an unreadable location {location:?}",
+                    self.locate(&file.key)
+                );
+            };
+            let range = offset..offset + file.size;
+            let bytes = self.bucket.get_range(&pack_key(id), range)?;
+            return Ok(Some(Box::new(Cursor::new(bytes))));
+        }
+        let key = blob_key(&file.blake3);
+        if self.bucket.head(&key)?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(Download::start(
+            Arc::clone(&self.bucket),
+            key,
+            file.size,
+        ))))
+    }
+
+    /// What the log says: a listed file's bytes were uploaded before the log named them.
+    /// (`verify` checks the objects themselves.)
+    fn size(&self, file: &FileRef) -> Result<Option<u64>> {
+        Ok(Some(file.size))
+    }
+
+    /// No object is named by a key, so nothing can be there that the catalog does not list.
+    fn list(&self, _prefix: &str) -> Result<Vec<Listed>> {
+        Ok(Vec::new())
+    }
+
+    fn delete(&self, _key: &str) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn set_aside(&self, _key: &str) -> Result<Option<Aside>> {
+        Ok(Some(Aside { temp: None }))
+    }
+
+    fn restore(&self, _aside: Aside, _key: &str) -> Result<()> {
+        Ok(())
+    }
+
+    fn discard(&self, _aside: Aside, _key: &str) -> Result<()> {
+        Ok(())
+    }
+
+    /// Every upload finished in [`Store::sync_staged`]; the version log is written by the
+    /// catalog's commit.
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A big object read as a stream: downloaded in parallel ranges on a thread, handed over in
+/// order through a bounded channel.
+struct Download {
+    chunks: Receiver<io::Result<Vec<u8>>>,
+    current: Cursor<Vec<u8>>,
+}
+
+impl Download {
+    fn start(bucket: Arc<Bucket>, key: String, size: u64) -> Download {
+        let (send, chunks) = mpsc::sync_channel(4);
+        std::thread::spawn(move || {
+            let mut sink = ChannelWriter(send.clone());
+            if let Err(e) = bucket.download(&key, size, &mut sink, &mut |_| {}) {
+                let _ = send.send(Err(io::Error::other(format!("{e:#}"))));
+            }
+        });
+        Download {
+            chunks,
+            current: Cursor::new(Vec::new()),
+        }
+    }
+}
+
+impl Read for Download {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.current.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            match self.chunks.recv() {
+                Ok(chunk) => self.current = Cursor::new(chunk?),
+                Err(_) => return Ok(0), // the download ended
+            }
+        }
+    }
+}
+
+struct ChannelWriter(SyncSender<io::Result<Vec<u8>>>);
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .send(Ok(buf.to_vec()))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader has gone"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
