@@ -15,6 +15,13 @@ const DEFAULT_PORT: u16 = 8421;
 const PORTS_TRIED: u16 = 10;
 
 pub fn run(args: UiArgs, ctx: &Ctx) -> Result<()> {
+    if let crate::values::location::Location::Bucket(spec) = &ctx.location {
+        return Err(crate::error::usage(format!(
+            "the page shows a local center; for {} it is not built yet (use scan, versions \
+             and pull)",
+            spec.url
+        )));
+    }
     // Say now, not at the first request, that there is no center.
     drop(ctx.open_center()?);
     let listener = bind(args.bind)?;

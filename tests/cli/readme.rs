@@ -15,6 +15,10 @@ const SKIPPED_SECTIONS: &[(&str, &str)] = &[
         "installs mfile into ~/.cargo and runs `cargo test`, this very suite",
     ),
     (
+        "## A center for the team",
+        "needs an S3 server and its keys; tests/cli/s3_center.rs runs these commands against one",
+    ),
+    (
         "## Development",
         "builds, tests and benchmarks the repository itself, not a center",
     ),
