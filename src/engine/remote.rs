@@ -255,6 +255,8 @@ fn add(segment: &mut Segment, change: Change) {
 struct Ours {
     paths: HashSet<String>,
     describes: bool,
+    /// Ours drops the version (or its model).
+    drops: bool,
 }
 
 impl Ours {
@@ -263,8 +265,37 @@ impl Ours {
         Ours {
             paths: puts.chain(segment.delete.iter().cloned()).collect(),
             describes: segment.describe.is_some(),
+            drops: segment.drop.is_some() && segment.put.is_empty(),
         }
     }
+}
+
+/// A dropped version (a model is dropped version by version, each in its own log): its files
+/// go, but those `ours` sets; then the version, and the model once it has none left.
+fn drop_version(tx: &Tx, segment: &Segment, ours: &Ours) -> Result<()> {
+    let Some(model) = tx.model(&segment.model)? else {
+        return Ok(());
+    };
+    let Some(version) = tx.version(model.id, &segment.version)? else {
+        return Ok(());
+    };
+    if !ours.paths.is_empty() {
+        let scope = crate::catalog::Scope {
+            model: Some(&segment.model),
+            version: Some(&segment.version),
+        };
+        for file in tx.files(scope)? {
+            if !ours.paths.contains(&file.path) {
+                tx.delete_file(version.id, &file.path)?;
+            }
+        }
+        return Ok(());
+    }
+    tx.delete_version(version.id)?;
+    if tx.version_summaries(&model)?.is_empty() {
+        tx.delete_model(model.id)?;
+    }
+    Ok(())
 }
 
 /// Another write stored other content at a path that ours adds as new: ours is refused, as a
@@ -297,33 +328,12 @@ fn refuse_conflicts(theirs: &Segment, ours: &Segment) -> Result<()> {
 
 /// Applies a segment to the cache, leaving alone what `ours` sets (it comes later in the log).
 fn apply(tx: &Tx, segment: &Segment, ours: &Ours) -> Result<()> {
+    if ours.drops {
+        return Ok(()); // our drop, later in the log, undoes whatever this segment did
+    }
     let at = segment.at;
-    match segment.drop {
-        Some(Dropped::Model) if ours.paths.is_empty() => {
-            if let Some(model) = tx.model(&segment.model)? {
-                tx.delete_model(model.id)?;
-            }
-        }
-        Some(_) => {
-            if let Some(model) = tx.model(&segment.model)? {
-                if let Some(version) = tx.version(model.id, &segment.version)? {
-                    if ours.paths.is_empty() {
-                        tx.delete_version(version.id)?;
-                    } else {
-                        let scope = crate::catalog::Scope {
-                            model: Some(&segment.model),
-                            version: Some(&segment.version),
-                        };
-                        for file in tx.files(scope)? {
-                            if !ours.paths.contains(&file.path) {
-                                tx.delete_file(version.id, &file.path)?;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        None => {}
+    if segment.drop.is_some() {
+        drop_version(tx, segment, ours)?;
     }
     if segment.drop.is_some() && segment.put.is_empty() && !segment.create {
         return Ok(());

@@ -201,3 +201,27 @@ fn what_is_not_built_for_a_bucket_yet_says_so() {
         .says(&["s3://", "local center"]);
     env.expect(2, &["ui"]).says(&["s3://", "not built yet"]);
 }
+
+#[test]
+fn a_model_dropped_and_made_again_reads_the_same_everywhere() {
+    let Some(env) = Env::s3() else { return };
+    env.write("a.bin", b"first");
+    env.write("b.bin", b"second");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "2"]);
+    env.ok(&["delete", "-m", "m", "--all", "--yes"]);
+    // Made again in the version whose log a fresh cache reads first: reading version 2's log
+    // (which ends with the model's drop) must not drop it again.
+    env.ok(&["import", "b.bin", "-m", "m", "--version", "1"]);
+    for machine in [&env, &env.colleague()] {
+        let versions = machine.json(&["versions", "-m", "m"]);
+        let names: Vec<&str> = versions["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["version"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["1"], "{versions:#}");
+        assert_eq!(machine.scan_paths("m", "1"), ["b.bin"]);
+    }
+}
