@@ -173,13 +173,12 @@ impl Store for BucketStore {
 
     fn open(&self, file: &FileRef) -> Result<Option<Box<dyn Read + Send>>> {
         if let Some(location) = &file.location {
-            let Some((id, offset)) = pack::parse_location(location) else {
+            let Some((id, range)) = pack::parse_range(location, file.size) else {
                 bail!(
                     "{} has an unreadable location {location:?}",
                     self.locate(&file.key)
                 );
             };
-            let range = offset..offset + file.size;
             let bytes = self.bucket.get_range(&pack_key(id), range)?;
             return Ok(Some(Box::new(Cursor::new(bytes))));
         }

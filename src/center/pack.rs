@@ -110,6 +110,13 @@ pub fn parse_location(location: &str) -> Option<(&str, u64)> {
     Some((pack, offset.parse().ok()?)).filter(|_| hex)
 }
 
+/// The pack and the byte range of a file of `size` bytes at `location`; `None` when the
+/// location is unreadable or the range would run past the largest offset.
+pub fn parse_range(location: &str, size: u64) -> Option<(&str, std::ops::Range<u64>)> {
+    let (pack, offset) = parse_location(location)?;
+    Some((pack, offset..offset.checked_add(size)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +152,12 @@ mod tests {
         assert_eq!(parse_location(&at), Some((pack.as_str(), 77)));
         assert_eq!(parse_location("x@1"), None);
         assert_eq!(parse_location(&format!("{pack}@-1")), None);
+        assert_eq!(parse_range(&at, 3), Some((pack.as_str(), 77..80)));
+        let far = location(&pack, u64::MAX - 5);
+        assert_eq!(
+            parse_range(&far, 10),
+            None,
+            "a range past u64::MAX is refused"
+        );
     }
 }

@@ -39,8 +39,9 @@ struct ConfigFile {
 }
 
 /// This machine's cache of a center in object storage: `<data dir>/mfile/cache/<bucket>-<hash
-/// of the URL>`. Deleting it loses nothing; it is rebuilt from the bucket.
-fn cache_folder(data_dir: Option<&Path>, url: &str) -> Result<PathBuf> {
+/// of the endpoint and the URL>` (the same bucket name on two servers is two centers).
+/// Deleting it loses nothing; it is rebuilt from the bucket.
+fn cache_folder(data_dir: Option<&Path>, endpoint: Option<&str>, url: &str) -> Result<PathBuf> {
     let Some(data_dir) = data_dir else {
         return Err(usage(format!(
             "no home folder to keep a cache of {url} in; set HOME or XDG_DATA_HOME"
@@ -51,7 +52,8 @@ fn cache_folder(data_dir: Option<&Path>, url: &str) -> Result<PathBuf> {
         .split('/')
         .next()
         .unwrap_or("");
-    let hash = blake3::hash(url.as_bytes()).to_hex();
+    let server = endpoint.unwrap_or("aws");
+    let hash = blake3::hash(format!("{server} {url}").as_bytes()).to_hex();
     Ok(data_dir.join(format!("mfile/cache/{bucket}-{}", &hash[..16])))
 }
 
@@ -84,7 +86,10 @@ impl Settings {
         let location = resolve_location(&sources, &aws_env)?;
         let center = match &location {
             Location::Local(dir) => dir.clone(),
-            Location::Bucket(spec) => cache_folder(data_dir.as_deref(), &spec.url.to_string())?,
+            Location::Bucket(spec) => {
+                let endpoint = spec.endpoint.as_deref();
+                cache_folder(data_dir.as_deref(), endpoint, &spec.url.to_string())?
+            }
         };
         Ok(Settings {
             center,
@@ -219,6 +224,23 @@ fn os_user() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_bucket_on_two_servers_has_two_caches() {
+        let data = Path::new("/data");
+        let url = "s3://team/prod";
+        let first = cache_folder(Some(data), Some("http://127.0.0.1:8333"), url).unwrap();
+        let second = cache_folder(Some(data), Some("http://127.0.0.1:9000"), url).unwrap();
+        let aws = cache_folder(Some(data), None, url).unwrap();
+        assert_ne!(first, second);
+        assert_ne!(first, aws);
+        let shown = first.display().to_string();
+        assert!(shown.starts_with("/data/mfile/cache/team-"), "{shown}");
+        assert_eq!(
+            first,
+            cache_folder(Some(data), Some("http://127.0.0.1:8333"), url).unwrap()
+        );
+    }
 
     fn no_env(_: &str) -> Option<String> {
         None
