@@ -957,6 +957,9 @@ pub struct NewFile<'a> {
     pub modified_at: Timestamp,
     /// Where the store put the bytes, if it says (see [`FileRow::location`]).
     pub location: Option<&'a str>,
+    /// It is meant to replace whatever is at the path (`--force`), even content this catalog
+    /// has not seen yet (a cache's remote settles that).
+    pub replaces: bool,
 }
 
 impl Tx<'_> {
@@ -984,7 +987,8 @@ impl Tx<'_> {
             file.location,
         ])?;
         if self.journaling() {
-            let replaced = before.is_some_and(|b| !b.same_content(file.size, file.digests));
+            let replaced =
+                file.replaces || before.is_some_and(|b| !b.same_content(file.size, file.digests));
             let stored = self.file(version_id, file.path)?;
             let stored = stored.context("a file just stored is missing")?;
             self.record(Change::PutFile {
@@ -1101,6 +1105,7 @@ mod tests {
                         digests: &digests(tag),
                         modified_at: now,
                         location: None,
+                        replaces: false,
                     };
                     tx.upsert_file(v.id, &file, now)?;
                 }
@@ -1110,6 +1115,7 @@ mod tests {
                     digests: &digests("b2"),
                     modified_at: now,
                     location: None,
+                    replaces: false,
                 };
                 tx.upsert_file(v.id, &replaced, now)?;
                 Ok((m.id, v.id))

@@ -25,7 +25,8 @@ pub enum Change {
         description: Option<String>,
         tags: BTreeMap<String, String>,
     },
-    /// A file was stored; `replaced` when it took the place of other content.
+    /// A file was stored; `replaced` when it took the place of other content, or was meant to
+    /// take the place of whatever is there (`--force`).
     PutFile {
         file: FileRow,
         replaced: bool,
@@ -137,6 +138,7 @@ mod tests {
                 digests: &digests,
                 modified_at: Timestamp(2),
                 location: Some("pack@7"),
+                replaces: false,
             };
             tx.upsert_file(v.id, &file, Timestamp(3))
         })

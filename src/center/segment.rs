@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::time::Timestamp;
+use crate::values::names::{self, RelPath, quote};
 
 /// Where the segments of every version are.
 pub const LOG_PREFIX: &str = "log/";
@@ -22,6 +23,9 @@ pub struct Segment {
     pub model: String,
     pub version: String,
     pub seq: u64,
+    /// A random id of the write: a writer whose reply was lost finds its own segment by it.
+    #[serde(default)]
+    pub id: String,
     /// When it was written, and by whom (`user@host`), for people.
     pub at: Timestamp,
     pub by: String,
@@ -80,14 +84,15 @@ impl Segment {
         Ok(serde_json::to_vec(self)?)
     }
 
-    /// Reads a segment, checking that it is the one its key names.
+    /// Reads a segment, checking that it is the one its key names and that everything it
+    /// would put in a cache is well formed: a segment is written by whoever can write to the
+    /// bucket, and its names become paths on every colleague's disk.
     pub fn from_json(bytes: &[u8], model: &str, version: &str, seq: u64) -> Result<Segment> {
-        let segment: Segment = serde_json::from_slice(bytes)
-            .with_context(|| format!("segment {} is not a segment", key(model, version, seq)))?;
+        let segment: Segment =
+            serde_json::from_slice(bytes).context("it is not a segment (unreadable JSON)")?;
         if segment.format != 1 {
             bail!(
-                "segment {} has format {}; this mfile reads format 1, upgrade it",
-                key(model, version, seq),
+                "it has format {}; this mfile reads format 1, upgrade it",
                 segment.format
             );
         }
@@ -97,14 +102,43 @@ impl Segment {
             segment.seq,
         ) != (model, version, seq)
         {
-            bail!(
-                "segment {} says it is {}",
-                key(model, version, seq),
-                segment.key()
-            );
+            bail!("it says it is {}", segment.key());
         }
+        segment.check()?;
         Ok(segment)
     }
+
+    /// Refuses names, paths, digests and locations that mfile would never write.
+    fn check(&self) -> Result<()> {
+        names::check_name("model", &self.model)?;
+        names::check_name("version", &self.version)?;
+        for path in self.delete.iter().chain(self.put.iter().map(|p| &p.path)) {
+            check_path(path)?;
+        }
+        for put in &self.put {
+            let hex = |text: &str, len: usize| {
+                text.len() == len && text.bytes().all(|b| b.is_ascii_hexdigit())
+            };
+            if !hex(&put.md5, 32) || !hex(&put.blake3, 64) {
+                bail!("{} has malformed digests", quote(&put.path));
+            }
+            let location = put.location.as_deref();
+            if location.is_some_and(|l| super::pack::parse_range(l, put.size).is_none()) {
+                bail!("{} has a malformed location", quote(&put.path));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A stored path is already normal: relative, no `.`, `..` or empty parts, no control
+/// characters.
+fn check_path(path: &str) -> Result<()> {
+    let normal = RelPath::parse("path", path)?;
+    if normal.is_root() || normal.as_str() != path {
+        bail!("the path {} is not a normal path", quote(path));
+    }
+    Ok(())
 }
 
 /// `log/<model>/<version>/<seq, 10 digits>.json`: names sort in the order they apply.
@@ -132,6 +166,7 @@ mod tests {
             model: "m".into(),
             version: "1.0".into(),
             seq: 3,
+            id: "5".repeat(32),
             at: Timestamp(1_764_000_000_000_000_001),
             by: "alice@build-1".into(),
             create: true,
@@ -165,6 +200,52 @@ mod tests {
         let err = Segment::from_json(&bytes, "m", "1.0", 4).unwrap_err();
         assert!(err.to_string().contains("says it is"), "{err}");
         assert!(Segment::from_json(b"{}", "m", "1.0", 3).is_err());
+    }
+
+    #[test]
+    fn a_segment_with_what_mfile_never_writes_is_refused() {
+        let bad_paths = [
+            "../../.bashrc",
+            "/etc/passwd",
+            "a/./b",
+            "a//b",
+            "a\nb",
+            "a/",
+            "",
+        ];
+        for path in bad_paths {
+            let mut hostile = segment();
+            hostile.put[0].path = path.to_string();
+            let bytes = hostile.to_json().unwrap();
+            assert!(
+                Segment::from_json(&bytes, "m", "1.0", 3).is_err(),
+                "{path:?}"
+            );
+            let mut hostile = segment();
+            hostile.delete.push(path.to_string());
+            let bytes = hostile.to_json().unwrap();
+            assert!(
+                Segment::from_json(&bytes, "m", "1.0", 3).is_err(),
+                "{path:?}"
+            );
+        }
+        let mut bad_name = segment();
+        bad_name.model = "..".into();
+        let bytes = bad_name.to_json().unwrap();
+        assert!(Segment::from_json(&bytes, "..", "1.0", 3).is_err());
+        for location in ["x@0", &format!("{}@{}", "2".repeat(64), u64::MAX)] {
+            let mut hostile = segment();
+            hostile.put[0].location = Some(location.to_string());
+            let bytes = hostile.to_json().unwrap();
+            assert!(
+                Segment::from_json(&bytes, "m", "1.0", 3).is_err(),
+                "{location}"
+            );
+        }
+        let mut hostile = segment();
+        hostile.put[0].blake3 = "../x".into();
+        let bytes = hostile.to_json().unwrap();
+        assert!(Segment::from_json(&bytes, "m", "1.0", 3).is_err());
     }
 
     #[test]

@@ -107,7 +107,11 @@ impl Ctx {
     fn open_bucket(&self, spec: &BucketSpec, create: bool) -> Result<Center> {
         let bucket = crate::center::s3::Bucket::open(spec)?;
         let by = format!("{}@{}", self.user, crate::values::host());
-        Center::open_bucket(bucket, &spec.url.to_string(), &self.center, create, by)
+        let center = Center::open_bucket(bucket, &spec.url.to_string(), &self.center, create, by)?;
+        for damage in &center.damaged {
+            self.out.warn(&damage.to_string());
+        }
+        Ok(center)
     }
 
     /// Shows waits for the catalog's write lock on stderr (once per process).

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 
 use super::Center;
-use super::remote::BucketLog;
+use super::bucket_log::BucketLog;
 use crate::catalog::Catalog;
 use crate::center::CATALOG_FILE;
 use crate::center::bucket_store::BucketStore;
@@ -52,7 +52,8 @@ impl Center {
             refuse_without_conditional_writes(&bucket, &mut catalog, url)?;
         }
         let log = BucketLog::new(Arc::clone(&bucket), by);
-        log.refresh(&mut catalog)
+        let damaged = log
+            .refresh(&mut catalog)
             .with_context(|| format!("could not read the center {url}"))?;
         catalog.set_remote(Box::new(log));
         Ok(Center {
@@ -60,6 +61,7 @@ impl Center {
             name: url.to_string(),
             catalog,
             store: Box::new(BucketStore::new(bucket, url, staging)),
+            damaged,
         })
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use super::bucket_log::Damage;
 use crate::catalog::network::network_filesystem;
 use crate::catalog::{Catalog, ModelRow, VersionRow};
 use crate::center::CATALOG_FILE;
@@ -20,6 +21,8 @@ pub struct Center {
     pub name: String,
     pub catalog: Catalog,
     pub store: Box<dyn Store>,
+    /// Versions whose log in the bucket is damaged (a center in object storage only).
+    pub damaged: Vec<Damage>,
 }
 
 impl Center {
@@ -54,6 +57,7 @@ impl Center {
             name: root.display().to_string(),
             catalog,
             store: Box::new(store),
+            damaged: Vec::new(),
         })
     }
 
@@ -76,6 +80,7 @@ impl Center {
             name: root.display().to_string(),
             catalog,
             store: Box::new(LocalStore::new(root)),
+            damaged: Vec::new(),
         })
     }
 

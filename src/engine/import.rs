@@ -636,6 +636,8 @@ struct Planned<'s> {
     imported_at: Timestamp,
     /// The stored copy, when it is `unchanged`.
     unchanged: Option<FileRef>,
+    /// --force: it replaces whatever is at its path, even what another writer stored meanwhile.
+    replaces: bool,
 }
 
 /// Makes one batch visible: re-checks each file against the catalog under the write lock
@@ -688,6 +690,7 @@ fn recheck<'s>(
             status: FileStatus::Imported,
             imported_at: now,
             unchanged: None,
+            replaces: force,
             ready,
         };
         let (source, staged, digests, _) = &planned.ready;
@@ -738,6 +741,7 @@ fn place(
         status,
         imported_at,
         unchanged,
+        replaces,
     } = planned;
     let size = staged.size;
     let md5 = Some(digests.md5.clone());
@@ -758,6 +762,7 @@ fn place(
         digests: &digests,
         modified_at: Timestamp(stat.mtime),
         location: location.as_deref(),
+        replaces,
     };
     tx.upsert_file(version.id, &file, now)?;
     let mut done = entry(source, &stat, status, md5, linked, Some(imported_at));

@@ -6,11 +6,11 @@
 mod bucket_center;
 mod center;
 pub use bucket_center::NoCenter;
+pub mod bucket_log;
 pub mod delete;
 pub mod import;
 pub mod ingest;
 pub mod pull;
-pub mod remote;
 pub mod verify;
 
 use anyhow::Result;

@@ -15,6 +15,8 @@ pub struct Env {
     pub work: PathBuf,
     /// `s3://bucket/prefix` when the center is in the test S3 server ([`Env::s3`]).
     pub center_url: Option<String>,
+    /// Another way to the S3 server (a fault-injecting proxy) than its own endpoint.
+    pub endpoint: Option<String>,
 }
 
 /// The S3 server the tests may use (started by `tests/s3/server`, which `.ci/run` calls):
@@ -32,6 +34,23 @@ pub fn s3_server() -> Option<(String, String)> {
             eprintln!("skipped: no S3 server (start one with tests/s3/server start)");
             None
         }
+    }
+}
+
+/// How to reach `url` in the test S3 server, with its static keys.
+pub fn s3_spec(url: &str) -> mfile::values::location::BucketSpec {
+    use mfile::values::location::{BucketSpec, BucketUrl, Credentials};
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    BucketSpec {
+        url: BucketUrl::parse(url).expect("a bucket URL"),
+        endpoint: var("MFILE_TEST_S3_ENDPOINT"),
+        region: var("AWS_REGION").unwrap_or_else(|| "us-east-1".into()),
+        credentials: Some(Credentials {
+            access_key_id: var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
+            secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_default(),
+            session_token: None,
+            source: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into(),
+        }),
     }
 }
 
@@ -91,6 +110,7 @@ impl Env {
             root,
             _dir: dir,
             center_url: None,
+            endpoint: None,
         }
     }
 
@@ -117,6 +137,12 @@ impl Env {
             other.center = self.center.clone();
         }
         other
+    }
+
+    /// The center's bucket, opened at its prefix, for a test to read or damage it directly.
+    pub fn bucket(&self) -> mfile::center::s3::Bucket {
+        let url = self.center_url.as_deref().expect("an S3 env");
+        mfile::center::s3::Bucket::open(&s3_spec(url)).expect("open the test bucket")
     }
 
     /// A command with an isolated environment: HOME and XDG inside the temp folder, no colour,
@@ -156,7 +182,10 @@ impl Env {
         if let Some(url) = &self.center_url {
             cmd.env("MFILE_CENTER", url);
             if let Some((endpoint, _)) = s3_server() {
-                cmd.env("AWS_ENDPOINT_URL", endpoint);
+                cmd.env(
+                    "AWS_ENDPOINT_URL",
+                    self.endpoint.as_ref().unwrap_or(&endpoint),
+                );
             }
             for name in S3_VARIABLES {
                 if let Some(value) = std::env::var_os(name) {

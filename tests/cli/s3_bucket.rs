@@ -14,7 +14,7 @@ use mfile::center::s3::{Bucket, Created, Fetched, Replaced};
 use mfile::time::Timestamp;
 use mfile::values::location::{BucketSpec, BucketUrl, Credentials};
 
-use crate::harness::{Env, md5_hex, noise};
+use crate::harness::{Env, md5_hex, noise, s3_spec};
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -22,7 +22,7 @@ fn var(name: &str) -> Option<String> {
 
 /// The test server's bucket under a fresh prefix, or None (and a note) without a server.
 fn server(test: &str) -> Option<BucketSpec> {
-    let Some(endpoint) = var("MFILE_TEST_S3_ENDPOINT") else {
+    let Some(_) = var("MFILE_TEST_S3_ENDPOINT") else {
         assert!(
             var("MFILE_REQUIRE_S3").as_deref() != Some("1"),
             "MFILE_REQUIRE_S3=1 but MFILE_TEST_S3_ENDPOINT is unset; run tests/s3/server start"
@@ -31,18 +31,10 @@ fn server(test: &str) -> Option<BucketSpec> {
         return None;
     };
     let bucket = var("MFILE_TEST_S3_BUCKET").unwrap_or_else(|| "mfile-test".into());
-    let url = format!("s3://{bucket}/cli/{test}-{}", Timestamp::now().0);
-    Some(BucketSpec {
-        url: BucketUrl::parse(&url).unwrap(),
-        endpoint: Some(endpoint),
-        region: var("AWS_REGION").unwrap_or_else(|| "us-east-1".into()),
-        credentials: Some(Credentials {
-            access_key_id: var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
-            secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_default(),
-            session_token: None,
-            source: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into(),
-        }),
-    })
+    Some(s3_spec(&format!(
+        "s3://{bucket}/cli/{test}-{}",
+        Timestamp::now().0
+    )))
 }
 
 fn open(test: &str) -> Option<Bucket> {

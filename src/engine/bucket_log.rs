@@ -2,11 +2,16 @@
 //! (`center::segment`): [`BucketLog::refresh`] brings it up to date when a command opens the
 //! center, and [`BucketLog`] as the catalog's `Remote` commits every write as one segment per
 //! version it touched, before the cache commits.
+//!
+//! A log someone damaged (a segment deleted, or one mfile would never write) costs only its
+//! version: the cache keeps that version as it was before the damage, says so, and refuses to
+//! write to it, but for a drop, which starts its log afresh.
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use super::bullet_list;
 use crate::catalog::remote::{Change, Remote};
@@ -19,23 +24,68 @@ use crate::values::Digests;
 /// How many segments are fetched at once when the cache catches up.
 const FETCH_AT_ONCE: usize = 16;
 
+/// How many segments of others a write takes in before it gives up on a busy log.
+const MAX_RACES: usize = 100;
+
 /// A center's version logs in its bucket.
 pub struct BucketLog {
     bucket: Arc<Bucket>,
     /// Who writes, for people reading a segment: `user@host`.
     by: String,
+    /// What the last refresh found: the highest segment listed per version, and the damage.
+    seen: Mutex<Seen>,
 }
+
+#[derive(Default)]
+struct Seen {
+    highest: HashMap<(String, String), u64>,
+    damaged: Vec<Damage>,
+}
+
+/// A version whose log can't be read through: the cache has it as it was before `seq`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Damage {
+    pub model: String,
+    pub version: String,
+    pub seq: u64,
+    pub why: String,
+}
+
+impl fmt::Display for Damage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the log of {} {} is damaged at {}: {}; the version is shown as it was before it, \
+             and only `mfile delete -m {} --version {} --all` writes to it (or restore the segment \
+             from a backup of the bucket)",
+            self.model,
+            self.version,
+            segment::key(&self.model, &self.version, self.seq),
+            self.why,
+            self.model,
+            self.version
+        )
+    }
+}
+
+/// A listed segment as read: the segment, or why it can't be used.
+type Read = std::result::Result<Segment, String>;
 
 impl BucketLog {
     pub fn new(bucket: Arc<Bucket>, by: String) -> Self {
-        BucketLog { bucket, by }
+        BucketLog {
+            bucket,
+            by,
+            seen: Mutex::new(Seen::default()),
+        }
     }
 
     /// Applies to the cache every segment it lacks: one listing of the logs, then the new
-    /// segments (never one read before: a segment never changes).
-    pub fn refresh(&self, catalog: &mut Catalog) -> Result<()> {
+    /// segments (never one read before: a segment never changes). Returns the versions whose
+    /// log is damaged; the others are read whatever happened to those.
+    pub fn refresh(&self, catalog: &mut Catalog) -> Result<Vec<Damage>> {
         let applied = catalog.remote_logs()?;
-        let mut wanted: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
+        let mut listed: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
         for object in self
             .bucket
             .list(segment::LOG_PREFIX.trim_end_matches('/'))?
@@ -43,48 +93,68 @@ impl BucketLog {
             let Some((model, version, seq)) = segment::parse_key(&object.key) else {
                 continue; // not a segment: left for `verify` to mention
             };
-            let done = applied
-                .get(&(model.to_string(), version.to_string()))
-                .copied()
-                .unwrap_or(0);
-            if seq > done {
-                let entry = wanted.entry((model.to_string(), version.to_string()));
-                entry.or_default().push(seq);
+            let id = (model.to_string(), version.to_string());
+            listed.entry(id).or_default().push(seq);
+        }
+        let mut seen = Seen::default();
+        let mut wanted = Vec::new();
+        for (id, mut seqs) in listed {
+            seqs.sort_unstable();
+            let done = applied.get(&id).copied().unwrap_or(0);
+            let highest = seqs.last().copied().unwrap_or(0);
+            seen.highest.insert(id.clone(), highest);
+            for seq in seqs.into_iter().filter(|&s| s > done) {
+                wanted.push((id.0.clone(), id.1.clone(), seq));
             }
         }
-        if wanted.is_empty() {
-            return Ok(());
+        let fetched = self.fetch(&wanted)?;
+        let mut by_version: BTreeMap<(String, String), BTreeMap<u64, Read>> = BTreeMap::new();
+        for ((model, version, seq), read) in wanted.into_iter().zip(fetched) {
+            let entry = by_version.entry((model, version)).or_default();
+            entry.insert(seq, read);
         }
         let mut todo = Vec::new();
-        for ((model, version), mut seqs) in wanted {
-            seqs.sort_unstable();
-            let mut next = applied.get(&(model.clone(), version.clone())).copied();
-            let next = next.get_or_insert(0);
-            // Only the run that follows what is applied: a gap is a segment still being
-            // listed (or lost), and what comes after it waits for it.
-            for seq in seqs {
-                if seq != *next + 1 {
-                    break;
+        for ((model, version), reads) in by_version {
+            let done = applied
+                .get(&(model.clone(), version.clone()))
+                .copied()
+                .unwrap_or(0);
+            match readable(done, reads) {
+                Ok(segments) => todo.extend(segments),
+                Err((segments, seq, why)) => {
+                    todo.extend(segments);
+                    seen.damaged.push(Damage {
+                        model,
+                        version,
+                        seq,
+                        why,
+                    });
                 }
-                *next = seq;
-                todo.push((model.clone(), version.clone(), seq));
             }
         }
-        let segments = self.fetch(&todo)?;
         catalog.write(|tx| {
-            for segment in &segments {
+            for segment in &todo {
                 apply(tx, segment, &Ours::default())?;
                 tx.set_remote_log(&segment.model, &segment.version, segment.seq)?;
             }
+            for damage in &seen.damaged {
+                // Shown (and deletable) even when nothing of it could be read.
+                let key = crate::catalog::shared_key(&damage.model);
+                let model = tx.ensure_model_keyed(&damage.model, &key, Timestamp::now())?;
+                tx.ensure_version(model.id, &damage.version, Timestamp::now())?;
+            }
             Ok(())
-        })
+        })?;
+        let damaged = seen.damaged.clone();
+        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = seen;
+        Ok(damaged)
     }
 
     /// Reads segments, several at once, in the order given.
-    fn fetch(&self, todo: &[(String, String, u64)]) -> Result<Vec<Segment>> {
+    fn fetch(&self, todo: &[(String, String, u64)]) -> Result<Vec<Read>> {
         let mut segments = Vec::with_capacity(todo.len());
         for chunk in todo.chunks(FETCH_AT_ONCE) {
-            let fetched: Vec<Result<Segment>> = std::thread::scope(|scope| {
+            let fetched: Vec<Result<Read>> = std::thread::scope(|scope| {
                 let handles: Vec<_> = chunk
                     .iter()
                     .map(|(model, version, seq)| {
@@ -106,35 +176,95 @@ impl BucketLog {
         Ok(segments)
     }
 
-    fn read(&self, model: &str, version: &str, seq: u64) -> Result<Segment> {
+    /// One segment; the outer error is the server's, the inner one the segment's.
+    fn read(&self, model: &str, version: &str, seq: u64) -> Result<Read> {
         let key = segment::key(model, version, seq);
-        let (bytes, _) = self
-            .bucket
-            .get(&key)?
-            .with_context(|| format!("segment {key} was listed but is gone"))?;
-        Segment::from_json(&bytes, model, version, seq)
+        let Some((bytes, _)) = self.bucket.get(&key)? else {
+            return Ok(Err("it was listed but is gone".into()));
+        };
+        Ok(Segment::from_json(&bytes, model, version, seq).map_err(|e| format!("{e:#}")))
     }
 
-    /// Appends `ours` to the version's log: as the segment after the last one applied, or,
-    /// when others wrote meanwhile, after theirs (applied to the cache first, and refused when
-    /// one of them stored other content at a path this write adds without --force).
+    /// Appends `ours` to the version's log: as the segment after the last one listed or
+    /// applied, or, when others wrote meanwhile, after theirs (applied to the cache first, and
+    /// refused when one of them stored other content at a path this write adds without
+    /// --force). A segment found in our place that carries our id is ours: the server took it
+    /// and its reply was lost.
     fn append(&self, tx: &Tx, mut ours: Segment) -> Result<()> {
+        let id = (ours.model.clone(), ours.version.clone());
+        let (highest, damage) = {
+            let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+            let damage = seen
+                .damaged
+                .iter()
+                .find(|d| (&d.model, &d.version) == (&id.0, &id.1))
+                .cloned();
+            (seen.highest.get(&id).copied().unwrap_or(0), damage)
+        };
+        if let Some(damage) = damage.filter(|_| ours.drop.is_none()) {
+            bail!("{damage}");
+        }
         let mine = Ours::of(&ours);
-        ours.seq = tx.remote_log(&ours.model, &ours.version)? + 1;
-        loop {
+        ours.seq = tx.remote_log(&id.0, &id.1)?.max(highest) + 1;
+        for _ in 0..MAX_RACES {
             match self.bucket.put_new(&ours.key(), ours.to_json()?.into())? {
                 Created::Created(_) => {
                     return tx.set_remote_log(&ours.model, &ours.version, ours.seq);
                 }
                 Created::AlreadyExists => {
-                    let theirs = self.read(&ours.model, &ours.version, ours.seq)?;
+                    let theirs = self
+                        .read(&ours.model, &ours.version, ours.seq)?
+                        .map_err(|why| anyhow::anyhow!("{}: {why}", ours.key()))?;
+                    if theirs.id == ours.id {
+                        return tx.set_remote_log(&ours.model, &ours.version, ours.seq);
+                    }
                     refuse_conflicts(&theirs, &ours)?;
                     apply(tx, &theirs, &mine)?;
                     ours.seq += 1;
                 }
             }
         }
+        bail!(
+            "the log of {} {} grew by {MAX_RACES} segments of others while this write waited \
+             for its turn; nothing was written, try again",
+            ours.model,
+            ours.version
+        )
     }
+}
+
+/// The segments after `done` to apply, in order. A version's state is its log read from the
+/// start, or from its last drop: so a missing or bad segment is harmless when a drop comes
+/// after it; otherwise the segments before it are applied, and the damage is returned with them.
+fn readable(
+    done: u64,
+    mut reads: BTreeMap<u64, Read>,
+) -> std::result::Result<Vec<Segment>, (Vec<Segment>, u64, String)> {
+    let highest = reads.keys().last().copied().unwrap_or(done);
+    let problem = |seq: u64, reads: &BTreeMap<u64, Read>| match reads.get(&seq) {
+        None => Some("it is missing (deleted from the bucket?)".to_string()),
+        Some(Err(why)) => Some(why.clone()),
+        Some(Ok(_)) => None,
+    };
+    let last_problem = (done + 1..=highest)
+        .rev()
+        .find(|&s| problem(s, &reads).is_some());
+    let Some(last_problem) = last_problem else {
+        return Ok(reads.into_values().filter_map(|r| r.ok()).collect());
+    };
+    let restart = (last_problem + 1..=highest)
+        .find(|s| matches!(reads.get(s), Some(Ok(segment)) if segment.drop.is_some()));
+    if let Some(restart) = restart {
+        let from = reads.split_off(&restart);
+        return Ok(from.into_values().filter_map(|r| r.ok()).collect());
+    }
+    let first_problem = (done + 1..=highest)
+        .find(|&s| problem(s, &reads).is_some())
+        .unwrap_or(last_problem);
+    let why = problem(first_problem, &reads).unwrap_or_default();
+    reads.split_off(&first_problem);
+    let before = reads.into_values().filter_map(|r| r.ok()).collect();
+    Err((before, first_problem, why))
 }
 
 impl Remote for BucketLog {
@@ -185,6 +315,7 @@ impl BucketLog {
         for (id, change) in edits {
             let segment = by_version.entry(id.clone()).or_insert_with(|| Segment {
                 format: 1,
+                id: write_id(),
                 model: id.0.clone(),
                 version: id.1.clone(),
                 at: now,
@@ -217,6 +348,17 @@ impl BucketLog {
         versions.sort();
         Ok(versions)
     }
+}
+
+/// A random id for one segment written by this process.
+fn write_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let half = || {
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+    };
+    format!("{:016x}{:016x}", half(), half())
 }
 
 /// Adds one change to its version's segment.
@@ -359,6 +501,7 @@ fn apply(tx: &Tx, segment: &Segment, ours: &Ours) -> Result<()> {
             digests: &digests,
             modified_at: put.modified_at,
             location: put.location.as_deref(),
+            replaces: false,
         };
         tx.upsert_file(version.id, &file, put.imported_at)?;
     }

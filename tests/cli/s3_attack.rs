@@ -1,0 +1,218 @@
+//! A center in object storage under attack: replies lost in the network, segments deleted or
+//! forged by someone who can write to the bucket, writers racing with --force. Each test fails
+//! on the defect the outside attack found (issue 12) and passes on its fix.
+
+use std::fs;
+use std::thread;
+
+use crate::harness::{Env, s3_server};
+use crate::s3_proxy::LossyProxy;
+
+/// The number the next segment of `model` `version` takes.
+fn next_seq(env: &Env, model: &str, version: &str) -> u64 {
+    let prefix = format!("log/{model}/{version}/");
+    segments(env)
+        .iter()
+        .filter(|k| k.starts_with(&prefix))
+        .count() as u64
+        + 1
+}
+
+fn segments(env: &Env) -> Vec<String> {
+    let mut keys: Vec<String> = env
+        .bucket()
+        .list("log")
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// Two imports into one version and a delete, through `endpoint` when given.
+fn two_imports_and_a_delete(env: &Env) {
+    env.write("a.bin", b"one");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    env.write("b.bin", b"two");
+    env.ok(&["import", "b.bin", "-m", "m", "--version", "1"]);
+    env.ok(&["delete", "-m", "m", "--version", "1", "a.bin"]);
+}
+
+#[test]
+fn a_write_whose_reply_was_lost_lands_once() {
+    let Some(mut env) = Env::s3() else { return };
+    let (upstream, _) = s3_server().unwrap();
+    let log_puts = |method: &str, path: &str| method == "PUT" && path.contains("/log/");
+    let proxy = LossyProxy::losing(&upstream, log_puts, 3);
+    env.endpoint = Some(proxy.endpoint.clone());
+    two_imports_and_a_delete(&env);
+    assert_eq!(proxy.lost(), 3, "the proxy lost replies");
+
+    let heard = Env::s3().unwrap();
+    two_imports_and_a_delete(&heard);
+    assert_eq!(
+        segments(&env).len(),
+        segments(&heard).len(),
+        "each write is one segment, though its writer never heard so: {:?}",
+        segments(&env)
+    );
+    assert_eq!(env.colleague().scan_paths("m", "1"), ["b.bin"]);
+}
+
+/// Three imports into version 1 of `m`, one into version 2.
+fn three_writes(env: &Env) {
+    for (name, body) in [("a.bin", "a"), ("b.bin", "b"), ("c.bin", "c")] {
+        env.write(name, body);
+        env.ok(&["import", name, "-m", "m", "--version", "1"]);
+    }
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "2"]);
+}
+
+#[test]
+fn a_deleted_segment_is_named_and_costs_only_its_version() {
+    let Some(env) = Env::s3() else { return };
+    three_writes(&env);
+    // The last but one segment: the import of b.bin.
+    let log = segments(&env);
+    let hole = log.iter().rfind(|k| k.starts_with("log/m/1/")).unwrap();
+    let hole = log[log.iter().position(|k| k == hole).unwrap() - 1].clone();
+    env.bucket().delete(&hole).unwrap();
+
+    let colleague = env.colleague();
+    let hole = hole.as_str();
+    let other = colleague.run(&["scan", "-m", "m", "--version", "2"]);
+    assert_eq!(other.code, 0, "{}", other.stderr);
+    other.says(&[hole, "missing"]);
+    assert_eq!(colleague.scan_paths("m", "2"), ["a.bin"]);
+    assert_eq!(
+        colleague.scan_paths("m", "1"),
+        ["a.bin"],
+        "what came before the hole"
+    );
+    assert_eq!(
+        env.scan_paths("m", "1"),
+        ["a.bin", "b.bin", "c.bin"],
+        "a cache that read it"
+    );
+    // A cache that read the segment before it went keeps the version right, and writes on;
+    // one that can't read it refuses to write over a past it doesn't know.
+    colleague.write("d.bin", b"d");
+    colleague
+        .expect(1, &["import", "d.bin", "-m", "m", "--version", "1"])
+        .says(&[hole, "mfile delete -m m --version 1 --all"]);
+    assert!(
+        !segments(&env).iter().any(|k| k == hole),
+        "the hole's number is not written again"
+    );
+
+    // The way out: drop the version, and it starts afresh everywhere.
+    colleague.ok(&["delete", "-m", "m", "--version", "1", "--all", "--yes"]);
+    colleague.ok(&["import", "d.bin", "-m", "m", "--version", "1"]);
+    for machine in [&env, &colleague, &env.colleague()] {
+        let run = machine.run(&["scan", "-m", "m", "--version", "1"]);
+        assert!(!run.stderr.contains("damaged"), "{}", run.stderr);
+        assert_eq!(machine.scan_paths("m", "1"), ["d.bin"]);
+    }
+}
+
+/// A segment as an attacker with write access would put it, with `put` entries of its own.
+fn forged(seq: u64, puts: serde_json::Value) -> Vec<u8> {
+    let segment = serde_json::json!({
+        "format": 1, "model": "m", "version": "1", "seq": seq, "id": "forged",
+        "at": "2026-11-30T00:00:00Z", "by": "mallory@x", "put": puts,
+    });
+    serde_json::to_vec(&segment).unwrap()
+}
+
+fn put(path: &str) -> serde_json::Value {
+    serde_json::json!({
+        "path": path, "size": 1, "md5": "0".repeat(32), "blake3": "1".repeat(64),
+        "modified_at": "2026-11-30T00:00:00Z", "imported_at": "2026-11-30T00:00:00Z",
+    })
+}
+
+#[test]
+fn a_forged_segment_costs_only_its_version_and_writes_nothing_outside() {
+    let Some(env) = Env::s3() else { return };
+    env.write("a.bin", b"a");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "2"]);
+    let bucket = env.bucket();
+    let hostile = [
+        put("../../escaped"),
+        put("/tmp/absolute"),
+        put("bell\u{7}.bin"),
+    ];
+    let (one, two) = (next_seq(&env, "m", "1"), next_seq(&env, "m", "2"));
+    let (forged_key, bad_key) = (
+        format!("log/m/1/{one:010}.json"),
+        format!("log/m/2/{two:010}.json"),
+    );
+    let forged_body = forged(one, hostile.into()).into();
+    bucket.put_new(&forged_key, forged_body).unwrap();
+    bucket
+        .put_new(&bad_key, b"{not json".to_vec().into())
+        .unwrap();
+    env.write("b.bin", b"b");
+    env.ok(&["import", "b.bin", "-m", "n", "--version", "1"]);
+
+    let colleague = env.colleague();
+    let profiles = colleague.run(&["profiles"]);
+    assert_eq!(profiles.code, 0, "{}", profiles.stderr);
+    profiles.says(&[&forged_key, &bad_key]);
+    assert_eq!(
+        colleague.scan_paths("n", "1"),
+        ["b.bin"],
+        "other models load"
+    );
+    assert_eq!(colleague.scan_paths("m", "1"), ["a.bin"]);
+    colleague.ok(&["pull", "-m", "m", "--version", "1", "--to", "ws"]);
+    let names: Vec<String> = fs::read_dir(colleague.work.join("ws"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["a.bin"]);
+    assert!(!colleague.root.join("escaped").exists());
+}
+
+#[test]
+fn two_forced_imports_of_a_new_path_both_succeed() {
+    let Some(mut env) = Env::s3() else { return };
+    env.write("a.bin", b"a");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    // Both have read the log before either writes to it.
+    let (upstream, _) = s3_server().unwrap();
+    let log_puts = |method: &str, path: &str| method == "PUT" && path.contains("/log/");
+    let proxy = LossyProxy::gathering(&upstream, log_puts, 2);
+    env.endpoint = Some(proxy.endpoint.clone());
+    let mut colleague = env.colleague();
+    colleague.endpoint = Some(proxy.endpoint.clone());
+    env.write("model.db", b"mine");
+    colleague.write("model.db", b"theirs");
+    let args = ["import", "model.db", "-m", "m", "--version", "1", "--force"];
+    let runs = thread::scope(|scope| {
+        let mine = scope.spawn(|| env.run(&args));
+        let theirs = scope.spawn(|| colleague.run(&args));
+        [mine.join().unwrap(), theirs.join().unwrap()]
+    });
+    for run in &runs {
+        assert_eq!(
+            run.code, 0,
+            "--force replaces whatever is there: {}",
+            run.stderr
+        );
+    }
+    let third = env.colleague();
+    third.ok(&["pull", "-m", "m", "--version", "1", "--to", "ws"]);
+    let stored = fs::read(third.work.join("ws/model.db")).unwrap();
+    assert!(stored == b"mine" || stored == b"theirs");
+    for machine in [&env, &colleague] {
+        let json = machine.json(&["scan", "-m", "m", "--version", "1"]);
+        assert_eq!(
+            json["files"][0]["md5"],
+            third.json(&["scan", "-m", "m", "--version", "1"])["files"][0]["md5"],
+            "every cache agrees on the last write"
+        );
+    }
+}
