@@ -190,7 +190,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Only this version (needs --model)')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
-            [CompletionResult]::new('--deep', '--deep', [CompletionResultType]::ParameterName, 'Check the catalog with SQLite''s full integrity_check (indexes too; slower) instead of quick_check')
+            [CompletionResult]::new('--deep', '--deep', [CompletionResultType]::ParameterName, 'Check the catalog with SQLite''s full integrity_check (indexes too; slower) instead of quick_check; on a center in a bucket, also download and rehash every file (without it, each file''s object is checked by its size)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')

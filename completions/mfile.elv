@@ -178,7 +178,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --version 'Only this version (needs --model)'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
-            cand --deep 'Check the catalog with SQLite''s full integrity_check (indexes too; slower) instead of quick_check'
+            cand --deep 'Check the catalog with SQLite''s full integrity_check (indexes too; slower) instead of quick_check; on a center in a bucket, also download and rehash every file (without it, each file''s object is checked by its size)'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
             cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'

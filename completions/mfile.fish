@@ -154,7 +154,7 @@ complete -c mfile -n "__fish_mfile_using_subcommand verify" -l center -d 'The ce
 complete -c mfile -n "__fish_mfile_using_subcommand verify" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mfile -n "__fish_mfile_using_subcommand verify" -l deep -d 'Check the catalog with SQLite\'s full integrity_check (indexes too; slower) instead of quick_check'
+complete -c mfile -n "__fish_mfile_using_subcommand verify" -l deep -d 'Check the catalog with SQLite\'s full integrity_check (indexes too; slower) instead of quick_check; on a center in a bucket, also download and rehash every file (without it, each file\'s object is checked by its size)'
 complete -c mfile -n "__fish_mfile_using_subcommand verify" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand verify" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand verify" -s h -l help -d 'Print help'

@@ -530,7 +530,8 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub version: VersionFilter,
     /// Check the catalog with SQLite's full integrity_check (indexes too; slower) instead of
-    /// quick_check
+    /// quick_check; on a center in a bucket, also download and rehash every file (without it,
+    /// each file's object is checked by its size)
     #[arg(long)]
     pub deep: bool,
 }

@@ -184,6 +184,13 @@ pub struct Scope<'a> {
     pub version: Option<&'a str>,
 }
 
+impl Scope<'_> {
+    /// Whether the version `model` `version` is in the scope.
+    pub fn covers(&self, model: &str, version: &str) -> bool {
+        self.model.is_none_or(|m| m == model) && self.version.is_none_or(|v| v == version)
+    }
+}
+
 impl Catalog {
     fn new(conn: Connection, path: &Path, read_only: Option<String>) -> Catalog {
         Catalog {

@@ -63,6 +63,15 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The last segment of each version's remote log that dropped the version (0: none).
+    pub fn remote_restarts(&self) -> Result<HashMap<(String, String), u64>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT model, version, restart FROM remote_logs")?;
+        let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The last segment of the version's remote log applied here (0: none).
     pub fn remote_log(&self, model: &str, version: &str) -> Result<u64> {
         let mut stmt = self
@@ -76,12 +85,15 @@ impl Reader {
 }
 
 impl Tx<'_> {
-    /// Records that the version's remote log is applied up to segment `seq`.
-    pub fn set_remote_log(&self, model: &str, version: &str, seq: u64) -> Result<()> {
+    /// Records that the version's remote log is applied up to segment `seq`, which `drops`
+    /// the version (or not).
+    pub fn set_remote_log(&self, model: &str, version: &str, seq: u64, drops: bool) -> Result<()> {
         self.conn().execute(
-            "INSERT INTO remote_logs (model, version, seq) VALUES (?1, ?2, ?3)
-             ON CONFLICT (model, version) DO UPDATE SET seq = excluded.seq",
-            params![model, version, seq],
+            "INSERT INTO remote_logs (model, version, seq, restart)
+             VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN ?3 ELSE 0 END)
+             ON CONFLICT (model, version) DO UPDATE SET seq = excluded.seq,
+                restart = CASE WHEN ?4 THEN excluded.seq ELSE restart END",
+            params![model, version, seq, drops],
         )?;
         Ok(())
     }

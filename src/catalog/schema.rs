@@ -126,6 +126,9 @@ const MIGRATIONS: &[&str] = &[
         seq         INTEGER NOT NULL,
         PRIMARY KEY (model, version)
     ) WITHOUT ROWID;",
+    // 6: the last segment of each log that dropped its version: a log reads from there, so a
+    // segment missing before it does not count.
+    "ALTER TABLE remote_logs ADD COLUMN restart INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

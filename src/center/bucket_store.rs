@@ -27,6 +27,9 @@ pub struct BucketStore {
     staging: Arc<Dir>,
     /// Content this process uploaded or found in the bucket: BLAKE3 -> where it is.
     placed: Mutex<HashMap<String, Location>>,
+    /// The size of blobs and packs asked about (`None`: not there), so that a pack holding
+    /// thousands of files is asked about once.
+    sizes: Mutex<HashMap<String, Option<u64>>>,
 }
 
 /// The object of a file stored on its own.
@@ -46,7 +49,27 @@ impl BucketStore {
             url: url.trim_end_matches('/').to_string(),
             staging,
             placed: Mutex::new(HashMap::new()),
+            sizes: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Notes the size of an object just uploaded.
+    fn learn(&self, key: &str, size: u64) {
+        if let Ok(mut sizes) = self.sizes.lock() {
+            sizes.insert(key.to_string(), Some(size));
+        }
+    }
+
+    /// The size of an object (`None`: not there), asked once per process.
+    fn object_size(&self, key: &str) -> Result<Option<u64>> {
+        if let Some(known) = self.sizes.lock().ok().and_then(|s| s.get(key).copied()) {
+            return Ok(known);
+        }
+        let size = self.bucket.head(key)?.map(|info| info.size);
+        if let Ok(mut sizes) = self.sizes.lock() {
+            sizes.insert(key.to_string(), size);
+        }
+        Ok(size)
     }
 
     fn placed(&self, blake3: &str) -> Option<Location> {
@@ -70,15 +93,24 @@ impl BucketStore {
         self.bucket
             .upload(&key, &mut reader, staged.size, &mut |_| {})
             .with_context(|| format!("could not upload {key}"))?;
+        self.learn(&key, staged.size);
         Ok(())
     }
 
-    /// Sends a pack and notes where each of its files is.
+    /// Sends a pack and notes where each of its files is. The same files make the same pack:
+    /// one already there is kept when whole, and replaced when someone cut it short.
     fn send_pack(&self, builder: PackBuilder, members: Vec<(String, u64)>) -> Result<()> {
         let (id, bytes) = builder.finish()?;
-        match self.bucket.put_new(&pack_key(&id), bytes.into())? {
-            Created::Created(_) | Created::AlreadyExists => {}
+        let (key, size) = (pack_key(&id), bytes.len() as u64);
+        if let Created::AlreadyExists = self.bucket.put_new(&key, bytes.clone().into())? {
+            let present = self.bucket.head(&key)?.map(|info| info.size);
+            if present != Some(size) {
+                self.bucket
+                    .upload(&key, &mut &bytes[..], size, &mut |_| {})
+                    .with_context(|| format!("could not upload {key}"))?;
+            }
         }
+        self.learn(&key, size);
         for (blake3, offset) in members {
             self.remember(&blake3, Some(pack::location(&id, offset)));
         }
@@ -166,9 +198,21 @@ impl Store for BucketStore {
         Ok(location)
     }
 
-    /// The same content is the same bytes: a key shares them without any request.
+    /// The same content is the same bytes: a key shares them, once they are found whole in
+    /// the bucket (someone may have deleted them).
     fn link(&self, existing: &FileRef, _key: &str) -> Result<Option<Location>> {
+        if self.size(existing)? != Some(existing.size) {
+            return Ok(None);
+        }
         Ok(Some(existing.location.clone()))
+    }
+
+    /// Content the bucket holds already is not uploaded again, once found whole there.
+    fn reuse(&self, existing: &FileRef) -> Result<()> {
+        if self.placed(&existing.blake3).is_none() && self.size(existing)? == Some(existing.size) {
+            self.remember(&existing.blake3, existing.location.clone());
+        }
+        Ok(())
     }
 
     fn open(&self, file: &FileRef) -> Result<Option<Box<dyn Read + Send>>> {
@@ -193,10 +237,18 @@ impl Store for BucketStore {
         ))))
     }
 
-    /// What the log says: a listed file's bytes were uploaded before the log named them.
-    /// (`verify` checks the objects themselves.)
+    /// How many of the file's bytes the bucket holds, from the size of its blob or pack (one
+    /// HEAD per object and process): a file whose object was deleted or cut short reads as
+    /// missing or short. Bytes changed in place are found by hashing (`verify --deep`).
     fn size(&self, file: &FileRef) -> Result<Option<u64>> {
-        Ok(Some(file.size))
+        let Some(location) = &file.location else {
+            return self.object_size(&blob_key(&file.blake3));
+        };
+        let Some((id, range)) = pack::parse_range(location, file.size) else {
+            return Ok(None);
+        };
+        let held = self.object_size(&pack_key(id))?;
+        Ok(held.map(|pack_size| pack_size.min(range.end).saturating_sub(range.start)))
     }
 
     /// No object is named by a key, so nothing can be there that the catalog does not list.

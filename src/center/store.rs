@@ -116,6 +116,12 @@ pub trait Store: Send + Sync {
     /// are. `None` when this backend or filesystem can't, and the caller publishes a copy.
     fn link(&self, existing: &FileRef, key: &str) -> Result<Option<Location>>;
 
+    /// Says that `existing` holds bytes about to be staged again (the same BLAKE3 and size),
+    /// so a store that shares stored bytes between keys need not store them twice.
+    fn reuse(&self, _existing: &FileRef) -> Result<()> {
+        Ok(())
+    }
+
     /// Opens the stored bytes of `file`; `None` when there is nothing there.
     fn open(&self, file: &FileRef) -> Result<Option<Box<dyn Read + Send>>>;
 

@@ -10,8 +10,9 @@ use super::{Bars, open_scope};
 use crate::catalog::{self, Scope};
 use crate::center;
 use crate::cli::VerifyArgs;
-use crate::engine::verify::{Problem, Verified, verify_files};
+use crate::engine::verify::{Depth, Problem, Verified, verify_files};
 use crate::output::{self, TableOut, human_size};
+use crate::values::location::Location;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -50,7 +51,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
         checked,
         bytes,
         problems,
-    } = verify_files(&center, scope, &Bars::new(ctx))?;
+    } = verify_files(&center, scope, depth(ctx, args.deep), &Bars::new(ctx))?;
 
     if ctx.out.json {
         output::json(&Report {
@@ -72,17 +73,34 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
         table.print()?;
     }
     ctx.out.note(&format!(
-        "checked {checked} files ({}): {} problems",
+        "checked {checked} files ({}): {}",
         human_size(bytes),
-        problems.len()
+        count_problems(problems.len())
     ));
     if !problems.is_empty() {
         bail!(
-            "verify found {} problems (missing, corrupted or untracked files)",
-            problems.len()
+            "verify found {} (missing, corrupted or untracked files, or damaged logs)",
+            count_problems(problems.len())
         );
     }
     Ok(())
+}
+
+fn count_problems(count: usize) -> String {
+    match count {
+        1 => "1 problem".into(),
+        n => format!("{n} problems"),
+    }
+}
+
+/// A local center's files are always rehashed; a bucket's are checked by their objects'
+/// sizes, and downloaded and rehashed with --deep.
+fn depth(ctx: &Ctx, deep: bool) -> Depth {
+    match (&ctx.location, deep) {
+        (Location::Local(_), _) => Depth::Hashes,
+        (Location::Bucket(_), false) => Depth::Sizes,
+        (Location::Bucket(_), true) => Depth::Both,
+    }
 }
 
 /// Runs SQLite's check of catalog.db and reports what it found. A damaged catalog fails the

@@ -42,31 +42,51 @@ struct Seen {
     damaged: Vec<Damage>,
 }
 
-/// A version whose log can't be read through: the cache has it as it was before `seq`.
+/// A version whose log can't be read through: a segment is missing or unusable.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Damage {
     pub model: String,
     pub version: String,
     pub seq: u64,
     pub why: String,
+    /// This cache read the segment before it went, so it has the version right; a cache made
+    /// now could not, so it is damage all the same, but writes go on.
+    pub read_before: bool,
+}
+
+impl Damage {
+    /// The damaged segment's key, relative to the center.
+    pub fn key(&self) -> String {
+        segment::key(&self.model, &self.version, self.seq)
+    }
 }
 
 impl fmt::Display for Damage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (model, version) = (&self.model, &self.version);
         write!(
             f,
-            "the log of {} {} is damaged at {}: {}; the version is shown as it was before it, \
-             and only `mfile delete -m {} --version {} --all` writes to it (or restore the segment \
-             from a backup of the bucket)",
-            self.model,
-            self.version,
-            segment::key(&self.model, &self.version, self.seq),
-            self.why,
-            self.model,
-            self.version
+            "the log of {model} {version} is damaged at {}: {}; ",
+            self.key(),
+            self.why
+        )?;
+        if self.read_before {
+            return write!(
+                f,
+                "this machine read it before, but a new cache can't: restore it from a backup \
+                 of the bucket, or import the version again into a new one"
+            );
+        }
+        write!(
+            f,
+            "the version is shown as it was before it, and only `mfile delete -m {model} \
+             --version {version} --all` writes to it (or restore the segment from a backup of \
+             the bucket)"
         )
     }
 }
+
+const MISSING: &str = "it is missing (deleted from the bucket?)";
 
 /// A listed segment as read: the segment, or why it can't be used.
 type Read = std::result::Result<Segment, String>;
@@ -98,12 +118,14 @@ impl BucketLog {
         }
         let mut seen = Seen::default();
         let mut wanted = Vec::new();
+        let mut listed_seqs = HashMap::new();
         for (id, mut seqs) in listed {
             seqs.sort_unstable();
             let done = applied.get(&id).copied().unwrap_or(0);
             let highest = seqs.last().copied().unwrap_or(0);
             seen.highest.insert(id.clone(), highest);
-            for seq in seqs.into_iter().filter(|&s| s > done) {
+            listed_seqs.insert(id.clone(), seqs.clone());
+            for &seq in seqs.iter().filter(|&&s| s > done) {
                 wanted.push((id.0.clone(), id.1.clone(), seq));
             }
         }
@@ -128,6 +150,7 @@ impl BucketLog {
                         version,
                         seq,
                         why,
+                        read_before: false,
                     });
                 }
             }
@@ -135,9 +158,10 @@ impl BucketLog {
         catalog.write(|tx| {
             for segment in &todo {
                 apply(tx, segment, &Ours::default())?;
-                tx.set_remote_log(&segment.model, &segment.version, segment.seq)?;
+                let drops = segment.drop.is_some();
+                tx.set_remote_log(&segment.model, &segment.version, segment.seq, drops)?;
             }
-            for damage in &seen.damaged {
+            for damage in seen.damaged.iter().filter(|d| !d.read_before) {
                 // Shown (and deletable) even when nothing of it could be read.
                 let key = crate::catalog::shared_key(&damage.model);
                 let model = tx.ensure_model_keyed(&damage.model, &key, Timestamp::now())?;
@@ -145,6 +169,8 @@ impl BucketLog {
             }
             Ok(())
         })?;
+        seen.damaged
+            .extend(holes_read_before(catalog, &listed_seqs)?);
         let damaged = seen.damaged.clone();
         *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = seen;
         Ok(damaged)
@@ -197,7 +223,7 @@ impl BucketLog {
             let damage = seen
                 .damaged
                 .iter()
-                .find(|d| (&d.model, &d.version) == (&id.0, &id.1))
+                .find(|d| (&d.model, &d.version) == (&id.0, &id.1) && !d.read_before)
                 .cloned();
             (seen.highest.get(&id).copied().unwrap_or(0), damage)
         };
@@ -209,17 +235,21 @@ impl BucketLog {
         for _ in 0..MAX_RACES {
             match self.bucket.put_new(&ours.key(), ours.to_json()?.into())? {
                 Created::Created(_) => {
-                    return tx.set_remote_log(&ours.model, &ours.version, ours.seq);
+                    let drops = ours.drop.is_some();
+                    return tx.set_remote_log(&ours.model, &ours.version, ours.seq, drops);
                 }
                 Created::AlreadyExists => {
                     let theirs = self
                         .read(&ours.model, &ours.version, ours.seq)?
                         .map_err(|why| anyhow::anyhow!("{}: {why}", ours.key()))?;
                     if theirs.id == ours.id {
-                        return tx.set_remote_log(&ours.model, &ours.version, ours.seq);
+                        let drops = ours.drop.is_some();
+                        return tx.set_remote_log(&ours.model, &ours.version, ours.seq, drops);
                     }
                     refuse_conflicts(&theirs, &ours)?;
                     apply(tx, &theirs, &mine)?;
+                    let drops = theirs.drop.is_some();
+                    tx.set_remote_log(&ours.model, &ours.version, theirs.seq, drops)?;
                     ours.seq += 1;
                 }
             }
@@ -233,6 +263,32 @@ impl BucketLog {
     }
 }
 
+/// Segments this cache applied that the bucket no longer lists (since the last drop of their
+/// version, from which its log reads).
+fn holes_read_before(
+    catalog: &Catalog,
+    listed: &HashMap<(String, String), Vec<u64>>,
+) -> Result<Vec<Damage>> {
+    let applied = catalog.remote_logs()?;
+    let restarts = catalog.remote_restarts()?;
+    let mut holes = Vec::new();
+    for (id, seqs) in listed {
+        let done = applied.get(id).copied().unwrap_or(0);
+        let restart = restarts.get(id).copied().unwrap_or(0).max(1);
+        if let Some(hole) = (restart..=done).find(|s| seqs.binary_search(s).is_err()) {
+            holes.push(Damage {
+                model: id.0.clone(),
+                version: id.1.clone(),
+                seq: hole,
+                why: MISSING.into(),
+                read_before: true,
+            });
+        }
+    }
+    holes.sort_by(|a, b| (&a.model, &a.version).cmp(&(&b.model, &b.version)));
+    Ok(holes)
+}
+
 /// The segments after `done` to apply, in order. A version's state is its log read from the
 /// start, or from its last drop: so a missing or bad segment is harmless when a drop comes
 /// after it; otherwise the segments before it are applied, and the damage is returned with them.
@@ -242,7 +298,7 @@ fn readable(
 ) -> std::result::Result<Vec<Segment>, (Vec<Segment>, u64, String)> {
     let highest = reads.keys().last().copied().unwrap_or(done);
     let problem = |seq: u64, reads: &BTreeMap<u64, Read>| match reads.get(&seq) {
-        None => Some("it is missing (deleted from the bucket?)".to_string()),
+        None => Some(MISSING.to_string()),
         Some(Err(why)) => Some(why.clone()),
         Some(Ok(_)) => None,
     };

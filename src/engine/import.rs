@@ -143,7 +143,12 @@ pub fn import(
         None => Vec::new(),
     });
 
-    let (todo, mut entries, hashed) = check(observer, sources, &stored, center.as_deref(), opts)?;
+    let Checked {
+        todo,
+        mut entries,
+        hashed,
+        lost,
+    } = check(observer, sources, &stored, center.as_deref(), opts)?;
     if opts.dry_run {
         entries.extend(todo.iter().map(|source| {
             let status = match stored.rows.contains_key(source.dest.as_str()) {
@@ -170,7 +175,7 @@ pub fn import(
         })?;
     }
 
-    let (written, mut errors) = write(center, &version_row, &todo, opts, observer)?;
+    let (written, mut errors) = write(center, &version_row, &todo, &lost, opts, observer)?;
     entries.extend(written);
     if opts.move_files {
         errors.extend(remove_sources(&*center.store, &entries, opts.paths));
@@ -184,6 +189,7 @@ fn write(
     center: &mut Center,
     version_row: &VersionRow,
     todo: &[&Source],
+    lost: &HashSet<String>,
     opts: &ImportOptions,
     observer: &dyn Observer,
 ) -> Result<(Vec<Entry>, Vec<FileError>)> {
@@ -192,7 +198,11 @@ fn write(
     let Center { catalog, store, .. } = center;
     let store = &**store;
     let publish_batch = |catalog: &mut Catalog, batch| {
-        publish(catalog, store, version_row, opts.model, batch, opts.force)
+        let rules = Rules {
+            force: opts.force,
+            lost,
+        };
+        publish(catalog, store, version_row, opts.model, batch, &rules)
     };
     let (mut entries, mut errors) = (Vec::new(), Vec::new());
     stage_all(store, todo, observer, |staged| {
@@ -381,9 +391,10 @@ fn check<'a>(
     stored: &Stored,
     center: Option<&Center>,
     opts: &ImportOptions,
-) -> Result<(Vec<&'a Source>, Vec<Entry>, Vec<Hashed>)> {
+) -> Result<Checked<'a>> {
     let (model, version) = (opts.model, opts.version);
     let mut hashed = Vec::new();
+    let mut lost = HashSet::new();
     let mut todo = Vec::new();
     let mut entries = Vec::new();
     let mut conflicts = Vec::new();
@@ -415,7 +426,10 @@ fn check<'a>(
         }
         match compare(center, source, row, observer, &mut hashed)? {
             Compared::Unchanged(entry) => entries.push(*entry),
-            Compared::Lost => todo.push(source), // publish restores it
+            Compared::Lost => {
+                lost.insert(source.dest.to_string()); // publish restores it
+                todo.push(source);
+            }
             Compared::Other => conflicts.push(source.dest.to_string()),
         }
     }
@@ -439,7 +453,21 @@ fn check<'a>(
             bullet_list(&conflicts)
         );
     }
-    Ok((todo, entries, hashed))
+    Ok(Checked {
+        todo,
+        entries,
+        hashed,
+        lost,
+    })
+}
+
+/// What [`check`] found: the sources left to write, the entries of those that need nothing,
+/// the sources it hashed, and the paths whose stored bytes are gone (to be restored).
+struct Checked<'a> {
+    todo: Vec<&'a Source>,
+    entries: Vec<Entry>,
+    hashed: Vec<Hashed>,
+    lost: HashSet<String>,
 }
 
 /// A source compared with the stored file at its path.
@@ -640,6 +668,13 @@ struct Planned<'s> {
     replaces: bool,
 }
 
+/// How a batch's files meet what is stored: --force, and the paths whose stored bytes were
+/// found gone (written again as `restored`, even once the upload put them back).
+struct Rules<'a> {
+    force: bool,
+    lost: &'a HashSet<String>,
+}
+
 /// Makes one batch visible: re-checks each file against the catalog under the write lock
 /// (another process may have imported meanwhile), links or renames the staged bytes into
 /// place, flushes the folders, and commits the rows.
@@ -649,15 +684,24 @@ fn publish(
     version: &VersionRow,
     model: &str,
     batch: Vec<Ready>,
-    force: bool,
+    rules: &Rules,
 ) -> Result<Vec<Entry>> {
+    // Bytes the center holds already need not be stored again.
+    for (_, staged, digests, _) in &batch {
+        if let Some(row) = catalog
+            .files_with_content(&digests.blake3, staged.size)?
+            .first()
+        {
+            store.reuse(&stored(row))?;
+        }
+    }
     // The bytes are durable before any of them becomes visible.
     let staged: Vec<&Staged> = batch.iter().map(|(_, staged, ..)| staged).collect();
     store.sync_staged(&staged)?;
     let now = Timestamp::now();
     let mut undo = Undo::default();
     let outcome = catalog.write(|tx| {
-        let plan = recheck(tx, store, version, model, batch, force, now)?;
+        let plan = recheck(tx, store, version, model, batch, rules, now)?;
         let mut entries = Vec::with_capacity(plan.len());
         for planned in plan {
             entries.push(place(tx, store, &mut undo, version, planned, now)?);
@@ -677,9 +721,10 @@ fn recheck<'s>(
     version: &VersionRow,
     model: &str,
     batch: Vec<Ready<'s>>,
-    force: bool,
+    rules: &Rules,
     now: Timestamp,
 ) -> Result<Vec<Planned<'s>>> {
+    let Rules { force, lost } = *rules;
     let mut plan = Vec::with_capacity(batch.len());
     let mut conflicts = Vec::new();
     for ready in batch {
@@ -698,7 +743,9 @@ fn recheck<'s>(
             None => {}
             Some(row) if row.same_content(staged.size, digests) => {
                 let file = stored(&row);
-                if store.size(&file)? == Some(row.size) {
+                // Found gone before this batch was uploaded (which may have put it back).
+                let was_lost = lost.contains(source.dest.as_str());
+                if !was_lost && store.size(&file)? == Some(row.size) {
                     planned.status = FileStatus::Unchanged;
                     planned.imported_at = row.imported_at;
                     planned.unchanged = Some(file);

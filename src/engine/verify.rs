@@ -26,6 +26,8 @@ pub enum FileState {
     Untracked,
     /// A symbolic link or special file where mfile stores only regular files.
     Link,
+    /// A segment of the version's log in the bucket is missing or unreadable.
+    Damaged,
 }
 
 impl FileState {
@@ -36,14 +38,41 @@ impl FileState {
             FileState::Corrupted => "corrupted",
             FileState::Untracked => "untracked",
             FileState::Link => "link",
+            FileState::Damaged => "damaged",
         }
     }
 }
 
-/// Rehashes the stored bytes of `row`.
-pub fn check_file(store: &dyn Store, row: &FileRow, on_read: impl FnMut(u64)) -> Result<FileState> {
+/// How stored files are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// Their size as the store has it (for an object store, from its listings: no download).
+    Sizes,
+    /// Their bytes, read and hashed.
+    Hashes,
+    /// The size, then the bytes of those whose size is right: an object store's `--deep`, where
+    /// reading a missing or short object would fail rather than tell.
+    Both,
+}
+
+/// Checks the stored bytes of `row` against it.
+pub fn check_file(
+    store: &dyn Store,
+    row: &FileRow,
+    depth: Depth,
+    on_read: impl FnMut(u64),
+) -> Result<FileState> {
     interrupt::check()?;
-    let reader = match store.open(&super::stored(row)) {
+    let file = super::stored(row);
+    if depth != Depth::Hashes {
+        match store.size(&file)? {
+            None => return Ok(FileState::Missing),
+            Some(size) if size != row.size => return Ok(FileState::Corrupted),
+            Some(_) if depth == Depth::Sizes => return Ok(FileState::Ok),
+            Some(_) => {}
+        }
+    }
+    let reader = match store.open(&file) {
         Ok(Some(reader)) => reader,
         Ok(None) => return Ok(FileState::Missing),
         Err(e) if is_link_refused(&e) => return Ok(FileState::Link),
@@ -75,20 +104,42 @@ pub struct Verified {
     pub problems: Vec<Problem>,
 }
 
-/// Rehashes every stored file in `scope` and lists the files the catalog does not know.
-pub fn verify_files(center: &Center, scope: Scope, observer: &dyn Observer) -> Result<Verified> {
+/// Checks every stored file in `scope` to `depth`, and lists the files the catalog does not
+/// know and the damaged logs of a center in object storage.
+pub fn verify_files(
+    center: &Center,
+    scope: Scope,
+    depth: Depth,
+    observer: &dyn Observer,
+) -> Result<Verified> {
     let rows = center.catalog.files(scope)?;
     let bytes = rows.iter().map(|r| r.size).sum();
     observer.start("verifying", bytes);
     let mut suspects = Vec::new();
     for row in &rows {
-        let state = check_file(&*center.store, row, |n| observer.advance(n))?;
+        let state = check_file(&*center.store, row, depth, |n| observer.advance(n))?;
+        if depth == Depth::Sizes {
+            observer.advance(row.size);
+        }
         if state != FileState::Ok {
             suspects.push(problem(state, row));
         }
     }
     observer.finish();
     suspects.extend(untracked(center, &rows, scope)?);
+    let damaged = center
+        .damaged
+        .iter()
+        .filter(|d| scope.covers(&d.model, &d.version));
+    let damaged: Vec<Problem> = damaged
+        .map(|d| Problem {
+            state: FileState::Damaged,
+            model: d.model.clone(),
+            version: d.version.clone(),
+            path: d.key(),
+            expected_md5: None,
+        })
+        .collect();
     // Another process may have been between publishing and committing, or replaced or deleted
     // a file after the rows were read: only what is still wrong with writers held off counts.
     let problems = if suspects.is_empty() {
@@ -96,12 +147,12 @@ pub fn verify_files(center: &Center, scope: Scope, observer: &dyn Observer) -> R
     } else {
         center
             .catalog
-            .settled(|catalog| confirm(center, catalog, scope, suspects))?
+            .settled(|catalog| confirm(center, catalog, scope, depth, suspects))?
     };
     Ok(Verified {
         checked: rows.len() as u64,
         bytes,
-        problems,
+        problems: damaged.into_iter().chain(problems).collect(),
     })
 }
 
@@ -117,7 +168,7 @@ pub fn check_rows(
     observer.start("verifying", rows.iter().map(|r| r.size).sum());
     let mut states = rows
         .iter()
-        .map(|row| check_file(&*center.store, row, |n| observer.advance(n)))
+        .map(|row| check_file(&*center.store, row, Depth::Hashes, |n| observer.advance(n)))
         .collect::<Result<Vec<_>>>()?;
     observer.finish();
     if states.iter().all(|s| *s == FileState::Ok) {
@@ -134,7 +185,7 @@ pub fn check_rows(
             if state == FileState::Ok {
                 kept.push((row, state));
             } else if let Some(now) = fresh.get(&row.key()) {
-                let state = check_file(&*center.store, now, |_| {})?;
+                let state = check_file(&*center.store, now, Depth::Hashes, |_| {})?;
                 kept.push((now.clone(), state));
             }
         }
@@ -160,6 +211,7 @@ fn confirm(
     center: &Center,
     catalog: &Reader,
     scope: Scope,
+    depth: Depth,
     suspects: Vec<Problem>,
 ) -> Result<Vec<Problem>> {
     let rows: HashMap<String, FileRow> = catalog
@@ -172,7 +224,10 @@ fn confirm(
         let key = center::key(&suspect.model, &suspect.version, &suspect.path);
         let found = match (suspect.state, rows.get(&key)) {
             (FileState::Link, _) => Some(suspect), // mfile never makes one
-            (_, Some(row)) => Some(problem(check_file(&*center.store, row, |_| {})?, row)),
+            (_, Some(row)) => {
+                let state = check_file(&*center.store, row, depth, |_| {})?;
+                Some(problem(state, row))
+            }
             (_, None) if center.store.size(&unlisted(key))?.is_some() => Some(Problem {
                 state: FileState::Untracked,
                 expected_md5: None,

@@ -216,3 +216,96 @@ fn two_forced_imports_of_a_new_path_both_succeed() {
         );
     }
 }
+
+/// The one object under `folder` (`blobs` or `packs`).
+fn only_object(env: &Env, folder: &str) -> String {
+    let objects = env.bucket().list(folder).unwrap();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    objects[0].key.clone()
+}
+
+/// (state, path) of each problem `verify` reports, sorted.
+fn problems(run: &crate::harness::Run) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = run.json()["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let field = |name: &str| p[name].as_str().unwrap().to_string();
+            (field("state"), field("path"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn statuses(doc: &serde_json::Value) -> Vec<String> {
+    let files = doc["files"].as_array().unwrap();
+    let mut found: Vec<String> = files
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["path"].as_str().unwrap(),
+                f["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn lost_objects_are_found_by_verify_and_restored_by_a_reimport() {
+    let Some(env) = Env::s3() else { return };
+    env.write("small.bin", b"packed with others");
+    env.write("big.bin", crate::harness::noise(3 << 20, 11));
+    let files = ["small.bin", "big.bin"];
+    let import = |version: &str| {
+        let mut args = vec!["import", "-m", "m", "--version", version];
+        args.extend(files);
+        env.json(&args)
+    };
+    import("1");
+    let (blob, pack) = (only_object(&env, "blobs"), only_object(&env, "packs"));
+    let bucket = env.bucket();
+    bucket.delete(&blob).unwrap();
+    let cut = b"cut short".to_vec();
+    bucket.delete(&pack).unwrap();
+    bucket
+        .upload(&pack, &mut &cut[..], cut.len() as u64, &mut |_| {})
+        .unwrap();
+
+    let expected = [
+        ("corrupted".to_string(), "small.bin".to_string()),
+        ("missing".to_string(), "big.bin".to_string()),
+    ];
+    for deep in [false, true] {
+        let mut args = vec!["verify", "--json"];
+        if deep {
+            args.push("--deep");
+        }
+        let run = env.expect(1, &args);
+        let mut want = expected.to_vec();
+        want.sort();
+        assert_eq!(problems(&run), want, "deep: {deep}");
+        run.says(&["2 problems"]);
+    }
+
+    let again = import("1");
+    assert_eq!(
+        statuses(&again),
+        ["big.bin restored", "small.bin restored"],
+        "{again:#}"
+    );
+    env.ok(&["verify"]);
+
+    // A new version of the same content does not lean on bytes that went missing.
+    bucket.delete(&blob).unwrap();
+    import("2");
+    env.ok(&["pull", "-m", "m", "--version", "2", "--to", "ws"]);
+    assert_eq!(
+        fs::read(env.work.join("ws/big.bin")).unwrap(),
+        fs::read(env.work.join("big.bin")).unwrap()
+    );
+}
