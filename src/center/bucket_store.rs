@@ -5,13 +5,15 @@
 //! only says where its bytes are; replacing or deleting one changes no object, and `gc`
 //! removes bytes that no log names any more.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Cursor, Read, Write};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::ops::Range;
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
+use bytes::Bytes;
 
 use super::nofollow::Dir;
 use super::pack::{self, PACK_LIMIT, PACK_TARGET, PackBuilder};
@@ -30,7 +32,12 @@ pub struct BucketStore {
     /// The size of blobs and packs asked about (`None`: not there), so that a pack holding
     /// thousands of files is asked about once.
     sizes: Mutex<HashMap<String, Option<u64>>>,
+    /// Packed files read ahead by [`Store::prefetch`]: location -> bytes.
+    prefetched: Mutex<HashMap<String, Bytes>>,
 }
+
+/// How many packs [`Store::prefetch`] reads at once.
+const PACKS_AT_ONCE: usize = 8;
 
 /// The object of a file stored on its own.
 pub fn blob_key(blake3: &str) -> String {
@@ -50,7 +57,20 @@ impl BucketStore {
             staging,
             placed: Mutex::new(HashMap::new()),
             sizes: Mutex::new(HashMap::new()),
+            prefetched: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Reads the given files of one pack: nearby ranges come in one request.
+    fn read_packed(
+        &self,
+        pack: &str,
+        members: &[(&str, Range<u64>)],
+    ) -> Result<Vec<(String, Bytes)>> {
+        let ranges: Vec<Range<u64>> = members.iter().map(|(_, range)| range.clone()).collect();
+        let parts = self.bucket.get_ranges(&pack_key(pack), &ranges)?;
+        let locations = members.iter().map(|(location, _)| location.to_string());
+        Ok(locations.zip(parts).collect())
     }
 
     /// Notes the size of an object just uploaded.
@@ -215,8 +235,44 @@ impl Store for BucketStore {
         Ok(())
     }
 
+    /// Reads the packed files among `files`, several packs at once, each pack in a few ranged
+    /// GETs: a pull of thousands of small files costs a few requests, not one per file.
+    fn prefetch(&self, files: &[FileRef]) {
+        let mut by_pack: BTreeMap<&str, Vec<(&str, Range<u64>)>> = BTreeMap::new();
+        for file in files {
+            let location = file.location.as_deref();
+            if let Some((pack, range)) = location.and_then(|l| pack::parse_range(l, file.size)) {
+                let location = location.unwrap_or_default();
+                by_pack.entry(pack).or_default().push((location, range));
+            }
+        }
+        let packs: Vec<_> = by_pack.into_iter().collect();
+        let mut fetched = HashMap::new();
+        for chunk in packs.chunks(PACKS_AT_ONCE) {
+            std::thread::scope(|scope| {
+                let readers: Vec<_> = chunk
+                    .iter()
+                    .map(|(pack, members)| scope.spawn(|| self.read_packed(pack, members)))
+                    .collect();
+                // A pack that can't be read now is read file by file by `open`, which says why.
+                for reader in readers {
+                    if let Ok(Ok(parts)) = reader.join() {
+                        fetched.extend(parts);
+                    }
+                }
+            });
+        }
+        if let Ok(mut prefetched) = self.prefetched.lock() {
+            *prefetched = fetched;
+        }
+    }
+
     fn open(&self, file: &FileRef) -> Result<Option<Box<dyn Read + Send>>> {
         if let Some(location) = &file.location {
+            let ahead = self.prefetched.lock().ok();
+            if let Some(bytes) = ahead.and_then(|p| p.get(location).cloned()) {
+                return Ok(Some(Box::new(Cursor::new(bytes))));
+            }
             let Some((id, range)) = pack::parse_range(location, file.size) else {
                 bail!(
                     "{} has an unreadable location {location:?}",
@@ -280,54 +336,41 @@ impl Store for BucketStore {
 }
 
 /// A big object read as a stream: downloaded in parallel ranges on a thread, handed over in
-/// order through a bounded channel.
+/// order through a channel of one range, so that memory holds the ranges in flight and two more.
 struct Download {
-    chunks: Receiver<io::Result<Vec<u8>>>,
-    current: Cursor<Vec<u8>>,
+    ranges: Receiver<io::Result<Bytes>>,
+    current: Bytes,
 }
 
 impl Download {
     fn start(bucket: Arc<Bucket>, key: String, size: u64) -> Download {
-        let (send, chunks) = mpsc::sync_channel(4);
+        let (send, ranges) = mpsc::sync_channel(1);
         std::thread::spawn(move || {
-            let mut sink = ChannelWriter(send.clone());
-            if let Err(e) = bucket.download(&key, size, &mut sink, &mut |_| {}) {
+            let mut hand_over = |bytes: Bytes| {
+                send.send(Ok(bytes))
+                    .map_err(|_| anyhow::anyhow!("the reader has gone"))
+            };
+            if let Err(e) = bucket.download_ranges(&key, size, &mut hand_over) {
                 let _ = send.send(Err(io::Error::other(format!("{e:#}"))));
             }
         });
         Download {
-            chunks,
-            current: Cursor::new(Vec::new()),
+            ranges,
+            current: Bytes::new(),
         }
     }
 }
 
 impl Read for Download {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            let n = self.current.read(buf)?;
-            if n > 0 || buf.is_empty() {
-                return Ok(n);
-            }
-            match self.chunks.recv() {
-                Ok(chunk) => self.current = Cursor::new(chunk?),
+        while self.current.is_empty() && !buf.is_empty() {
+            match self.ranges.recv() {
+                Ok(range) => self.current = range?,
                 Err(_) => return Ok(0), // the download ended
             }
         }
-    }
-}
-
-struct ChannelWriter(SyncSender<io::Result<Vec<u8>>>);
-
-impl Write for ChannelWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .send(Ok(buf.to_vec()))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader has gone"))?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
     }
 }

@@ -122,6 +122,10 @@ pub trait Store: Send + Sync {
         Ok(())
     }
 
+    /// Says that `files` are about to be opened one after the other, so a store that can read
+    /// many at once does so. Whatever it could not read is read by [`Store::open`] as usual.
+    fn prefetch(&self, _files: &[FileRef]) {}
+
     /// Opens the stored bytes of `file`; `None` when there is nothing there.
     fn open(&self, file: &FileRef) -> Result<Option<Box<dyn Read + Send>>>;
 

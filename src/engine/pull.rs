@@ -24,7 +24,7 @@ use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_fi
 use crate::center::nofollow::{Dir, FEW, TempFile};
 use crate::center::partial;
 use crate::center::sparse::Sparse;
-use crate::center::store::Store;
+use crate::center::store::{FileRef, Store};
 use crate::error::usage;
 use crate::filter::{PathFilter, is_glob};
 use crate::interrupt;
@@ -227,8 +227,12 @@ fn deliver(
     done: &mut Delivery,
 ) -> Result<()> {
     let mut fetched = Vec::with_capacity(batch.len());
-    for (row, dest, status) in batch {
+    let mut ahead = 0; // how many of the batch were announced to the store
+    for (i, (row, dest, status)) in batch.iter().enumerate() {
         interrupt::check()?;
+        if i == ahead {
+            ahead = announce(&*center.store, batch, i);
+        }
         let result = workspace
             .folder(parent_of(&row.path))
             .and_then(|folder| fetch(center, version.id, row, &folder, |n| observer.advance(n)));
@@ -265,6 +269,27 @@ fn deliver(
         done.errors.push(FileError::new(&row.path, error));
     }
     workspace.sync_folders() // the renames
+}
+
+/// Bytes of a batch announced to the store at once ([`Store::prefetch`]): what an object store
+/// reads ahead is held in memory until it is written.
+const AHEAD_BYTES: u64 = 64 << 20;
+
+/// Announces the files of `batch` from `from` on, up to [`AHEAD_BYTES`] (at least one), and
+/// returns where the next announcement starts.
+fn announce(store: &dyn Store, batch: &[Todo], from: usize) -> usize {
+    let mut bytes = 0;
+    let mut end = from;
+    while end < batch.len() && (end == from || bytes + batch[end].0.size <= AHEAD_BYTES) {
+        bytes += batch[end].0.size;
+        end += 1;
+    }
+    let files: Vec<FileRef> = batch[from..end]
+        .iter()
+        .map(|(row, ..)| super::stored(row))
+        .collect();
+    store.prefetch(&files);
+    end
 }
 
 /// Narrows a version's files to the named paths/folders/globs, then to --include/--exclude.

@@ -1,6 +1,6 @@
 //! Big objects in pieces: `upload` (a multipart upload, parts sent in parallel) and `download`
 //! (ranged GETs in parallel, written in order). Both hold at most (in flight + 1) pieces in
-//! memory, 72 MiB with the defaults, and look at Ctrl-C between pieces.
+//! memory, 72 MiB up and 36 MiB down with the defaults, and look at Ctrl-C between pieces.
 
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
@@ -14,8 +14,11 @@ use object_store::{GetOptions, GetRange, ObjectStore, PutPayload};
 use super::runtime::Task;
 use super::{Bucket, Etag};
 
-/// The size of an upload part and of a download range.
+/// The size of an upload part.
 pub const PIECE: u64 = 8 << 20;
+/// The size of a download range: ranges in flight are held whole in memory (with the
+/// allocator's slack, 8 x 8 MiB cost a pull 135 MiB of RSS; 8 x 4 MiB, as fast here, less).
+pub const RANGE: u64 = 4 << 20;
 /// Parts or ranges in flight at once.
 pub const IN_FLIGHT: usize = 8;
 /// S3's limit on the parts of one upload.
@@ -194,7 +197,7 @@ impl Bucket {
         }
     }
 
-    /// Writes the object's `size` bytes to `sink` in order, fetched as 8 MiB ranges, 8 at a
+    /// Writes the object's `size` bytes to `sink` in order, fetched as 4 MiB ranges, 8 at a
     /// time, and returns the ETag of the object read. Every range must come from that same
     /// object (`If-Match`): an object replaced meanwhile, or not of `size` bytes, is an error.
     /// `on_bytes` is called on this thread with each range written.
@@ -204,6 +207,22 @@ impl Bucket {
         size: u64,
         sink: &mut dyn Write,
         on_bytes: &mut dyn FnMut(u64),
+    ) -> Result<Etag> {
+        let url = self.url.of_key(key);
+        self.download_ranges(key, size, &mut |bytes| {
+            sink.write_all(&bytes)
+                .with_context(|| format!("could not write what was downloaded from {url}"))?;
+            on_bytes(bytes.len() as u64);
+            Ok(())
+        })
+    }
+
+    /// [`Bucket::download`], handing each range over as it comes, in order, without a copy.
+    pub fn download_ranges(
+        &self,
+        key: &str,
+        size: u64,
+        take: &mut dyn FnMut(Bytes) -> Result<()>,
     ) -> Result<Etag> {
         let url = self.url.of_key(key);
         let Some(info) = self.head(key)? else {
@@ -217,8 +236,8 @@ impl Bucket {
         }
         let path = self.path(key)?;
         let mut ranges = (0..size)
-            .step_by(PIECE as usize)
-            .map(|start| start..(start + PIECE).min(size));
+            .step_by(RANGE as usize)
+            .map(|start| start..(start + RANGE).min(size));
         let mut pending: VecDeque<(u64, Task<Answer<Bytes>>)> = VecDeque::new();
         loop {
             while pending.len() < IN_FLIGHT {
@@ -255,9 +274,7 @@ impl Bucket {
                     bytes.len()
                 ));
             }
-            sink.write_all(&bytes)
-                .with_context(|| format!("could not write what was downloaded from {url}"))?;
-            on_bytes(len);
+            take(bytes)?;
         }
         Ok(info.etag)
     }
