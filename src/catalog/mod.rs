@@ -818,7 +818,8 @@ impl Tx<'_> {
             .context("a version just inserted is missing")?;
         if made > 0 && self.journaling() {
             let (model, version) = self.names_of(version.id)?;
-            self.record(Change::CreateVersion { model, version });
+            let at = now;
+            self.record(Change::CreateVersion { model, version, at });
         }
         Ok(version)
     }

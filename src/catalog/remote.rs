@@ -9,14 +9,16 @@ use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
 
 use super::{FileRow, Reader, Tx};
+use crate::time::Timestamp;
 
 /// One change a write made to the catalog, in the order it made them.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
-    /// A version was made (by `register`, or the first import into it).
+    /// A version was made (by `register`, or the first import into it), at `at`.
     CreateVersion {
         model: String,
         version: String,
+        at: Timestamp,
     },
     /// The version's description or tags changed; these are all of them now.
     DescribeVersion {
@@ -169,7 +171,8 @@ mod tests {
             *create,
             Change::CreateVersion {
                 model: "m".into(),
-                version: "1".into()
+                version: "1".into(),
+                at: Timestamp(1)
             }
         );
         let Change::PutFile { file, replaced } = first else {

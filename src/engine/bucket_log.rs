@@ -355,7 +355,7 @@ impl BucketLog {
                         edits.push((id, change.clone()));
                     }
                 }
-                Change::CreateVersion { model, version }
+                Change::CreateVersion { model, version, .. }
                 | Change::DescribeVersion { model, version, .. }
                 | Change::DeleteFile { model, version, .. }
                 | Change::DropVersion { model, version } => {
@@ -422,7 +422,11 @@ fn add(segment: &mut Segment, change: Change) {
     match change {
         Change::DropModel { .. } => segment.drop = Some(Dropped::Model),
         Change::DropVersion { .. } => segment.drop = Some(Dropped::Version),
-        Change::CreateVersion { .. } => segment.create = true,
+        Change::CreateVersion { at, .. } => {
+            // Every cache dates the version as its maker's does.
+            segment.create = true;
+            segment.at = at;
+        }
         Change::DescribeVersion {
             description, tags, ..
         } => segment.describe = Some(Description { description, tags }),

@@ -309,3 +309,20 @@ fn lost_objects_are_found_by_verify_and_restored_by_a_reimport() {
         fs::read(env.work.join("big.bin")).unwrap()
     );
 }
+
+#[test]
+fn messages_say_what_happened_in_words() {
+    let Some(env) = Env::s3() else { return };
+    // A version is dated alike on every machine.
+    let made = env.json(&["register", "-m", "m", "--version", "1"]);
+    let seen = env.colleague().json(&["versions", "-m", "m"]);
+    assert_eq!(seen["versions"][0]["created_at"], made["created_at"]);
+    assert_eq!(seen["versions"][0]["updated_at"], made["updated_at"]);
+
+    // A bucket that does not exist is not "no center".
+    let (_, bucket) = s3_server().unwrap();
+    let missing = format!("s3://{bucket}-missing-{}/team", std::process::id());
+    let run = env.expect(1, &["scan", "--center", &missing]);
+    run.says(&["has no bucket"]);
+    assert!(!run.stderr.contains("<?xml"), "{}", run.stderr);
+}

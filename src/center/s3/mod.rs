@@ -229,6 +229,12 @@ impl Bucket {
         match answer {
             Ok((bytes, Some(etag))) => Ok(Fetched::Got(bytes, Etag(etag))),
             Ok((_, None)) => Err(self.no_etag(key)),
+            Err(e @ object_store::Error::NotFound { .. }) if no_such_bucket(&e) => Err(anyhow!(
+                "could not read {}: the server at {} has no bucket {}",
+                self.url.of_key(key),
+                self.endpoint,
+                self.url.bucket
+            )),
             Err(object_store::Error::NotFound { .. }) => Ok(Fetched::Missing),
             Err(object_store::Error::NotModified { .. }) => Ok(Fetched::NotModified),
             Err(e) => Err(self.failed("read", key, e)),
@@ -493,12 +499,49 @@ impl Bucket {
         if !why.contains(&root) {
             why = format!("{why}: {root}");
         }
+        let why = without_xml(&why);
         let url = self.url.of_key(key);
         match hint {
             Some(hint) => anyhow!("could not {what} {url}: {hint}: {why}"),
             None => anyhow!("could not {what} {url}: {why}"),
         }
     }
+}
+
+/// The server's answer was that the bucket does not exist (S3's `NoSuchBucket`), not the key.
+fn no_such_bucket(err: &object_store::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if e.to_string().contains("<Code>NoSuchBucket</Code>") {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// An error message with the S3 XML document it quotes replaced by its code and message:
+/// `... 404 Not Found: NoSuchKey: The specified key does not exist.`
+fn without_xml(text: &str) -> String {
+    let Some(start) = text.find("<?xml").or_else(|| text.find("<Error>")) else {
+        return text.to_string();
+    };
+    let element = |name: &str| {
+        let open = format!("<{name}>");
+        let from = text.find(&open)? + open.len();
+        let to = text[from..].find(&format!("</{name}>"))? + from;
+        Some(text[from..to].trim().to_string())
+    };
+    let end = text
+        .find("</Error>")
+        .map_or(text.len(), |at| at + "</Error>".len());
+    let said = match (element("Code"), element("Message")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code,
+        (None, Some(message)) => message,
+        (None, None) => "(an error document)".to_string(),
+    };
+    format!("{}{said}{}", &text[..start], &text[end..])
 }
 
 /// True when the error is a failure to connect (nothing listens, no route, DNS).

@@ -191,3 +191,16 @@ fn the_server_refuses_bytes_damaged_on_the_way() {
         Created::Created(_)
     ));
 }
+
+#[test]
+fn an_error_document_reads_as_its_code_and_message() {
+    let raw = "Server returned non-2xx status code: 404 Not Found: <?xml version=\"1.0\" \
+               encoding=\"UTF-8\"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key \
+               does not exist.</Message><Resource>/b/k</Resource></Error>";
+    assert_eq!(
+        super::without_xml(raw),
+        "Server returned non-2xx status code: 404 Not Found: NoSuchKey: The specified key does \
+         not exist."
+    );
+    assert_eq!(super::without_xml("plain words"), "plain words");
+}
