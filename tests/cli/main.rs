@@ -19,6 +19,7 @@ mod readme;
 mod s3_attack;
 mod s3_bucket;
 mod s3_center;
+mod s3_crash;
 mod s3_proxy;
 mod scan;
 mod store_faults;

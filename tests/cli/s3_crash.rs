@@ -1,0 +1,122 @@
+//! The S3 server killed with SIGKILL in the middle of an upload, then started again on the same
+//! data: the command fails clearly, the center stays as it was, and a re-run completes. The
+//! server is a private one (killing the shared one would break the tests beside this one).
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mfile::center::s3::Bucket;
+
+use crate::harness::{Env, noise, s3_server, s3_spec};
+
+/// A SeaweedFS of this test's own, started by `tests/s3/server` in a state folder of its own.
+struct PrivateServer {
+    state: tempfile::TempDir,
+    endpoint: String,
+}
+
+impl PrivateServer {
+    fn start() -> PrivateServer {
+        let state = tempfile::tempdir().unwrap();
+        let out = server(state.path(), "start");
+        let endpoint = out
+            .lines()
+            .find_map(|l| l.strip_prefix("export MFILE_TEST_S3_ENDPOINT="))
+            .expect("the server's endpoint")
+            .to_string();
+        PrivateServer { state, endpoint }
+    }
+
+    fn kill(&self) {
+        let pid = fs::read_to_string(self.state.path().join("pid")).unwrap();
+        let status = Command::new("kill")
+            .args(["-KILL", pid.trim()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn revive(&self) {
+        server(self.state.path(), "revive");
+    }
+
+    /// The bucket at `url`, reached through this server.
+    fn bucket(&self, url: &str) -> Bucket {
+        let mut spec = s3_spec(url);
+        spec.endpoint = Some(self.endpoint.clone());
+        Bucket::open(&spec).unwrap()
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        server(self.state.path(), "stop");
+    }
+}
+
+fn server(state: &Path, action: &str) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/s3/server");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(action)
+        .env("MFILE_S3_STATE", state)
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "tests/s3/server {action} failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_server_killed_during_an_upload_leaves_the_center_whole_and_a_rerun_completes() {
+    if s3_server().is_none() {
+        return;
+    }
+    let server = PrivateServer::start();
+    let mut env = Env::s3().unwrap();
+    env.endpoint = Some(server.endpoint.clone());
+    env.write("small.bin", b"kept");
+    env.ok(&["import", "small.bin", "-m", "m", "--version", "1"]);
+    env.write("big.bin", noise(96 << 20, 5));
+
+    let import = ["import", "big.bin", "-m", "m", "--version", "1"];
+    let child = env
+        .command(&import)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bucket = server.bucket(env.center_url.as_deref().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while bucket.multipart_uploads("").unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no upload began");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    server.kill();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nothing answers at"), "{stderr}");
+
+    server.revive();
+    // SeaweedFS answers 500 for a few seconds after a crash, while its volumes come back.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !matches!(bucket.get("mfile-center.json"), Ok(Some(_))) {
+        assert!(Instant::now() < deadline, "the server did not come back");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(env.scan_paths("m", "1"), ["small.bin"], "nothing half-visible");
+    env.ok(&["verify"]);
+    let rerun = env.json(&import);
+    assert_eq!(rerun["totals"]["imported"], 1, "{rerun:#}");
+    env.ok(&["pull", "-m", "m", "--version", "1", "--to", "ws"]);
+    assert_eq!(
+        fs::read(env.work.join("ws/big.bin")).unwrap(),
+        fs::read(env.work.join("big.bin")).unwrap()
+    );
+    let mut colleague = env.colleague();
+    colleague.endpoint = Some(server.endpoint.clone());
+    assert_eq!(colleague.scan_paths("m", "1"), ["big.bin", "small.bin"]);
+}
