@@ -103,15 +103,16 @@ impl BucketStore {
     }
 
     /// Uploads a big staged file as its own object, unless the bucket has it already.
-    fn upload_blob(&self, staged: &Staged, blake3: &str) -> Result<()> {
+    fn upload_blob(&self, staged: &Staged, blake3: &str, on_sent: &dyn Fn(u64)) -> Result<()> {
         let key = blob_key(blake3);
         let present = self.bucket.head(&key)?;
         if present.is_some_and(|info| info.size == staged.size) {
+            on_sent(staged.size);
             return Ok(());
         }
         let mut reader = staged.file()?.open()?;
         self.bucket
-            .upload(&key, &mut reader, staged.size, &mut |_| {})
+            .upload(&key, &mut reader, staged.size, &mut |n| on_sent(n))
             .with_context(|| format!("could not upload {key}"))?;
         self.learn(&key, staged.size);
         Ok(())
@@ -119,7 +120,13 @@ impl BucketStore {
 
     /// Sends a pack and notes where each of its files is. The same files make the same pack:
     /// one already there is kept when whole, and replaced when someone cut it short.
-    fn send_pack(&self, builder: PackBuilder, members: Vec<(String, u64)>) -> Result<()> {
+    fn send_pack(
+        &self,
+        builder: PackBuilder,
+        members: Vec<(String, u64)>,
+        on_sent: &dyn Fn(u64),
+    ) -> Result<()> {
+        let builder_bytes = builder.len() as u64;
         let (id, bytes) = builder.finish()?;
         let (key, size) = (pack_key(&id), bytes.len() as u64);
         if let Created::AlreadyExists = self.bucket.put_new(&key, bytes.clone().into())? {
@@ -131,6 +138,7 @@ impl BucketStore {
             }
         }
         self.learn(&key, size);
+        on_sent(builder_bytes);
         for (blake3, offset) in members {
             self.remember(&blake3, Some(pack::location(&id, offset)));
         }
@@ -170,7 +178,7 @@ impl Store for BucketStore {
 
     /// Uploads the batch: big files as objects of their own (each checked first: the bucket
     /// may have it from another version or machine), small ones in packs.
-    fn sync_staged(&self, batch: &[&Staged]) -> Result<()> {
+    fn sync_staged(&self, batch: &[&Staged], on_sent: &dyn Fn(u64)) -> Result<()> {
         let mut builder = PackBuilder::default();
         let mut members = Vec::new();
         for staged in batch {
@@ -181,30 +189,36 @@ impl Store for BucketStore {
                 .context("staged bytes without their digests")?;
             let blake3 = digests.blake3.as_str();
             if self.placed(blake3).is_some() {
+                on_sent(staged.size);
                 continue;
             }
             match &staged.body {
                 Body::File(_) => {
-                    self.upload_blob(staged, blake3)?;
+                    self.upload_blob(staged, blake3, on_sent)?;
                     self.remember(blake3, None);
                 }
                 Body::Memory(bytes) => {
                     if members.iter().any(|(b, _)| b == blake3) {
+                        on_sent(staged.size);
                         continue;
                     }
                     let offset = builder.add(blake3, bytes);
                     members.push((blake3.to_string(), offset));
                     if builder.len() >= PACK_TARGET {
                         let full = std::mem::take(&mut builder);
-                        self.send_pack(full, std::mem::take(&mut members))?;
+                        self.send_pack(full, std::mem::take(&mut members), on_sent)?;
                     }
                 }
             }
         }
         if !builder.is_empty() {
-            self.send_pack(builder, members)?;
+            self.send_pack(builder, members, on_sent)?;
         }
         Ok(())
+    }
+
+    fn uploads(&self) -> bool {
+        true
     }
 
     fn publish(&self, staged: Staged, key: &str) -> Result<Location> {

@@ -259,7 +259,7 @@ impl Store for LocalStore {
         ))
     }
 
-    fn sync_staged(&self, batch: &[&Staged]) -> Result<()> {
+    fn sync_staged(&self, batch: &[&Staged], _on_sent: &dyn Fn(u64)) -> Result<()> {
         let result: Result<()> = if batch.len() > FEW {
             Ok(self.staging()?.syncfs()?)
         } else {
@@ -491,7 +491,7 @@ mod tests {
         let mtime = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
         let staged = store.stage(&mut &b"weights"[..], mtime).unwrap();
         assert_eq!(staged.size, 7);
-        store.sync_staged(&[&staged]).unwrap();
+        store.sync_staged(&[&staged], &|_| {}).unwrap();
         assert!(store.list("").unwrap().is_empty());
         store.publish(staged, "m/1.0/a/w.bin").unwrap();
         store.flush().unwrap();

@@ -105,8 +105,16 @@ pub trait Store: Send + Sync {
     }
 
     /// Makes a batch of staged objects durable, in one go where that is cheaper. Called before
-    /// any of them is published.
-    fn sync_staged(&self, batch: &[&Staged]) -> Result<()>;
+    /// any of them is published. A store that [`uploads`](Store::uploads) calls `on_sent` with
+    /// the bytes of each file as it is sent (or found there already).
+    fn sync_staged(&self, batch: &[&Staged], on_sent: &dyn Fn(u64)) -> Result<()>;
+
+    /// True when bytes leave this machine in [`Store::sync_staged`] (an object store): progress
+    /// is counted as they are sent rather than as they are staged, and batches stay small, as
+    /// small files wait for their pack in memory.
+    fn uploads(&self) -> bool {
+        false
+    }
 
     /// Makes staged (and synced) bytes visible at `key` in one atomic step, replacing what was
     /// there. Returns where they are, for the catalog.

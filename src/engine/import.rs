@@ -31,6 +31,8 @@ use crate::values::names::RelPath;
 /// A batch is published (one catalog transaction) after this many files or bytes.
 const BATCH_FILES: usize = 2048;
 const BATCH_BYTES: u64 = 512 << 20;
+/// The same for a store that uploads: its small files wait for their pack in memory.
+const UPLOAD_BATCH_BYTES: u64 = 64 << 20;
 
 /// One file to import: where it is, where it goes in the version, and its stat when found.
 #[derive(Debug)]
@@ -202,9 +204,21 @@ fn write(
             force: opts.force,
             lost,
         };
-        publish(catalog, store, version_row, opts.model, batch, &rules)
+        publish(
+            catalog,
+            store,
+            version_row,
+            opts.model,
+            batch,
+            &rules,
+            observer,
+        )
     };
     let (mut entries, mut errors) = (Vec::new(), Vec::new());
+    let batch_limit = match store.uploads() {
+        true => UPLOAD_BATCH_BYTES,
+        false => BATCH_BYTES,
+    };
     stage_all(store, todo, observer, |staged| {
         let mut batch = Vec::new();
         let mut batch_bytes = 0;
@@ -217,7 +231,7 @@ fn write(
                 Err(e) if is_fatal(&e) => return Err(e),
                 Err(e) => errors.push(FileError::new(source.dest.as_str(), e)),
             }
-            if batch.len() >= BATCH_FILES || batch_bytes >= BATCH_BYTES {
+            if batch.len() >= BATCH_FILES || batch_bytes >= batch_limit {
                 entries.extend(publish_batch(catalog, std::mem::take(&mut batch))?);
                 batch_bytes = 0;
             }
@@ -586,6 +600,12 @@ fn stage_all<'a>(
 ) -> Result<()> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
+    // Progress is in bytes stored: for a store that uploads, bytes sent (see `publish`).
+    let staged_bytes = |n| {
+        if !store.uploads() {
+            observer.advance(n);
+        }
+    };
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(todo.len())
@@ -601,7 +621,7 @@ fn stage_all<'a>(
                         break;
                     };
                     if results
-                        .send((*source, stage(store, source, &|n| observer.advance(n))))
+                        .send((*source, stage(store, source, &staged_bytes)))
                         .is_err()
                     {
                         break;
@@ -685,6 +705,7 @@ fn publish(
     model: &str,
     batch: Vec<Ready>,
     rules: &Rules,
+    observer: &dyn Observer,
 ) -> Result<Vec<Entry>> {
     // Bytes the center holds already need not be stored again.
     for (_, staged, digests, _) in &batch {
@@ -697,7 +718,7 @@ fn publish(
     }
     // The bytes are durable before any of them becomes visible.
     let staged: Vec<&Staged> = batch.iter().map(|(_, staged, ..)| staged).collect();
-    store.sync_staged(&staged)?;
+    store.sync_staged(&staged, &|n| observer.advance(n))?;
     let now = Timestamp::now();
     let mut undo = Undo::default();
     let outcome = catalog.write(|tx| {

@@ -107,7 +107,11 @@ fn a_server_killed_during_an_upload_leaves_the_center_whole_and_a_rerun_complete
         assert!(Instant::now() < deadline, "the server did not come back");
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(env.scan_paths("m", "1"), ["small.bin"], "nothing half-visible");
+    assert_eq!(
+        env.scan_paths("m", "1"),
+        ["small.bin"],
+        "nothing half-visible"
+    );
     env.ok(&["verify"]);
     let rerun = env.json(&import);
     assert_eq!(rerun["totals"]["imported"], 1, "{rerun:#}");

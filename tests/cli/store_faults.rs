@@ -43,9 +43,9 @@ impl Store for Failing {
         self.step("stage")?;
         self.inner.stage(src, mtime)
     }
-    fn sync_staged(&self, batch: &[&Staged]) -> Result<()> {
+    fn sync_staged(&self, batch: &[&Staged], on_sent: &dyn Fn(u64)) -> Result<()> {
         self.step("sync_staged")?;
-        self.inner.sync_staged(batch)
+        self.inner.sync_staged(batch, on_sent)
     }
     fn publish(&self, staged: Staged, key: &str) -> Result<Location> {
         self.step("publish")?;
