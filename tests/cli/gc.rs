@@ -4,11 +4,10 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::harness::{Env, noise, s3_server};
+use crate::harness::{Env, noise, s3_spec, unfinished_upload};
 
 /// Every object of the center: key -> size.
 fn objects(env: &Env) -> BTreeMap<String, u64> {
@@ -125,40 +124,13 @@ fn gc_removes_exactly_the_blobs_and_packs_no_version_names() {
     assert!(objects(&env).contains_key("mfile-center.json"));
 }
 
-/// Begins a multipart upload of `key` in the center and leaves it unfinished, as a killed
-/// process does (the Bucket API aborts the uploads it can't finish, so curl begins it).
-fn unfinished_upload(env: &Env, key: &str) {
-    let (endpoint, _) = s3_server().unwrap();
-    let url = env.center_url.as_deref().unwrap();
-    let path = url.strip_prefix("s3://").unwrap();
-    let var = |name| std::env::var(name).unwrap_or_default();
-    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
-    let out = Command::new("curl")
-        .args(["-sS", "--fail", "-X", "POST", "--aws-sigv4"])
-        .arg(format!("aws:amz:{region}:s3"))
-        .arg("--user")
-        .arg(format!(
-            "{}:{}",
-            var("AWS_ACCESS_KEY_ID"),
-            var("AWS_SECRET_ACCESS_KEY")
-        ))
-        .arg(format!("{endpoint}/{path}/{key}?uploads="))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn gc_aborts_unfinished_uploads_and_removes_stale_probes_only_past_the_grace() {
     let Some(env) = Env::s3() else { return };
     env.write("a.bin", b"a");
     env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
     let cut = format!("blobs/ab/{}", "ab".repeat(32));
-    unfinished_upload(&env, &cut);
+    unfinished_upload(&s3_spec(env.center_url.as_deref().unwrap()), &cut);
     let probe = "probes/conditional.mfile-1@gone~0.part";
     env.bucket()
         .put_new(probe, bytes::Bytes::from_static(b"probe 1"))
