@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('versions', 'versions', [CompletionResultType]::ParameterValue, 'List the versions of a model')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the models in the center')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Rehash stored files and report missing, corrupted and untracked ones')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files')
             [CompletionResult]::new('claim-writer', 'claim-writer', [CompletionResultType]::ParameterValue, 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)')
             [CompletionResult]::new('log-param', 'log-param', [CompletionResultType]::ParameterValue, 'Record hyperparameters of a training run (write-once)')
             [CompletionResult]::new('log-metric', 'log-metric', [CompletionResultType]::ParameterValue, 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin')
@@ -191,6 +192,19 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--deep', '--deep', [CompletionResultType]::ParameterName, 'Check the catalog with SQLite''s full integrity_check (indexes too; slower) instead of quick_check; on a center in a bucket, also download and rehash every file (without it, each file''s object is checked by its size)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;gc' {
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'Keep garbage younger than this: an import under way has uploaded bytes that no version names yet. A number and a unit: 30m, 24h, 7d; 0s when no one else writes the center')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would be removed; remove nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be removed; remove nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -405,6 +419,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('versions', 'versions', [CompletionResultType]::ParameterValue, 'List the versions of a model')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the models in the center')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Rehash stored files and report missing, corrupted and untracked ones')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files')
             [CompletionResult]::new('claim-writer', 'claim-writer', [CompletionResultType]::ParameterValue, 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)')
             [CompletionResult]::new('log-param', 'log-param', [CompletionResultType]::ParameterValue, 'Record hyperparameters of a training run (write-once)')
             [CompletionResult]::new('log-metric', 'log-metric', [CompletionResultType]::ParameterValue, 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin')
@@ -443,6 +458,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;help;verify' {
+            break
+        }
+        'mfile;help;gc' {
             break
         }
         'mfile;help;claim-writer' {

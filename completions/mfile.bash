@@ -31,6 +31,9 @@ _mfile() {
             mfile,delete)
                 cmd="mfile__subcmd__delete"
                 ;;
+            mfile,gc)
+                cmd="mfile__subcmd__gc"
+                ;;
             mfile,help)
                 cmd="mfile__subcmd__help"
                 ;;
@@ -90,6 +93,9 @@ _mfile() {
                 ;;
             mfile__subcmd__help,delete)
                 cmd="mfile__subcmd__help__subcmd__delete"
+                ;;
+            mfile__subcmd__help,gc)
+                cmd="mfile__subcmd__help__subcmd__gc"
                 ;;
             mfile__subcmd__help,help)
                 cmd="mfile__subcmd__help__subcmd__help"
@@ -167,7 +173,7 @@ _mfile() {
 
     case "${cmd}" in
         mfile)
-            opts="-q -h -V --center --json --quiet --color --help --version register config import scan pull delete versions profiles verify claim-writer log-param log-metric track runs compare metrics ui report completions help"
+            opts="-q -h -V --center --json --quiet --color --help --version register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -338,8 +344,34 @@ _mfile() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfile__subcmd__gc)
+            opts="-n -q -h --grace --dry-run --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfile__subcmd__help)
-            opts="register config import scan pull delete versions profiles verify claim-writer log-param log-metric track runs compare metrics ui report completions help"
+            opts="register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,6 +441,20 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__gc)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand versions 'List the versions of a model'
             cand profiles 'List the models in the center'
             cand verify 'Rehash stored files and report missing, corrupted and untracked ones'
+            cand gc 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
             cand claim-writer 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)'
             cand log-param 'Record hyperparameters of a training run (write-once)'
             cand log-metric 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
@@ -179,6 +180,18 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
             cand --deep 'Check the catalog with SQLite''s full integrity_check (indexes too; slower) instead of quick_check; on a center in a bucket, also download and rehash every file (without it, each file''s object is checked by its size)'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;gc'= {
+            cand --grace 'Keep garbage younger than this: an import under way has uploaded bytes that no version names yet. A number and a unit: 30m, 24h, 7d; 0s when no one else writes the center'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand -n 'Show what would be removed; remove nothing'
+            cand --dry-run 'Show what would be removed; remove nothing'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
             cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -376,6 +389,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand versions 'List the versions of a model'
             cand profiles 'List the models in the center'
             cand verify 'Rehash stored files and report missing, corrupted and untracked ones'
+            cand gc 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
             cand claim-writer 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)'
             cand log-param 'Record hyperparameters of a training run (write-once)'
             cand log-metric 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
@@ -405,6 +419,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;help;profiles'= {
         }
         &'mfile;help;verify'= {
+        }
+        &'mfile;help;gc'= {
         }
         &'mfile;help;claim-writer'= {
         }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::values::duration::parse_duration;
 use crate::values::{MAX_STEP, RunStatus};
 
 #[derive(Debug, Parser)]
@@ -65,6 +66,9 @@ pub enum Command {
     Profiles,
     /// Rehash stored files and report missing, corrupted and untracked ones
     Verify(VerifyArgs),
+    /// Remove what no version names any more: unused blobs and packs of a bucket center,
+    /// unfinished uploads, leftover temp files
+    Gc(GcArgs),
     /// Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)
     ClaimWriter(ClaimWriterArgs),
     /// Record hyperparameters of a training run (write-once)
@@ -534,6 +538,17 @@ pub struct VerifyArgs {
     /// each file's object is checked by its size)
     #[arg(long)]
     pub deep: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Keep garbage younger than this: an import under way has uploaded bytes that no version
+    /// names yet. A number and a unit: 30m, 24h, 7d; 0s when no one else writes the center
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub grace: std::time::Duration,
+    /// Show what would be removed; remove nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -50,6 +50,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Versions(args) => commands::versions::run(args, ctx),
         Command::Profiles => commands::profiles::run(ctx),
         Command::Verify(args) => commands::verify::run(args, ctx),
+        Command::Gc(args) => commands::gc::run(args, ctx),
         Command::ClaimWriter(args) => commands::claim_writer::run(args, ctx),
         Command::LogParam(args) => commands::log_param::run(args, ctx),
         Command::LogMetric(args) => commands::log_metric::run(args, ctx),

@@ -377,13 +377,19 @@ impl Catalog {
         }
     }
 
-    /// The folder that holds the catalog.
     /// Makes this catalog a cache of `remote`: from now on every write is committed there
     /// first (see [`remote`]).
     pub fn set_remote(&mut self, remote: Box<dyn Remote>) {
         self.remote = Some(remote);
     }
 
+    /// Takes the remote back: writes from now on are this catalog's alone (what a refresh from
+    /// the remote does: it applies what the remote has, and must not publish it again).
+    pub fn take_remote(&mut self) -> Option<Box<dyn Remote>> {
+        self.remote.take()
+    }
+
+    /// The folder that holds the catalog.
     pub fn folder(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))
     }

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod completions;
 pub mod config;
 pub mod delete;
+pub mod gc;
 pub mod import;
 pub mod log_metric;
 pub mod log_param;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 
 use super::Center;
-use super::bucket_log::BucketLog;
+use super::bucket_log::{BucketLog, Damage};
 use crate::catalog::Catalog;
 use crate::center::CATALOG_FILE;
 use crate::center::bucket_store::BucketStore;
@@ -60,9 +60,29 @@ impl Center {
             root: cache.to_path_buf(),
             name: url.to_string(),
             catalog,
-            store: Box::new(BucketStore::new(bucket, url, staging)),
+            store: Box::new(BucketStore::new(Arc::clone(&bucket), url, staging)),
             damaged,
+            bucket: Some(bucket),
         })
+    }
+
+    /// Reads the bucket's logs again, applying the segments written since the center was
+    /// opened; returns the damaged logs as [`BucketLog::refresh`] does. Nothing for a local
+    /// center.
+    pub fn reread_logs(&mut self) -> Result<Vec<Damage>> {
+        let Some(bucket) = &self.bucket else {
+            return Ok(Vec::new());
+        };
+        // The refresh applies what the bucket has: it must not be published to it again.
+        let remote = self.catalog.take_remote();
+        let log = BucketLog::new(Arc::clone(bucket), String::new());
+        let read = log
+            .refresh(&mut self.catalog)
+            .with_context(|| format!("could not read the center {}", self.name));
+        if let Some(remote) = remote {
+            self.catalog.set_remote(remote);
+        }
+        read
     }
 }
 

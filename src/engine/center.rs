@@ -3,6 +3,7 @@
 //! the other.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
@@ -11,6 +12,7 @@ use crate::catalog::network::network_filesystem;
 use crate::catalog::{Catalog, ModelRow, VersionRow};
 use crate::center::CATALOG_FILE;
 use crate::center::local::LocalStore;
+use crate::center::s3::Bucket;
 use crate::center::store::Store;
 use crate::values::names::quote;
 
@@ -23,6 +25,8 @@ pub struct Center {
     pub store: Box<dyn Store>,
     /// Versions whose log in the bucket is damaged (a center in object storage only).
     pub damaged: Vec<Damage>,
+    /// The bucket of a center in object storage (for `gc`, which looks at its objects).
+    pub bucket: Option<Arc<Bucket>>,
 }
 
 impl Center {
@@ -58,6 +62,7 @@ impl Center {
             catalog,
             store: Box::new(store),
             damaged: Vec::new(),
+            bucket: None,
         })
     }
 
@@ -81,6 +86,7 @@ impl Center {
             catalog,
             store: Box::new(LocalStore::new(root)),
             damaged: Vec::new(),
+            bucket: None,
         })
     }
 

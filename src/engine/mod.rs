@@ -1,13 +1,15 @@
-//! The engine: the file operations (import, and in time pull, delete, verify, scan) as
-//! library calls. Plain option structs in, typed outcomes and per-file entries out; progress and
-//! warnings go to an [`Observer`]. It reaches bytes only through the center's `Store` and
-//! metadata only through the catalog; it knows nothing of clap, terminals or JSON documents.
+//! The engine: the file operations (import, pull, delete, verify, gc) as library calls. Plain
+//! option structs in, typed outcomes and per-file entries out; progress and warnings go to an
+//! [`Observer`]. It reaches bytes only through the center's `Store` and metadata only through
+//! the catalog — but for `gc`, which looks past the `Store` at what no key names (a bucket's
+//! objects, a staging folder); it knows nothing of clap, terminals or JSON documents.
 
 mod bucket_center;
 mod center;
 pub use bucket_center::NoCenter;
 pub mod bucket_log;
 pub mod delete;
+pub mod gc;
 pub mod import;
 pub mod ingest;
 pub mod pull;

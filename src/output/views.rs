@@ -209,3 +209,39 @@ pub struct ProfilesDoc<'a> {
     pub catalog: String,
     pub models: Vec<ModelView<'a>>,
 }
+
+/// Objects and their bytes, in the document of `gc`.
+#[derive(Debug, Serialize)]
+pub struct CountView {
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+/// One piece of garbage in the document of `gc`.
+#[derive(Debug, Serialize)]
+pub struct GarbageView<'a> {
+    /// `blob`, `pack`, `upload`, `probe` or `temp`.
+    pub kind: &'static str,
+    /// The object's key under the center's prefix; a temp file's path on this machine.
+    pub key: &'a str,
+    /// Null for an unfinished upload (the server does not say).
+    pub bytes: Option<u64>,
+    pub modified_at: Timestamp,
+    /// Why it could not be removed; present only then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+}
+
+/// The document of `gc`.
+#[derive(Debug, Serialize)]
+pub struct GcDoc<'a> {
+    pub center: &'a str,
+    pub dry_run: bool,
+    pub grace_seconds: u64,
+    /// What was removed, or in a dry run what would be.
+    pub removed: Vec<GarbageView<'a>>,
+    /// What `removed` holds, but the entries with an error.
+    pub totals: CountView,
+    /// Garbage younger than the grace period, left for a later gc.
+    pub young: CountView,
+}

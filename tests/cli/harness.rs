@@ -54,6 +54,38 @@ pub fn s3_spec(url: &str) -> mfile::values::location::BucketSpec {
     }
 }
 
+/// Begins a multipart upload of `key` in the center of `spec` and leaves it unfinished, as a
+/// killed process does (`Bucket` aborts the uploads it can't finish, so curl begins this one).
+/// Returns its upload id.
+pub fn unfinished_upload(spec: &mfile::values::location::BucketSpec, key: &str) -> String {
+    let endpoint = spec.endpoint.clone().expect("the test server's endpoint");
+    let keys = spec.credentials.clone().expect("the test server's keys");
+    let path = match spec.url.prefix.as_str() {
+        "" => format!("{}/{key}", spec.url.bucket),
+        prefix => format!("{}/{prefix}/{key}", spec.url.bucket),
+    };
+    let out = Command::new("curl")
+        .args(["-sS", "--fail", "-X", "POST", "--aws-sigv4"])
+        .arg(format!("aws:amz:{}:s3", spec.region))
+        .arg("--user")
+        .arg(format!("{}:{}", keys.access_key_id, keys.secret_access_key))
+        .arg(format!("{endpoint}/{path}?uploads="))
+        .output()
+        .expect("run curl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer = String::from_utf8_lossy(&out.stdout);
+    answer
+        .split("<UploadId>")
+        .nth(1)
+        .and_then(|rest| rest.split("</UploadId>").next())
+        .unwrap_or_else(|| panic!("no upload id in {answer}"))
+        .to_string()
+}
+
 /// The variables that reach the test S3 server, passed through to mfile.
 const S3_VARIABLES: &[&str] = &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"];
 

@@ -8,6 +8,7 @@ mod bad_input;
 mod catalog;
 mod completions;
 mod delete;
+mod gc;
 mod import;
 mod info;
 mod invariants;

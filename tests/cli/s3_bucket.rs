@@ -5,7 +5,6 @@
 
 use std::io::Read;
 use std::net::TcpListener;
-use std::process::Command;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,7 @@ use mfile::center::s3::{Bucket, Created, Fetched, Replaced};
 use mfile::time::Timestamp;
 use mfile::values::location::{BucketSpec, BucketUrl, Credentials};
 
-use crate::harness::{Env, md5_hex, noise, s3_spec};
+use crate::harness::{Env, md5_hex, noise, s3_spec, unfinished_upload};
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -323,32 +322,9 @@ fn unfinished_uploads_are_listed_and_aborted() {
         return;
     };
     let bucket = Bucket::open(&spec).unwrap();
-    // An upload begun and never finished, as a killed process leaves it (begun by curl).
-    let endpoint = spec.endpoint.clone().unwrap();
-    let keys = spec.credentials.clone().unwrap();
-    let url = format!(
-        "{endpoint}/{}/{}/blobs/cut?uploads=",
-        spec.url.bucket, spec.url.prefix
-    );
-    let out = Command::new("curl")
-        .args(["-sS", "--fail", "-X", "POST", "--aws-sigv4"])
-        .arg(format!("aws:amz:{}:s3", spec.region))
-        .arg("--user")
-        .arg(format!("{}:{}", keys.access_key_id, keys.secret_access_key))
-        .arg(&url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answer = String::from_utf8_lossy(&out.stdout);
-    let id = answer
-        .split("<UploadId>")
-        .nth(1)
-        .and_then(|rest| rest.split("</UploadId>").next())
-        .unwrap_or_else(|| panic!("no upload id in {answer}"));
+    // An upload begun and never finished, as a killed process leaves it.
+    let id = unfinished_upload(&spec, "blobs/cut");
+    let id = id.as_str();
 
     let pending = bucket.multipart_uploads("").unwrap();
     assert_eq!(pending.len(), 1, "{pending:?}");
