@@ -145,7 +145,7 @@ fn bad_input_is_refused_with_exit_2_and_writes_nothing() {
 
 #[test]
 fn names_that_look_odd_but_are_valid_work() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("a.bin", "a");
     for (model, version) in [
         ("bert-base", "1.0"),
@@ -159,7 +159,7 @@ fn names_that_look_odd_but_are_valid_work() {
 
 #[test]
 fn a_center_that_is_a_file_is_an_error() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("a.bin", "a");
     std::fs::write(&env.center, "not a folder").unwrap();
     env.expect(1, &["import", "a.bin", "-m", "m", "--version", "1"])

@@ -43,7 +43,7 @@ fn damage(env: &Env, at: u64, len: usize) {
 
 #[test]
 fn verify_checks_the_catalog_itself() {
-    let env = Env::new();
+    let env = Env::local();
     center_with_history(&env);
     let clean = env.json(&["verify"]);
     assert_eq!(clean["catalog"]["check"], "quick_check");
@@ -63,7 +63,7 @@ fn verify_checks_the_catalog_itself() {
 
 #[test]
 fn a_damaged_catalog_is_explained_and_not_written() {
-    let env = Env::new();
+    let env = Env::local();
     center_with_history(&env);
     // Every page after the first: whatever a command reads, SQLite finds it damaged.
     let size = std::fs::metadata(catalog(&env)).unwrap().len();
@@ -88,7 +88,7 @@ fn a_damaged_catalog_is_explained_and_not_written() {
 
 #[test]
 fn sqlite_errors_say_what_they_mean() {
-    let env = Env::new();
+    let env = Env::local();
     center_with_history(&env);
     let conn = rusqlite::Connection::open(catalog(&env)).unwrap();
     conn.execute("UPDATE files SET size = -5", []).unwrap();
@@ -108,7 +108,7 @@ fn sqlite_errors_say_what_they_mean() {
 
 #[test]
 fn a_huge_bad_metric_line_is_echoed_short() {
-    let env = Env::new();
+    let env = Env::local();
     let line = format!("{{\"{}\": 1}}\n", "k".repeat(1 << 20));
     let file = env.write("bad.jsonl", line);
     let run = env.expect(
@@ -152,7 +152,7 @@ fn finish(mut child: KillOnDrop, limit: Duration) -> std::process::ExitStatus {
 
 #[test]
 fn pull_does_not_wait_for_the_lock_to_write_its_cache() {
-    let env = Env::new();
+    let env = Env::local();
     center_with_history(&env);
     let _lock = hold_write_lock(&env);
     let child = env
@@ -169,7 +169,7 @@ fn pull_does_not_wait_for_the_lock_to_write_its_cache() {
 
 #[test]
 fn a_writer_waiting_for_the_lock_says_who_holds_it() {
-    let env = Env::new();
+    let env = Env::local();
     center_with_history(&env);
     let lock = hold_write_lock(&env);
     let mut child = KillOnDrop(

@@ -1,7 +1,11 @@
 use crate::harness::Env;
 
 fn center_with_versions() -> Env {
-    let env = Env::new();
+    center_with_versions_in(Env::new())
+}
+
+/// [`center_with_versions`] in `env`.
+fn center_with_versions_in(env: Env) -> Env {
     env.write("v/a.bin", "a");
     env.write("v/b.json", "b");
     env.write("v/sub/c.json", "c");
@@ -13,7 +17,7 @@ fn center_with_versions() -> Env {
 
 #[test]
 fn named_files_are_removed_from_disk_and_catalog() {
-    let env = center_with_versions();
+    let env = center_with_versions_in(Env::local());
     let doc = env.json(&[
         "delete",
         "-m",
@@ -126,7 +130,7 @@ fn all_needs_confirmation_and_never_mixes_with_names() {
 
 #[test]
 fn all_drops_a_version_or_the_whole_model() {
-    let env = center_with_versions();
+    let env = center_with_versions_in(Env::local());
     env.ok(&["delete", "-m", "m", "--version", "0.9", "--all", "--yes"]);
     let versions = env.json(&["versions", "-m", "m"]);
     assert_eq!(versions["versions"].as_array().unwrap().len(), 1);

@@ -228,7 +228,7 @@ fn partial(base: &str, pid: u32, host: &str) -> String {
 
 #[test]
 fn gc_on_a_local_center_removes_staging_leftovers_and_never_a_users_file() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("a.bin", b"a");
     env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
     let staging = env.center.join("staging");

@@ -131,7 +131,18 @@ pub fn bin() -> &'static str {
 }
 
 impl Env {
+    /// An env on the backend the suite runs against: a local center, or, when
+    /// `MFILE_TEST_CENTER=s3` (`.ci/run`'s second pass), a fresh prefix in the test S3 server.
     pub fn new() -> Env {
+        match std::env::var("MFILE_TEST_CENTER").as_deref() {
+            Ok("s3") => Env::s3().expect("MFILE_TEST_CENTER=s3 needs the test S3 server"),
+            _ => Env::local(),
+        }
+    }
+
+    /// An env whose center is a local folder whatever the backend: for what only a local
+    /// center has (its folder, its catalog file, training records until they live in a bucket).
+    pub fn local() -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().to_path_buf();
         let work = root.join("work");
@@ -150,7 +161,7 @@ impl Env {
     /// when there is no server.
     pub fn s3() -> Option<Env> {
         let (_, bucket) = s3_server()?;
-        let mut env = Env::new();
+        let mut env = Env::local();
         let prefix = env
             .root
             .file_name()
@@ -163,7 +174,7 @@ impl Env {
     /// Another machine of the same team: its own HOME (so its own cache) and workspace, the
     /// same center.
     pub fn colleague(&self) -> Env {
-        let mut other = Env::new();
+        let mut other = Env::local();
         other.center_url = self.center_url.clone();
         if self.center_url.is_none() {
             other.center = self.center.clone();

@@ -5,7 +5,7 @@ use crate::harness::{Env, md5_hex};
 
 #[test]
 fn a_file_is_stored_with_its_digest_and_mtime() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("model.db", "weights v1");
     let doc = env.json(&["import", "model.db", "-m", "churn", "--version", "1.0"]);
     assert_eq!(doc["files"][0]["status"], "imported");
@@ -69,7 +69,7 @@ fn a_folder_keeps_relative_paths_under_subdir_and_merges() {
 
 #[test]
 fn reimporting_the_same_content_writes_nothing() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("a.bin", "same");
     env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
     let before = fs::metadata(env.stored("m", "1", "a.bin")).unwrap();
@@ -92,7 +92,7 @@ fn reimporting_the_same_content_writes_nothing() {
 
 #[test]
 fn a_conflict_stops_the_whole_import_before_writing() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("dir/a.bin", "old");
     env.ok(&["import", "dir", "-m", "m", "--version", "1"]);
     env.write("dir/a.bin", "new content");
@@ -126,7 +126,7 @@ fn a_conflict_stops_the_whole_import_before_writing() {
 
 #[test]
 fn move_removes_sources_only_after_storing_them() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("one.bin", "1");
     env.write("tree/a/two.bin", "2");
     env.ok(&[
@@ -147,7 +147,7 @@ fn move_removes_sources_only_after_storing_them() {
 
 #[test]
 fn identical_content_is_stored_once_as_a_hard_link() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("w.bin", "the same big weights");
     env.ok(&["import", "w.bin", "-m", "m", "--version", "1"]);
     let doc = env.json(&[
@@ -205,7 +205,7 @@ fn dry_run_writes_nothing_not_even_the_center() {
 
 #[test]
 fn links_inside_folders_are_refused_unless_followed() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("d/real.bin", "real");
     env.write("outside.bin", "outside");
     std::os::unix::fs::symlink(env.work.join("outside.bin"), env.work.join("d/link.bin")).unwrap();
@@ -292,7 +292,7 @@ fn a_file_and_a_folder_can_not_share_a_path() {
 
 #[test]
 fn reimporting_restores_a_stored_file_lost_from_disk() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("a.bin", "precious");
     env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
     fs::remove_file(env.stored("m", "1", "a.bin")).unwrap();
@@ -327,7 +327,7 @@ fn a_changed_source_is_caught_even_with_the_same_size_and_mtime() {
 #[test]
 fn a_sparse_file_stays_sparse_in_the_center_and_the_workspace() {
     use std::os::unix::fs::MetadataExt;
-    let env = Env::new();
+    let env = Env::local();
     let path = env.work.join("sparse.img");
     let file = std::fs::File::create(&path).unwrap();
     file.set_len(64 << 20).unwrap(); // all hole

@@ -5,7 +5,7 @@ use crate::harness::Env;
 
 #[test]
 fn register_is_idempotent_and_prints_the_config() {
-    let env = Env::new();
+    let env = Env::local();
     let first = env.json(&[
         "register",
         "-m",
@@ -64,7 +64,7 @@ fn register_is_idempotent_and_prints_the_config() {
 
 #[test]
 fn config_prints_model_or_version_and_human_lines() {
-    let env = Env::new();
+    let env = Env::local();
     env.ok(&["register", "-m", "m", "--version", "2"]);
     let model = env.json(&["config", "-m", "m"]);
     assert!(model["version"].is_null() && model["dir"].is_null());
@@ -112,7 +112,7 @@ fn versions_are_listed_in_natural_order_with_counts() {
 
 #[test]
 fn profiles_list_every_model_with_totals() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("a.bin", "abc");
     env.ok(&["import", "a.bin", "-m", "b-model", "--version", "1"]);
     env.ok(&["import", "a.bin", "-m", "a-model", "--version", "1"]);
@@ -135,7 +135,7 @@ fn profiles_list_every_model_with_totals() {
 
 #[test]
 fn verify_reports_missing_corrupted_and_untracked() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("d/a.bin", "a");
     env.write("d/b.bin", "b");
     env.write("d/c.bin", "c");
@@ -229,7 +229,7 @@ fn the_center_comes_from_flag_env_or_config_file() {
 
 #[test]
 fn a_catalog_from_a_newer_mfile_is_refused() {
-    let env = Env::new();
+    let env = Env::local();
     env.ok(&["register", "-m", "m", "--version", "1"]);
     let conn = rusqlite::Connection::open(env.center.join("catalog.db")).unwrap();
     conn.pragma_update(None, "user_version", 999).unwrap();
@@ -262,7 +262,7 @@ fn color_always_colours_and_auto_does_not_in_a_pipe() {
 #[test]
 fn a_new_center_follows_the_umask_so_a_group_can_share_it() {
     use std::os::unix::process::CommandExt;
-    let env = Env::new();
+    let env = Env::local();
     env.write("a.bin", "a");
     let mut cmd = env.command(&["import", "a.bin", "-m", "m", "--version", "1", "-q"]);
     // SAFETY: umask is async-signal-safe and only changes the child's own mask.

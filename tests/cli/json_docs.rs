@@ -114,7 +114,7 @@ fn expected_code(command: &str) -> i32 {
 fn documented_json_fields_are_exactly_the_printed_ones() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json.md");
     let text = fs::read_to_string(&path).expect("docs/json.md");
-    let env = Env::new();
+    let env = Env::local();
     let mut problems = Vec::new();
     let mut shown = BTreeSet::new();
     for example in examples(&text) {

@@ -10,7 +10,7 @@ use crate::harness::Env;
 /// A center whose version 1 holds `a.txt` and `sub/b.txt`, where someone then replaced the
 /// stored `a.txt` by a link to a private file and the folder `sub` by a link to `outside/`.
 fn planted() -> (Env, std::path::PathBuf) {
-    let env = Env::new();
+    let env = Env::local();
     env.write("d/a.txt", "stored a");
     env.write("d/sub/b.txt", "stored b");
     env.ok(&["import", "d", "-m", "m", "--version", "1"]);
@@ -86,7 +86,7 @@ fn planted_links_are_not_written_deleted_or_read_through() {
 
 #[test]
 fn a_version_folder_swapped_for_a_link_is_not_written_through() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("a.txt", "a");
     env.ok(&["import", "a.txt", "-m", "m", "--version", "1"]);
     let outside = env.root.join("outside");
@@ -107,7 +107,7 @@ fn a_version_folder_swapped_for_a_link_is_not_written_through() {
 
 #[test]
 fn names_of_up_to_255_bytes_import_and_pull() {
-    let env = Env::new();
+    let env = Env::local();
     let name = format!("{}.bin", "w".repeat(251));
     let wide = format!("{}.txt", "模".repeat(83)); // 249 + 4 bytes
     env.write(&format!("d/{name}"), "long");

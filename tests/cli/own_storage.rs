@@ -20,7 +20,7 @@ fn signal(pid: u32, sig: &str) {
 /// yet published), the import is stopped, the log grows, and the import goes on.
 #[test]
 fn a_moved_source_that_changed_after_it_was_read_is_kept() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("src/train.log", "line 1\n");
     env.write("src/weights.bin", vec![7u8; 96 << 20]);
     let staging = env.center.join("staging");
@@ -87,7 +87,7 @@ fn a_moved_source_that_changed_after_it_was_read_is_kept() {
 
 #[test]
 fn sources_inside_the_center_are_refused() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("d/a.txt", "a");
     env.write("d/sub/b.txt", "b");
     env.ok(&["import", "d", "-m", "m", "--version", "1"]);
@@ -142,7 +142,7 @@ fn sources_inside_the_center_are_refused() {
 
 #[test]
 fn pull_destinations_inside_the_center_are_refused() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("a.txt", "one");
     env.ok(&["import", "a.txt", "-m", "m", "--version", "1"]);
     env.write("a.txt", "two");

@@ -6,7 +6,11 @@ use serde_json::Value;
 use crate::harness::Env;
 
 fn center_with_version() -> Env {
-    let env = Env::new();
+    center_with_version_in(Env::new())
+}
+
+/// [`center_with_version`] in `env`.
+fn center_with_version_in(env: Env) -> Env {
     env.write("src/model.onnx", "onnx bytes");
     env.write("src/tok/vocab.json", "{\"a\": 1}");
     env.write("src/tok/merges.txt", "merges");
@@ -160,7 +164,7 @@ fn never_writes_through_a_symlink_in_the_workspace() {
 
 #[test]
 fn a_corrupted_stored_file_is_never_delivered() {
-    let env = center_with_version();
+    let env = center_with_version_in(Env::local());
     let stored = env.stored("m", "1.0", "model.onnx");
     fs::set_permissions(&stored, fs::Permissions::from_mode(0o644)).unwrap();
     fs::write(&stored, "onnx bytez").unwrap(); // same size, other bytes

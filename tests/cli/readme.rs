@@ -134,7 +134,7 @@ fn without_comment(line: &str) -> &str {
 
 #[test]
 fn readme_examples_run_in_order_on_one_center() {
-    let env = Env::new();
+    let env = Env::local();
     let mut ran = 0;
     let mut skipped_sections = Vec::new();
     let mut skipped_lines = Vec::new();

@@ -404,7 +404,7 @@ fn a_dead_endpoint_fails_fast_and_clearly() {
 /// What a user can already see: a center URL is parsed, and a bad one is exit 2.
 #[test]
 fn center_urls_from_the_flag_the_environment_and_the_config_file() {
-    let env = Env::new();
+    let env = Env::local();
     for (url, says) in [
         ("ftp://host/x", "the scheme ftp:// is not supported"),
         ("s3://", "no bucket"),

@@ -5,7 +5,11 @@ use crate::harness::{Env, set_mtime};
 
 /// A center with two versions of files of different sizes and mtimes.
 fn center_with_files() -> Env {
-    let env = Env::new();
+    center_with_files_in(Env::new())
+}
+
+/// [`center_with_files`] in `env`.
+fn center_with_files_in(env: Env) -> Env {
     for (rel, size, mtime) in [
         ("small.json", 10, 1_700_000_300),
         ("big.bin", 3000, 1_700_000_100),
@@ -131,7 +135,7 @@ fn long_listing_shows_time_size_and_md5() {
 
 #[test]
 fn verify_marks_changed_and_missing_files() {
-    let env = center_with_files();
+    let env = center_with_files_in(Env::local());
     let big = env.stored("m", "1.0", "big.bin");
     fs::set_permissions(&big, fs::Permissions::from_mode(0o644)).unwrap();
     fs::write(&big, vec![b'y'; 3000]).unwrap();

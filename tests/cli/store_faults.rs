@@ -113,7 +113,7 @@ fn sweep(
 ) {
     for fail_at in 0.. {
         assert!(fail_at < 200, "{name}: the sweep never ended");
-        let env = Env::new();
+        let env = Env::local();
         setup(&env);
         let (mut center, count) = failing_center(&env.center, fail_at);
         let result = operation(&env, &mut center);

@@ -21,7 +21,7 @@ fn assert_inert(what: &str, text: &str) {
 
 #[test]
 fn control_and_bidi_characters_in_values_are_escaped_in_human_output() {
-    let env = Env::new();
+    let env = Env::local();
     env.write(REVERSED, "x");
     let import = env.ok(&["import", REVERSED, "-m", "m", "--version", "1"]);
     assert_inert("import", &import.stdout);
@@ -138,7 +138,7 @@ fn many_files(env: &Env, count: usize) {
 
 #[test]
 fn a_closed_stdout_and_stderr_end_commands_quietly_with_exit_0() {
-    let env = Env::new();
+    let env = Env::local();
     many_files(&env, 400);
     env.write("bad.bin", "x");
     env.ok(&["import", "bad.bin", "-m", "m", "--version", "1", "--quiet"]);
@@ -162,7 +162,7 @@ fn a_closed_stdout_and_stderr_end_commands_quietly_with_exit_0() {
 
 #[test]
 fn a_closed_stderr_does_not_panic() {
-    let env = Env::new();
+    let env = Env::local();
     env.write("a.bin", "a");
     env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
     std::fs::write(env.stored("m", "1", "a.bin"), "damaged").unwrap();

@@ -122,7 +122,7 @@ impl Ui {
 /// A center with one model: a version with a nested file and a hostile file name, and three
 /// runs (two of the default user `root`, one of bob) with params and metrics.
 fn seeded() -> Env {
-    let env = Env::new();
+    let env = Env::local();
     env.write("model/weights.bin", b"weights");
     env.write("model/sub/config.json", b"{}");
     env.write(&format!("model/{XSS_FILE}"), b"x");
@@ -488,7 +488,7 @@ fn binding_beyond_loopback_warns_and_bad_addresses_fail() {
     env.expect(1, &["ui", "--bind", "192.0.2.1:0"])
         .says(&["could not listen on 192.0.2.1:0"]);
     env.expect(2, &["ui", "--bind", "nonsense"]);
-    Env::new()
+    Env::local()
         .expect(1, &["ui", "--bind", "127.0.0.1:0"])
         .says(&["no center at"]);
 }
