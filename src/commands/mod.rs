@@ -106,13 +106,29 @@ impl Ctx {
     }
 
     fn open_bucket(&self, spec: &BucketSpec, create: bool) -> Result<Center> {
-        let bucket = crate::center::s3::Bucket::open(spec)?;
-        let by = format!("{}@{}", self.user, crate::values::host());
-        let center = Center::open_bucket(bucket, &spec.url.to_string(), &self.center, create, by)?;
+        let center = self.opener().open_bucket(spec, create)?;
         for damage in &center.damaged {
             self.out.warn(&damage.to_string());
         }
         Ok(center)
+    }
+
+    /// Opens this command's center to read from any thread (each of the page's workers opens
+    /// its own).
+    pub fn opener(&self) -> Opener {
+        Opener {
+            center: self.center.clone(),
+            location: self.location.clone(),
+            by: format!("{}@{}", self.user, crate::values::host()),
+        }
+    }
+
+    /// The center for people: its folder, or its URL.
+    pub fn center_name(&self) -> String {
+        match &self.location {
+            Location::Local(_) => self.center.display().to_string(),
+            Location::Bucket(spec) => spec.url.to_string(),
+        }
     }
 
     /// Shows waits for the catalog's write lock on stderr (once per process).
@@ -122,6 +138,31 @@ impl Ctx {
             true => shown.done(),
             false => shown.waiting(wait.catalog, &wait.holder.describe()),
         });
+    }
+}
+
+/// What opens a command's center, without the command's output: see [`Ctx::opener`].
+#[derive(Clone)]
+pub struct Opener {
+    center: PathBuf,
+    location: Location,
+    /// `user@host`, who signs a write.
+    by: String,
+}
+
+impl Opener {
+    /// The center, to read: it must exist.
+    pub fn open(&self) -> Result<Center> {
+        match &self.location {
+            Location::Local(_) => Center::open(&self.center),
+            Location::Bucket(spec) => self.open_bucket(spec, false),
+        }
+    }
+
+    fn open_bucket(&self, spec: &BucketSpec, create: bool) -> Result<Center> {
+        let bucket = crate::center::s3::Bucket::open(spec)?;
+        let url = spec.url.to_string();
+        Center::open_bucket(bucket, &url, &self.center, create, self.by.clone())
     }
 }
 

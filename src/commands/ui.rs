@@ -15,13 +15,6 @@ const DEFAULT_PORT: u16 = 8421;
 const PORTS_TRIED: u16 = 10;
 
 pub fn run(args: UiArgs, ctx: &Ctx) -> Result<()> {
-    if let crate::values::location::Location::Bucket(spec) = &ctx.location {
-        return Err(crate::error::usage(format!(
-            "the page shows a local center; for {} it is not built yet (use scan, versions \
-             and pull)",
-            spec.url
-        )));
-    }
     // Say now, not at the first request, that there is no center.
     drop(ctx.open_center()?);
     let listener = bind(args.bind)?;
@@ -36,12 +29,13 @@ pub fn run(args: UiArgs, ctx: &Ctx) -> Result<()> {
     output::line(&url)?; // stdout carries the URL, for scripts
     ctx.out.note(&format!(
         "serving {} read-only at {url} (Ctrl-C stops)",
-        ctx.center.display()
+        ctx.center_name()
     ));
     if args.open {
         open_in_browser(&url, ctx);
     }
-    let site = Site::new(ctx.user.clone(), ctx.center.clone(), addr);
+    let opener = ctx.opener();
+    let site = Site::new(ctx.user.clone(), Box::new(move || opener.open()), addr);
     server::serve(
         listener,
         site,

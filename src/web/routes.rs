@@ -2,10 +2,12 @@
 //! (server.rs). Read-only: only GET and HEAD are answered, the catalog connection is
 //! `query_only`, and files are served only when the catalog lists them.
 
+use std::cell::RefCell;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
 use serde::Serialize;
@@ -25,18 +27,25 @@ pub const MAX_ANSWER_BYTES: usize = 32 << 20;
 /// Stored files are read and sent in pieces of this size.
 const FILE_PIECE: usize = 256 * 1024;
 
-/// What every request needs: who started `mfile ui` (the runs page's first owner filter), the
-/// center, and the Host headers to accept.
+/// What every request needs: who started `mfile ui` (the runs page's first owner filter), how
+/// to open the center, and the Host headers to accept.
 pub struct Site {
     pub user: String,
-    pub center_path: std::path::PathBuf,
+    pub open: Opener,
     /// Host headers accepted: the bound address, and `localhost:PORT` on loopback; empty
     /// accepts any (bound to a non-loopback address on purpose).
     pub allowed_hosts: Vec<String>,
 }
 
+/// Opens the center, once per worker thread.
+pub type Opener = Box<dyn Fn() -> anyhow::Result<Center> + Send + Sync>;
+
+/// How often a worker reads a bucket center's logs again: what a colleague imports shows up
+/// within this time, as a local center's writes show up at once.
+const BUCKET_REFRESH: Duration = Duration::from_secs(5);
+
 impl Site {
-    pub fn new(user: String, center_path: std::path::PathBuf, addr: SocketAddr) -> Site {
+    pub fn new(user: String, open: Opener, addr: SocketAddr) -> Site {
         let allowed_hosts = if addr.ip().is_loopback() {
             let port = addr.port();
             let mut hosts = vec![format!("localhost:{port}"), addr.to_string()];
@@ -49,7 +58,7 @@ impl Site {
         };
         Site {
             user,
-            center_path,
+            open,
             allowed_hosts,
         }
     }
@@ -172,22 +181,30 @@ impl From<ApiError> for Reply {
     }
 }
 
-/// The worker thread's read-only view of the center, opened on its first request.
+/// The worker thread's read-only view of the center, opened on its first request. A local
+/// center's catalog connection is `query_only`; a bucket center's cache is brought up to date
+/// every [`BUCKET_REFRESH`] (the bucket itself is only read).
 pub fn with_center<T>(site: &Site, f: impl FnOnce(&Center) -> T) -> anyhow::Result<T> {
     thread_local! {
-        static CENTER: std::cell::RefCell<Option<Center>> = const { std::cell::RefCell::new(None) };
+        static CENTER: RefCell<Option<(Center, Instant)>> = const { RefCell::new(None) };
     }
     CENTER.with(|slot| {
         let mut slot = slot.borrow_mut();
         if slot.is_none() {
-            let center = Center::open(&site.center_path)?;
-            center.catalog.set_query_only()?;
-            *slot = Some(center);
+            let center = (site.open)()?;
+            if center.bucket.is_none() {
+                center.catalog.set_query_only()?;
+            }
+            *slot = Some((center, Instant::now()));
         }
-        match slot.as_ref() {
-            Some(center) => Ok(f(center)),
-            None => anyhow::bail!("the center is not open"),
+        let Some((center, read_at)) = slot.as_mut() else {
+            anyhow::bail!("the center is not open");
+        };
+        if center.bucket.is_some() && read_at.elapsed() >= BUCKET_REFRESH {
+            center.damaged = center.reread_logs()?;
+            *read_at = Instant::now();
         }
+        Ok(f(center))
     })
 }
 

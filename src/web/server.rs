@@ -668,7 +668,8 @@ mod tests {
         drop(crate::engine::Center::create(&center).unwrap());
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let site = Site::new("u".into(), center, addr);
+        let open: super::routes::Opener = Box::new(move || crate::engine::Center::open(&center));
+        let site = Site::new("u".into(), open, addr);
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = stop.clone();
         std::thread::spawn(move || {

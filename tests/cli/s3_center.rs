@@ -199,7 +199,6 @@ fn what_is_not_built_for_a_bucket_yet_says_so() {
     let Some(env) = Env::s3() else { return };
     env.expect(2, &["log-param", "-m", "m", "--run", "r", "lr=1"])
         .says(&["s3://", "local center"]);
-    env.expect(2, &["ui"]).says(&["s3://", "not built yet"]);
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -621,4 +621,52 @@ fn a_link_planted_in_the_center_is_never_served() {
         "status {}: the private file's bytes were served",
         reply.status
     );
+}
+
+#[test]
+fn a_bucket_center_is_served_and_follows_a_colleagues_imports() {
+    let Some(env) = Env::s3() else { return };
+    env.write("weights.bin", b"weights");
+    env.write("big.bin", crate::harness::noise(3 << 20, 9));
+    env.ok(&[
+        "import",
+        "weights.bin",
+        "big.bin",
+        "-m",
+        "m",
+        "--version",
+        "v1",
+    ]);
+    let ui = Ui::start(&env, "127.0.0.1:0");
+
+    let files = ui.get("/api/models/m/versions/v1/files").json();
+    let mut served = Vec::new();
+    for file in files["files"].as_array().unwrap() {
+        let reply = ui.get(file["download"].as_str().unwrap());
+        assert_eq!(reply.status, 200);
+        served.push((file["path"].as_str().unwrap().to_string(), reply.body));
+    }
+    served.sort();
+    assert_eq!(served[0], ("big.bin".into(), fs_read(&env, "big.bin")));
+    assert_eq!(served[1], ("weights.bin".into(), b"weights".to_vec()));
+
+    let colleague = env.colleague();
+    colleague.write("new.bin", b"new");
+    colleague.ok(&["import", "new.bin", "-m", "m", "--version", "v2"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let versions = ui.get("/api/models/m/versions").json();
+        if versions["versions"].as_array().unwrap().len() == 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page never showed v2: {versions:#}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn fs_read(env: &Env, name: &str) -> Vec<u8> {
+    std::fs::read(env.work.join(name)).unwrap()
 }
