@@ -55,22 +55,31 @@ pub trait Remote: Send {
     fn publish(&self, tx: &Tx, changes: Vec<Change>) -> Result<()>;
 }
 
-impl Reader {
-    /// How far each version's remote log has been applied: (model, version) -> last segment.
-    pub fn remote_logs(&self) -> Result<HashMap<(String, String), u64>> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("SELECT model, version, seq FROM remote_logs")?;
-        let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
+/// How far a version's remote log is applied in this cache.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LogState {
+    /// The last segment applied (0: none).
+    pub seq: u64,
+    /// The last segment applied that dropped the version (0: none): the log reads from there.
+    pub restart: u64,
+    /// The ETag of segment `seq` when it was applied.
+    pub etag: String,
+}
 
-    /// The last segment of each version's remote log that dropped the version (0: none).
-    pub fn remote_restarts(&self) -> Result<HashMap<(String, String), u64>> {
+impl Reader {
+    /// How far each version's remote log has been applied: (model, version) -> state.
+    pub fn remote_logs(&self) -> Result<HashMap<(String, String), LogState>> {
         let mut stmt = self
             .conn()
-            .prepare_cached("SELECT model, version, restart FROM remote_logs")?;
-        let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+            .prepare_cached("SELECT model, version, seq, restart, etag FROM remote_logs")?;
+        let rows = stmt.query_map([], |r| {
+            let state = LogState {
+                seq: r.get(2)?,
+                restart: r.get(3)?,
+                etag: r.get(4)?,
+            };
+            Ok(((r.get(0)?, r.get(1)?), state))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -87,15 +96,34 @@ impl Reader {
 }
 
 impl Tx<'_> {
-    /// Records that the version's remote log is applied up to segment `seq`, which `drops`
-    /// the version (or not).
-    pub fn set_remote_log(&self, model: &str, version: &str, seq: u64, drops: bool) -> Result<()> {
+    /// Records that the version's remote log is applied up to segment `seq` (with `etag`),
+    /// which `drops` the version (or not). A log never goes back: an older `seq` (another
+    /// process applied more meanwhile) changes nothing.
+    pub fn set_remote_log(
+        &self,
+        model: &str,
+        version: &str,
+        seq: u64,
+        etag: &str,
+        drops: bool,
+    ) -> Result<()> {
         self.conn().execute(
-            "INSERT INTO remote_logs (model, version, seq, restart)
-             VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN ?3 ELSE 0 END)
+            "INSERT INTO remote_logs (model, version, seq, restart, etag)
+             VALUES (?1, ?2, ?3, CASE WHEN ?5 THEN ?3 ELSE 0 END, ?4)
              ON CONFLICT (model, version) DO UPDATE SET seq = excluded.seq,
-                restart = CASE WHEN ?4 THEN excluded.seq ELSE restart END",
-            params![model, version, seq, drops],
+                etag = excluded.etag,
+                restart = CASE WHEN ?5 THEN excluded.seq ELSE restart END
+             WHERE excluded.seq > remote_logs.seq",
+            params![model, version, seq, etag, drops],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets how far the version's remote log is applied, to read it again from the start.
+    pub fn forget_remote_log(&self, model: &str, version: &str) -> Result<()> {
+        self.conn().execute(
+            "DELETE FROM remote_logs WHERE model = ?1 AND version = ?2",
+            params![model, version],
         )?;
         Ok(())
     }

@@ -126,9 +126,11 @@ const MIGRATIONS: &[&str] = &[
         seq         INTEGER NOT NULL,
         PRIMARY KEY (model, version)
     ) WITHOUT ROWID;",
-    // 6: the last segment of each log that dropped its version: a log reads from there, so a
-    // segment missing before it does not count.
-    "ALTER TABLE remote_logs ADD COLUMN restart INTEGER NOT NULL DEFAULT 0;",
+    // 6: the last segment of each log that dropped its version (a log reads from there, so a
+    // segment missing before it does not count), and the ETag of the last segment applied (one
+    // written again under its number means the cache must read the version again).
+    "ALTER TABLE remote_logs ADD COLUMN restart INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE remote_logs ADD COLUMN etag TEXT NOT NULL DEFAULT '';",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

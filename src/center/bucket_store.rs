@@ -29,9 +29,9 @@ pub struct BucketStore {
     staging: Arc<Dir>,
     /// Content this process uploaded or found in the bucket: BLAKE3 -> where it is.
     placed: Mutex<HashMap<String, Location>>,
-    /// The size of blobs and packs asked about (`None`: not there), so that a pack holding
-    /// thousands of files is asked about once.
-    sizes: Mutex<HashMap<String, Option<u64>>>,
+    /// The size of blobs and packs found or uploaded, so that a pack holding thousands of files
+    /// is asked about once.
+    sizes: Mutex<HashMap<String, u64>>,
     /// Packed files read ahead by [`Store::prefetch`]: location -> bytes.
     prefetched: Mutex<HashMap<String, Bytes>>,
 }
@@ -76,18 +76,19 @@ impl BucketStore {
     /// Notes the size of an object just uploaded.
     fn learn(&self, key: &str, size: u64) {
         if let Ok(mut sizes) = self.sizes.lock() {
-            sizes.insert(key.to_string(), Some(size));
+            sizes.insert(key.to_string(), size);
         }
     }
 
-    /// The size of an object (`None`: not there), asked once per process.
+    /// The size of an object (`None`: not there), asked once per process once found ("not
+    /// there" is asked again: someone may put it back meanwhile).
     fn object_size(&self, key: &str) -> Result<Option<u64>> {
         if let Some(known) = self.sizes.lock().ok().and_then(|s| s.get(key).copied()) {
-            return Ok(known);
+            return Ok(Some(known));
         }
         let size = self.bucket.head(key)?.map(|info| info.size);
-        if let Ok(mut sizes) = self.sizes.lock() {
-            sizes.insert(key.to_string(), size);
+        if let Some(size) = size {
+            self.learn(key, size);
         }
         Ok(size)
     }
@@ -283,8 +284,10 @@ impl Store for BucketStore {
 
     fn open(&self, file: &FileRef) -> Result<Option<Box<dyn Read + Send>>> {
         if let Some(location) = &file.location {
+            // Taken, not copied: a second read (a retry) goes to the bucket.
             let ahead = self.prefetched.lock().ok();
-            if let Some(bytes) = ahead.and_then(|p| p.get(location).cloned()) {
+            let bytes = ahead.and_then(|mut p| p.remove(location));
+            if let Some(bytes) = bytes.filter(|b| b.len() as u64 == file.size) {
                 return Ok(Some(Box::new(Cursor::new(bytes))));
             }
             let Some((id, range)) = pack::parse_range(location, file.size) else {

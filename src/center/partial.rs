@@ -38,6 +38,12 @@ pub fn is_stale(file_name: &str, changed: SystemTime) -> bool {
     }
 }
 
+/// True when the partial's writer is a process on this host that is still running: it is
+/// never taken, whatever its age (a long import's set-aside files are still needed).
+pub fn is_live(file_name: &str) -> bool {
+    matches!(owner(file_name), Some((pid, owner_host)) if owner_host == host() && alive(pid))
+}
+
 /// Removes the stale partials directly in `dir` (files or folders), never following a link.
 /// Best effort: a partial another process removes first is fine.
 pub fn sweep(dir: &Dir) {

@@ -16,6 +16,10 @@ use crate::values::names::{self, RelPath, quote};
 /// Where the segments of every version are.
 pub const LOG_PREFIX: &str = "log/";
 
+/// The largest file a segment may name: S3's largest object (5 TiB). Sizes beyond it (up to
+/// u64::MAX) would not fit the catalog's integers, and would stop every refresh.
+const MAX_SIZE: u64 = 5 << 40;
+
 /// One segment: what one write changed in one version.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Segment {
@@ -88,13 +92,20 @@ impl Segment {
     /// would put in a cache is well formed: a segment is written by whoever can write to the
     /// bucket, and its names become paths on every colleague's disk.
     pub fn from_json(bytes: &[u8], model: &str, version: &str, seq: u64) -> Result<Segment> {
+        // The format first: a newer one may change anything else.
+        #[derive(Deserialize)]
+        struct Format {
+            format: u32,
+        }
+        if let Ok(Format { format }) = serde_json::from_slice::<Format>(bytes)
+            && format > 1
+        {
+            return Err(NewerFormat(format).into());
+        }
         let segment: Segment =
             serde_json::from_slice(bytes).context("it is not a segment (unreadable JSON)")?;
         if segment.format != 1 {
-            bail!(
-                "it has format {}; this mfile reads format 1, upgrade it",
-                segment.format
-            );
+            bail!("it has format {}, which no mfile writes", segment.format);
         }
         if (
             segment.model.as_str(),
@@ -115,7 +126,22 @@ impl Segment {
         for path in self.delete.iter().chain(self.put.iter().map(|p| &p.path)) {
             check_path(path)?;
         }
+        // Printed on terminals: no escape sequences.
+        let describe = self.describe.iter();
+        let texts = describe.flat_map(|d| {
+            let tags = d.tags.iter().flat_map(|(k, v)| [k, v]);
+            d.description.iter().chain(tags)
+        });
+        if std::iter::once(&self.by)
+            .chain(texts)
+            .any(|t| t.chars().any(char::is_control))
+        {
+            bail!("its author, description or tags hold control characters");
+        }
         for put in &self.put {
+            if put.size > MAX_SIZE {
+                bail!("{} is larger than any object can be", quote(&put.path));
+            }
             let hex = |text: &str, len: usize| {
                 text.len() == len && text.bytes().all(|b| b.is_ascii_hexdigit())
             };
@@ -140,6 +166,11 @@ fn check_path(path: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// A segment written by a newer mfile than this one.
+#[derive(Debug, thiserror::Error)]
+#[error("it was written by a newer mfile (segment format {0}; this one reads format 1)")]
+pub struct NewerFormat(pub u32);
 
 /// `log/<model>/<version>/<seq, 10 digits>.json`: names sort in the order they apply.
 pub fn key(model: &str, version: &str, seq: u64) -> String {
@@ -242,6 +273,15 @@ mod tests {
                 "{location}"
             );
         }
+        let mut huge = segment();
+        huge.put[0].size = u64::MAX;
+        huge.put[0].location = None;
+        let bytes = huge.to_json().unwrap();
+        assert!(Segment::from_json(&bytes, "m", "1.0", 3).is_err());
+        let mut escapes = segment();
+        escapes.by = "mallory\u{1b}]0;PWNED\u{7}".into();
+        let bytes = escapes.to_json().unwrap();
+        assert!(Segment::from_json(&bytes, "m", "1.0", 3).is_err());
         let mut hostile = segment();
         hostile.put[0].blake3 = "../x".into();
         let bytes = hostile.to_json().unwrap();

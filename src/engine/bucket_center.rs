@@ -82,6 +82,9 @@ impl Center {
         if let Some(remote) = remote {
             self.catalog.set_remote(remote);
         }
+        if let Ok(damaged) = &read {
+            self.damaged = damaged.clone();
+        }
         read
     }
 }

@@ -182,7 +182,7 @@ fn collect_bucket(
 
 /// A log this cache could not read through may name bytes it does not know of.
 fn refuse_damage(damaged: &[Damage]) -> Result<()> {
-    let unread: Vec<&Damage> = damaged.iter().filter(|d| !d.read_before).collect();
+    let unread: Vec<&Damage> = damaged.iter().filter(|d| d.blocks_writes()).collect();
     let Some(first) = unread.first() else {
         return Ok(());
     };
@@ -304,7 +304,8 @@ fn collect_staging(
             continue; // gone meanwhile
         };
         let changed = ctime(&stat);
-        if changed > cutoff && !partial::is_stale(&name, changed.to_system()) {
+        let young = changed > cutoff && !partial::is_stale(&name, changed.to_system());
+        if young || partial::is_live(&name) {
             continue;
         }
         let folder = kind == FileType::Directory;
@@ -359,6 +360,7 @@ fn tree_size(dir: &Dir, name: &str) -> u64 {
 mod tests {
     use super::*;
     use crate::center::s3::Etag;
+    use crate::engine::bucket_log::Harm;
 
     fn object(key: &str, size: u64, at: i64) -> ObjectInfo {
         ObjectInfo {
@@ -433,15 +435,15 @@ mod tests {
 
     #[test]
     fn damage_read_before_does_not_stop_gc_unread_damage_does() {
-        let damage = |read_before| Damage {
+        let damage = |harm| Damage {
             model: "m".into(),
             version: "1".into(),
             seq: 3,
             why: "it is missing".into(),
-            read_before,
+            harm,
         };
-        assert!(refuse_damage(&[damage(true)]).is_ok());
-        let err = refuse_damage(&[damage(true), damage(false)]).unwrap_err();
+        assert!(refuse_damage(&[damage(Harm::ReadBefore)]).is_ok());
+        let err = refuse_damage(&[damage(Harm::ReadBefore), damage(Harm::Unread)]).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("log/m/1/0000000003.json"), "{text}");
         assert!(

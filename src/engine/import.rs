@@ -521,7 +521,10 @@ fn compare(
         return Ok(Compared::Other);
     }
     let file = super::stored(row);
-    let present = center.is_none_or(|c| c.store.size(&file).ok().flatten() == Some(size));
+    let present = match center {
+        Some(c) => c.store.size(&file)? == Some(size),
+        None => true,
+    };
     if !present {
         return Ok(Compared::Lost);
     }
@@ -610,7 +613,9 @@ fn stage_all<'a>(
         .map_or(1, |n| n.get())
         .min(todo.len())
         .max(1);
-    let (results, received) = mpsc::channel();
+    // Bounded: staging must not run far ahead of publishing (small files for an object store
+    // wait in memory, big ones in the staging folder).
+    let (results, received) = mpsc::sync_channel(workers * 2);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let results = results.clone();

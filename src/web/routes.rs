@@ -191,9 +191,11 @@ pub fn with_center<T>(site: &Site, f: impl FnOnce(&Center) -> T) -> anyhow::Resu
     CENTER.with(|slot| {
         let mut slot = slot.borrow_mut();
         if slot.is_none() {
-            let center = (site.open)()?;
-            if center.bucket.is_none() {
-                center.catalog.set_query_only()?;
+            let mut center = (site.open)()?;
+            match center.bucket {
+                // The page never writes: nothing reaches the bucket from here.
+                Some(_) => drop(center.catalog.take_remote()),
+                None => center.catalog.set_query_only()?,
             }
             *slot = Some((center, Instant::now()));
         }
@@ -201,8 +203,10 @@ pub fn with_center<T>(site: &Site, f: impl FnOnce(&Center) -> T) -> anyhow::Resu
             anyhow::bail!("the center is not open");
         };
         if center.bucket.is_some() && read_at.elapsed() >= BUCKET_REFRESH {
-            center.damaged = center.reread_logs()?;
+            // When the bucket can't be read, the page shows the cache as it is and tries again
+            // at the next period.
             *read_at = Instant::now();
+            center.reread_logs().ok();
         }
         Ok(f(center))
     })

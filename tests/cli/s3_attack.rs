@@ -154,13 +154,25 @@ fn a_forged_segment_costs_only_its_version_and_writes_nothing_outside() {
     bucket
         .put_new(&bad_key, b"{not json".to_vec().into())
         .unwrap();
+    // A size past any integer the catalog holds, in a version of its own.
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "3"]);
+    let mut huge = put("huge.bin");
+    huge["size"] = serde_json::json!(u64::MAX);
+    let three = next_seq(&env, "m", "3");
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&forged(three, vec![huge].into())).unwrap();
+    body["version"] = "3".into();
+    let huge_key = format!("log/m/3/{three:010}.json");
+    bucket
+        .put_new(&huge_key, serde_json::to_vec(&body).unwrap().into())
+        .unwrap();
     env.write("b.bin", b"b");
     env.ok(&["import", "b.bin", "-m", "n", "--version", "1"]);
 
     let colleague = env.colleague();
     let profiles = colleague.run(&["profiles"]);
     assert_eq!(profiles.code, 0, "{}", profiles.stderr);
-    profiles.says(&[&forged_key, &bad_key]);
+    profiles.says(&[&forged_key, &bad_key, &huge_key]);
     assert_eq!(
         colleague.scan_paths("n", "1"),
         ["b.bin"],
@@ -325,4 +337,97 @@ fn messages_say_what_happened_in_words() {
     let run = env.expect(1, &["scan", "--center", &missing]);
     run.says(&["has no bucket"]);
     assert!(!run.stderr.contains("<?xml"), "{}", run.stderr);
+}
+
+#[test]
+fn a_last_segment_deleted_and_written_again_is_read_again_everywhere() {
+    let Some(env) = Env::s3() else { return };
+    env.write("a.bin", b"a");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    let last = segments(&env).pop().unwrap();
+    env.bucket().delete(&last).unwrap();
+    // Someone who never saw it writes the same number.
+    let colleague = env.colleague();
+    colleague.write("b.bin", b"b");
+    colleague.ok(&["import", "b.bin", "-m", "m", "--version", "1"]);
+    assert_eq!(segments(&env).pop().unwrap(), last);
+
+    let run = env.run(&["scan", "-m", "m", "--version", "1"]);
+    run.says(&[&last, "written again"]);
+    assert_eq!(
+        env.scan_paths("m", "1"),
+        ["b.bin"],
+        "as every new cache reads it"
+    );
+    assert_eq!(env.colleague().scan_paths("m", "1"), ["b.bin"]);
+}
+
+#[test]
+fn a_write_that_meets_a_drop_is_refused_and_every_cache_agrees() {
+    let Some(env) = Env::s3() else { return };
+    env.write("a.bin", b"a");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    let (upstream, _) = s3_server().unwrap();
+    let log_puts = |method: &str, path: &str| method == "PUT" && path.contains("/log/");
+    let slow = LossyProxy::delaying(&upstream, log_puts, std::time::Duration::from_secs(3));
+    let mut late = env.colleague();
+    late.endpoint = Some(slow.endpoint.clone());
+    let describe = [
+        "register",
+        "-m",
+        "m",
+        "--version",
+        "1",
+        "--description",
+        "late",
+    ];
+    let outcome = thread::scope(|scope| {
+        let writer = scope.spawn(|| late.run(&describe));
+        // The late writer has read the log; the version is dropped before its write lands.
+        thread::sleep(std::time::Duration::from_millis(1000));
+        env.ok(&["delete", "-m", "m", "--version", "1", "--all", "--yes"]);
+        writer.join().unwrap()
+    });
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    outcome.says(&["deleted meanwhile"]);
+    for machine in [&env, &late, &env.colleague()] {
+        let run = machine.run(&["versions", "-m", "m", "--json"]);
+        let none = run.code == 1 || run.json()["versions"].as_array().unwrap().is_empty();
+        assert!(none, "no machine has the version: {}{}", run.stdout, run.stderr);
+    }
+}
+
+#[test]
+fn keys_mfile_never_writes_and_logs_gone_whole_are_told_apart() {
+    let Some(env) = Env::s3() else { return };
+    env.write("a.bin", b"a");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "2"]);
+    let bucket = env.bucket();
+    // A stray object under log/ with a name mfile refuses is no segment: no warning, no block.
+    bucket
+        .put_new("log/Bad Name/1/0000000001.json", b"{}".to_vec().into())
+        .unwrap();
+    let colleague = env.colleague();
+    let run = colleague.run(&["profiles"]);
+    assert!(!run.stderr.contains("Bad Name"), "{}", run.stderr);
+    colleague.ok(&["gc", "--dry-run", "--grace", "0s"]);
+
+    // Version 2's whole log deleted: the cache that read it says so.
+    for key in segments(&env).iter().filter(|k| k.starts_with("log/m/2/")) {
+        bucket.delete(key).unwrap();
+    }
+    env.run(&["scan", "-m", "m", "--version", "1"])
+        .says(&["log of m 2", "whole log is gone"]);
+
+    // A segment of a newer mfile: upgrade, not delete.
+    let seq = next_seq(&env, "m", "1");
+    let newer = serde_json::json!({"format": 2, "model": "m", "version": "1", "seq": seq});
+    let key = format!("log/m/1/{seq:010}.json");
+    bucket
+        .put_new(&key, serde_json::to_vec(&newer).unwrap().into())
+        .unwrap();
+    let run = env.colleague().run(&["scan", "-m", "m", "--version", "1"]);
+    run.says(&[&key, "newer mfile", "upgrade mfile"]);
+    assert!(!run.stderr.contains("mfile delete"), "{}", run.stderr);
 }

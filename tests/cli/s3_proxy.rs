@@ -26,6 +26,8 @@ struct State {
     /// How many successful replies to lose, and how many were.
     budget: usize,
     lost: AtomicUsize,
+    /// How long a picked request waits before it goes on.
+    delay: Duration,
     /// How many picked requests to gather before any goes on, and how many came.
     gather: usize,
     arrived: Mutex<usize>,
@@ -36,16 +38,27 @@ impl LossyProxy {
     /// Forwards everything to `upstream` (`http://host:port`), losing the successful replies
     /// of up to `budget` requests that `rule` picks.
     pub fn losing(upstream: &str, rule: Rule, budget: usize) -> LossyProxy {
-        Self::start(upstream, rule, budget, 0)
+        Self::start(upstream, rule, budget, 0, Duration::ZERO)
     }
 
     /// Forwards everything to `upstream`, holding the requests `rule` picks until `count` of
     /// them have come (or 20 s have passed).
     pub fn gathering(upstream: &str, rule: Rule, count: usize) -> LossyProxy {
-        Self::start(upstream, rule, 0, count)
+        Self::start(upstream, rule, 0, count, Duration::ZERO)
     }
 
-    fn start(upstream: &str, rule: Rule, budget: usize, gather: usize) -> LossyProxy {
+    /// Forwards everything to `upstream`, the requests `rule` picks after `delay`.
+    pub fn delaying(upstream: &str, rule: Rule, delay: Duration) -> LossyProxy {
+        Self::start(upstream, rule, 0, 0, delay)
+    }
+
+    fn start(
+        upstream: &str,
+        rule: Rule,
+        budget: usize,
+        gather: usize,
+        delay: Duration,
+    ) -> LossyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(State {
@@ -53,6 +66,7 @@ impl LossyProxy {
             rule,
             budget,
             lost: AtomicUsize::new(0),
+            delay,
             gather,
             arrived: Mutex::new(0),
             all_here: Condvar::new(),
@@ -115,6 +129,9 @@ fn relay(client: TcpStream, state: &State) -> std::io::Result<()> {
     let picked = (state.rule)(method, path);
     if picked && state.gather > 0 {
         state.gather();
+    }
+    if picked {
+        std::thread::sleep(state.delay);
     }
 
     let mut server = TcpStream::connect(&state.upstream)?;
