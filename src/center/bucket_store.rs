@@ -6,7 +6,8 @@
 //! removes bytes that no log names any more.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{self, Cursor, Read, Write};
+use std::fs::File;
+use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
@@ -15,11 +16,13 @@ use std::time::SystemTime;
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
 
+use super::hashing::hash_reader;
 use super::nofollow::Dir;
 use super::pack::{self, PACK_LIMIT, PACK_TARGET, PackBuilder};
 use super::s3::{Bucket, Created};
-use super::store::{Aside, Body, FileRef, Listed, Location, Staged, Store};
+use super::store::{Aside, Body, FileRef, Listed, Location, Staged, Store, stage_hashing};
 use crate::interrupt;
+use crate::values::Digests;
 
 pub struct BucketStore {
     bucket: Arc<Bucket>,
@@ -111,7 +114,14 @@ impl BucketStore {
             on_sent(staged.size);
             return Ok(());
         }
-        let mut reader = staged.file()?.open()?;
+        let mut reader: Box<dyn Read + '_> = match &staged.body {
+            Body::Source(file) => {
+                let mut file: &File = file;
+                file.seek(SeekFrom::Start(0))?;
+                Box::new(Rehashed::new(file, blake3))
+            }
+            _ => Box::new(staged.file()?.open()?),
+        };
         self.bucket
             .upload(&key, &mut reader, staged.size, &mut |n| on_sent(n))
             .with_context(|| format!("could not upload {key}"))?;
@@ -150,6 +160,27 @@ impl BucketStore {
 impl Store for BucketStore {
     fn locate(&self, key: &str) -> String {
         format!("{}/{}", self.url, key.trim_end_matches('/'))
+    }
+
+    /// A big file is hashed where it is and read again as it is uploaded, checked against its
+    /// BLAKE3 before the upload completes: nothing is copied into the cache first (a spool
+    /// made a 1 GiB import 1.26x boto3's time). Small ones go to memory, for a pack.
+    fn stage_file(
+        &self,
+        src: &File,
+        mtime: SystemTime,
+        on_read: &(dyn Fn(u64) + Sync),
+    ) -> Result<(Staged, Digests)> {
+        if src.metadata()?.len() < PACK_LIMIT {
+            return stage_hashing(self, src, mtime, on_read);
+        }
+        let (digests, size) = hash_reader(src, on_read)?;
+        let staged = Staged {
+            size,
+            digests: None,
+            body: Body::Source(src.try_clone()?),
+        };
+        Ok((staged, digests))
     }
 
     /// Small files stay in memory (they go into a pack); bigger ones are spooled to the cache's
@@ -194,7 +225,7 @@ impl Store for BucketStore {
                 continue;
             }
             match &staged.body {
-                Body::File(_) => {
+                Body::File(_) | Body::Source(_) => {
                     self.upload_blob(staged, blake3, on_sent)?;
                     self.remember(blake3, None);
                 }
@@ -352,6 +383,38 @@ impl Store for BucketStore {
     }
 }
 
+/// A source read again for its upload: at its end its bytes must have the BLAKE3 they were
+/// staged with, or the read fails, and the upload with it before the object appears (a file
+/// changed after it was hashed never lands under the name of other content).
+struct Rehashed<R> {
+    inner: R,
+    hasher: blake3::Hasher,
+    expected: String,
+}
+
+impl<R: Read> Rehashed<R> {
+    fn new(inner: R, blake3: &str) -> Self {
+        Rehashed {
+            inner,
+            hasher: blake3::Hasher::new(),
+            expected: blake3.to_string(),
+        }
+    }
+}
+
+impl<R: Read> Read for Rehashed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        if n == 0 && !buf.is_empty() && self.hasher.finalize().to_hex().as_str() != self.expected {
+            return Err(io::Error::other(
+                "the file changed after it was read; nothing of it was stored, try again",
+            ));
+        }
+        Ok(n)
+    }
+}
+
 /// A big object read as a stream: downloaded in parallel ranges on a thread, handed over in
 /// order through a channel of one range, so that memory holds the ranges in flight and two more.
 struct Download {
@@ -389,5 +452,26 @@ impl Read for Download {
         let n = buf.len().min(self.current.len());
         buf[..n].copy_from_slice(&self.current.split_to(n));
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_read_again_must_hash_as_it_did() {
+        let bytes = b"weights".to_vec();
+        let blake3 = blake3::hash(&bytes).to_hex().to_string();
+        let mut same = Vec::new();
+        Rehashed::new(&bytes[..], &blake3)
+            .read_to_end(&mut same)
+            .unwrap();
+        assert_eq!(same, bytes);
+        let changed = b"weighty".to_vec();
+        let err = Rehashed::new(&changed[..], &blake3)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("changed"), "{err}");
     }
 }

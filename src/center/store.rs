@@ -28,6 +28,9 @@ pub struct Staged {
 pub(crate) enum Body {
     File(TempFile),
     Memory(Vec<u8>),
+    /// The source file itself, for a store that reads it again as it uploads it (checking it
+    /// against its digests then): a big file is not copied before it travels.
+    Source(File),
 }
 
 impl Staged {
@@ -35,14 +38,14 @@ impl Staged {
     pub(crate) fn file(&self) -> Result<&TempFile> {
         match &self.body {
             Body::File(temp) => Ok(temp),
-            Body::Memory(_) => bail!("bytes staged in memory reached a store of files"),
+            _ => bail!("bytes not staged in a file reached a store of files"),
         }
     }
 
     pub(crate) fn into_file(self) -> Result<TempFile> {
         match self.body {
             Body::File(temp) => Ok(temp),
-            Body::Memory(_) => bail!("bytes staged in memory reached a store of files"),
+            _ => bail!("bytes not staged in a file reached a store of files"),
         }
     }
 }
@@ -76,6 +79,22 @@ pub struct Listed {
     pub regular: bool,
 }
 
+/// [`Store::stage`] of `src`, hashing the bytes as they are read.
+pub fn stage_hashing<S: Store + ?Sized>(
+    store: &S,
+    src: &File,
+    mtime: SystemTime,
+    on_read: &(dyn Fn(u64) + Sync),
+) -> Result<(Staged, Digests)> {
+    let mut reader = HashingReader::new(src, on_read);
+    let staged = store.stage(&mut reader, mtime)?;
+    let (digests, size) = reader.finish();
+    if size != staged.size {
+        bail!("{size} bytes were read but {} staged", staged.size);
+    }
+    Ok((staged, digests))
+}
+
 pub trait Store: Send + Sync {
     /// Where `key` lives, for people (a local path, later a URL).
     fn locate(&self, key: &str) -> String;
@@ -95,13 +114,7 @@ pub trait Store: Send + Sync {
         mtime: SystemTime,
         on_read: &(dyn Fn(u64) + Sync),
     ) -> Result<(Staged, Digests)> {
-        let mut reader = HashingReader::new(src, on_read);
-        let staged = self.stage(&mut reader, mtime)?;
-        let (digests, size) = reader.finish();
-        if size != staged.size {
-            bail!("{size} bytes were read but {} staged", staged.size);
-        }
-        Ok((staged, digests))
+        stage_hashing(self, src, mtime, on_read)
     }
 
     /// Makes a batch of staged objects durable, in one go where that is cheaper. Called before

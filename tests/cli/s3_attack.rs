@@ -393,7 +393,11 @@ fn a_write_that_meets_a_drop_is_refused_and_every_cache_agrees() {
     for machine in [&env, &late, &env.colleague()] {
         let run = machine.run(&["versions", "-m", "m", "--json"]);
         let none = run.code == 1 || run.json()["versions"].as_array().unwrap().is_empty();
-        assert!(none, "no machine has the version: {}{}", run.stdout, run.stderr);
+        assert!(
+            none,
+            "no machine has the version: {}{}",
+            run.stdout, run.stderr
+        );
     }
 }
 
