@@ -16,7 +16,6 @@ table, not skipped silently. Data lives in bench/data (kept between runs; determ
 
 import argparse
 import os
-import random
 import shlex
 import shutil
 import statistics
@@ -24,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+# The data and the round-pairing are files.py's: both benchmarks share bench/data.
+from files import fresh, have, make_big, make_folder, paired
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -107,48 +109,6 @@ class Timer:
         if not theirs:
             return []
         return [mine[r] / pick(t[r] for t in theirs) for r in sorted(mine) if all(r in t for t in theirs)]
-
-
-def paired(t, repeat, groups):
-    """`repeat` rounds; each runs every group of steps once, back to back, in alternating order
-    (forward, then reversed), so that mfile and what it is compared with see the same disk."""
-    for rep in range(repeat):
-        t.round = rep
-        for group in (groups if rep % 2 == 0 else groups[::-1]):
-            group(rep)
-
-
-def have(path):
-    return os.path.exists(path) or shutil.which(path) is not None
-
-
-def make_big(path, size):
-    if os.path.exists(path) and os.path.getsize(path) == size:
-        return
-    # AES-CTR of zeros: deterministic, incompressible, fast to make.
-    subprocess.run(
-        "openssl enc -aes-128-ctr -K 000102030405060708090a0b0c0d0e0f -iv 0 -nosalt < /dev/zero "
-        "2>/dev/null | head -c %d > %s" % (size, path), shell=True, check=True)
-
-
-def make_folder(path, files, size, folders):
-    marker = path + ".complete"
-    if os.path.exists(marker):
-        return
-    shutil.rmtree(path, ignore_errors=True)
-    rng = random.Random(42)
-    for i in range(files):
-        d = os.path.join(path, "d%03d" % (i % folders))
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, "f%06d.bin" % i), "wb") as f:
-            f.write(rng.randbytes(size))
-    open(marker, "w").close()
-
-
-def fresh(work, name):
-    path = os.path.join(work, name)
-    os.makedirs(path)
-    return path
 
 
 def count_files(path):
