@@ -174,10 +174,12 @@ def start_server():
     names = ("MFILE_TEST_S3_ENDPOINT", "MFILE_TEST_S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
     if all(os.environ.get(n) for n in names):
         return tuple(os.environ[n] for n in names) + (os.environ.get("AWS_REGION", "us-east-1"),), False
-    out = subprocess.run(["bash", SERVER, "start"], stdout=subprocess.PIPE, text=True, check=True).stdout
+    run = subprocess.run(["bash", SERVER, "start"], capture_output=True, text=True, check=True)
+    sys.stderr.write(run.stderr)
     # Its stdout is `export NAME=value` lines.
-    found = dict(line[len("export "):].split("=", 1) for line in out.splitlines() if line.startswith("export "))
-    return tuple(found[n] for n in names) + (found["AWS_REGION"],), True
+    found = dict(line[len("export "):].split("=", 1) for line in run.stdout.splitlines() if line.startswith("export "))
+    # A server someone else started (the tests' one) is left running.
+    return tuple(found[n] for n in names) + (found["AWS_REGION"],), "already running" not in run.stderr
 
 
 def stop_server():

@@ -402,7 +402,7 @@ impl Store for LocalStore {
 
 /// A writer that asks the kernel to start writing back every 32 MiB, so a big file's final
 /// flush does not wait for all of it (and the page cache isn't flooded with dirty pages).
-struct EarlyWriteback<'f, W: io::Write + AsRawFd> {
+pub(crate) struct EarlyWriteback<'f, W: io::Write + AsRawFd> {
     file: &'f mut W,
     written: u64,
     started: u64,
@@ -427,7 +427,7 @@ pub(super) fn start_writeback(file: &impl AsRawFd, from: u64, len: u64) {
 }
 
 impl<'f, W: io::Write + AsRawFd> EarlyWriteback<'f, W> {
-    fn new(file: &'f mut W) -> Self {
+    pub(crate) fn new(file: &'f mut W) -> Self {
         EarlyWriteback {
             file,
             written: 0,

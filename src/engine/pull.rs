@@ -21,6 +21,7 @@ use crate::catalog::source_cache::{self, FileStat};
 use crate::catalog::{FileRow, Scope, VersionRow};
 use crate::center;
 use crate::center::hashing::{Digests, HashingReader, copy_interruptible, hash_file};
+use crate::center::local::EarlyWriteback;
 use crate::center::nofollow::{Dir, FEW, TempFile};
 use crate::center::partial;
 use crate::center::sparse::Sparse;
@@ -490,7 +491,8 @@ fn copy_checked(
         .with_context(|| format!("could not create a file in {}", folder.path().display()))?;
     let mut hashing = HashingReader::new(reader, on_read);
     let mut sparse = Sparse::new(&mut file);
-    copy_interruptible(&mut hashing, &mut sparse)
+    // Written back as it comes: the fsync before the rename then waits for little.
+    copy_interruptible(&mut hashing, &mut EarlyWriteback::new(&mut sparse))
         .and_then(|_| Ok(sparse.finish()?))
         .with_context(|| {
             format!(

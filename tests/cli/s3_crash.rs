@@ -1,6 +1,7 @@
 //! The S3 server killed with SIGKILL in the middle of an upload, then started again on the same
 //! data: the command fails clearly, the center stays as it was, and a re-run completes. The
 //! server is a private one (killing the shared one would break the tests beside this one).
+//! And mfile itself killed in the middle of a big upload: the re-run sends only what is missing.
 
 use std::fs;
 use std::path::Path;
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use mfile::center::s3::Bucket;
 
 use crate::harness::{Env, noise, s3_server, s3_spec};
+use crate::s3_proxy::LossyProxy;
 
 /// A SeaweedFS of this test's own, started by `tests/s3/server` in a state folder of its own.
 struct PrivateServer {
@@ -123,4 +125,68 @@ fn a_server_killed_during_an_upload_leaves_the_center_whole_and_a_rerun_complete
     let mut colleague = env.colleague();
     colleague.endpoint = Some(server.endpoint.clone());
     assert_eq!(colleague.scan_paths("m", "1"), ["big.bin", "small.bin"]);
+}
+
+/// A request that sends a part of a multipart upload.
+fn part_put(method: &str, path: &str) -> bool {
+    method == "PUT" && path.contains("partNumber=")
+}
+
+#[test]
+fn an_import_killed_during_a_big_upload_resumes_it_where_it_stopped() {
+    let Some(mut env) = Env::s3() else { return };
+    let (upstream, _) = s3_server().unwrap();
+    env.write("big.bin", noise(96 << 20, 7)); // 12 parts of 8 MiB
+    let import = ["import", "big.bin", "-m", "m", "--version", "1"];
+    // Parts go slowly, so that the import is caught with some on the server and some not.
+    let slow = LossyProxy::delaying(&upstream, part_put, Duration::from_millis(400));
+    env.endpoint = Some(slow.endpoint.clone());
+    let mut child = env
+        .command(&import)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let bucket = env.bucket();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let upload = loop {
+        assert!(Instant::now() < deadline, "no part was uploaded");
+        if let Some(upload) = bucket.multipart_uploads("").unwrap().pop()
+            && !bucket
+                .uploaded_parts(&upload.key, &upload.upload_id)
+                .unwrap()
+                .is_empty()
+        {
+            break upload;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_secs(1)); // the parts the proxy still holds land
+    let on_server = bucket
+        .uploaded_parts(&upload.key, &upload.upload_id)
+        .unwrap()
+        .len();
+    assert!(on_server < 12, "the upload was cut off before its end");
+
+    let counter = LossyProxy::counting(&upstream, part_put);
+    env.endpoint = Some(counter.endpoint.clone());
+    let rerun = env.json(&import);
+    assert_eq!(rerun["totals"]["imported"], 1, "{rerun:#}");
+    assert_eq!(
+        counter.picked(),
+        12 - on_server,
+        "only the missing parts are sent"
+    );
+    assert!(
+        bucket.multipart_uploads("").unwrap().is_empty(),
+        "the upload was finished"
+    );
+    env.ok(&["verify", "--deep"]);
+    env.ok(&["pull", "-m", "m", "--version", "1", "--to", "ws"]);
+    assert_eq!(
+        fs::read(env.work.join("ws/big.bin")).unwrap(),
+        fs::read(env.work.join("big.bin")).unwrap()
+    );
 }

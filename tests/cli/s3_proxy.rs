@@ -2,7 +2,7 @@
 //! the server does the work, and the client hears 503 instead of the answer, as when a
 //! connection breaks after the request went through (object stores' clients retry a 503, so
 //! the retry meets what the first attempt already did). Or it holds requests until several
-//! have come, so that writers that would rarely meet do. One request per connection
+//! have come, so that writers that would rarely meet do. Or it counts them. One request per connection
 //! (`Connection: close` both ways) keeps it simple.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -26,6 +26,7 @@ struct State {
     /// How many successful replies to lose, and how many were.
     budget: usize,
     lost: AtomicUsize,
+    picked: AtomicUsize,
     /// How long a picked request waits before it goes on.
     delay: Duration,
     /// How many picked requests to gather before any goes on, and how many came.
@@ -66,6 +67,7 @@ impl LossyProxy {
             rule,
             budget,
             lost: AtomicUsize::new(0),
+            picked: AtomicUsize::new(0),
             delay,
             gather,
             arrived: Mutex::new(0),
@@ -81,6 +83,16 @@ impl LossyProxy {
             }
         });
         LossyProxy { endpoint, state }
+    }
+
+    /// Forwards everything to `upstream`, counting the requests `rule` picks.
+    pub fn counting(upstream: &str, rule: Rule) -> LossyProxy {
+        Self::start(upstream, rule, 0, 0, Duration::ZERO)
+    }
+
+    /// How many requests `rule` picked.
+    pub fn picked(&self) -> usize {
+        self.state.picked.load(Ordering::SeqCst)
     }
 
     /// How many replies were lost.
@@ -127,6 +139,9 @@ fn relay(client: TcpStream, state: &State) -> std::io::Result<()> {
     let mut words = head[0].split_whitespace();
     let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     let picked = (state.rule)(method, path);
+    if picked {
+        state.picked.fetch_add(1, Ordering::SeqCst);
+    }
     if picked && state.gather > 0 {
         state.gather();
     }

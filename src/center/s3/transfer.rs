@@ -2,17 +2,20 @@
 //! (ranged GETs in parallel, written in order). Both hold at most (in flight + 1) pieces in
 //! memory, 72 MiB up and 36 MiB down with the defaults, and look at Ctrl-C between pieces.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{ErrorKind, Read, Write};
 
 use anyhow::{Context, Result, anyhow};
 use bytes::Bytes;
+use md5::{Digest, Md5};
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, PutPayload};
 
 use super::runtime::Task;
 use super::{Bucket, Etag};
+use crate::center::hashing::hex;
+use crate::error::{INTERRUPTED, exit_code};
 
 /// The size of an upload part.
 pub const PIECE: u64 = 8 << 20;
@@ -52,11 +55,17 @@ impl Bucket {
         }
         let part = part_size(size);
         let in_flight = (PART_MEMORY / part).clamp(1, IN_FLIGHT as u64) as usize;
-        let (store, at) = (self.store.clone(), path.clone());
-        let id = self
-            .runtime
-            .run(async move { Ok(store.create_multipart(&at).await) })?
-            .map_err(|e| self.failed("start uploading", key, e))?;
+        let resumed = self.resumable(key, size, part);
+        let resuming = resumed.is_some();
+        let id = match &resumed {
+            Some((id, _)) => id.clone(),
+            None => {
+                let (store, at) = (self.store.clone(), path.clone());
+                self.runtime
+                    .run(async move { Ok(store.create_multipart(&at).await) })?
+                    .map_err(|e| self.failed("start uploading", key, e))?
+            }
+        };
         let upload = Upload {
             key,
             path: &path,
@@ -64,12 +73,21 @@ impl Bucket {
             size,
             part,
             in_flight,
+            on_server: resumed.map(|(_, parts)| parts).unwrap_or_default(),
         };
         match self.send_parts(&upload, reader, on_bytes) {
             Ok(etag) => Ok(etag),
+            // Someone else finished the same upload first (on a content-addressed key, with
+            // the same bytes): theirs stands.
+            Err(_) if resuming && self.has(key, size) => self
+                .head(key)?
+                .map(|info| info.etag)
+                .ok_or_else(|| anyhow!("{} vanished", self.url.of_key(key))),
+            // Parts already sent are kept for the re-run to resume from.
+            Err(err) if exit_code(&err) == INTERRUPTED => Err(err),
             Err(err) => {
                 // The parts sent so far are dropped with the upload. Should the abort fail
-                // too, `multipart_uploads` lists it for gc.
+                // too (the server gone), the re-run resumes it, or gc lists it.
                 let (store, at, id) = (self.store.clone(), path.clone(), id.clone());
                 let _ = self
                     .runtime
@@ -77,6 +95,33 @@ impl Bucket {
                 Err(err)
             }
         }
+    }
+
+    /// The newest unfinished upload of `key` (cut off by kill -9, a lost server, Ctrl-C) and
+    /// the parts it holds that have the size this upload gives them: index -> quoted ETag.
+    /// Nothing when there is none, or when asking fails (the upload then starts afresh).
+    fn resumable(
+        &self,
+        key: &str,
+        size: u64,
+        part: u64,
+    ) -> Option<(String, HashMap<usize, String>)> {
+        let newest = self.multipart_uploads_of(key).ok()?.into_iter().next()?;
+        let parts = self.uploaded_parts(key, &newest.upload_id).ok()?;
+        let on_server = parts
+            .into_iter()
+            .filter_map(|p| {
+                let index = p.part_number.checked_sub(1)?;
+                let expected = part.min(size.checked_sub(index * part)?);
+                (p.size == expected).then_some((index as usize, p.e_tag))
+            })
+            .collect();
+        Some((newest.upload_id, on_server))
+    }
+
+    /// Whether `key` holds an object of `size` bytes.
+    fn has(&self, key: &str, size: u64) -> bool {
+        matches!(self.head(key), Ok(Some(info)) if info.size == size)
     }
 
     fn send_parts(
@@ -98,14 +143,23 @@ impl Bucket {
                 upload.id.to_string(),
             );
             let index = parts.len() + pending.len();
-            pending.push_back((
-                len,
-                self.runtime.spawn(async move {
+            // A part the server holds already is not sent again if it is these very bytes;
+            // its ETag is their md5 (a part of other bytes, or of an encrypted bucket whose
+            // ETags are not md5s, is sent again and replaced).
+            let task = match upload.on_server.get(&index) {
+                Some(etag) if *etag == format!("\"{}\"", hex(&Md5::digest(&bytes))) => {
+                    let part = PartId {
+                        content_id: etag.clone(),
+                    };
+                    self.runtime.spawn(async move { Ok(Ok(part)) })
+                }
+                _ => self.runtime.spawn(async move {
                     Ok(store
                         .put_part(&path, &id, index, PutPayload::from(bytes))
                         .await)
                 }),
-            ));
+            };
+            pending.push_back((len, task));
             offset += len;
             if pending.len() >= upload.in_flight {
                 parts.push(self.part_sent(upload.key, pending.pop_front(), on_bytes)?);
@@ -288,6 +342,8 @@ struct Upload<'a> {
     size: u64,
     part: u64,
     in_flight: usize,
+    /// Parts a cut-off upload left on the server: index -> quoted ETag.
+    on_server: HashMap<usize, String>,
 }
 
 /// 8 MiB, or more (in whole MiB) when 10,000 parts of 8 MiB would not hold `size`.

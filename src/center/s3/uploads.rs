@@ -1,6 +1,7 @@
-//! Unfinished multipart uploads, for gc: an upload cut off (kill -9, a lost connection) stays
-//! on the server, holding its parts, until it is aborted. object_store can abort one but not
-//! list them, so the listing (`GET /bucket?uploads`) goes through a presigned URL.
+//! Unfinished multipart uploads, for gc and for resuming: an upload cut off (kill -9, a lost
+//! connection, Ctrl-C) stays on the server, holding its parts, until it is completed or
+//! aborted. object_store can abort one but not list them or their parts, so those listings
+//! (`GET /bucket?uploads`, `GET /key?uploadId=`) go through presigned URLs.
 
 use std::time::Duration;
 
@@ -43,6 +44,28 @@ struct Upload {
     key: String,
     upload_id: String,
     initiated: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListPartsResult {
+    #[serde(default)]
+    is_truncated: bool,
+    next_part_number_marker: Option<u64>,
+    #[serde(default, rename = "Part")]
+    parts: Vec<UploadedPart>,
+}
+
+/// A part already uploaded to an unfinished multipart upload.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UploadedPart {
+    /// From 1.
+    pub part_number: u64,
+    /// Quoted, as the server sent it: the md5 of the part in hex on S3 and its peers (unless
+    /// the bucket encrypts with its own keys).
+    pub e_tag: String,
+    pub size: u64,
 }
 
 impl Bucket {
@@ -89,11 +112,58 @@ impl Bucket {
         prefix: &str,
         query: Vec<(String, String)>,
     ) -> Result<ListMultipartUploadsResult> {
+        let what = format!(
+            "could not list the unfinished uploads in {}",
+            self.url.of_key(prefix)
+        );
+        self.signed_get(Path::from(""), query, &what)
+    }
+
+    /// The unfinished multipart uploads of exactly `key`, newest first.
+    pub fn multipart_uploads_of(&self, key: &str) -> Result<Vec<PendingUpload>> {
+        let folder = key.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let mut found = self.multipart_uploads(folder)?;
+        found.retain(|upload| upload.key == key);
+        found.sort_by_key(|upload| std::cmp::Reverse(upload.initiated));
+        Ok(found)
+    }
+
+    /// The parts an unfinished multipart upload of `key` holds, through all pages.
+    pub fn uploaded_parts(&self, key: &str, upload_id: &str) -> Result<Vec<UploadedPart>> {
+        let path = self.path(key)?;
+        let what = format!(
+            "could not list the parts uploaded to {}",
+            self.url.of_key(key)
+        );
+        let mut parts = Vec::new();
+        let mut marker: Option<u64> = None;
+        loop {
+            let mut query = vec![("uploadId".to_string(), upload_id.to_string())];
+            if let Some(marker) = marker {
+                query.push(("part-number-marker".to_string(), marker.to_string()));
+            }
+            let page: ListPartsResult = self.signed_get(path.clone(), query, &what)?;
+            parts.extend(page.parts);
+            match page.next_part_number_marker {
+                Some(next) if page.is_truncated && Some(next) != marker => marker = Some(next),
+                _ => return Ok(parts),
+            }
+        }
+    }
+
+    /// GETs `path` with `query` through a presigned URL (for the requests object_store has no
+    /// call for) and reads the XML answer.
+    fn signed_get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: Path,
+        query: Vec<(String, String)>,
+        what: &str,
+    ) -> Result<T> {
         let (store, http) = (self.store.clone(), self.http.clone());
         let answer = self.runtime.run(async move {
             let options = SignedUrlOptions::default().with_query(query);
             let url = match store
-                .signed_url_opts(http::Method::GET, &Path::from(""), URL_LIFETIME, &options)
+                .signed_url_opts(http::Method::GET, &path, URL_LIFETIME, &options)
                 .await
             {
                 Ok(url) => url,
@@ -108,23 +178,16 @@ impl Bucket {
             let body = response.into_body().bytes().await?;
             Ok(Ok((status, body)))
         })?;
-        let what = || {
-            format!(
-                "could not list the unfinished uploads in {}",
-                self.url.of_key(prefix)
-            )
-        };
-        let (status, body) = answer.map_err(|e| e.context(what()))?;
+        let (status, body) = answer.map_err(|e| e.context(what.to_string()))?;
         if !status.is_success() {
             let text = String::from_utf8_lossy(&body);
             return Err(anyhow!(
-                "{}: HTTP {status}: {}",
-                what(),
+                "{what}: HTTP {status}: {}",
                 text.chars().take(300).collect::<String>()
             ));
         }
         quick_xml::de::from_reader(body.as_ref())
-            .map_err(|e| anyhow!(e).context(format!("{}: the answer is not understood", what())))
+            .map_err(|e| anyhow!(e).context(format!("{what}: the answer is not understood")))
     }
 
     /// Aborts an unfinished multipart upload, dropping its parts.
