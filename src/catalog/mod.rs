@@ -17,6 +17,7 @@ pub mod lock;
 pub mod network;
 pub mod remote;
 pub mod runs;
+pub mod runs_remote;
 mod schema;
 pub mod source_cache;
 

@@ -80,6 +80,11 @@ impl Reader {
             .optional()?)
     }
 
+    pub fn run_by_id(&self, run_id: i64) -> Result<Option<RunRow>> {
+        let sql = format!("SELECT {RUN_COLUMNS} WHERE r.id = ?1");
+        Ok(self.conn().query_row(&sql, [run_id], run_row).optional()?)
+    }
+
     /// Runs filtered by model, owner and status; newest first.
     pub fn runs(
         &self,

@@ -131,6 +131,36 @@ const MIGRATIONS: &[&str] = &[
     // written again under its number means the cache must read the version again).
     "ALTER TABLE remote_logs ADD COLUMN restart INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE remote_logs ADD COLUMN etag TEXT NOT NULL DEFAULT '';",
+    // 7: the runs of an object-store center (catalog/runs_remote.rs): how far each model's run
+    // log is applied and the segments of it that could not be read, each run's last segment,
+    // chunks of points (loaded when wanted) and damage, and the summaries only the points can
+    // set right (a chunk that goes back in steps).
+    "CREATE TABLE run_logs (
+        model       TEXT PRIMARY KEY,
+        seq         INTEGER NOT NULL,
+        etag        TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE run_log_holes (
+        model       TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        why         TEXT NOT NULL,
+        PRIMARY KEY (model, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE run_remote (
+        run_id          INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        last_seq        INTEGER NOT NULL DEFAULT 0,
+        points_loaded   INTEGER NOT NULL DEFAULT 1,
+        damaged         TEXT
+    );
+    CREATE TABLE run_chunks (
+        run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        ord         INTEGER NOT NULL,
+        blake3      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        points      INTEGER NOT NULL,
+        PRIMARY KEY (run_id, ord)
+    ) WITHOUT ROWID;
+    ALTER TABLE metric_summaries ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

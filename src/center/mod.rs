@@ -10,6 +10,7 @@ pub mod local;
 pub mod nofollow;
 pub mod pack;
 pub mod partial;
+pub mod run_log;
 pub mod s3;
 pub mod segment;
 pub mod sparse;

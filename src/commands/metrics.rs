@@ -35,13 +35,14 @@ pub fn run(args: MetricsArgs, ctx: &Ctx) -> Result<()> {
     for key in &args.keys {
         check_key(key).map_err(usage)?;
     }
-    let (center, rows) = run_ref::find_all(
+    let (mut center, rows) = run_ref::find_all(
         ctx,
         &args.model.name,
         std::slice::from_ref(&args.run.name),
         &args.user,
     )?;
     let run = &rows[0];
+    center.ensure_points(run)?;
     let catalog = &center.catalog;
     let known: Vec<String> = catalog
         .metric_keys_of(run.id)?

@@ -95,14 +95,30 @@ impl Ctx {
     /// The center, to record training runs in: a local one (runs in a bucket come with
     /// issue 13).
     pub fn create_runs_center(&self) -> Result<Center> {
+        self.refuse_run_writes()?;
+        self.create_center()
+    }
+
+    /// Training records are read from a bucket center, not yet written to one (issue 13).
+    pub fn refuse_run_writes(&self) -> Result<()> {
         if let Location::Bucket(spec) = &self.location {
             return Err(crate::error::usage(format!(
-                "training records can't be kept in {} yet; record them in a local center \
+                "training records can't be written to {} yet; record them in a local center \
                  (--center DIR)",
                 spec.url
             )));
         }
-        self.create_center()
+        Ok(())
+    }
+
+    /// The center, to read training runs from: on a bucket center, the runs of `model` (of
+    /// every model: `None`) are read from the bucket first, and their damage is said.
+    pub fn open_runs(&self, model: Option<&str>) -> Result<Center> {
+        let mut center = self.open_center()?;
+        for said in center.refresh_runs(model)? {
+            self.out.warn(&said);
+        }
+        Ok(center)
     }
 
     fn open_bucket(&self, spec: &BucketSpec, create: bool) -> Result<Center> {

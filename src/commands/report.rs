@@ -21,8 +21,8 @@ use crate::web::report::{ReportData, render};
 pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.model.name)?;
     let me = run_ref::owner(ctx, &args.user)?;
-    let (center, rows) = if args.runs.names.is_empty() {
-        let center = ctx.open_center()?;
+    let (mut center, rows) = if args.runs.names.is_empty() {
+        let center = ctx.open_runs(Some(model))?;
         center.model(model)?;
         let owner = (!args.all_users).then_some(me.as_str());
         let rows = center.catalog.runs(Some(model), owner, None)?;
@@ -38,6 +38,9 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
     } else {
         run_ref::find_all(ctx, model, &args.runs.names, &args.user)?
     };
+    for run in &rows {
+        center.ensure_points(run)?;
+    }
     let catalog = &center.catalog;
     let model_row = center.model(model)?;
     let mut series = BTreeMap::new();

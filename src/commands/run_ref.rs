@@ -69,7 +69,7 @@ pub fn find_all(
         .iter()
         .map(|r| parse_ref(r, &me))
         .collect::<Result<Vec<_>>>()?;
-    let center = ctx.open_center()?;
+    let center = ctx.open_runs(Some(model))?;
     let model_row = center.model(model)?;
     let rows = refs
         .iter()

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 
 use super::Ctx;
-use super::{confirm, open_scope, run_ref};
+use super::{confirm, run_ref};
 use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs};
 use crate::output::{self, Cell, TableOut, human_duration};
 use crate::time::Timestamp;
@@ -27,7 +27,14 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         true => None,
         false => Some(run_ref::owner(ctx, &args.user)?),
     };
-    let center = open_scope(ctx, args.model.name.as_deref(), None)?;
+    let model = args.model.name.as_deref();
+    if let Some(model) = model {
+        check_name("model", model)?;
+    }
+    let center = ctx.open_runs(model)?;
+    if let Some(model) = model {
+        center.model(model)?; // an unknown model is an error
+    }
     let catalog = &center.catalog;
     let rows = catalog.runs(args.model.name.as_deref(), owner.as_deref(), args.status)?;
     let listing = listing::build(catalog, rows, args.only_changed, Timestamp::now())?;
@@ -141,6 +148,7 @@ fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.target.model.name)?;
     let name = check_name("run", &args.target.run.name)?;
     let owner = run_ref::owner(ctx, &args.target.user)?;
+    ctx.refuse_run_writes()?;
     let mut center = ctx.open_center()?;
     let model_row = center.model(model)?;
     let run = run_ref::find(&center, &model_row, &owner, name)?;
@@ -160,6 +168,9 @@ fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {
 }
 
 fn delete(args: RunsDeleteArgs, ctx: &Ctx) -> Result<()> {
+    if !args.dry_run {
+        ctx.refuse_run_writes()?;
+    }
     let (mut center, rows) = run_ref::find_all(ctx, &args.model.name, &args.runs, &args.user)?;
     let names: Vec<String> = rows
         .iter()

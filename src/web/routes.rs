@@ -184,7 +184,7 @@ impl From<ApiError> for Reply {
 /// The worker thread's read-only view of the center, opened on its first request. A local
 /// center's catalog connection is `query_only`; a bucket center's cache is brought up to date
 /// every [`BUCKET_REFRESH`] (the bucket itself is only read).
-pub fn with_center<T>(site: &Site, f: impl FnOnce(&Center) -> T) -> anyhow::Result<T> {
+pub fn with_center<T>(site: &Site, f: impl FnOnce(&mut Center) -> T) -> anyhow::Result<T> {
     thread_local! {
         static CENTER: RefCell<Option<(Center, Instant)>> = const { RefCell::new(None) };
     }
@@ -194,7 +194,10 @@ pub fn with_center<T>(site: &Site, f: impl FnOnce(&Center) -> T) -> anyhow::Resu
             let mut center = (site.open)()?;
             match center.bucket {
                 // The page never writes: nothing reaches the bucket from here.
-                Some(_) => drop(center.catalog.take_remote()),
+                Some(_) => {
+                    drop(center.catalog.take_remote());
+                    center.refresh_runs(None).ok();
+                }
                 None => center.catalog.set_query_only()?,
             }
             *slot = Some((center, Instant::now()));
@@ -207,6 +210,7 @@ pub fn with_center<T>(site: &Site, f: impl FnOnce(&Center) -> T) -> anyhow::Resu
             // at the next period.
             *read_at = Instant::now();
             center.reread_logs().ok();
+            center.refresh_runs(None).ok();
         }
         Ok(f(center))
     })
@@ -214,7 +218,13 @@ pub fn with_center<T>(site: &Site, f: impl FnOnce(&Center) -> T) -> anyhow::Resu
 
 /// Answers one request: `hosts` are its Host headers (one, unless the client is up to
 /// something), `target` the request line's path and query, as sent.
-pub fn handle(method: &str, hosts: &[&str], target: &str, center: &Center, site: &Site) -> Reply {
+pub fn handle(
+    method: &str,
+    hosts: &[&str],
+    target: &str,
+    center: &mut Center,
+    site: &Site,
+) -> Reply {
     if !matches!(method, "GET" | "HEAD") {
         return Reply::error(405, "the page is read-only: only GET and HEAD are answered")
             .header("Allow", "GET, HEAD".to_string());
@@ -248,13 +258,16 @@ pub fn handle(method: &str, hosts: &[&str], target: &str, center: &Center, site:
 }
 
 fn route(
-    center: &Center,
+    center: &mut Center,
     site: &Site,
     segments: &[String],
     query: &[(String, String)],
 ) -> ApiResult<Reply> {
-    let catalog = &center.catalog;
     let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if let ["api", "models", model, "runs", owner, run, "series"] = s.as_slice() {
+        load_points(center, [model, owner, run])?;
+    }
+    let catalog = &center.catalog;
     if let [file] = s.as_slice() {
         if let Some(reply) = page_file(file) {
             return Ok(reply);
@@ -322,6 +335,20 @@ fn runs(catalog: &Reader, model: &str, query: &[(String, String)]) -> ApiResult<
         owner,
         status,
     )?))
+}
+
+/// A bucket center's run has its points fetched before its series is served.
+fn load_points(center: &mut Center, [model, owner, run]: [&str; 3]) -> ApiResult<()> {
+    let Some(model_row) = center.catalog.model(name("model", model)?)? else {
+        return Ok(()); // the series route says what is missing
+    };
+    if let Some(row) = center
+        .catalog
+        .run(model_row.id, name("user", owner)?, name("run", run)?)?
+    {
+        center.ensure_points(&row)?;
+    }
+    Ok(())
 }
 
 /// `/api/models/M/runs/U/R/series?key=K&max_points=N`, streamed.

@@ -22,6 +22,7 @@ mod s3_bucket;
 mod s3_center;
 mod s3_crash;
 mod s3_proxy;
+mod s3_runs;
 mod scan;
 mod store_faults;
 mod terminal;

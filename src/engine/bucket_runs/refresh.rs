@@ -1,0 +1,163 @@
+//! Bringing the cache's runs of one model up to date: one listing of the model's run log, the
+//! segments the cache lacks read (a segment never changes, so none is read twice), applied in
+//! order in one transaction.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use super::apply::{apply_segment, harm_named};
+use super::fetch_all;
+use crate::catalog::{Catalog, shared_key};
+use crate::center::run_log::{self, RunSegment};
+use crate::center::s3::Bucket;
+use crate::time::Timestamp;
+use crate::tracking::parse::check_key;
+use crate::values::names::check_name;
+
+const MISSING: &str = "it is missing (deleted from the bucket?)";
+
+/// A listed or missing segment as read, with its ETag, or why it can't be used and which runs
+/// it names (when it is JSON at all).
+type SegmentRead = std::result::Result<(RunSegment, String), Unusable>;
+
+pub(super) struct Unusable {
+    pub why: String,
+    pub names: Vec<(String, String)>,
+}
+
+/// Applies the segments of `model`'s run log the cache lacks; returns what should be said of
+/// damage (every time for a damaged run, once for a segment that names no run).
+pub(super) fn refresh(
+    catalog: &mut Catalog,
+    bucket: &Arc<Bucket>,
+    model: &str,
+) -> Result<Vec<String>> {
+    let prefix = run_log::log_prefix(model);
+    let listed: BTreeMap<u64, String> = bucket
+        .list(prefix.trim_end_matches('/'))?
+        .into_iter()
+        .filter_map(|o| Some((run_log::parse_log_key(model, &o.key)?, o.etag.0)))
+        .collect();
+    let mut state = catalog.run_log(model)?;
+    let mut said = Vec::new();
+    let highest = listed.keys().last().copied().unwrap_or(0);
+    if state.seq > highest {
+        said.push(format!(
+            "the run log of {model} in the bucket ends at segment {highest}, but this cache read \
+             up to {}: segments were deleted; the cache keeps the runs as it read them",
+            state.seq
+        ));
+        return with_damaged_runs(catalog, model, said);
+    }
+    let rewritten = listed
+        .get(&state.seq)
+        .is_some_and(|etag| !state.etag.is_empty() && *etag != state.etag);
+    if rewritten {
+        said.push(format!(
+            "{} was written again since this cache read it; the runs of {model} are read again",
+            run_log::log_key(model, state.seq)
+        ));
+        catalog.write(|tx| tx.forget_run_log(model))?;
+        state = Default::default();
+    }
+    let todo: Vec<u64> = (state.seq + 1..=highest).collect();
+    if todo.is_empty() {
+        return with_damaged_runs(catalog, model, said);
+    }
+    let reads = fetch_all(&todo, |&seq| match listed.contains_key(&seq) {
+        true => read(bucket, model, seq),
+        false => Ok(Err(Unusable {
+            why: MISSING.to_string(),
+            names: Vec::new(),
+        })),
+    });
+    catalog.write(|tx| {
+        let now = Timestamp::now();
+        let model_id = tx.ensure_model_keyed(model, &shared_key(model), now)?.id;
+        let mut holes = tx.run_log_holes(model)?;
+        for (seq, read) in todo.iter().zip(reads) {
+            match read? {
+                Ok((segment, etag)) => {
+                    said.extend(apply_segment(tx, model_id, &segment, &holes)?);
+                    tx.set_run_log(model, *seq, &etag)?;
+                }
+                Err(unusable) => {
+                    let key = run_log::log_key(model, *seq);
+                    let why = format!("{key} is damaged: {}", unusable.why);
+                    if unusable.names.is_empty() {
+                        said.push(format!("{why}; a run of {model} may lack changes"));
+                    }
+                    harm_named(tx, model_id, &unusable.names, &why, now)?;
+                    tx.add_run_log_hole(model, *seq, &why)?;
+                    holes.insert(*seq, why);
+                    tx.set_run_log(model, *seq, "")?;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    with_damaged_runs(catalog, model, said)
+}
+
+/// Adds a line for every damaged run of the model.
+fn with_damaged_runs(catalog: &Catalog, model: &str, mut said: Vec<String>) -> Result<Vec<String>> {
+    if let Some(row) = catalog.model(model)? {
+        for (owner, name, why) in catalog.damaged_runs(row.id)? {
+            said.push(format!(
+                "run {name} of {owner} in {model} is shown as it was before the damage: {why}"
+            ));
+        }
+    }
+    Ok(said)
+}
+
+/// One segment; the outer error is the server's, the inner one the segment's.
+fn read(bucket: &Bucket, model: &str, seq: u64) -> Result<SegmentRead> {
+    let Some((bytes, etag)) = bucket.get(&run_log::log_key(model, seq))? else {
+        return Ok(Err(Unusable {
+            why: MISSING.to_string(),
+            names: Vec::new(),
+        }));
+    };
+    let checked = RunSegment::from_json(&bytes, model, seq).and_then(|segment| {
+        check_keys(&segment)?;
+        Ok(segment)
+    });
+    Ok(match checked {
+        Ok(segment) => Ok((segment, etag.0)),
+        Err(e) => Err(Unusable {
+            why: format!("{e:#}"),
+            names: names_in(&bytes),
+        }),
+    })
+}
+
+/// Param and metric keys follow tracking's rules.
+fn check_keys(segment: &RunSegment) -> Result<()> {
+    for entry in &segment.runs {
+        let metrics = entry.chunk.iter().flat_map(|c| c.keys.keys());
+        for key in entry.params.keys().chain(metrics) {
+            check_key(key).map_err(anyhow::Error::msg)?;
+        }
+    }
+    Ok(())
+}
+
+/// The runs an unusable segment names, when it is JSON with valid names: they are the ones
+/// it may have changed.
+fn names_in(bytes: &[u8]) -> Vec<(String, String)> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Vec::new();
+    };
+    let entries = value["runs"].as_array().cloned().unwrap_or_default();
+    entries
+        .iter()
+        .filter_map(|e| Some((e["owner"].as_str()?, e["name"].as_str()?)))
+        .filter(|(owner, name)| {
+            check_name("owner", owner).is_ok() && check_name("run", name).is_ok()
+        })
+        .map(|(owner, name)| (owner.to_string(), name.to_string()))
+        .collect()
+}

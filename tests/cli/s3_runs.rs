@@ -1,0 +1,358 @@
+//! Training runs in a bucket center, read by every cache: segments and chunks written here by
+//! hand in the documented format (docs/center-layout.md), as another writer would, then read
+//! through mfile. Damage costs only the runs it touches.
+
+use std::collections::BTreeMap;
+
+use mfile::center::run_log::{
+    Chunk, ChunkRef, End, ParamValue, Point, RunEntry, RunSegment, Start, chunk_key, log_key,
+};
+use mfile::center::s3::Bucket;
+use mfile::time::Timestamp;
+use serde_json::Value;
+
+use crate::harness::Env;
+
+const T0: i64 = 1_764_547_200_000_000_000; // 2025-12-01
+
+/// A bucket center with a marker, as any first write leaves it.
+fn center() -> Option<Env> {
+    let env = Env::s3()?;
+    env.write("a.bin", b"a");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    Some(env)
+}
+
+fn points(key: &str, steps: impl Iterator<Item = i64>) -> (String, Vec<Point>) {
+    let points = steps
+        .map(|step| Point {
+            step,
+            value: 1.0 / (step as f64 + 1.0),
+            logged_at: Timestamp(T0 + step),
+        })
+        .collect();
+    (key.to_string(), points)
+}
+
+/// Uploads a chunk of `run`'s points and returns how a segment cites it.
+fn chunk(bucket: &Bucket, owner: &str, run: &str, keys: Vec<(String, Vec<Point>)>) -> ChunkRef {
+    let chunk = Chunk {
+        model: "m".into(),
+        owner: owner.into(),
+        run: run.into(),
+        keys: keys.into_iter().collect(),
+    };
+    let bytes = chunk.encode().unwrap();
+    let blake3 = blake3::hash(&bytes).to_hex().to_string();
+    bucket
+        .put_new(&chunk_key("m", &blake3), bytes.clone().into())
+        .unwrap();
+    ChunkRef {
+        blake3,
+        size: bytes.len() as u64,
+        points: chunk.keys.values().map(|p| p.len() as u64).sum(),
+        keys: chunk.summaries(),
+    }
+}
+
+fn entry(owner: &str, name: &str, prev: u64) -> RunEntry {
+    RunEntry {
+        owner: owner.into(),
+        name: name.into(),
+        prev,
+        ..RunEntry::default()
+    }
+}
+
+fn started(owner: &str, name: &str) -> RunEntry {
+    RunEntry {
+        start: Some(Start {
+            started_at: Timestamp(T0),
+            host: "gpu-3".into(),
+        }),
+        ..entry(owner, name, 0)
+    }
+}
+
+fn put_segment(bucket: &Bucket, seq: u64, runs: Vec<RunEntry>) {
+    let segment = RunSegment {
+        format: 1,
+        model: "m".into(),
+        seq,
+        id: format!("{seq:032x}"),
+        at: Timestamp(T0 + seq as i64),
+        by: "alice@gpu-3".into(),
+        runs,
+        ..RunSegment::default()
+    };
+    bucket
+        .put_new(&log_key("m", seq), segment.to_json().unwrap().into())
+        .unwrap();
+}
+
+fn params(pairs: &[(&str, &str, &str)]) -> BTreeMap<String, ParamValue> {
+    pairs
+        .iter()
+        .map(|(k, v, kind)| {
+            let value = ParamValue {
+                value: v.to_string(),
+                kind: kind.to_string(),
+            };
+            (k.to_string(), value)
+        })
+        .collect()
+}
+
+/// Two runs of alice and one of bob: params, points in two chunks, an end.
+fn three_runs(bucket: &Bucket) {
+    let mut r1 = started("alice", "r1");
+    r1.params = params(&[("lr", "0.001", "float"), ("batch", "32", "int")]);
+    r1.chunk = Some(chunk(bucket, "alice", "r1", vec![points("loss", 0..100)]));
+    let mut r2 = started("alice", "r2");
+    r2.params = params(&[("lr", "0.01", "float"), ("batch", "32", "int")]);
+    let mut r3 = started("bob", "r3");
+    r3.params = params(&[("lr", "0.1", "float")]);
+    put_segment(bucket, 1, vec![r1, r2, r3]);
+
+    let mut r1 = entry("alice", "r1", 1);
+    r1.chunk = Some(chunk(
+        bucket,
+        "alice",
+        "r1",
+        vec![points("loss", 100..250), points("acc", 0..5)],
+    ));
+    r1.end = Some(End {
+        status: "finished".into(),
+        exit_code: Some(0),
+        ended_at: Some(Timestamp(T0 + 10_000_000_000)),
+    });
+    put_segment(bucket, 2, vec![r1]);
+}
+
+fn runs_json(env: &Env) -> Value {
+    env.json(&["runs", "-m", "m", "--all-users"])
+}
+
+fn run<'a>(listing: &'a Value, name: &str) -> &'a Value {
+    listing["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no run {name} in {listing:#}"))
+}
+
+#[test]
+fn runs_written_by_another_writer_are_listed_compared_and_exported() {
+    let Some(env) = center() else { return };
+    three_runs(&env.bucket());
+
+    let listing = runs_json(&env);
+    assert_eq!(listing["runs"].as_array().unwrap().len(), 3, "{listing:#}");
+    let r1 = run(&listing, "r1");
+    assert_eq!(r1["status"], "finished");
+    assert_eq!(r1["exit_code"], 0);
+    assert_eq!(r1["host"], "gpu-3");
+    assert_eq!(r1["params"]["lr"]["value"], "0.001");
+    assert_eq!(
+        r1["metrics"]["loss"]["count"], 250,
+        "summaries folded from two chunks"
+    );
+    assert_eq!(r1["metrics"]["loss"]["last_step"], 249);
+    assert_eq!(r1["metrics"]["acc"]["count"], 5);
+    assert_eq!(run(&listing, "r3")["owner"], "bob");
+
+    let history = env.json(&["metrics", "-m", "m", "--run", "r1", "--user", "alice"]);
+    let loss = history["metrics"]["loss"].as_array().unwrap();
+    assert_eq!(loss.len(), 250);
+    assert_eq!(loss[249]["step"], 249);
+    assert_eq!(loss[3]["value"], 0.25);
+
+    let compare = env.json(&["compare", "-m", "m", "--user", "alice", "r1", "r2"]);
+    let lr = compare["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["key"] == "lr")
+        .unwrap();
+    assert_eq!(lr["changed"], true);
+
+    // Nothing but the bucket: another cache reads the same.
+    let colleague = env.colleague();
+    let again = runs_json(&colleague);
+    assert_eq!(again["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(run(&again, "r1")["metrics"], r1["metrics"]);
+}
+
+#[test]
+fn new_segments_are_read_by_a_warm_cache() {
+    let Some(env) = center() else { return };
+    let bucket = env.bucket();
+    put_segment(&bucket, 1, vec![started("alice", "r1")]);
+    assert_eq!(runs_json(&env)["runs"][0]["status"], "running");
+    let mut done = entry("alice", "r1", 1);
+    done.chunk = Some(chunk(&bucket, "alice", "r1", vec![points("loss", 0..10)]));
+    done.end = Some(End {
+        status: "failed".into(),
+        exit_code: Some(3),
+        ended_at: None,
+    });
+    put_segment(&bucket, 2, vec![done]);
+    let listing = runs_json(&env);
+    assert_eq!(listing["runs"][0]["status"], "failed");
+    assert_eq!(listing["runs"][0]["metrics"]["loss"]["count"], 10);
+    put_segment(
+        &bucket,
+        3,
+        vec![RunEntry {
+            delete: true,
+            ..entry("alice", "r1", 2)
+        }],
+    );
+    assert!(runs_json(&env)["runs"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_chunk_that_goes_back_in_steps_is_summarised_from_its_points() {
+    let Some(env) = center() else { return };
+    let bucket = env.bucket();
+    let mut r1 = started("alice", "r1");
+    r1.chunk = Some(chunk(&bucket, "alice", "r1", vec![points("loss", 0..10)]));
+    put_segment(&bucket, 1, vec![r1]);
+    // Steps 5..15 again: 5..9 are replaced, so the run has 15 points, not 20.
+    let mut again = entry("alice", "r1", 1);
+    again.chunk = Some(chunk(&bucket, "alice", "r1", vec![points("loss", 5..15)]));
+    put_segment(&bucket, 2, vec![again]);
+    let listing = runs_json(&env);
+    assert_eq!(
+        listing["runs"][0]["metrics"]["loss"]["count"], 15,
+        "{listing:#}"
+    );
+}
+
+#[test]
+fn a_forged_segment_costs_only_the_runs_it_names() {
+    let Some(env) = center() else { return };
+    let bucket = env.bucket();
+    three_runs(&bucket);
+    // Seg 3 claims to change r2, with a path-like owner no mfile writes.
+    let forged = serde_json::json!({
+        "format": 1, "model": "m", "seq": 3, "id": "x", "at": "2026-01-01T00:00:00Z",
+        "by": "mallory", "runs": [
+            {"owner": "alice", "name": "r2", "prev": 1, "end": {"status": "pwned"}}
+        ]
+    });
+    bucket
+        .put_new(
+            &log_key("m", 3),
+            serde_json::to_vec(&forged).unwrap().into(),
+        )
+        .unwrap();
+    let mut r2 = entry("alice", "r2", 3);
+    r2.params = params(&[("later", "1", "int")]);
+    let mut r3 = entry("bob", "r3", 1);
+    r3.params = params(&[("later", "1", "int")]);
+    put_segment(&bucket, 4, vec![r2, r3]);
+
+    let out = env.run(&["runs", "-m", "m", "--all-users", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.says(&[
+        "run r2 of alice in m is shown as it was before the damage",
+        "runs/m/log/0000000003.json is damaged",
+    ]);
+    let listing = out.json();
+    assert_eq!(run(&listing, "r2")["status"], "running");
+    assert!(
+        run(&listing, "r2")["params"].get("later").is_none(),
+        "r2 stops at the damage"
+    );
+    assert_eq!(
+        run(&listing, "r3")["params"]["later"]["value"],
+        "1",
+        "r3 reads on"
+    );
+    assert_eq!(run(&listing, "r1")["status"], "finished");
+}
+
+#[test]
+fn a_missing_segment_harms_the_run_whose_chain_passes_through_it() {
+    let Some(env) = center() else { return };
+    let bucket = env.bucket();
+    three_runs(&bucket);
+    put_segment(
+        &bucket,
+        3,
+        vec![RunEntry {
+            params: params(&[("x", "1", "int")]),
+            ..entry("bob", "r3", 1)
+        }],
+    );
+    put_segment(
+        &bucket,
+        4,
+        vec![RunEntry {
+            params: params(&[("y", "2", "int")]),
+            ..entry("bob", "r3", 3)
+        }],
+    );
+    bucket.delete(&log_key("m", 3)).unwrap();
+    let out = env.run(&["runs", "-m", "m", "--all-users", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.says(&[
+        "0000000003.json is damaged: it is missing",
+        "run r3 of bob in m is shown as it was before the damage",
+    ]);
+    let listing = out.json();
+    assert!(run(&listing, "r3")["params"].get("y").is_none());
+    assert_eq!(run(&listing, "r1")["metrics"]["loss"]["count"], 250);
+}
+
+#[test]
+fn a_missing_chunk_costs_the_history_not_the_listing() {
+    let Some(env) = center() else { return };
+    let bucket = env.bucket();
+    three_runs(&bucket);
+    let listing = runs_json(&env);
+    assert_eq!(run(&listing, "r1")["metrics"]["loss"]["count"], 250);
+    for object in bucket.list("runs/m/chunks").unwrap() {
+        bucket.delete(&object.key).unwrap();
+    }
+    let out = env
+        .colleague()
+        .run(&["metrics", "-m", "m", "--run", "r1", "--user", "alice"]);
+    assert_eq!(out.code, 1);
+    out.says(&["the points of run r1 in m are missing", "runs/m/chunks/"]);
+}
+
+#[test]
+fn deleting_the_cache_reads_the_same_runs_again() {
+    let Some(env) = center() else { return };
+    three_runs(&env.bucket());
+    let before = runs_json(&env);
+    std::fs::remove_dir_all(env.root.join("home/.local/share/mfile")).unwrap();
+    let after = runs_json(&env);
+    for (a, b) in before["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(after["runs"].as_array().unwrap())
+    {
+        let (mut a, mut b) = (a.clone(), b.clone());
+        for run in [&mut a, &mut b] {
+            run["duration_seconds"] = Value::Null; // of running runs, it grows
+        }
+        assert_eq!(a, b);
+    }
+    assert_eq!(
+        before["runs"].as_array().unwrap().len(),
+        after["runs"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn writing_runs_to_a_bucket_is_refused_for_now() {
+    let Some(env) = center() else { return };
+    let out = env.run(&["log-param", "-m", "m", "--run", "r", "lr=1"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    out.says(&["training records can't be written to s3://"]);
+}
