@@ -290,6 +290,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Set a run''s final status (what `track` does by itself)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete runs with their params and metrics')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload what this machine recorded of runs and could not upload yet (a bucket center)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -325,9 +326,20 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mfile;runs;push' {
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mfile;runs;help' {
             [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Set a run''s final status (what `track` does by itself)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete runs with their params and metrics')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload what this machine recorded of runs and could not upload yet (a bucket center)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -335,6 +347,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;runs;help;delete' {
+            break
+        }
+        'mfile;runs;help;push' {
             break
         }
         'mfile;runs;help;help' {
@@ -478,12 +493,16 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;help;runs' {
             [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Set a run''s final status (what `track` does by itself)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete runs with their params and metrics')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload what this machine recorded of runs and could not upload yet (a bucket center)')
             break
         }
         'mfile;help;runs;end' {
             break
         }
         'mfile;help;runs;delete' {
+            break
+        }
+        'mfile;help;runs;push' {
             break
         }
         'mfile;help;compare' {

@@ -148,6 +148,9 @@ _mfile() {
             mfile__subcmd__help__subcmd__runs,end)
                 cmd="mfile__subcmd__help__subcmd__runs__subcmd__end"
                 ;;
+            mfile__subcmd__help__subcmd__runs,push)
+                cmd="mfile__subcmd__help__subcmd__runs__subcmd__push"
+                ;;
             mfile__subcmd__runs,delete)
                 cmd="mfile__subcmd__runs__subcmd__delete"
                 ;;
@@ -157,6 +160,9 @@ _mfile() {
             mfile__subcmd__runs,help)
                 cmd="mfile__subcmd__runs__subcmd__help"
                 ;;
+            mfile__subcmd__runs,push)
+                cmd="mfile__subcmd__runs__subcmd__push"
+                ;;
             mfile__subcmd__runs__subcmd__help,delete)
                 cmd="mfile__subcmd__runs__subcmd__help__subcmd__delete"
                 ;;
@@ -165,6 +171,9 @@ _mfile() {
                 ;;
             mfile__subcmd__runs__subcmd__help,help)
                 cmd="mfile__subcmd__runs__subcmd__help__subcmd__help"
+                ;;
+            mfile__subcmd__runs__subcmd__help,push)
+                cmd="mfile__subcmd__runs__subcmd__help__subcmd__push"
                 ;;
             *)
                 ;;
@@ -595,7 +604,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help__subcmd__runs)
-            opts="end delete"
+            opts="end delete push"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,6 +632,20 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help__subcmd__runs__subcmd__end)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__runs__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1047,7 +1070,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__runs)
-            opts="-m -q -h --model --all-users --user --status --only-changed --center --json --quiet --color --help end delete help"
+            opts="-m -q -h --model --all-users --user --status --only-changed --center --json --quiet --color --help end delete push help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1161,7 +1184,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__runs__subcmd__help)
-            opts="end delete help"
+            opts="end delete push help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1209,6 +1232,42 @@ _mfile() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__runs__subcmd__help__subcmd__push)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__runs__subcmd__push)
+            opts="-q -h --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -272,6 +272,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
             cand end 'Set a run''s final status (what `track` does by itself)'
             cand delete 'Delete runs with their params and metrics'
+            cand push 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mfile;runs;end'= {
@@ -304,14 +305,26 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'mfile;runs;push'= {
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'mfile;runs;help'= {
             cand end 'Set a run''s final status (what `track` does by itself)'
             cand delete 'Delete runs with their params and metrics'
+            cand push 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mfile;runs;help;end'= {
         }
         &'mfile;runs;help;delete'= {
+        }
+        &'mfile;runs;help;push'= {
         }
         &'mfile;runs;help;help'= {
         }
@@ -433,10 +446,13 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;help;runs'= {
             cand end 'Set a run''s final status (what `track` does by itself)'
             cand delete 'Delete runs with their params and metrics'
+            cand push 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
         }
         &'mfile;help;runs;end'= {
         }
         &'mfile;help;runs;delete'= {
+        }
+        &'mfile;help;runs;push'= {
         }
         &'mfile;help;compare'= {
         }

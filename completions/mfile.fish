@@ -215,24 +215,25 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand track" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand track" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand track" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -s m -l model -d 'Only this model' -r
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l status -d 'Only runs with this status' -r -f -a "running\t''
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -s m -l model -d 'Only this model' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l status -d 'Only runs with this status' -r -f -a "running\t''
 finished\t''
 failed\t''
 killed\t''"
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l color -d 'When to use colours' -r -f -a "auto\t''
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l all-users -d 'Show every user\'s runs, not only yours'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l only-changed -d 'Hide the params that are the same in every listed run'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -l json -d 'Print one JSON document on stdout instead of tables'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -f -a "delete" -d 'Delete runs with their params and metrics'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l all-users -d 'Show every user\'s runs, not only yours'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l only-changed -d 'Hide the params that are the same in every listed run'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -f -a "delete" -d 'Delete runs with their params and metrics'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -f -a "push" -d 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l run -d 'The run name (unique per model and user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
@@ -258,8 +259,16 @@ complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcom
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from push" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from push" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from push" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete runs with their params and metrics'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "push" -d 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfile -n "__fish_mfile_using_subcommand compare" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand compare" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
@@ -335,3 +344,4 @@ complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_su
 complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "delete" -d 'Delete runs with their params and metrics'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "push" -d 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'

@@ -283,6 +283,8 @@ pub enum RunsAction {
     End(RunsEndArgs),
     /// Delete runs with their params and metrics
     Delete(RunsDeleteArgs),
+    /// Upload what this machine recorded of runs and could not upload yet (a bucket center)
+    Push,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@
 pub mod lock;
 pub mod network;
 pub mod remote;
+pub mod run_outbox;
 pub mod runs;
 pub mod runs_remote;
 mod schema;
@@ -720,11 +721,15 @@ impl Tx<'_> {
 
     pub fn delete_model(&self, model_id: i64) -> Result<()> {
         if self.journaling() {
-            let model = self.conn().query_row(
+            let model: String = self.conn().query_row(
                 "SELECT name FROM models WHERE id = ?1",
                 [model_id],
                 |r| r.get(0),
             )?;
+            // Whatever waits of the model's runs goes with them.
+            self.conn()
+                .execute("DELETE FROM run_outbox WHERE model = ?1", [&model])?;
+            self.queue(&model, "", "", run_outbox::Op::Drop)?;
             self.record(Change::DropModel { model });
         }
         self.conn()

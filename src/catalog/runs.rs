@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
+use super::run_outbox::Op;
 use super::{Reader, Tx};
 use crate::time::Timestamp;
 use crate::values::{ParamKind, RunStatus};
@@ -126,14 +127,28 @@ impl Tx<'_> {
         host: &str,
         now: Timestamp,
     ) -> Result<RunRow> {
-        self.conn().execute(
+        let made = self.conn().execute(
             "INSERT INTO runs (model_id, owner, name, status, started_at, host)
              VALUES (?1, ?2, ?3, 'running', ?4, ?5)
              ON CONFLICT (model_id, owner, name) DO NOTHING",
             params![model_id, owner, name, now.0, host],
         )?;
-        self.run(model_id, owner, name)?
-            .context("a run just inserted is missing")
+        let run = self
+            .run(model_id, owner, name)?
+            .context("a run just inserted is missing")?;
+        if made > 0 {
+            let host = host.to_string();
+            self.queue(
+                &run.model,
+                owner,
+                name,
+                Op::Start {
+                    started_at: now,
+                    host,
+                },
+            )?;
+        }
+        Ok(run)
     }
 
     /// Sets what `track` knows about a run: the version it produces, a note, the command line.
@@ -144,13 +159,22 @@ impl Tx<'_> {
         note: Option<&str>,
         command: Option<&[String]>,
     ) -> Result<()> {
-        let command = command.map(serde_json::to_string).transpose()?;
+        let text = command.map(serde_json::to_string).transpose()?;
         self.conn().execute(
             "UPDATE runs SET version_id = coalesce(?2, version_id), note = coalesce(?3, note),
                     command = coalesce(?4, command) WHERE id = ?1",
-            params![run_id, version_id, note, command],
+            params![run_id, version_id, note, text],
         )?;
-        Ok(())
+        let version = match version_id {
+            Some(id) => Some(self.names_of(id)?.1),
+            None => None,
+        };
+        let describe = Op::Describe {
+            version,
+            note: note.map(str::to_string),
+            command: command.map(<[String]>::to_vec),
+        };
+        self.queue_for(run_id, describe)
     }
 
     pub fn end_run(
@@ -160,15 +184,21 @@ impl Tx<'_> {
         exit_code: Option<i64>,
         now: Timestamp,
     ) -> Result<()> {
-        let ended = (status != RunStatus::Running).then_some(now.0);
+        let ended = (status != RunStatus::Running).then_some(now);
         self.conn().execute(
             "UPDATE runs SET status = ?2, exit_code = ?3, ended_at = ?4 WHERE id = ?1",
-            params![run_id, status.as_str(), exit_code, ended],
+            params![run_id, status.as_str(), exit_code, ended.map(|t| t.0)],
         )?;
-        Ok(())
+        let end = Op::End {
+            status: status.as_str().to_string(),
+            exit_code,
+            ended_at: ended,
+        };
+        self.queue_for(run_id, end)
     }
 
     pub fn delete_run(&self, run_id: i64) -> Result<()> {
+        self.queue_for(run_id, Op::Delete)?;
         self.conn()
             .execute("DELETE FROM runs WHERE id = ?1", [run_id])?;
         Ok(())
@@ -224,7 +254,12 @@ impl Tx<'_> {
             "INSERT INTO params (run_id, key, value, kind) VALUES (?1, ?2, ?3, ?4)",
             params![run_id, key, value, kind.as_str()],
         )?;
-        Ok(())
+        let param = Op::Param {
+            key: key.to_string(),
+            value: value.to_string(),
+            kind: kind.as_str().to_string(),
+        };
+        self.queue_for(run_id, param)
     }
 }
 

@@ -108,6 +108,14 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The highest step of a run's key in the bucket's chunks (`None`: no point there yet).
+    pub fn remote_hi(&self, run_id: i64, key_id: i64) -> Result<Option<i64>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT hi FROM run_keys_remote WHERE run_id = ?1 AND key_id = ?2")?;
+        Ok(stmt.query_row([run_id, key_id], |r| r.get(0)).optional()?)
+    }
+
     /// The runs of a model (all models: `None`) whose points are not all loaded and that have
     /// a summary only the points can set right.
     pub fn runs_with_stale_summaries(&self, model: Option<&str>) -> Result<Vec<i64>> {
@@ -268,6 +276,36 @@ impl Tx<'_> {
         self.conn().execute(
             "UPDATE metric_summaries SET stale = 1 WHERE run_id = ?1 AND key_id = ?2",
             params![run_id, key_id],
+        )?;
+        Ok(())
+    }
+
+    /// Notes that the bucket has a point of the run's key at `step`.
+    pub fn raise_remote_hi(&self, run_id: i64, key_id: i64, step: i64) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO run_keys_remote (run_id, key_id, hi) VALUES (?1, ?2, ?3)
+             ON CONFLICT (run_id, key_id) DO UPDATE SET hi = max(hi, excluded.hi)",
+            params![run_id, key_id, step],
+        )?;
+        Ok(())
+    }
+
+    /// The cache's points of the run are not the bucket's (their steps moved at upload): they
+    /// are loaded again, and the summaries set right, when next wanted.
+    pub fn mark_points_stale(&self, run_id: i64) -> Result<()> {
+        self.set_points_loaded(run_id, false)?;
+        self.conn().execute(
+            "UPDATE metric_summaries SET stale = 1 WHERE run_id = ?1",
+            [run_id],
+        )?;
+        Ok(())
+    }
+
+    /// Sets a param to the value the bucket has (another writer's came first).
+    pub fn replace_param(&self, run_id: i64, key: &str, value: &str, kind: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE params SET value = ?3, kind = ?4 WHERE run_id = ?1 AND key = ?2",
+            params![run_id, key, value, kind],
         )?;
         Ok(())
     }

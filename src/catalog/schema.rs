@@ -161,6 +161,25 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, ord)
     ) WITHOUT ROWID;
     ALTER TABLE metric_summaries ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;",
+    // 8: what this cache recorded of runs and has not uploaded to the bucket yet
+    // (catalog/run_outbox.rs), and the highest step of each key of a run in the bucket (where
+    // a point logged without a step goes next).
+    "CREATE TABLE run_outbox (
+        n           INTEGER PRIMARY KEY AUTOINCREMENT,
+        model       TEXT NOT NULL,
+        owner       TEXT NOT NULL,
+        run         TEXT NOT NULL,
+        op          TEXT NOT NULL,
+        points      INTEGER NOT NULL,
+        data        BLOB NOT NULL
+    );
+    CREATE INDEX run_outbox_by_run ON run_outbox (model, owner, run);
+    CREATE TABLE run_keys_remote (
+        run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key_id      INTEGER NOT NULL,
+        hi          INTEGER NOT NULL,
+        PRIMARY KEY (run_id, key_id)
+    ) WITHOUT ROWID;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -117,6 +117,8 @@ pub struct KeySummary {
     pub count: u64,
     pub first_step: i64,
     pub last_step: i64,
+    /// The highest step: where a point logged later without a step goes after.
+    pub top_step: i64,
     /// Every step is above the one before it.
     pub ascending: bool,
     pub last_value: Num,
@@ -296,7 +298,7 @@ impl ChunkRef {
             bail!("a chunk has {} points but its keys {counted}", self.points);
         }
         for summary in self.keys.values() {
-            for step in [summary.first_step, summary.last_step] {
+            for step in [summary.first_step, summary.last_step, summary.top_step] {
                 if !(-MAX_STEP..=MAX_STEP).contains(&step) {
                     bail!("a chunk has the step {step}, out of range");
                 }
@@ -473,6 +475,7 @@ impl Chunk {
                     count: points.len() as u64,
                     first_step: first.step,
                     last_step: last.step,
+                    top_step: points.iter().map(|p| p.step).max().unwrap_or(last.step),
                     ascending: points.windows(2).all(|w| w[0].step < w[1].step),
                     last_value: Num(last.value),
                     min: pick(|a, b| a < b),

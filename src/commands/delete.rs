@@ -75,6 +75,9 @@ fn drop_all(ctx: &Ctx, center: &mut Center, args: &DeleteArgs, model: &str) -> R
             confirm(ctx, &question)?;
         }
         delete::drop(center, &plan)?;
+        if version.is_none() {
+            ctx.upload_runs(center); // the model's runs go with it
+        }
     }
     let target = plan.target();
     report(

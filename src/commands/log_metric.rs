@@ -55,7 +55,9 @@ pub fn run(args: LogMetricArgs, ctx: &Ctx) -> Result<()> {
     };
 
     let (mut center, run) = run_ref::open_for_write(ctx, &args.target)?;
-    let logged = ingest::log_metrics(&mut center, &run, points, log, &opts, &Bars::new(ctx))?;
+    let logged = ingest::log_metrics(&mut center, &run, points, log, &opts, &Bars::new(ctx));
+    ctx.upload_runs(&mut center); // what was recorded before an error too
+    let logged = logged?;
 
     if ctx.out.json {
         output::json(&Report {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -46,7 +46,18 @@ pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
     }
 
     let (mut center, run) = run_ref::open_for_write(ctx, &args.target)?;
-    let entries = ingest::log_params(&mut center, &run, &given)?;
+    let entries = ingest::log_params(&mut center, &run, &given);
+    ctx.upload_runs(&mut center); // the run itself, when new, even if its params conflict
+    let entries = entries?;
+    let lost = ingest::params_lost(&center, &run, &entries)?;
+    if !lost.is_empty() {
+        bail!(
+            "params are write-once, and another machine gave run {} other values while these \
+             were on their way; theirs stand:{}",
+            run.name,
+            crate::engine::bullet_list(&lost)
+        );
+    }
 
     if ctx.out.json {
         let params = entries

@@ -94,21 +94,31 @@ impl Ctx {
 
     /// The center, to record training runs in: a local one (runs in a bucket come with
     /// issue 13).
-    pub fn create_runs_center(&self) -> Result<Center> {
-        self.refuse_run_writes()?;
-        self.create_center()
+    /// The center, to record runs of `model` in: on a bucket center the model's runs are read
+    /// from the bucket first, so that names, params and steps take in what others recorded.
+    pub fn create_runs_center(&self, model: &str) -> Result<Center> {
+        let mut center = self.create_center()?;
+        for said in center.refresh_runs(Some(model))? {
+            self.out.warn(&said);
+        }
+        Ok(center)
     }
 
-    /// Training records are read from a bucket center, not yet written to one (issue 13).
-    pub fn refuse_run_writes(&self) -> Result<()> {
-        if let Location::Bucket(spec) = &self.location {
-            return Err(crate::error::usage(format!(
-                "training records can't be written to {} yet; record them in a local center \
-                 (--center DIR)",
-                spec.url
-            )));
+    /// Uploads what this cache recorded of runs (nothing on a local center). A failure is a
+    /// warning: the records are safe in the cache and go up with the next command that records
+    /// runs here, or `mfile runs push`.
+    pub fn upload_runs(&self, center: &mut Center) {
+        match center.upload_runs() {
+            Ok(done) => {
+                for said in done.said {
+                    self.out.warn(&said);
+                }
+            }
+            Err(e) => self.out.warn(&format!(
+                "{e:#}; the records are kept in this machine's cache and go up with the next \
+                 mfile command that records runs here, or run `mfile runs push`"
+            )),
         }
-        Ok(())
     }
 
     /// The center, to read training runs from: on a bucket center, the runs of `model` (of

@@ -39,7 +39,7 @@ pub fn open_for_write(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)>
     let model = check_name("model", &target.model.name)?;
     let run = check_name("run", &target.run.name)?;
     let owner = owner(ctx, &target.user)?;
-    let mut center = ctx.create_runs_center()?;
+    let mut center = ctx.create_runs_center(model)?;
     let row = ingest::open_run(&mut center, model, &owner, run)?;
     Ok((center, row))
 }

@@ -52,7 +52,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         params: &params,
     };
 
-    let mut center = ctx.create_runs_center()?;
+    let mut center = ctx.create_runs_center(model)?;
     let name = ingest::name_tracked_run(&center, &tracked)?;
     let mut child = Command::new(&args.command[0])
         .args(&args.command[1..])
@@ -73,6 +73,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
     let status = child.wait().context("could not wait for the command")?;
     let (final_status, code) = outcome(status);
     ingest::end_run(&mut center, &run, final_status, i64::from(code))?;
+    ctx.upload_runs(&mut center);
     recorded?;
 
     if ctx.out.json {

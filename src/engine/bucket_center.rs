@@ -51,7 +51,7 @@ impl Center {
         } else if create {
             refuse_without_conditional_writes(&bucket, &mut catalog, url)?;
         }
-        let log = BucketLog::new(Arc::clone(&bucket), by);
+        let log = BucketLog::new(Arc::clone(&bucket), by.clone());
         let damaged = log
             .refresh(&mut catalog)
             .with_context(|| format!("could not read the center {url}"))?;
@@ -63,6 +63,7 @@ impl Center {
             store: Box::new(BucketStore::new(Arc::clone(&bucket), url, staging)),
             damaged,
             bucket: Some(bucket),
+            by,
         })
     }
 

@@ -27,6 +27,8 @@ pub struct Center {
     pub damaged: Vec<Damage>,
     /// The bucket of a center in object storage (for `gc`, which looks at its objects).
     pub bucket: Option<Arc<Bucket>>,
+    /// Who signs what this process writes to a bucket (`user@host`).
+    pub by: String,
 }
 
 impl Center {
@@ -63,6 +65,7 @@ impl Center {
             store: Box::new(store),
             damaged: Vec::new(),
             bucket: None,
+            by: String::new(),
         })
     }
 
@@ -87,6 +90,7 @@ impl Center {
             store: Box::new(LocalStore::new(root)),
             damaged: Vec::new(),
             bucket: None,
+            by: String::new(),
         })
     }
 

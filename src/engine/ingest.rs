@@ -49,6 +49,21 @@ pub fn log_params(
     center.catalog.write(|tx| record_params(tx, run, given))
 }
 
+/// The params of `entries` that the run no longer has with the value logged: on a bucket
+/// center, another machine set them first while this one's were on their way (the upload
+/// dropped ours). Empty on a local center.
+pub fn params_lost(center: &Center, run: &RunRow, entries: &[ParamEntry]) -> Result<Vec<String>> {
+    let now = center.catalog.params_of(run.id)?;
+    Ok(entries
+        .iter()
+        .filter_map(|e| {
+            let kept = now.get(&e.key)?;
+            (!same_param(&kept.value, &e.value))
+                .then(|| format!("{}: is {}, can't become {}", e.key, kept.value, e.value))
+        })
+        .collect())
+}
+
 fn record_params(
     tx: &Tx,
     run: &RunRow,

@@ -8,7 +8,7 @@ mod bucket_center;
 mod center;
 pub use bucket_center::NoCenter;
 pub mod bucket_log;
-mod bucket_runs;
+pub mod bucket_runs;
 pub mod delete;
 pub mod gc;
 pub mod import;

@@ -1,7 +1,7 @@
 //! A listing of runs with their params (those that differ between the listed runs marked) and
 //! each metric's summary: what `mfile runs --json`, the web page and `mfile report` show.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::Result;
 use serde::Serialize;
@@ -27,6 +27,14 @@ pub struct RunEntry {
     pub duration_seconds: f64,
     pub params: BTreeMap<String, ParamCell>,
     pub metrics: BTreeMap<String, MetricCell>,
+    /// What this machine recorded of the run and has not uploaded to a bucket center yet.
+    pub not_uploaded: NotUploaded,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct NotUploaded {
+    pub changes: u64,
+    pub points: u64,
 }
 
 #[derive(Serialize)]
@@ -79,6 +87,17 @@ pub fn build(
     now: Timestamp,
 ) -> Result<Listing> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let waiting: HashMap<(String, String, String), NotUploaded> = catalog
+        .waiting()?
+        .into_iter()
+        .map(|w| {
+            let not_uploaded = NotUploaded {
+                changes: w.changes,
+                points: w.points,
+            };
+            ((w.model, w.owner, w.run), not_uploaded)
+        })
+        .collect();
     let mut params = catalog.params_of_runs(&ids)?;
     let mut summaries = catalog.summaries_of_runs(&ids)?;
     let no_params = BTreeMap::new();
@@ -111,7 +130,9 @@ pub fn build(
                 .iter()
                 .map(|(key, s)| (key.clone(), MetricCell::new(key, s)))
                 .collect();
+            let id = (run.model.clone(), run.owner.clone(), run.name.clone());
             RunEntry {
+                not_uploaded: waiting.get(&id).copied().unwrap_or_default(),
                 duration_seconds: duration(&run, now),
                 run,
                 params,

@@ -90,6 +90,7 @@ pub fn unfinished_upload(spec: &mfile::values::location::BucketSpec, key: &str) 
 const S3_VARIABLES: &[&str] = &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"];
 
 /// A finished command: its exit code and output, printed in full when an assertion fails.
+#[derive(Debug)]
 pub struct Run {
     pub args: Vec<String>,
     pub code: i32,

@@ -195,13 +195,6 @@ fn a_same_path_race_has_one_winner_and_a_clear_conflict() {
 }
 
 #[test]
-fn what_is_not_built_for_a_bucket_yet_says_so() {
-    let Some(env) = Env::s3() else { return };
-    env.expect(2, &["log-param", "-m", "m", "--run", "r", "lr=1"])
-        .says(&["s3://", "local center"]);
-}
-
-#[test]
 fn a_model_dropped_and_made_again_reads_the_same_everywhere() {
     let Some(env) = Env::s3() else { return };
     env.write("a.bin", b"first");

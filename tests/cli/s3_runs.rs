@@ -349,10 +349,182 @@ fn deleting_the_cache_reads_the_same_runs_again() {
     );
 }
 
+/// A request that writes a segment of a run log.
+fn run_log_put(method: &str, path: &str) -> bool {
+    method == "PUT" && path.contains("/runs/") && path.contains("/log/")
+}
+
+fn segment_keys(env: &Env) -> Vec<String> {
+    let mut keys: Vec<String> = env
+        .bucket()
+        .list("runs/m/log")
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
 #[test]
-fn writing_runs_to_a_bucket_is_refused_for_now() {
-    let Some(env) = center() else { return };
-    let out = env.run(&["log-param", "-m", "m", "--run", "r", "lr=1"]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    out.says(&["training records can't be written to s3://"]);
+fn params_stay_write_once_across_machines() {
+    let Some(alice) = Env::s3() else { return };
+    alice.ok(&[
+        "log-param",
+        "-m",
+        "m",
+        "--run",
+        "r",
+        "--user",
+        "u",
+        "lr=0.1",
+    ]);
+    let bob = alice.colleague();
+    let same = bob.json(&[
+        "log-param",
+        "-m",
+        "m",
+        "--run",
+        "r",
+        "--user",
+        "u",
+        "lr=0.1",
+    ]);
+    assert_eq!(same["params"][0]["status"], "unchanged");
+    bob.expect(
+        1,
+        &[
+            "log-param",
+            "-m",
+            "m",
+            "--run",
+            "r",
+            "--user",
+            "u",
+            "lr=0.2",
+            "wd=1",
+        ],
+    )
+    .says(&["params are write-once", "lr: is 0.1, can't become 0.2"]);
+    let carol = alice.colleague();
+    let listing = carol.json(&["runs", "-m", "m", "--all-users"]);
+    let params = &listing["runs"][0]["params"];
+    assert_eq!(params["lr"]["value"], "0.1");
+    assert!(
+        params.get("wd").is_none(),
+        "nothing of the refused call: {params}"
+    );
+}
+
+#[test]
+fn a_segment_whose_reply_was_lost_is_written_once() {
+    let Some(mut env) = Env::s3() else { return };
+    let (upstream, _) = crate::harness::s3_server().unwrap();
+    let proxy = crate::s3_proxy::LossyProxy::losing(&upstream, run_log_put, 2);
+    env.endpoint = Some(proxy.endpoint.clone());
+    env.ok(&["log-param", "-m", "m", "--run", "r", "lr=1"]);
+    env.ok(&["log-metric", "-m", "m", "--run", "r", "loss=0.5"]);
+    assert_eq!(proxy.lost(), 2, "the proxy lost replies");
+    assert_eq!(segment_keys(&env).len(), 2, "{:?}", segment_keys(&env));
+    let listing = env.colleague().json(&["runs", "-m", "m", "--all-users"]);
+    assert_eq!(listing["runs"][0]["metrics"]["loss"]["count"], 1);
+}
+
+#[test]
+fn a_param_race_between_machines_has_one_winner_everywhere() {
+    let Some(alice) = Env::s3() else { return };
+    alice.ok(&[
+        "log-param",
+        "-m",
+        "m",
+        "--run",
+        "r",
+        "--user",
+        "u",
+        "seed=1",
+    ]);
+    let (upstream, _) = crate::harness::s3_server().unwrap();
+    // Both machines have read the log before either segment lands.
+    let proxy = crate::s3_proxy::LossyProxy::gathering(&upstream, run_log_put, 2);
+    let mut machines = [alice.colleague(), alice.colleague()];
+    for m in &mut machines {
+        m.endpoint = Some(proxy.endpoint.clone());
+    }
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let runs: Vec<_> = machines
+            .iter()
+            .zip(["0.1", "0.2"])
+            .map(|(m, lr)| {
+                let arg = format!("lr={lr}");
+                scope.spawn(move || {
+                    m.run(&["log-param", "-m", "m", "--run", "r", "--user", "u", &arg])
+                })
+            })
+            .collect();
+        runs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let lost: Vec<_> = outcomes.iter().filter(|o| o.code == 1).collect();
+    assert_eq!(lost.len(), 1, "one loser: {outcomes:?}");
+    lost[0].says(&["another machine gave run r other values", "theirs stand"]);
+    assert!(
+        outcomes.iter().any(|o| o.code == 0),
+        "one winner: {outcomes:?}"
+    );
+    let mut seen = Vec::new();
+    for m in [&alice, &machines[0], &machines[1], &alice.colleague()] {
+        let listing = m.json(&["runs", "-m", "m", "--all-users"]);
+        seen.push(listing["runs"][0]["params"]["lr"]["value"].clone());
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0] == w[1]),
+        "every cache agrees: {seen:?}"
+    );
+}
+
+#[test]
+fn a_run_deleted_on_one_machine_is_gone_on_every_machine() {
+    let Some(alice) = Env::s3() else { return };
+    alice.ok(&["log-metric", "-m", "m", "--run", "r1", "loss=1"]);
+    alice.ok(&["log-metric", "-m", "m", "--run", "r2", "loss=2"]);
+    let bob = alice.colleague();
+    assert_eq!(
+        bob.json(&["runs", "-m", "m", "--all-users"])["runs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    bob.ok(&[
+        "runs",
+        "delete",
+        "-m",
+        "m",
+        "--user",
+        &whoami(&alice),
+        "r1",
+        "--yes",
+    ]);
+    let names: Vec<Value> = alice.json(&["runs", "-m", "m", "--all-users"])["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].clone())
+        .collect();
+    assert_eq!(names, ["r2"]);
+    alice.ok(&["delete", "-m", "m", "--all", "--yes"]);
+    let after = alice
+        .colleague()
+        .run(&["runs", "-m", "m", "--all-users", "--json"]);
+    let none = after.code == 1 || after.json()["runs"].as_array().unwrap().is_empty();
+    assert!(
+        none,
+        "the model's runs went with it: {}{}",
+        after.stdout, after.stderr
+    );
+}
+
+/// The user an env records runs as.
+fn whoami(env: &Env) -> String {
+    let listing = env.json(&["runs", "-m", "m"]);
+    listing["runs"][0]["owner"].as_str().unwrap().to_string()
 }

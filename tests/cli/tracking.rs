@@ -38,7 +38,7 @@ fn eventually(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
 
 #[test]
 fn params_are_write_once() {
-    let env = Env::local();
+    let env = Env::new();
     let doc = env.json(&[
         "log-param",
         "-m",
@@ -81,7 +81,7 @@ fn params_are_write_once() {
 
 #[test]
 fn params_from_a_json_file() {
-    let env = Env::local();
+    let env = Env::new();
     env.write(
         "params.json",
         r#"{"lr": 0.1, "layers": 4, "name": "wide", "dropout": false}"#,
@@ -118,7 +118,7 @@ fn params_from_a_json_file() {
 
 #[test]
 fn metric_arguments_take_a_step_or_continue_each_key() {
-    let env = Env::local();
+    let env = Env::new();
     env.ok(&[
         "log-metric",
         "-m",
@@ -171,7 +171,7 @@ fn metric_arguments_take_a_step_or_continue_each_key() {
 
 #[test]
 fn steps_never_wrap_and_out_of_range_steps_are_refused() {
-    let env = Env::local();
+    let env = Env::new();
     fn log<'a>(args: &[&'a str]) -> Vec<&'a str> {
         let mut all = vec!["log-metric", "-m", "m", "--run", "r"];
         all.extend_from_slice(args);
@@ -207,7 +207,7 @@ fn steps_never_wrap_and_out_of_range_steps_are_refused() {
 
 #[test]
 fn json_lines_skip_bad_lines_and_report_them() {
-    let env = Env::local();
+    let env = Env::new();
     env.write(
         "log.jsonl",
         "{\"step\": 1, \"loss\": 0.5}\n{\"loss\": NaN}\nnot json\n{\"loss\": \"abc\"}\n[1]\n\n{\"epoch\": 7, \"loss\": Infinity}\n",
@@ -250,7 +250,7 @@ fn json_lines_skip_bad_lines_and_report_them() {
 
 #[test]
 fn keras_and_lightning_csv_logs() {
-    let env = Env::local();
+    let env = Env::new();
     env.write("keras.csv", "epoch,accuracy,loss\n0,0.5,1.25\n1,0.75,0.5\n");
     env.ok(&[
         "log-metric",
@@ -309,7 +309,7 @@ fn keras_and_lightning_csv_logs() {
 
 #[test]
 fn stdin_points_are_visible_while_the_stream_is_open() {
-    let env = Env::local();
+    let env = Env::new();
     env.ok(&["log-param", "-m", "m", "--run", "live", "lr=1"]);
     let mut child = KillOnDrop(
         env.command(&["log-metric", "-m", "m", "--run", "live", "--file", "-"])
@@ -333,7 +333,7 @@ fn stdin_points_are_visible_while_the_stream_is_open() {
 
 #[test]
 fn follow_records_a_growing_log_until_ctrl_c() {
-    let env = Env::local();
+    let env = Env::new();
     let log = env.write("train.csv", "epoch,loss\n0,1.0\n");
     let mut child = KillOnDrop(
         env.command(&[
@@ -378,7 +378,7 @@ fn follow_records_a_growing_log_until_ctrl_c() {
 
 #[test]
 fn track_passes_output_through_and_records_the_run() {
-    let env = Env::local();
+    let env = Env::new();
     let script = "print('hello'); import json, sys\n\
                   [print(json.dumps({'epoch': e, 'loss': 1/(e+1)}), flush=True) for e in range(3)]\n\
                   print('{not metrics'); sys.exit(3)";
@@ -419,7 +419,7 @@ fn track_passes_output_through_and_records_the_run() {
 /// `track` ran, whichever command made it; an ended run is refused.
 #[test]
 fn track_takes_over_a_running_run_that_no_track_ran() {
-    let env = Env::local();
+    let env = Env::new();
     env.ok(&["log-metric", "-m", "m", "--run", "early", "warmup=1"]);
     env.ok(&["log-param", "-m", "m", "--run", "params", "lr=0.1"]);
     for run in ["early", "params"] {
@@ -445,7 +445,7 @@ fn track_takes_over_a_running_run_that_no_track_ran() {
 
 #[test]
 fn each_user_sees_their_own_runs() {
-    let env = Env::local();
+    let env = Env::new();
     let as_user = |user: &str, args: &[&str]| {
         let output = env.command(args).env("MFILE_USER", user).output().unwrap();
         assert!(
@@ -489,7 +489,7 @@ fn each_user_sees_their_own_runs() {
 
 #[test]
 fn changed_params_compare_every_run_with_every_other() {
-    let env = Env::local();
+    let env = Env::new();
     for (run, lr, opt) in [
         ("a", "0.1", "adam"),
         ("b", "0.1", "adam"),
@@ -541,7 +541,7 @@ fn changed_params_compare_every_run_with_every_other() {
 
 #[test]
 fn compare_and_runs_summarise_metrics_with_steps() {
-    let env = Env::local();
+    let env = Env::new();
     env.write("a.jsonl", "{\"step\":0,\"loss\":2,\"acc\":0.1}\n{\"step\":1,\"loss\":0.5,\"acc\":0.9}\n{\"step\":2,\"loss\":0.7,\"acc\":0.8}\n");
     env.ok(&["log-metric", "-m", "m", "--run", "a", "--file", "a.jsonl"]);
     let doc = env.json(&["compare", "-m", "m", "a"]);
@@ -579,7 +579,7 @@ fn compare_and_runs_summarise_metrics_with_steps() {
 
 #[test]
 fn metrics_export_as_csv_and_json() {
-    let env = Env::local();
+    let env = Env::new();
     env.ok(&[
         "log-metric",
         "-m",
@@ -619,7 +619,7 @@ fn metrics_export_as_csv_and_json() {
 
 #[test]
 fn runs_end_and_delete() {
-    let env = Env::local();
+    let env = Env::new();
     env.ok(&["log-metric", "-m", "m", "--run", "r1", "loss=1"]);
     env.ok(&["log-metric", "-m", "m", "--run", "r2", "loss=1"]);
     env.ok(&[
@@ -676,33 +676,40 @@ fn bad_run_names_and_keys_are_usage_errors() {
 
 #[test]
 fn eight_writers_and_a_reader_lose_nothing() {
-    let env = Env::local();
+    let env = Env::new();
     let lines: String = (0..400)
         .map(|i| format!("{{\"loss\": {i}, \"acc\": 0.5}}\n"))
         .collect();
     env.write("points.jsonl", &lines);
     env.ok(&["log-param", "-m", "m", "--run", "shared", "lr=1"]); // the reader needs the model
-    // Four writers on their own runs, four on one shared run (auto steps), all at once.
-    let mut children: Vec<_> = (0..8)
-        .map(|w| {
+    let points = env.work.join("points.jsonl");
+    let points = points.to_str().unwrap();
+    // Four writers on their own runs, four on one shared run (auto steps), all at once; each
+    // a machine of its own (the same folder for a local center, its own cache for a bucket).
+    let machines: Vec<Env> = (0..8).map(|_| env.colleague()).collect();
+    let mut children: Vec<_> = machines
+        .iter()
+        .enumerate()
+        .map(|(w, machine)| {
             let run = if w < 4 {
                 format!("own{w}")
             } else {
                 "shared".to_string()
             };
             KillOnDrop(
-                env.command(&[
-                    "log-metric",
-                    "-m",
-                    "m",
-                    "--run",
-                    &run,
-                    "--file",
-                    "points.jsonl",
-                    "-q",
-                ])
-                .spawn()
-                .unwrap(),
+                machine
+                    .command(&[
+                        "log-metric",
+                        "-m",
+                        "m",
+                        "--run",
+                        &run,
+                        "--file",
+                        points,
+                        "-q",
+                    ])
+                    .spawn()
+                    .unwrap(),
             )
         })
         .collect();
@@ -730,7 +737,7 @@ fn eight_writers_and_a_reader_lose_nothing() {
 
 #[test]
 fn deleting_a_model_names_and_drops_its_runs() {
-    let env = Env::local();
+    let env = Env::new();
     env.ok(&["log-metric", "-m", "m", "--run", "r", "loss=1"]);
     env.expect(2, &["delete", "-m", "m", "--all"])
         .says(&["and its 1 training runs", "--yes"]);

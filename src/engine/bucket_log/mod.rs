@@ -242,7 +242,7 @@ impl BucketLog {
 /// A random id for one segment written by this process. `RandomState` draws its keys from
 /// the OS's random source once per thread and steps them for each new one: unpredictable
 /// enough to tell one writer's segment from another's, which is all the id is for.
-fn write_id() -> String {
+pub(crate) fn write_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let half = || {
         std::collections::hash_map::RandomState::new()

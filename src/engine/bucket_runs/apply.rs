@@ -11,6 +11,7 @@ use crate::catalog::runs::Summary;
 use crate::catalog::runs_remote::ChunkRow;
 use crate::center::run_log::{RunEntry, RunSegment};
 use crate::time::Timestamp;
+use crate::tracking::parse::same_param;
 use crate::values::{ParamKind, RunStatus};
 
 /// Applies `segment`; returns what should be said (a param a segment tried to change).
@@ -21,8 +22,19 @@ pub(super) fn apply_segment(
     model_id: i64,
     segment: &RunSegment,
     holes: &BTreeMap<u64, String>,
+    own_writer: Option<&str>,
 ) -> Result<Vec<String>> {
     let mut said = Vec::new();
+    if own_writer == Some(segment.writer.as_str()) {
+        // This cache wrote it, and was stopped before it noted so: its rows went up.
+        let runs: Vec<(String, String)> = segment
+            .runs
+            .iter()
+            .map(|e| (e.owner.clone(), e.name.clone()))
+            .chain(segment.drop.iter().map(|_| (String::new(), String::new())))
+            .collect();
+        tx.unqueue(&segment.model, &runs, segment.upto)?;
+    }
     if segment.drop.is_some() {
         for run in tx.runs(Some(&segment.model), None, None)? {
             tx.delete_run(run.id)?;
@@ -73,9 +85,21 @@ fn apply_entry(
                     let kind = param.kind.parse().unwrap_or(ParamKind::String);
                     tx.insert_param(run_id, key, &param.value, kind)?;
                 }
+                // Ours waits to be uploaded: theirs came first in the log, and stands.
+                Some(ours)
+                    if !same_param(&ours.value, &param.value)
+                        && tx.unqueue_param(&segment.model, &entry.owner, &entry.name, key)? =>
+                {
+                    tx.replace_param(run_id, key, &param.value, &param.kind)?;
+                    said.push(format!(
+                        "param {key} of run {} was not logged: {} set it to {} first (params \
+                         are write-once); {} here was dropped",
+                        entry.name, segment.by, param.value, ours.value
+                    ));
+                }
                 // Params are write-once: a later value can only come from a segment no mfile
                 // wrote. The first stands.
-                Some(first) if first.value != param.value => said.push(format!(
+                Some(first) if !same_param(&first.value, &param.value) => said.push(format!(
                     "{} tried to change param {key} of run {} from {} to {}; it stays {}",
                     segment.key(),
                     entry.name,
@@ -106,6 +130,7 @@ fn apply_entry(
                 max: s.max.map(|(v, step)| (v.0, step)),
             };
             tx.merge_summary(run_id, key_id, &summary, s.first_step, s.ascending)?;
+            tx.raise_remote_hi(run_id, key_id, s.top_step)?;
         }
         tx.set_points_loaded(run_id, false)?;
     }

@@ -9,6 +9,9 @@
 mod apply;
 mod points;
 mod refresh;
+mod upload;
+
+pub use self::upload::Uploaded;
 
 use std::sync::Arc;
 
@@ -55,6 +58,21 @@ impl Center {
             }
         }
         Ok(said)
+    }
+
+    /// Uploads the run changes this cache recorded and has not uploaded yet (of every process
+    /// of this cache). Nothing on a local center.
+    pub fn upload_runs(&mut self) -> Result<Uploaded> {
+        let Some(bucket) = self.bucket.clone() else {
+            return Ok(Uploaded::default());
+        };
+        // The uploader writes the bucket itself; the cache's own writes must not be journaled.
+        let remote = self.catalog.take_remote();
+        let done = upload::upload(&mut self.catalog, &bucket, &self.by);
+        if let Some(remote) = remote {
+            self.catalog.set_remote(remote);
+        }
+        done.with_context(|| format!("could not upload training records to {}", self.name))
     }
 
     /// Makes sure the run's points are in the cache, fetching its chunks when they are not.

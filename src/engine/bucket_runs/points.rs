@@ -7,6 +7,7 @@ use anyhow::{Result, anyhow, bail};
 
 use super::fetch_all;
 use crate::catalog::Catalog;
+use crate::catalog::run_outbox::Op;
 use crate::catalog::runs::RunRow;
 use crate::center::run_log::{Chunk, chunk_key};
 use crate::center::s3::Bucket;
@@ -56,6 +57,16 @@ pub(super) fn ensure(catalog: &mut Catalog, bucket: &Arc<Bucket>, run: &RunRow) 
                 for p in points {
                     tx.put_point(run.id, key_id, p.step, p.value, p.logged_at)?;
                 }
+            }
+        }
+        // Then the points logged here that wait to go up, as logged.
+        for queued in tx.waiting_points(&run.model, &run.owner, &run.name)? {
+            let Op::Points { logged_at, points } = queued.op else {
+                continue;
+            };
+            for p in points {
+                let key_id = tx.metric_key_id(&p.key)?;
+                tx.put_point(run.id, key_id, p.step, p.value, logged_at)?;
             }
         }
         tx.recompute_summaries(run.id)?;

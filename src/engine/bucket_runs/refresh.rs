@@ -16,6 +16,9 @@ use crate::time::Timestamp;
 use crate::tracking::parse::check_key;
 use crate::values::names::check_name;
 
+/// The setting that names this cache as a writer (see `upload`).
+pub(super) const OWN_WRITER: &str = "runs_writer";
+
 const MISSING: &str = "it is missing (deleted from the bucket?)";
 
 /// A listed or missing segment as read, with its ETag, or why it can't be used and which runs
@@ -73,6 +76,7 @@ pub(super) fn refresh(
             names: Vec::new(),
         })),
     });
+    let own_writer = catalog.setting(OWN_WRITER)?;
     catalog.write(|tx| {
         let now = Timestamp::now();
         let model_id = tx.ensure_model_keyed(model, &shared_key(model), now)?.id;
@@ -80,7 +84,13 @@ pub(super) fn refresh(
         for (seq, read) in todo.iter().zip(reads) {
             match read? {
                 Ok((segment, etag)) => {
-                    said.extend(apply_segment(tx, model_id, &segment, &holes)?);
+                    said.extend(apply_segment(
+                        tx,
+                        model_id,
+                        &segment,
+                        &holes,
+                        own_writer.as_deref(),
+                    )?);
                     tx.set_run_log(model, *seq, &etag)?;
                 }
                 Err(unusable) => {

@@ -1,0 +1,409 @@
+//! The uploader: turns the cache's outbox (`catalog::run_outbox`) into chunks and segments of
+//! the models' run logs, oldest rows first, one model and one segment at a time.
+//!
+//! A segment takes the next number of the log with a conditional create. Losing the race
+//! means others wrote first: their segments are applied, the rows are built again on top
+//! (steps left out go after every point of the key now in the bucket; a param someone else set
+//! first wins, and ours is dropped with a word) and the next number is tried. A segment found
+//! under our number with our id is ours: the server took it and its reply was lost. One
+//! process of a cache uploads at a time (a lock file); the rows are the cache's, so whichever
+//! uploads carries everyone's.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use super::refresh::{self, OWN_WRITER};
+use crate::catalog::Catalog;
+use crate::catalog::run_outbox::{Op, Queued};
+use crate::catalog::runs_remote::ChunkRow;
+use crate::center::run_log::{
+    self, Chunk, ChunkRef, Describe, End, ParamValue, Point, RunEntry, RunSegment, Start,
+};
+use crate::center::s3::{Bucket, Created};
+use crate::engine::bucket_log::write_id;
+use crate::time::Timestamp;
+
+/// How many outbox rows one round reads.
+const ROWS_AT_ONCE: usize = 10_000;
+
+/// How many segments of others an upload takes in before it gives up for now.
+const MAX_RACES: u32 = 100;
+
+/// What an upload did.
+#[derive(Debug, Default)]
+pub struct Uploaded {
+    pub segments: u64,
+    pub points: u64,
+    /// What should be said: damage read on the way, params someone else set first, runs
+    /// deleted meanwhile.
+    pub said: Vec<String>,
+}
+
+/// Uploads every row waiting in the cache's outbox.
+pub(super) fn upload(catalog: &mut Catalog, bucket: &Arc<Bucket>, by: &str) -> Result<Uploaded> {
+    let _lock = lock(catalog.folder())?;
+    let writer = writer_id(catalog)?;
+    let mut done = Uploaded::default();
+    loop {
+        let rows = catalog.outbox(ROWS_AT_ONCE)?;
+        let Some(first) = rows.first() else {
+            return Ok(done);
+        };
+        let model = first.model.clone();
+        let batch = cut(rows.into_iter().take_while(|r| r.model == model).collect());
+        publish(catalog, bucket, by, &writer, &model, &batch, &mut done)?;
+    }
+}
+
+/// The rows that can go in one segment: up to a row of a run deleted earlier in the batch
+/// (a run made again after a delete needs a segment of its own), and a drop only first.
+fn cut(rows: Vec<Queued>) -> Vec<Queued> {
+    let mut deleted: Vec<(&str, &str)> = Vec::new();
+    let mut end = rows.len();
+    for (i, row) in rows.iter().enumerate() {
+        let run = (row.owner.as_str(), row.run.as_str());
+        let after_delete = deleted.contains(&run);
+        let late_drop = matches!(row.op, Op::Drop) && i > 0;
+        if after_delete || late_drop {
+            end = i;
+            break;
+        }
+        if matches!(row.op, Op::Delete) {
+            deleted.push(run);
+        }
+    }
+    let mut rows = rows;
+    rows.truncate(end);
+    rows
+}
+
+/// Writes `batch` as the next segment of `model`'s log, racing others for the number.
+fn publish(
+    catalog: &mut Catalog,
+    bucket: &Arc<Bucket>,
+    by: &str,
+    writer: &str,
+    model: &str,
+    batch: &[Queued],
+    done: &mut Uploaded,
+) -> Result<()> {
+    for attempt in 0..MAX_RACES {
+        if attempt > 0 {
+            // SeaweedFS serialises contended creates about a second apart: losers spread out.
+            let jitter = u64::from_str_radix(&write_id()[..8], 16).unwrap_or(0) % 250;
+            std::thread::sleep(Duration::from_millis(jitter * u64::from(attempt.min(8))));
+        }
+        done.said.extend(refresh::refresh(catalog, bucket, model)?);
+        // The refresh may have dropped rows (ours found in the bucket, runs deleted there).
+        let waiting = catalog.outbox_numbers()?;
+        let batch: Vec<&Queued> = batch.iter().filter(|r| waiting.contains(&r.n)).collect();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let built = build(catalog, bucket, by, writer, model, &batch, done)?;
+        let Some(built) = built else {
+            continue; // the batch changed under us (a run deleted meanwhile): build again
+        };
+        let etag = match bucket.put_new(&built.segment.key(), built.segment.to_json()?.into())? {
+            Created::Created(etag) => etag.0,
+            Created::AlreadyExists => match bucket.get(&built.segment.key())? {
+                Some((bytes, etag)) if is_ours(&bytes, &built.segment.id) => etag.0,
+                _ => continue, // someone else's: read it and try the next number
+            },
+        };
+        commit(catalog, model, &built, &etag, done)?;
+        return Ok(());
+    }
+    bail!(
+        "the run log of {model} grew by {MAX_RACES} segments of others while this upload \
+         waited for its turn; the changes wait in this machine's cache"
+    )
+}
+
+fn is_ours(bytes: &[u8], id: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: String,
+    }
+    serde_json::from_slice::<Id>(bytes).is_ok_and(|found| found.id == id)
+}
+
+/// A segment ready to be written, with what its commit records.
+struct Built {
+    segment: RunSegment,
+    /// The rows it carries, by run, and the highest row number.
+    runs: Vec<(String, String)>,
+    upto: u64,
+    drop_rows: Vec<u64>,
+    /// The chunk of each run, by (owner, name), and whether a step moved in the rebuild.
+    chunks: HashMap<(String, String), (ChunkRef, bool)>,
+}
+
+/// Builds the segment of `batch` on the cache as it is now (after applying the log): steps
+/// left out are assigned, chunks uploaded. `None` when a run of the batch was deleted in the
+/// bucket meanwhile (its rows are dropped, with a word, and the caller builds again).
+fn build(
+    catalog: &mut Catalog,
+    bucket: &Bucket,
+    by: &str,
+    writer: &str,
+    model: &str,
+    batch: &[&Queued],
+    done: &mut Uploaded,
+) -> Result<Option<Built>> {
+    let mut segment = RunSegment {
+        format: 1,
+        model: model.to_string(),
+        seq: catalog.run_log(model)?.seq + 1,
+        id: write_id(),
+        at: Timestamp::now(),
+        by: by.to_string(),
+        writer: writer.to_string(),
+        upto: batch.iter().map(|r| r.n).max().unwrap_or(0),
+        ..RunSegment::default()
+    };
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut entries: HashMap<(String, String), RunEntry> = HashMap::new();
+    let mut points: HashMap<(String, String), Vec<(&Queued, Timestamp)>> = HashMap::new();
+    let mut drop_rows = Vec::new();
+    for row in batch {
+        if matches!(row.op, Op::Drop) {
+            segment.drop = Some("model".to_string());
+            drop_rows.push(row.n);
+            continue;
+        }
+        let id = (row.owner.clone(), row.run.clone());
+        let entry = entries.entry(id.clone()).or_insert_with(|| {
+            order.push(id.clone());
+            RunEntry {
+                owner: row.owner.clone(),
+                name: row.run.clone(),
+                ..RunEntry::default()
+            }
+        });
+        match &row.op {
+            Op::Start { started_at, host } => {
+                entry.start = Some(Start {
+                    started_at: *started_at,
+                    host: host.clone(),
+                })
+            }
+            Op::Describe {
+                version,
+                note,
+                command,
+            } => {
+                let d = entry.describe.get_or_insert_with(Describe::default);
+                d.version = version.clone().or(d.version.take());
+                d.note = note.clone().or(d.note.take());
+                d.command = command.clone().or(d.command.take());
+            }
+            Op::Param { key, value, kind } => {
+                let param = ParamValue {
+                    value: value.clone(),
+                    kind: kind.clone(),
+                };
+                entry.params.entry(key.clone()).or_insert(param);
+            }
+            Op::Points { logged_at, .. } => {
+                points.entry(id).or_default().push((row, *logged_at));
+            }
+            Op::End {
+                status,
+                exit_code,
+                ended_at,
+            } => {
+                entry.end = Some(End {
+                    status: status.clone(),
+                    exit_code: *exit_code,
+                    ended_at: *ended_at,
+                })
+            }
+            Op::Delete => entry.delete = true,
+            Op::Drop => {}
+        }
+    }
+    let model_row = catalog.model(model)?;
+    let mut chunks = HashMap::new();
+    for id in &order {
+        let entry = entries.get_mut(id).context("an entry vanished")?;
+        let run = match &model_row {
+            Some(m) => catalog.run(m.id, &id.0, &id.1)?,
+            None => None,
+        };
+        let Some(run) = run else {
+            if entry.delete && entry.start.is_none() {
+                continue; // deleted here and there alike
+            }
+            // Deleted in the bucket (by someone else) since these rows were recorded: the
+            // deletion wins.
+            let lost = catalog.write(|tx| tx.unqueue_run(model, &id.0, &id.1))?;
+            done.said.push(format!(
+                "run {} of {model} was deleted meanwhile by another writer; {lost} points and \
+                 the other changes logged to it here were not uploaded",
+                id.1
+            ));
+            return Ok(None);
+        };
+        entry.prev = catalog.run_remote(run.id)?.last_seq;
+        if let Some(rows) = points.get(id) {
+            let (chunk, moved) = chunk_of(catalog, run.id, model, id, rows)?;
+            let bytes = chunk.encode()?;
+            let blake3 = blake3::hash(&bytes).to_hex().to_string();
+            let size = bytes.len() as u64;
+            match bucket.put_new(&run_log::chunk_key(model, &blake3), bytes.into())? {
+                Created::Created(_) | Created::AlreadyExists => {}
+            }
+            let cited = ChunkRef {
+                blake3,
+                size,
+                points: chunk.keys.values().map(|p| p.len() as u64).sum(),
+                keys: chunk.summaries(),
+            };
+            entry.chunk = Some(cited.clone());
+            chunks.insert(id.clone(), (cited, moved));
+        }
+    }
+    segment.runs = order.iter().filter_map(|id| entries.remove(id)).collect();
+    Ok(Some(Built {
+        segment,
+        runs: order,
+        upto: batch.iter().map(|r| r.n).max().unwrap_or(0),
+        drop_rows,
+        chunks,
+    }))
+}
+
+/// The chunk of a run's waiting points: a step left out goes after the highest step of its key
+/// in the bucket (and after the points before it here); at a step logged twice the later value
+/// wins. Also whether a step differs from the one the cache gave it.
+fn chunk_of(
+    catalog: &mut Catalog,
+    run_id: i64,
+    model: &str,
+    (owner, run): &(String, String),
+    rows: &[(&Queued, Timestamp)],
+) -> Result<(Chunk, bool)> {
+    let mut his: HashMap<String, Option<i64>> = HashMap::new();
+    let mut keys: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+    let mut at: HashMap<(String, i64), usize> = HashMap::new();
+    let mut moved = false;
+    for (row, logged_at) in rows {
+        let Op::Points { points, .. } = &row.op else {
+            continue;
+        };
+        for p in points {
+            let hi = match his.get(&p.key) {
+                Some(hi) => *hi,
+                None => {
+                    let key_id = catalog.write(|tx| tx.metric_key_id(&p.key))?;
+                    catalog.remote_hi(run_id, key_id)?
+                }
+            };
+            let step = match p.auto {
+                true => hi.map_or(0, |h| h.saturating_add(1)),
+                false => p.step,
+            };
+            moved |= step != p.step;
+            his.insert(p.key.clone(), Some(hi.map_or(step, |h| h.max(step))));
+            let column = keys.entry(p.key.clone()).or_default();
+            let point = Point {
+                step,
+                value: p.value,
+                logged_at: *logged_at,
+            };
+            match at.get(&(p.key.clone(), step)) {
+                Some(&i) => column[i] = point,
+                None => {
+                    at.insert((p.key.clone(), step), column.len());
+                    column.push(point);
+                }
+            }
+        }
+    }
+    let chunk = Chunk {
+        model: model.to_string(),
+        owner: owner.clone(),
+        run: run.clone(),
+        keys,
+    };
+    Ok((chunk, moved))
+}
+
+/// Records in the cache that the segment is in the bucket: its rows leave the outbox.
+fn commit(
+    catalog: &mut Catalog,
+    model: &str,
+    built: &Built,
+    etag: &str,
+    done: &mut Uploaded,
+) -> Result<()> {
+    let seq = built.segment.seq;
+    catalog.write(|tx| {
+        tx.unqueue(model, &built.runs, built.upto)?;
+        for n in &built.drop_rows {
+            tx.unqueue_row(*n)?;
+        }
+        tx.set_run_log(model, seq, etag)?;
+        let Some(model_row) = tx.model(model)? else {
+            return Ok(());
+        };
+        for (owner, name) in &built.runs {
+            let Some(run) = tx.run(model_row.id, owner, name)? else {
+                continue;
+            };
+            tx.set_run_seq(run.id, seq)?;
+            if let Some((chunk, moved)) = built.chunks.get(&(owner.clone(), name.clone())) {
+                tx.add_run_chunk(
+                    run.id,
+                    &ChunkRow {
+                        blake3: chunk.blake3.clone(),
+                        size: chunk.size,
+                        points: chunk.points,
+                    },
+                )?;
+                for (key, summary) in &chunk.keys {
+                    let key_id = tx.metric_key_id(key)?;
+                    tx.raise_remote_hi(run.id, key_id, summary.top_step)?;
+                }
+                if *moved {
+                    // Another writer's points came first: the cache's steps are stale.
+                    tx.mark_points_stale(run.id)?;
+                }
+                done.points += chunk.points;
+            }
+        }
+        Ok(())
+    })?;
+    done.segments += 1;
+    Ok(())
+}
+
+/// This cache's writer id, drawn once.
+fn writer_id(catalog: &mut Catalog) -> Result<String> {
+    if let Some(id) = catalog.setting(OWN_WRITER)? {
+        return Ok(id);
+    }
+    let id = write_id()[..16].to_string();
+    catalog.write(|tx| tx.set_setting(OWN_WRITER, &id))?;
+    Ok(id)
+}
+
+/// The cache's upload lock, held until dropped (SIGKILL releases it with the process).
+fn lock(folder: &Path) -> Result<File> {
+    let path = folder.join("runs-upload.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("could not open {}", path.display()))?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+        .with_context(|| format!("could not lock {}", path.display()))?;
+    Ok(file)
+}
