@@ -55,7 +55,11 @@ pub fn run(args: LogMetricArgs, ctx: &Ctx) -> Result<()> {
     };
 
     let (mut center, run) = run_ref::open_for_write(ctx, &args.target)?;
+    let uploads = log.as_ref().and_then(|_| ctx.upload_in_background(&center));
     let logged = ingest::log_metrics(&mut center, &run, points, log, &opts, &Bars::new(ctx));
+    if let Some(uploads) = uploads {
+        uploads.finish();
+    }
     ctx.upload_runs(&mut center); // what was recorded before an error too
     let logged = logged?;
 

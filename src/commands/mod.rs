@@ -25,19 +25,25 @@ pub mod versions;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::{ModelRow, VersionRow};
 use crate::center;
+use crate::center::s3::is_unreachable;
 use crate::config::Settings;
 use crate::engine::Center;
 use crate::engine::FileError;
+use crate::engine::bucket_runs::Background;
 use crate::output::views::{BatchDoc, FileView, Totals};
 use crate::output::{self, Out};
 use crate::time::Timestamp;
 use crate::values::location::{BucketSpec, Location};
+
+/// How long a command's last upload of run records tries before it leaves them in the cache.
+const UPLOAD_PATIENCE: Duration = Duration::from_secs(10);
 
 /// What every command gets: the resolved settings and the way it prints.
 #[derive(Debug)]
@@ -97,9 +103,28 @@ impl Ctx {
     /// The center, to record runs of `model` in: on a bucket center the model's runs are read
     /// from the bucket first, so that names, params and steps take in what others recorded.
     pub fn create_runs_center(&self, model: &str) -> Result<Center> {
-        let mut center = self.create_center()?;
-        for said in center.refresh_runs(Some(model))? {
-            self.out.warn(&said);
+        // A training must not fail because the network blinked: when the server does not
+        // answer, the records go into this machine's cache (one an earlier command made), to
+        // upload later.
+        let mut center = match self.create_center() {
+            Ok(center) => center,
+            Err(e) if is_unreachable(&e) => {
+                let Ok(center) = self.opener().open_cache() else {
+                    return Err(e);
+                };
+                self.out.warn(&format!(
+                    "{e:#}; recording into this machine's cache, to upload later"
+                ));
+                return Ok(center);
+            }
+            Err(e) => return Err(e),
+        };
+        match center.refresh_runs(Some(model)) {
+            Ok(said) => said.iter().for_each(|s| self.out.warn(s)),
+            Err(e) if is_unreachable(&e) => self.out.warn(&format!(
+                "{e:#}; recording into this machine's cache, to upload later"
+            )),
+            Err(e) => return Err(e),
         }
         Ok(center)
     }
@@ -108,25 +133,59 @@ impl Ctx {
     /// warning: the records are safe in the cache and go up with the next command that records
     /// runs here, or `mfile runs push`.
     pub fn upload_runs(&self, center: &mut Center) {
-        match center.upload_runs() {
-            Ok(done) => {
-                for said in done.said {
-                    self.out.warn(&said);
+        // A server that restarts answers again within seconds: try for a while.
+        let deadline = Instant::now() + UPLOAD_PATIENCE;
+        let failed = loop {
+            match center.upload_runs() {
+                Ok(done) => {
+                    for said in done.said {
+                        self.out.warn(&said);
+                    }
+                    return;
                 }
+                Err(e) if Instant::now() >= deadline || crate::interrupt::check().is_err() => {
+                    break e;
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(500)),
             }
-            Err(e) => self.out.warn(&format!(
-                "{e:#}; the records are kept in this machine's cache and go up with the next \
-                 mfile command that records runs here, or run `mfile runs push`"
-            )),
-        }
+        };
+        self.out.warn(&format!(
+            "{failed:#}; the records are kept in this machine's cache and go up with the next \
+             mfile command that records runs here, or run `mfile runs push`"
+        ));
+    }
+
+    /// Uploads records as they come, on a thread, while a training runs (a bucket center only;
+    /// `None` on a local one).
+    pub fn upload_in_background(&self, center: &Center) -> Option<Background> {
+        center.bucket.as_ref()?;
+        let opener = self.opener();
+        Some(Background::start(move || opener.open()))
     }
 
     /// The center, to read training runs from: on a bucket center, the runs of `model` (of
     /// every model: `None`) are read from the bucket first, and their damage is said.
     pub fn open_runs(&self, model: Option<&str>) -> Result<Center> {
-        let mut center = self.open_center()?;
-        for said in center.refresh_runs(model)? {
-            self.out.warn(&said);
+        let offline = |e: &anyhow::Error| {
+            self.out.warn(&format!(
+                "{e:#}; showing what this machine's cache has of the runs"
+            ));
+        };
+        let mut center = match self.open_center() {
+            Ok(center) => center,
+            Err(e) if is_unreachable(&e) => {
+                let Ok(center) = self.opener().open_cache() else {
+                    return Err(e);
+                };
+                offline(&e);
+                return Ok(center);
+            }
+            Err(e) => return Err(e),
+        };
+        match center.refresh_runs(model) {
+            Ok(said) => said.iter().for_each(|s| self.out.warn(s)),
+            Err(e) if is_unreachable(&e) => offline(&e),
+            Err(e) => return Err(e),
         }
         Ok(center)
     }
@@ -182,6 +241,19 @@ impl Opener {
         match &self.location {
             Location::Local(_) => Center::open(&self.center),
             Location::Bucket(spec) => self.open_bucket(spec, false),
+        }
+    }
+
+    /// A bucket center's cache alone, without a word to the bucket (see
+    /// [`Center::open_bucket_cache`]); a local center as [`Opener::open`] opens it.
+    pub fn open_cache(&self) -> Result<Center> {
+        match &self.location {
+            Location::Local(_) => Center::open(&self.center),
+            Location::Bucket(spec) => {
+                let bucket = crate::center::s3::Bucket::open(spec)?;
+                let url = spec.url.to_string();
+                Center::open_bucket_cache(bucket, &url, &self.center, self.by.clone())
+            }
         }
     }
 

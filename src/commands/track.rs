@@ -69,10 +69,14 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         .context("the command's stdout was not captured")?;
     // The command's output reaches ours unchanged, line by line, as it comes.
     let tee = Box::new(std::io::stdout());
+    let uploads = ctx.upload_in_background(&center);
     let (points, recorded) = ingest::record_output(&mut center, &run, stdout, tee, &Bars::new(ctx));
     let status = child.wait().context("could not wait for the command")?;
     let (final_status, code) = outcome(status);
     ingest::end_run(&mut center, &run, final_status, i64::from(code))?;
+    if let Some(uploads) = uploads {
+        uploads.finish();
+    }
     ctx.upload_runs(&mut center);
     recorded?;
 

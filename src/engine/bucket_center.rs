@@ -67,6 +67,38 @@ impl Center {
         })
     }
 
+    /// Opens the cache of the center at `url` without asking the bucket anything, for
+    /// recording runs while its server does not answer: the records wait in the cache's outbox.
+    /// Only a cache an earlier command made (so the center exists) is opened.
+    pub fn open_bucket_cache(
+        bucket: Bucket,
+        url: &str,
+        cache: &Path,
+        by: String,
+    ) -> Result<Center> {
+        let catalog_path = cache.join(CATALOG_FILE);
+        if !catalog_path.is_file() {
+            bail!("this machine has no cache of {url} yet");
+        }
+        let staging = Arc::new(Dir::open(&cache.join("staging"))?);
+        let bucket = Arc::new(bucket);
+        let mut catalog = Catalog::open(&catalog_path, true)?;
+        // Made by a command that reached the center and could write there.
+        if catalog.setting(CONDITIONAL_WRITES)?.as_deref() != Some("yes") {
+            bail!("this machine has not written to {url} yet");
+        }
+        catalog.set_remote(Box::new(BucketLog::new(Arc::clone(&bucket), by.clone())));
+        Ok(Center {
+            root: cache.to_path_buf(),
+            name: url.to_string(),
+            catalog,
+            store: Box::new(BucketStore::new(Arc::clone(&bucket), url, staging)),
+            damaged: Vec::new(),
+            bucket: Some(bucket),
+            by,
+        })
+    }
+
     /// Reads the bucket's logs again, applying the segments written since the center was
     /// opened; returns the damaged logs as [`BucketLog::refresh`] does. Nothing for a local
     /// center.

@@ -528,3 +528,75 @@ fn whoami(env: &Env) -> String {
     let listing = env.json(&["runs", "-m", "m"]);
     listing["runs"][0]["owner"].as_str().unwrap().to_string()
 }
+
+/// A training that prints `count` points 50 ms apart, each index also written to `progress`.
+const TRAINING: &str = r#"
+import json, sys, time
+for i in range(int(sys.argv[1])):
+    print(json.dumps({"loss": 1.0 / (i + 1)}), flush=True)
+    open(sys.argv[2], "w").write(str(i))
+    time.sleep(0.05)
+"#;
+
+#[test]
+fn a_colleague_sees_a_live_run_grow_within_seconds() {
+    let Some(env) = center() else { return };
+    let progress = env.work.join("progress");
+    let progress_arg = progress.to_str().unwrap().to_string();
+    let mut training = crate::harness::KillOnDrop(
+        env.command(&[
+            "track",
+            "-m",
+            "m",
+            "--run",
+            "live",
+            "--",
+            "python3",
+            "-c",
+            TRAINING,
+            "200",
+            &progress_arg,
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap(),
+    );
+    let colleague = env.colleague();
+    let printed = || {
+        std::fs::read_to_string(&progress)
+            .ok()
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .map_or(0, |i| i + 1)
+    };
+    let mut during = Vec::new();
+    let started = std::time::Instant::now();
+    while printed() < 199 && started.elapsed() < std::time::Duration::from_secs(60) {
+        let before = printed();
+        let run = colleague.run(&["runs", "-m", "m", "--all-users", "--json"]);
+        if run.code == 0 {
+            let seen = run.json()["runs"][0]["metrics"]["loss"]["count"]
+                .as_i64()
+                .unwrap_or(0);
+            during.push((before, seen));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    assert!(training.0.wait().unwrap().success());
+    // Points printed 10 s before a look (200 points at 50 ms) must show in it.
+    for (printed, seen) in &during {
+        assert!(
+            printed - seen < 200,
+            "a look lagged by {} points: {during:?}",
+            printed - seen
+        );
+    }
+    let growing: Vec<i64> = during
+        .iter()
+        .map(|d| d.1)
+        .filter(|&s| s > 0 && s < 200)
+        .collect();
+    assert!(
+        growing.windows(2).filter(|w| w[1] > w[0]).count() >= 2,
+        "the run grew while it trained: {during:?}"
+    );
+}

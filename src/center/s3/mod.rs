@@ -502,10 +502,24 @@ impl Bucket {
         let why = without_xml(&why);
         let url = self.url.of_key(key);
         match hint {
+            Some(hint) if unreachable(&err) => {
+                Unreachable(format!("could not {what} {url}: {hint}: {why}")).into()
+            }
             Some(hint) => anyhow!("could not {what} {url}: {hint}: {why}"),
             None => anyhow!("could not {what} {url}: {why}"),
         }
     }
+}
+
+/// A request that found no server at the endpoint (refused, or no connection in time): what a
+/// training goes on through, recording into the cache to upload later.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreachable(String);
+
+/// Whether `err` is, or was caused by, an [`Unreachable`] server.
+pub fn is_unreachable(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| cause.is::<Unreachable>())
 }
 
 /// The server's answer was that the bucket does not exist (S3's `NoSuchBucket`), not the key.

@@ -7,10 +7,12 @@
 //! every other run on.
 
 mod apply;
+mod background;
 mod points;
 mod refresh;
 mod upload;
 
+pub use self::background::Background;
 pub use self::upload::Uploaded;
 
 use std::sync::Arc;
