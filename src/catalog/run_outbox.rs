@@ -23,10 +23,9 @@ pub enum Op {
         note: Option<String>,
         command: Option<Vec<String>>,
     },
-    Param {
-        key: String,
-        value: String,
-        kind: String,
+    /// The params one call logged: dropped whole when another machine set one of them first.
+    Params {
+        params: Vec<QueuedParam>,
     },
     /// One flush of a metric writer: `(key, step, auto, value)`; `auto`: the step was left out
     /// and is assigned at upload, after every point of the key uploaded before it.
@@ -41,6 +40,14 @@ pub enum Op {
     },
     Delete,
     Drop,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueuedParam {
+    pub key: String,
+    pub value: String,
+    /// `int`, `float`, `bool` or `string`.
+    pub kind: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,6 +121,15 @@ impl Reader {
             });
         }
         Ok(out)
+    }
+
+    /// Whether this cache is sending the segment `id` (or sent it, and was stopped before it
+    /// noted so).
+    pub fn is_sending(&self, id: &str) -> Result<bool> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT 1 FROM run_segments_sending WHERE id = ?1")?;
+        Ok(stmt.exists([id])?)
     }
 
     /// The numbers of the rows waiting.
@@ -207,6 +223,23 @@ impl Tx<'_> {
         self.queue(&model, &owner, &run, op)
     }
 
+    /// Notes that the segment `id` is about to be sent (before the PUT: a segment of ours
+    /// found in the bucket is known by it, however the sending ended).
+    pub fn note_sending(&self, id: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO run_segments_sending (id) VALUES (?1)",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    /// The segment `id` is known to be in the bucket, or known not to be.
+    pub fn done_sending(&self, id: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM run_segments_sending WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
     /// Removes the rows an upload carried (numbers up to `upto` of these runs).
     pub fn unqueue(&self, model: &str, runs: &[(String, String)], upto: u64) -> Result<()> {
         let mut stmt = self.conn().prepare_cached(
@@ -225,25 +258,34 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Drops a waiting param of the run (another writer set the key first); whether there
-    /// was one.
-    pub fn unqueue_param(&self, model: &str, owner: &str, run: &str, key: &str) -> Result<bool> {
+    /// Drops the waiting params call of the run that logged `key` (another writer set it
+    /// first), whole; returns the keys it had, or `None` when no waiting call has `key`.
+    pub fn unqueue_params(
+        &self,
+        model: &str,
+        owner: &str,
+        run: &str,
+        key: &str,
+    ) -> Result<Option<Vec<String>>> {
         let rows: Vec<(u64, Vec<u8>)> = {
             let mut stmt = self.conn().prepare_cached(
                 "SELECT n, data FROM run_outbox
-                 WHERE model = ?1 AND owner = ?2 AND run = ?3 AND op = 'param'",
+                 WHERE model = ?1 AND owner = ?2 AND run = ?3 AND op = 'params'",
             )?;
             let rows =
                 stmt.query_map(params![model, owner, run], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
         for (n, data) in rows {
-            if matches!(decode(&data)?, Op::Param { key: k, .. } if k == key) {
+            let Op::Params { params } = decode(&data)? else {
+                continue;
+            };
+            if params.iter().any(|p| p.key == key) {
                 self.unqueue_row(n)?;
-                return Ok(true);
+                return Ok(Some(params.into_iter().map(|p| p.key).collect()));
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     /// Rows of runs the bucket deleted meanwhile are dropped: the deletion wins. Returns how
@@ -267,7 +309,7 @@ fn op_name(op: &Op) -> &'static str {
     match op {
         Op::Start { .. } => "start",
         Op::Describe { .. } => "describe",
-        Op::Param { .. } => "param",
+        Op::Params { .. } => "params",
         Op::Points { .. } => "points",
         Op::End { .. } => "end",
         Op::Delete => "delete",

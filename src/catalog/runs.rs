@@ -249,17 +249,14 @@ impl Reader {
 }
 
 impl Tx<'_> {
+    /// Records a param (a bucket center's cache queues the call's params with
+    /// [`Tx::queue_for`], as one).
     pub fn insert_param(&self, run_id: i64, key: &str, value: &str, kind: ParamKind) -> Result<()> {
         self.conn().execute(
             "INSERT INTO params (run_id, key, value, kind) VALUES (?1, ?2, ?3, ?4)",
             params![run_id, key, value, kind.as_str()],
         )?;
-        let param = Op::Param {
-            key: key.to_string(),
-            value: value.to_string(),
-            kind: kind.as_str().to_string(),
-        };
-        self.queue_for(run_id, param)
+        Ok(())
     }
 }
 
@@ -404,6 +401,14 @@ impl Reader {
 }
 
 impl Tx<'_> {
+    pub fn delete_param(&self, run_id: i64, key: &str) -> Result<()> {
+        self.conn().execute(
+            "DELETE FROM params WHERE run_id = ?1 AND key = ?2",
+            params![run_id, key],
+        )?;
+        Ok(())
+    }
+
     pub fn metric_key_id(&self, name: &str) -> Result<i64> {
         let mut insert = self.conn().prepare_cached(
             "INSERT INTO metric_keys (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",

@@ -130,6 +130,31 @@ impl Reader {
 }
 
 impl Tx<'_> {
+    /// Runs `f` inside a savepoint: what it wrote is undone when it fails, and the
+    /// transaction goes on.
+    pub fn attempt<T, E>(
+        &self,
+        f: impl FnOnce(&Tx) -> std::result::Result<T, E>,
+    ) -> Result<std::result::Result<T, E>> {
+        self.conn().execute_batch("SAVEPOINT attempt")?;
+        let outcome = f(self);
+        match outcome {
+            Ok(_) => self.conn().execute_batch("RELEASE attempt")?,
+            Err(_) => self
+                .conn()
+                .execute_batch("ROLLBACK TO attempt; RELEASE attempt")?,
+        }
+        Ok(outcome)
+    }
+
+    /// Whether the model has a version.
+    pub fn has_versions(&self, model_id: i64) -> Result<bool> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT 1 FROM versions WHERE model_id = ?1")?;
+        Ok(stmt.exists([model_id])?)
+    }
+
     pub fn set_run_log(&self, model: &str, seq: u64, etag: &str) -> Result<()> {
         self.conn().execute(
             "INSERT INTO run_logs (model, seq, etag) VALUES (?1, ?2, ?3)
@@ -148,11 +173,34 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Forgets every run of the model and how far its log was read, to read it again.
+    /// Forgets the runs of the model and how far its log was read, to read it again. A run
+    /// with records waiting to be uploaded is kept, with what this cache recorded of it, but
+    /// what it knew of the bucket's copy is forgotten too.
     pub fn forget_run_log(&self, model: &str) -> Result<()> {
         let conn = self.conn();
+        let of_model = "SELECT r.id FROM runs r JOIN models m ON m.id = r.model_id
+             WHERE m.name = ?1";
         conn.execute(
-            "DELETE FROM runs WHERE model_id = (SELECT id FROM models WHERE name = ?1)",
+            &format!(
+                "DELETE FROM runs WHERE id IN ({of_model}) AND NOT EXISTS (SELECT 1 FROM run_outbox o
+                 WHERE o.model = ?1 AND o.owner = runs.owner AND o.run = runs.name)"
+            ),
+            [model],
+        )?;
+        for table in ["run_chunks", "run_remote", "run_keys_remote"] {
+            conn.execute(
+                &format!("DELETE FROM {table} WHERE run_id IN ({of_model})"),
+                [model],
+            )?;
+        }
+        conn.execute(
+            &format!("UPDATE metric_summaries SET stale = 1 WHERE run_id IN ({of_model})"),
+            [model],
+        )?;
+        conn.execute(
+            &format!(
+                "INSERT INTO run_remote (run_id, points_loaded) SELECT id, 0 FROM ({of_model})"
+            ),
             [model],
         )?;
         conn.execute("DELETE FROM run_logs WHERE model = ?1", [model])?;

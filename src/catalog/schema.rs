@@ -162,8 +162,9 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     ALTER TABLE metric_summaries ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;",
     // 8: what this cache recorded of runs and has not uploaded to the bucket yet
-    // (catalog/run_outbox.rs), and the highest step of each key of a run in the bucket (where
-    // a point logged without a step goes next).
+    // (catalog/run_outbox.rs), the segments it is sending (one found in the bucket is ours, and
+    // its rows went up), and the highest step of each key of a run in the bucket (where a
+    // point logged without a step goes next).
     "CREATE TABLE run_outbox (
         n           INTEGER PRIMARY KEY AUTOINCREMENT,
         model       TEXT NOT NULL,
@@ -179,6 +180,9 @@ const MIGRATIONS: &[&str] = &[
         key_id      INTEGER NOT NULL,
         hi          INTEGER NOT NULL,
         PRIMARY KEY (run_id, key_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE run_segments_sending (
+        id          TEXT PRIMARY KEY
     ) WITHOUT ROWID;",
 ];
 

@@ -234,7 +234,7 @@ impl RunSegment {
     /// What no mfile writes: bad names, too many runs, control characters, malformed digests,
     /// steps out of range, unknown kinds and statuses. Metric and param keys are checked by
     /// whoever applies the segment (their rules belong to tracking).
-    fn check(&self) -> Result<()> {
+    pub fn check(&self) -> Result<()> {
         if self.drop.as_deref().is_some_and(|d| d != "model") {
             bail!("it drops {:?}, which is not \"model\"", self.drop);
         }
@@ -293,9 +293,24 @@ impl ChunkRef {
         if self.size > MAX_CHUNK {
             bail!("a chunk has {} bytes (at most {MAX_CHUNK})", self.size);
         }
-        let counted: u64 = self.keys.values().map(|k| k.count).sum();
-        if counted != self.points {
-            bail!("a chunk has {} points but its keys {counted}", self.points);
+        // 16 bytes a point: a count beyond what the bytes can hold is a lie (and could
+        // overflow the sum, or the catalog's integers).
+        if self.points > self.size / 16 {
+            bail!(
+                "a chunk of {} bytes can't hold {} points",
+                self.size,
+                self.points
+            );
+        }
+        let counted = self
+            .keys
+            .values()
+            .try_fold(0u64, |sum, k| sum.checked_add(k.count));
+        if counted != Some(self.points) {
+            bail!(
+                "a chunk has {} points but its keys say otherwise",
+                self.points
+            );
         }
         for summary in self.keys.values() {
             for step in [summary.first_step, summary.last_step, summary.top_step] {

@@ -52,8 +52,8 @@ pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
     let lost = ingest::params_lost(&center, &run, &entries)?;
     if !lost.is_empty() {
         bail!(
-            "params are write-once, and another machine gave run {} other values while these \
-             were on their way; theirs stand:{}",
+            "nothing was logged: params are write-once, and another machine gave run {} other \
+             values while these were on their way; theirs stand:{}",
             run.name,
             crate::engine::bullet_list(&lost)
         );

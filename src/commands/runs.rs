@@ -38,11 +38,12 @@ fn push(ctx: &Ctx) -> Result<()> {
             "runs": waiting.len(),
         }));
     }
-    ctx.out.note(&match waiting.len() {
-        0 => "nothing waits to be uploaded".to_string(),
+    ctx.out.note(&match done.segments {
+        0 => "nothing was left to upload".to_string(),
         n => format!(
-            "uploaded the changes of {n} runs ({} points) in {} segments",
-            done.points, done.segments
+            "uploaded the changes of {} runs ({} points) in {n} segments",
+            waiting.len(),
+            done.points
         ),
     });
     Ok(())

@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 
 use super::{Center, Observer, bullet_list};
 use crate::catalog::Tx;
+use crate::catalog::run_outbox::{Op, QueuedParam};
 use crate::catalog::runs::RunRow;
 use crate::error::usage;
 use crate::time::Timestamp;
@@ -91,6 +92,18 @@ fn record_params(
             kind,
             status,
         });
+    }
+    let logged: Vec<QueuedParam> = entries
+        .iter()
+        .filter(|e| e.status == "logged")
+        .map(|e| QueuedParam {
+            key: e.key.clone(),
+            value: e.value.clone(),
+            kind: e.kind.as_str().to_string(),
+        })
+        .collect();
+    if conflicts.is_empty() && !logged.is_empty() {
+        tx.queue_for(run.id, Op::Params { params: logged })?;
     }
     if !conflicts.is_empty() {
         bail!(

@@ -11,6 +11,10 @@ use mfile::center::s3::Bucket;
 use mfile::time::Timestamp;
 use serde_json::Value;
 
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
 use crate::harness::Env;
 
 const T0: i64 = 1_764_547_200_000_000_000; // 2025-12-01
@@ -599,4 +603,291 @@ fn a_colleague_sees_a_live_run_grow_within_seconds() {
         growing.windows(2).filter(|w| w[1] > w[0]).count() >= 2,
         "the run grew while it trained: {during:?}"
     );
+}
+
+/// A command of `env` that recorded into its cache and waits to upload (another process holds
+/// the cache's upload lock): the state of a writer stopped before its upload, or of one racing
+/// another machine. `finish` lets it upload.
+struct Waiting {
+    lock: Child,
+    writer: Child,
+}
+
+fn upload_lock(env: &Env) -> PathBuf {
+    let caches = env.root.join("home/.local/share/mfile/cache");
+    let cache = std::fs::read_dir(&caches)
+        .expect("the env has a cache")
+        .flatten()
+        .next()
+        .expect("one cache")
+        .path();
+    cache.join("runs-upload.lock")
+}
+
+impl Waiting {
+    /// Runs `args` in `env` (which has a cache already) until what it records waits.
+    fn start(env: &Env, args: &[&str]) -> Waiting {
+        let lock_path = upload_lock(env);
+        let ready = env.work.join("locked");
+        let _ = std::fs::remove_file(&ready);
+        let lock = Command::new("python3")
+            .args([
+                "-c",
+                "import fcntl, sys, time\nf = open(sys.argv[1], 'w')\nfcntl.flock(f, fcntl.LOCK_EX)\nopen(sys.argv[2], 'w').close()\ntime.sleep(600)",
+            ])
+            .arg(&lock_path)
+            .arg(&ready)
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !ready.exists() {
+            assert!(Instant::now() < deadline, "the lock was not taken");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let before = waiting_changes(env);
+        let writer = env
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        while waiting_changes(env) == before {
+            assert!(Instant::now() < deadline, "nothing was recorded");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Waiting { lock, writer }
+    }
+
+    /// Lets the writer upload, and returns how it ended.
+    fn finish(mut self) -> std::process::Output {
+        self.lock.kill().unwrap();
+        self.lock.wait().unwrap();
+        self.writer.wait_with_output().unwrap()
+    }
+}
+
+/// How many changes the env's cache has waiting (reading the cache alone).
+fn waiting_changes(env: &Env) -> u64 {
+    let run = env.run(&["runs", "--all-users", "--json"]);
+    if run.code != 0 {
+        return 0;
+    }
+    run.json()["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["not_uploaded"]["changes"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+fn loss_count(env: &Env, run: &str) -> Value {
+    let listing = env.json(&["runs", "-m", "m", "--all-users"]);
+    listing["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == run)
+        .map_or(Value::Null, |r| r["metrics"]["loss"]["count"].clone())
+}
+
+#[test]
+fn a_copied_cache_loses_none_of_its_points() {
+    let Some(alice) = Env::s3() else { return };
+    alice.ok(&["log-metric", "-m", "m", "--run", "r", "loss=0"]);
+    // The same machine's cache, copied (a CI cache restored, `cp -a` of a home).
+    let copy = alice.colleague();
+    let data = "home/.local/share/mfile";
+    std::fs::create_dir_all(copy.root.join(data).parent().unwrap()).unwrap();
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(alice.root.join(data))
+        .arg(copy.root.join(data))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let lines: String = (0..100).map(|i| format!("{{\"loss\": {i}}}\n")).collect();
+    alice.write("points.jsonl", &lines);
+    let file = alice.work.join("points.jsonl");
+    let file = file.to_str().unwrap();
+    let log = ["log-metric", "-m", "m", "--run", "r", "--file", file];
+    let waiting = Waiting::start(&copy, &log);
+    alice.ok(&log); // the same outbox numbers as the copy's, uploaded first
+    let out = waiting.finish();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        loss_count(&alice.colleague(), "r"),
+        201,
+        "every point of both copies"
+    );
+}
+
+#[test]
+fn a_model_dropped_here_stays_dropped_here() {
+    let Some(alice) = Env::s3() else { return };
+    alice.ok(&["log-metric", "-m", "m", "--run", "r1", "loss=1"]);
+    let bob = alice.colleague();
+    bob.ok(&["log-metric", "-m", "m", "--run", "r2", "loss=2"]);
+    alice.ok(&["delete", "-m", "m", "--all", "--yes"]);
+    bob.ok(&["log-metric", "-m", "m", "--run", "r3", "loss=3"]);
+    for machine in [&alice, &bob, &alice.colleague()] {
+        let listing = machine.json(&["runs", "-m", "m", "--all-users"]);
+        let names: Vec<&Value> = listing["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["name"])
+            .collect();
+        assert_eq!(names, ["r3"], "{listing:#}");
+    }
+}
+
+#[test]
+fn a_params_call_that_loses_a_race_is_dropped_whole() {
+    let Some(alice) = Env::s3() else { return };
+    alice.ok(&[
+        "log-param",
+        "-m",
+        "m",
+        "--run",
+        "r",
+        "--user",
+        "u",
+        "seed=1",
+    ]);
+    let bob = alice.colleague();
+    bob.ok(&["runs", "-m", "m", "--all-users"]);
+    let waiting = Waiting::start(
+        &bob,
+        &[
+            "log-param",
+            "-m",
+            "m",
+            "--run",
+            "r",
+            "--user",
+            "u",
+            "lr=2",
+            "momentum=0.9",
+        ],
+    );
+    alice.ok(&["log-param", "-m", "m", "--run", "r", "--user", "u", "lr=1"]);
+    let out = waiting.finish();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for machine in [&alice, &bob, &alice.colleague()] {
+        let listing = machine.json(&["runs", "-m", "m", "--all-users"]);
+        let params = &listing["runs"][0]["params"];
+        assert_eq!(params["lr"]["value"], "1", "{params}");
+        assert!(
+            params.get("momentum").is_none(),
+            "nothing of the losing call: {params}"
+        );
+    }
+}
+
+#[test]
+fn a_step_past_the_last_one_costs_the_point_not_the_run() {
+    let Some(alice) = Env::s3() else { return };
+    alice.ok(&["log-metric", "-m", "m", "--run", "r", "acc=1"]);
+    let bob = alice.colleague();
+    bob.ok(&["runs", "-m", "m", "--all-users"]);
+    let waiting = Waiting::start(
+        &bob,
+        &[
+            "log-metric",
+            "-m",
+            "m",
+            "--run",
+            "r",
+            "--user",
+            &owner_of(&alice),
+            "loss=5",
+        ],
+    );
+    let last = "9007199254740991";
+    alice.ok(&[
+        "log-metric",
+        "-m",
+        "m",
+        "--run",
+        "r",
+        "--step",
+        last,
+        "loss=1",
+    ]);
+    let out = waiting.finish();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("were not uploaded"), "{stderr}");
+    let reader = alice
+        .colleague()
+        .run(&["runs", "-m", "m", "--all-users", "--json"]);
+    assert!(!reader.stderr.contains("damage"), "{}", reader.stderr);
+    assert_eq!(reader.json()["runs"][0]["metrics"]["loss"]["count"], 1);
+}
+
+#[test]
+fn a_segment_with_impossible_counts_costs_only_its_run() {
+    let Some(env) = center() else { return };
+    let bucket = env.bucket();
+    three_runs(&bucket);
+    let mut lie = entry("bob", "r3", 1);
+    let mut cited = chunk(&bucket, "bob", "r3", vec![points("loss", 0..3)]);
+    cited.points = u64::MAX;
+    cited.keys.get_mut("loss").unwrap().count = u64::MAX;
+    lie.chunk = Some(cited);
+    put_segment(&bucket, 3, vec![lie]);
+    let out = env.run(&["runs", "-m", "m", "--all-users", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.says(&["run r3 of bob in m is shown as it was before the damage"]);
+    assert_eq!(run(&out.json(), "r1")["metrics"]["loss"]["count"], 250);
+}
+
+#[test]
+fn a_damaged_run_can_still_be_deleted_everywhere() {
+    let Some(env) = center() else { return };
+    let bucket = env.bucket();
+    three_runs(&bucket);
+    let forged = serde_json::json!({
+        "format": 1, "model": "m", "seq": 3, "id": "x", "at": "2026-01-01T00:00:00Z",
+        "by": "mallory", "runs": [{"owner": "alice", "name": "r1", "prev": 2, "end": {"status": "pwned"}}]
+    });
+    bucket
+        .put_new(
+            &log_key("m", 3),
+            serde_json::to_vec(&forged).unwrap().into(),
+        )
+        .unwrap();
+    env.run(&["runs", "-m", "m", "--all-users"])
+        .says(&["run r1 of alice in m is shown as it was before the damage"]);
+    let delete = RunEntry {
+        delete: true,
+        ..entry("alice", "r1", 3)
+    };
+    put_segment(&bucket, 4, vec![delete]);
+    for machine in [&env, &env.colleague()] {
+        let listing = machine.json(&["runs", "-m", "m", "--all-users"]);
+        assert!(
+            listing["runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["name"] != "r1"),
+            "{listing:#}"
+        );
+    }
+}
+
+/// The user an env records runs as (its OS user, or $MFILE_USER).
+fn owner_of(env: &Env) -> String {
+    let listing = env.json(&["runs", "-m", "m"]);
+    listing["runs"][0]["owner"].as_str().unwrap().to_string()
 }

@@ -22,10 +22,9 @@ pub(super) fn apply_segment(
     model_id: i64,
     segment: &RunSegment,
     holes: &BTreeMap<u64, String>,
-    own_writer: Option<&str>,
 ) -> Result<Vec<String>> {
     let mut said = Vec::new();
-    if own_writer == Some(segment.writer.as_str()) {
+    if tx.is_sending(&segment.id)? {
         // This cache wrote it, and was stopped before it noted so: its rows went up.
         let runs: Vec<(String, String)> = segment
             .runs
@@ -34,6 +33,7 @@ pub(super) fn apply_segment(
             .chain(segment.drop.iter().map(|_| (String::new(), String::new())))
             .collect();
         tx.unqueue(&segment.model, &runs, segment.upto)?;
+        tx.done_sending(&segment.id)?;
     }
     if segment.drop.is_some() {
         for run in tx.runs(Some(&segment.model), None, None)? {
@@ -41,6 +41,13 @@ pub(super) fn apply_segment(
         }
     }
     for entry in &segment.runs {
+        // A delete ends the run whatever happened to it before, damage included.
+        if entry.delete {
+            if let Some(run) = tx.run(model_id, &entry.owner, &entry.name)? {
+                tx.delete_run(run.id)?;
+            }
+            continue;
+        }
         let started = entry.start.as_ref();
         let (run_id, _) = tx.ensure_run_started(
             model_id,
@@ -77,38 +84,46 @@ fn apply_entry(
         let (note, command) = (describe.note.as_deref(), describe.command.as_deref());
         tx.describe_run(run_id, version_id, note, command)?;
     }
-    if !entry.params.is_empty() {
+    for (key, param) in &entry.params {
         let had = tx.params_of(run_id)?;
-        for (key, param) in &entry.params {
-            match had.get(key) {
-                None => {
-                    let kind = param.kind.parse().unwrap_or(ParamKind::String);
-                    tx.insert_param(run_id, key, &param.value, kind)?;
-                }
-                // Ours waits to be uploaded: theirs came first in the log, and stands.
-                Some(ours)
-                    if !same_param(&ours.value, &param.value)
-                        && tx.unqueue_param(&segment.model, &entry.owner, &entry.name, key)? =>
-                {
-                    tx.replace_param(run_id, key, &param.value, &param.kind)?;
-                    said.push(format!(
-                        "param {key} of run {} was not logged: {} set it to {} first (params \
-                         are write-once); {} here was dropped",
-                        entry.name, segment.by, param.value, ours.value
-                    ));
-                }
-                // Params are write-once: a later value can only come from a segment no mfile
-                // wrote. The first stands.
-                Some(first) if !same_param(&first.value, &param.value) => said.push(format!(
-                    "{} tried to change param {key} of run {} from {} to {}; it stays {}",
-                    segment.key(),
-                    entry.name,
-                    first.value,
-                    param.value,
-                    first.value
-                )),
-                Some(_) => {}
+        match had.get(key) {
+            None => {
+                let kind = param.kind.parse().unwrap_or(ParamKind::String);
+                tx.insert_param(run_id, key, &param.value, kind)?;
             }
+            Some(ours) if !same_param(&ours.value, &param.value) => {
+                match tx.unqueue_params(&segment.model, &entry.owner, &entry.name, key)? {
+                    // Ours waits to be uploaded: theirs came first in the log and stands, and
+                    // the call that logged ours is dropped whole (a later key of theirs that
+                    // it also set is taken in as new).
+                    Some(dropped) => {
+                        for other in &dropped {
+                            tx.delete_param(run_id, other)?;
+                        }
+                        let kind = param.kind.parse().unwrap_or(ParamKind::String);
+                        tx.insert_param(run_id, key, &param.value, kind)?;
+                        said.push(format!(
+                            "params {} of run {} were not logged: {} set {key} to {} first \
+                             (params are write-once)",
+                            dropped.join(", "),
+                            entry.name,
+                            segment.by,
+                            param.value
+                        ));
+                    }
+                    // Params are write-once: a later value can only come from a segment no
+                    // mfile wrote. The first stands.
+                    None => said.push(format!(
+                        "{} tried to change param {key} of run {} from {} to {}; it stays {}",
+                        segment.key(),
+                        entry.name,
+                        ours.value,
+                        param.value,
+                        ours.value
+                    )),
+                }
+            }
+            Some(_) => {}
         }
     }
     if let Some(chunk) = &entry.chunk {
@@ -138,11 +153,7 @@ fn apply_entry(
         let status = end.status.parse().unwrap_or(RunStatus::Running);
         tx.end_run_at(run_id, status, end.exit_code, end.ended_at)?;
     }
-    if entry.delete {
-        tx.delete_run(run_id)?;
-    } else {
-        tx.set_run_seq(run_id, segment.seq)?;
-    }
+    tx.set_run_seq(run_id, segment.seq)?;
     Ok(said)
 }
 

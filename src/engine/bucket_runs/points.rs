@@ -11,6 +11,8 @@ use crate::catalog::run_outbox::Op;
 use crate::catalog::runs::RunRow;
 use crate::center::run_log::{Chunk, chunk_key};
 use crate::center::s3::Bucket;
+use crate::tracking::parse::check_key;
+use crate::values::MAX_STEP;
 
 /// Loads the run's points from its chunks unless the cache has them all.
 pub(super) fn ensure(catalog: &mut Catalog, bucket: &Arc<Bucket>, run: &RunRow) -> Result<()> {
@@ -45,6 +47,7 @@ pub(super) fn ensure(catalog: &mut Catalog, bucket: &Arc<Bucket>, run: &RunRow) 
                 run.name
             );
         }
+        check_points(&chunk, row.points).map_err(|why| anyhow!("{key} is damaged: {why}"))?;
         Ok(chunk)
     });
     let chunks: Vec<Chunk> = chunks.into_iter().collect::<Result<_>>()?;
@@ -72,4 +75,23 @@ pub(super) fn ensure(catalog: &mut Catalog, bucket: &Arc<Bucket>, run: &RunRow) 
         tx.recompute_summaries(run.id)?;
         tx.set_points_loaded(run.id, true)
     })
+}
+
+/// What the segment said of the chunk, and what no mfile writes: keys tracking refuses, steps
+/// out of range.
+fn check_points(chunk: &Chunk, points: u64) -> std::result::Result<(), String> {
+    let count: usize = chunk.keys.values().map(Vec::len).sum();
+    if count as u64 != points {
+        return Err(format!("it has {count} points, its segment says {points}"));
+    }
+    for (key, points) in &chunk.keys {
+        check_key(key)?;
+        if let Some(p) = points
+            .iter()
+            .find(|p| !(-MAX_STEP..=MAX_STEP).contains(&p.step))
+        {
+            return Err(format!("the step {} is out of range", p.step));
+        }
+    }
+    Ok(())
 }

@@ -16,9 +16,6 @@ use crate::time::Timestamp;
 use crate::tracking::parse::check_key;
 use crate::values::names::check_name;
 
-/// The setting that names this cache as a writer (see `upload`).
-pub(super) const OWN_WRITER: &str = "runs_writer";
-
 const MISSING: &str = "it is missing (deleted from the bucket?)";
 
 /// A listed or missing segment as read, with its ETag, or why it can't be used and which runs
@@ -76,21 +73,31 @@ pub(super) fn refresh(
             names: Vec::new(),
         })),
     });
-    let own_writer = catalog.setting(OWN_WRITER)?;
     catalog.write(|tx| {
         let now = Timestamp::now();
+        let existed = tx.model(model)?.is_some();
         let model_id = tx.ensure_model_keyed(model, &shared_key(model), now)?.id;
         let mut holes = tx.run_log_holes(model)?;
         for (seq, read) in todo.iter().zip(reads) {
-            match read? {
-                Ok((segment, etag)) => {
-                    said.extend(apply_segment(
-                        tx,
-                        model_id,
-                        &segment,
-                        &holes,
-                        own_writer.as_deref(),
-                    )?);
+            // A segment that passed the checks but can't be applied (numbers out of any
+            // range the cache holds) is damage too, not a failure of the whole read.
+            let applied = match read? {
+                Ok((segment, etag)) => tx
+                    .attempt(|tx| apply_segment(tx, model_id, &segment, &holes))?
+                    .map(|more| (more, etag))
+                    .map_err(|e| Unusable {
+                        why: format!("{e:#}"),
+                        names: segment
+                            .runs
+                            .iter()
+                            .map(|e| (e.owner.clone(), e.name.clone()))
+                            .collect(),
+                    }),
+                Err(unusable) => Err(unusable),
+            };
+            match applied {
+                Ok((more, etag)) => {
+                    said.extend(more);
                     tx.set_run_log(model, *seq, &etag)?;
                 }
                 Err(unusable) => {
@@ -105,6 +112,10 @@ pub(super) fn refresh(
                     tx.set_run_log(model, *seq, "")?;
                 }
             }
+        }
+        // A model whose log only ever dropped its runs is not brought back by reading it.
+        if !existed && tx.runs(Some(model), None, None)?.is_empty() && !tx.has_versions(model_id)? {
+            tx.delete_model(model_id)?;
         }
         Ok(())
     })?;

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use super::refresh::{self, OWN_WRITER};
+use super::refresh;
 use crate::catalog::Catalog;
 use crate::catalog::run_outbox::{Op, Queued};
 use crate::catalog::runs_remote::ChunkRow;
@@ -27,6 +27,13 @@ use crate::center::run_log::{
 use crate::center::s3::{Bucket, Created};
 use crate::engine::bucket_log::write_id;
 use crate::time::Timestamp;
+use crate::values::MAX_STEP;
+
+/// The setting that names this cache in the segments it writes, for people.
+const WRITER: &str = "runs_writer";
+
+/// A segment carries at most about this many points (a chunk per run: 1.6 MB at this count).
+const CHUNK_POINTS: usize = 100_000;
 
 /// How many outbox rows one round reads.
 const ROWS_AT_ONCE: usize = 10_000;
@@ -65,11 +72,17 @@ pub(super) fn upload(catalog: &mut Catalog, bucket: &Arc<Bucket>, by: &str) -> R
 fn cut(rows: Vec<Queued>) -> Vec<Queued> {
     let mut deleted: Vec<(&str, &str)> = Vec::new();
     let mut end = rows.len();
+    let mut points = 0;
     for (i, row) in rows.iter().enumerate() {
         let run = (row.owner.as_str(), row.run.as_str());
         let after_delete = deleted.contains(&run);
         let late_drop = matches!(row.op, Op::Drop) && i > 0;
-        if after_delete || late_drop {
+        if let Op::Points { points: more, .. } = &row.op {
+            points += more.len();
+        }
+        // Chunks stay small enough to fetch in one or two GETs.
+        let full = i > 0 && points > CHUNK_POINTS;
+        if after_delete || late_drop || full {
             end = i;
             break;
         }
@@ -109,11 +122,17 @@ fn publish(
         let Some(built) = built else {
             continue; // the batch changed under us (a run deleted meanwhile): build again
         };
+        let id = built.segment.id.as_str();
+        catalog.write(|tx| tx.note_sending(id))?;
         let etag = match bucket.put_new(&built.segment.key(), built.segment.to_json()?.into())? {
             Created::Created(etag) => etag.0,
             Created::AlreadyExists => match bucket.get(&built.segment.key())? {
-                Some((bytes, etag)) if is_ours(&bytes, &built.segment.id) => etag.0,
-                _ => continue, // someone else's: read it and try the next number
+                Some((bytes, etag)) if is_ours(&bytes, id) => etag.0,
+                _ => {
+                    // Someone else's: read it and try the next number.
+                    catalog.write(|tx| tx.done_sending(id))?;
+                    continue;
+                }
             },
         };
         commit(catalog, model, &built, &etag, done)?;
@@ -203,12 +222,14 @@ fn build(
                 d.note = note.clone().or(d.note.take());
                 d.command = command.clone().or(d.command.take());
             }
-            Op::Param { key, value, kind } => {
-                let param = ParamValue {
-                    value: value.clone(),
-                    kind: kind.clone(),
-                };
-                entry.params.entry(key.clone()).or_insert(param);
+            Op::Params { params } => {
+                for p in params {
+                    let param = ParamValue {
+                        value: p.value.clone(),
+                        kind: p.kind.clone(),
+                    };
+                    entry.params.entry(p.key.clone()).or_insert(param);
+                }
             }
             Op::Points { logged_at, .. } => {
                 points.entry(id).or_default().push((row, *logged_at));
@@ -237,8 +258,15 @@ fn build(
             None => None,
         };
         let Some(run) = run else {
-            if entry.delete && entry.start.is_none() {
-                continue; // deleted here and there alike
+            if entry.delete {
+                // Deleted here: whatever else was recorded of it goes with it.
+                *entry = RunEntry {
+                    owner: id.0.clone(),
+                    name: id.1.clone(),
+                    delete: true,
+                    ..RunEntry::default()
+                };
+                continue;
             }
             // Deleted in the bucket (by someone else) since these rows were recorded: the
             // deletion wins.
@@ -252,7 +280,7 @@ fn build(
         };
         entry.prev = catalog.run_remote(run.id)?.last_seq;
         if let Some(rows) = points.get(id) {
-            let (chunk, moved) = chunk_of(catalog, run.id, model, id, rows)?;
+            let (chunk, moved) = chunk_of(catalog, run.id, model, id, rows, &mut done.said)?;
             let bytes = chunk.encode()?;
             let blake3 = blake3::hash(&bytes).to_hex().to_string();
             let size = bytes.len() as u64;
@@ -288,11 +316,13 @@ fn chunk_of(
     model: &str,
     (owner, run): &(String, String),
     rows: &[(&Queued, Timestamp)],
+    said: &mut Vec<String>,
 ) -> Result<(Chunk, bool)> {
     let mut his: HashMap<String, Option<i64>> = HashMap::new();
     let mut keys: BTreeMap<String, Vec<Point>> = BTreeMap::new();
     let mut at: HashMap<(String, i64), usize> = HashMap::new();
     let mut moved = false;
+    let mut dropped = Vec::new();
     for (row, logged_at) in rows {
         let Op::Points { points, .. } = &row.op else {
             continue;
@@ -305,9 +335,15 @@ fn chunk_of(
                     catalog.remote_hi(run_id, key_id)?
                 }
             };
-            let step = match p.auto {
-                true => hi.map_or(0, |h| h.saturating_add(1)),
-                false => p.step,
+            let step = match (p.auto, hi) {
+                (false, _) => p.step,
+                (true, None) => 0,
+                (true, Some(h)) if h < MAX_STEP => h + 1,
+                (true, Some(_)) => {
+                    // Another writer took the key to the last step there is: nowhere to go.
+                    dropped.push(p.key.clone());
+                    continue;
+                }
             };
             moved |= step != p.step;
             his.insert(p.key.clone(), Some(hi.map_or(step, |h| h.max(step))));
@@ -325,6 +361,13 @@ fn chunk_of(
                 }
             }
         }
+    }
+    if !dropped.is_empty() {
+        said.push(format!(
+            "{} points of run {run} without a step were not uploaded: another machine logged \
+             their key at step {MAX_STEP}, the last there is",
+            dropped.len()
+        ));
     }
     let chunk = Chunk {
         model: model.to_string(),
@@ -349,10 +392,25 @@ fn commit(
         for n in &built.drop_rows {
             tx.unqueue_row(*n)?;
         }
+        tx.done_sending(&built.segment.id)?;
         tx.set_run_log(model, seq, etag)?;
         let Some(model_row) = tx.model(model)? else {
             return Ok(());
         };
+        // The segment ends what it drops and deletes here too: reading the log before it
+        // may have brought back runs this cache had dropped or deleted.
+        if built.segment.drop.is_some() {
+            for run in tx.runs(Some(model), None, None)? {
+                if !built.runs.contains(&(run.owner.clone(), run.name.clone())) {
+                    tx.delete_run(run.id)?;
+                }
+            }
+        }
+        for entry in built.segment.runs.iter().filter(|e| e.delete) {
+            if let Some(run) = tx.run(model_row.id, &entry.owner, &entry.name)? {
+                tx.delete_run(run.id)?;
+            }
+        }
         for (owner, name) in &built.runs {
             let Some(run) = tx.run(model_row.id, owner, name)? else {
                 continue;
@@ -386,11 +444,11 @@ fn commit(
 
 /// This cache's writer id, drawn once.
 fn writer_id(catalog: &mut Catalog) -> Result<String> {
-    if let Some(id) = catalog.setting(OWN_WRITER)? {
+    if let Some(id) = catalog.setting(WRITER)? {
         return Ok(id);
     }
     let id = write_id()[..16].to_string();
-    catalog.write(|tx| tx.set_setting(OWN_WRITER, &id))?;
+    catalog.write(|tx| tx.set_setting(WRITER, &id))?;
     Ok(id)
 }
 
