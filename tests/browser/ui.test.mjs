@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -206,4 +206,72 @@ test('the report opens offline and draws its charts', async () => {
   await page.screenshot({ path: join(SHOTS, 'report.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+// Two machines on a bucket center (the S3 test server of tests/s3/server, when its variables
+// are set): one runs `mfile track`, the other serves the page, whose chart of the live run
+// grows by itself, each point there within 10 s of its printing.
+const S3 = process.env.MFILE_TEST_S3_ENDPOINT;
+test('a bucket center: a run tracked on one machine grows on another machine\'s page', {
+  skip: !S3 && !process.env.MFILE_REQUIRE_S3 && 'no S3 test server (tests/s3/server start)',
+}, async () => {
+  assert.ok(S3, 'MFILE_REQUIRE_S3 is set: the S3 test server must run');
+  const center = `s3://${process.env.MFILE_TEST_S3_BUCKET}/browser-${Date.now()}`;
+  const machine = (name) => ({
+    ...process.env, MFILE_CENTER: center, AWS_ENDPOINT_URL: S3, MFILE_USER: 'alice',
+    XDG_DATA_HOME: join(dir, name), NO_COLOR: '1',
+  });
+  const trainer = machine('trainer');
+  const watcher = machine('watcher');
+  execFileSync(BIN, ['log-param', '-m', 'live', '--run', 't', 'lr=0.1'], { env: trainer, cwd: dir });
+  const progress = join(dir, 'progress');
+  const script = 'import json, sys, time\n'
+    + 'for i in range(100):\n'
+    + '    print(json.dumps({"loss": 1.0 / (i + 1)}), flush=True)\n'
+    + '    open(sys.argv[1], "w").write(str(i + 1))\n'
+    + '    time.sleep(0.2)\n';
+  const track = spawn(BIN, ['track', '-m', 'live', '--run', 't', '--', 'python3', '-c', script, progress],
+    { env: trainer, cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const page_ui = spawn(BIN, ['ui', '--bind', '127.0.0.1:0'], { env: watcher, cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const address = await new Promise((resolve, reject) => {
+      createInterface({ input: page_ui.stdout }).once('line', (line) => resolve(line.trim()));
+      page_ui.once('exit', (code) => reject(new Error(`mfile ui exited with ${code}`)));
+    });
+    // The page opens once the run has a chart to show (its first points are in the bucket).
+    const started = Date.now();
+    const listed = () => JSON.parse(execFileSync(BIN, ['runs', '-m', 'live', '--json'], { env: watcher, cwd: dir }));
+    while (!listed().runs.some((r) => r.name === 't' && r.metrics.loss)) {
+      assert.ok(Date.now() - started < 20000, 'the run\'s first points did not reach the bucket');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const context = await browser.newContext();
+    const { page, problems } = await open(context, `${address}#/models/live/runs?owner=alice&sel=alice/t`);
+    const printed = () => { try { return Number(readFileSync(progress, 'utf8')) || 0; } catch { return 0; } };
+    const shown = () => page.evaluate(() => {
+      const box = document.querySelector('.chart[data-key="loss"]');
+      const series = box ? echarts.getInstanceByDom(box).getOption().series.filter(Boolean) : [];
+      return series.length ? series[0].data.length : 0;
+    });
+    const readings = [];
+    for (let look = 0; look < 4; look += 1) {
+      const mark = printed();
+      const start = Date.now();
+      // What was printed by now shows within 10 s.
+      while ((await shown()) < mark) {
+        assert.ok(Date.now() - start < 10000, `${mark} points printed; the page shows ${await shown()} after 10 s`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      readings.push(await shown());
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    const grew = readings.filter((n, i) => i > 0 && n > readings[i - 1]).length;
+    assert.ok(grew >= 2, `the curve grew: ${readings}`);
+    await page.screenshot({ path: join(SHOTS, 'bucket-live.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    track.kill();
+    page_ui.kill();
+  }
 });
