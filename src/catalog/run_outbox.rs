@@ -27,11 +27,10 @@ pub enum Op {
     Params {
         params: Vec<QueuedParam>,
     },
-    /// One flush of a metric writer: `(key, step, auto, value)`; `auto`: the step was left out
-    /// and is assigned at upload, after every point of the key uploaded before it.
+    /// One flush of a metric writer, key by key, each key's points in the order logged.
     Points {
         logged_at: Timestamp,
-        points: Vec<QueuedPoint>,
+        keys: Vec<QueuedKey>,
     },
     End {
         status: String,
@@ -50,25 +49,40 @@ pub struct QueuedParam {
     pub kind: String,
 }
 
+/// One key's points of a flush. `auto`: the step was left out, and is assigned at upload,
+/// after every point of the key uploaded before it (`steps` holds the cache's guess).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct QueuedPoint {
+pub struct QueuedKey {
     pub key: String,
-    pub step: i64,
-    pub auto: bool,
-    /// As IEEE bits: JSON has no NaN or infinities.
-    #[serde(with = "bits")]
-    pub value: f64,
+    pub steps: Vec<i64>,
+    pub auto: Vec<bool>,
+    pub values: Vec<f64>,
 }
 
-mod bits {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(value.to_bits())
+impl QueuedKey {
+    pub fn new(key: &str) -> QueuedKey {
+        QueuedKey {
+            key: key.to_string(),
+            steps: Vec::new(),
+            auto: Vec::new(),
+            values: Vec::new(),
+        }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        Ok(f64::from_bits(u64::deserialize(d)?))
+    pub fn push(&mut self, step: i64, auto: bool, value: f64) {
+        self.steps.push(step);
+        self.auto.push(auto);
+        self.values.push(value);
+    }
+}
+
+impl Op {
+    /// The points it carries.
+    pub fn points(&self) -> usize {
+        match self {
+            Op::Points { keys, .. } => keys.iter().map(|k| k.steps.len()).sum(),
+            _ => 0,
+        }
     }
 }
 
@@ -94,12 +108,34 @@ pub struct Waiting {
 }
 
 impl Reader {
-    /// The rows waiting, oldest first, at most `limit`.
-    pub fn outbox(&self, limit: usize) -> Result<Vec<Queued>> {
+    /// The oldest rows waiting: at most `rows`, and no more than make `points` (but one).
+    pub fn outbox(&self, rows: usize, points: u64) -> Result<Vec<Queued>> {
+        let last = {
+            let mut sizes = self
+                .conn()
+                .prepare_cached("SELECT n, points FROM run_outbox ORDER BY n LIMIT ?1")?;
+            let sizes = sizes.query_map([rows as i64], |r| {
+                Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?))
+            })?;
+            let mut last = None;
+            let mut total = 0;
+            for size in sizes {
+                let (n, more) = size?;
+                total += more;
+                if last.is_some() && total > points {
+                    break;
+                }
+                last = Some(n);
+            }
+            match last {
+                Some(last) => last,
+                None => return Ok(Vec::new()),
+            }
+        };
         let mut stmt = self.conn().prepare_cached(
-            "SELECT n, model, owner, run, data FROM run_outbox ORDER BY n LIMIT ?1",
+            "SELECT n, model, owner, run, data FROM run_outbox WHERE n <= ?1 ORDER BY n",
         )?;
-        let rows = stmt.query_map([limit as i64], |r| {
+        let rows = stmt.query_map([last], |r| {
             Ok((
                 r.get::<_, u64>(0)?,
                 r.get::<_, String>(1)?,
@@ -196,11 +232,8 @@ impl Tx<'_> {
         if !self.journaling() {
             return Ok(());
         }
-        let points = match &op {
-            Op::Points { points, .. } => points.len(),
-            _ => 0,
-        };
-        let data = serde_json::to_vec(&op)?;
+        let points = op.points();
+        let data = encode(&op)?;
         self.conn().execute(
             "INSERT INTO run_outbox (model, owner, run, op, points, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -317,9 +350,113 @@ fn op_name(op: &Op) -> &'static str {
     }
 }
 
+/// A row's data: JSON, but for points, which are many (one flush can hold 50,000): a `P`, the
+/// time, then per key its name, count and columns, little-endian (17 bytes a point).
+fn encode(op: &Op) -> Result<Vec<u8>> {
+    let Op::Points { logged_at, keys } = op else {
+        return Ok(serde_json::to_vec(op)?);
+    };
+    let mut out = vec![b'P'];
+    out.extend_from_slice(&logged_at.0.to_le_bytes());
+    out.extend_from_slice(&(keys.len() as u32).to_le_bytes());
+    for k in keys {
+        out.extend_from_slice(&(k.key.len() as u32).to_le_bytes());
+        out.extend_from_slice(k.key.as_bytes());
+        out.extend_from_slice(&(k.steps.len() as u32).to_le_bytes());
+        k.steps
+            .iter()
+            .for_each(|s| out.extend_from_slice(&s.to_le_bytes()));
+        k.values
+            .iter()
+            .for_each(|v| out.extend_from_slice(&v.to_bits().to_le_bytes()));
+        out.extend(k.auto.iter().map(|&a| u8::from(a)));
+    }
+    Ok(out)
+}
+
 fn decode(data: &[u8]) -> Result<Op> {
-    match serde_json::from_slice(data) {
-        Ok(op) => Ok(op),
-        Err(e) => bail!("{e}"),
+    if data.first() != Some(&b'P') {
+        return Ok(serde_json::from_slice(data)?);
+    }
+    let mut at = 1;
+    let mut take = |n: usize| -> Result<&[u8]> {
+        let Some(piece) = data.get(at..at + n) else {
+            bail!("a points row ends early");
+        };
+        at += n;
+        Ok(piece)
+    };
+    let word = |b: &[u8]| <[u8; 8]>::try_from(b).unwrap_or_default();
+    let half = |b: &[u8]| <[u8; 4]>::try_from(b).unwrap_or_default();
+    let logged_at = Timestamp(i64::from_le_bytes(word(take(8)?)));
+    let count = u32::from_le_bytes(half(take(4)?));
+    let mut keys = Vec::new();
+    for _ in 0..count {
+        let len = u32::from_le_bytes(half(take(4)?)) as usize;
+        let key = String::from_utf8(take(len)?.to_vec())?;
+        let n = u32::from_le_bytes(half(take(4)?)) as usize;
+        let steps = take(n * 8)?
+            .chunks_exact(8)
+            .map(|b| i64::from_le_bytes(word(b)))
+            .collect();
+        let values = take(n * 8)?
+            .chunks_exact(8)
+            .map(|b| f64::from_bits(u64::from_le_bytes(word(b))))
+            .collect();
+        let auto = take(n)?.iter().map(|&b| b != 0).collect();
+        keys.push(QueuedKey {
+            key,
+            steps,
+            auto,
+            values,
+        });
+    }
+    Ok(Op::Points { logged_at, keys })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_rows_come_back_bit_for_bit() {
+        let mut loss = QueuedKey::new("val/loss");
+        loss.push(0, true, f64::NAN);
+        loss.push(7, false, -0.0);
+        let mut acc = QueuedKey::new("acc");
+        acc.push(-3, false, f64::INFINITY);
+        let op = Op::Points {
+            logged_at: Timestamp(123),
+            keys: vec![loss, acc],
+        };
+        let back = decode(&encode(&op).unwrap()).unwrap();
+        let bits = |op: &Op| match op {
+            Op::Points { logged_at, keys } => (
+                *logged_at,
+                keys.iter()
+                    .map(|k| {
+                        (
+                            k.key.clone(),
+                            k.steps.clone(),
+                            k.auto.clone(),
+                            k.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            _ => panic!("not points"),
+        };
+        assert_eq!(bits(&back), bits(&op));
+        let data = encode(&op).unwrap();
+        assert!(
+            decode(&data[..data.len() - 1]).is_err(),
+            "a cut row is refused"
+        );
+        let end = Op::End {
+            status: "finished".into(),
+            exit_code: Some(0),
+            ended_at: None,
+        };
+        assert_eq!(decode(&encode(&end).unwrap()).unwrap(), end);
     }
 }

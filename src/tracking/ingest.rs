@@ -12,7 +12,7 @@ use anyhow::Result;
 
 use super::parse::{CsvLog, Point, parse_json_line};
 use crate::catalog::Catalog;
-use crate::catalog::run_outbox::{Op, QueuedPoint};
+use crate::catalog::run_outbox::{Op, QueuedKey};
 use crate::catalog::runs::Summary;
 use crate::error::usage;
 use crate::interrupt;
@@ -110,6 +110,7 @@ impl<'c> MetricWriter<'c> {
             let mut queued = Vec::new();
             for key in &order {
                 let key_id = tx.metric_key_id(key)?;
+                let mut column = QueuedKey::new(key);
                 let prior = tx.summary(run_id, key_id)?;
                 let mut summary = prior.clone().unwrap_or_default();
                 let mut highest = prior.as_ref().map(|s| s.last_step);
@@ -122,12 +123,7 @@ impl<'c> MetricWriter<'c> {
                     replaced |= highest.is_some_and(|h| step <= h);
                     tx.put_point(run_id, key_id, step, point.value, now)?;
                     if tx.queues() {
-                        queued.push(QueuedPoint {
-                            key: key.to_string(),
-                            step,
-                            auto: point.step.is_none(),
-                            value: point.value,
-                        });
+                        column.push(step, point.step.is_none(), point.value);
                     }
                     merge(&mut summary, highest.is_none(), step, point.value);
                     highest = Some(highest.map_or(step, |h| h.max(step)));
@@ -137,11 +133,14 @@ impl<'c> MetricWriter<'c> {
                     summary = tx.recompute_summary(run_id, key_id)?;
                 }
                 tx.put_summary(run_id, key_id, &summary)?;
+                if !column.steps.is_empty() {
+                    queued.push(column);
+                }
             }
             if !queued.is_empty() {
                 let points = Op::Points {
                     logged_at: now,
-                    points: queued,
+                    keys: queued,
                 };
                 tx.queue_for(run_id, points)?;
             }

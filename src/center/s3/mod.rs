@@ -354,6 +354,30 @@ impl Bucket {
         Ok(objects)
     }
 
+    /// [`Bucket::list`] of the keys after `after` (a key under `prefix`, relative to the center)
+    /// in key order: S3's `start-after`, so a log's new segments cost one request, not a
+    /// listing of the whole log.
+    pub fn list_after(&self, prefix: &str, after: &str) -> Result<Vec<ObjectInfo>> {
+        let path = self.prefix_path(prefix)?;
+        let offset = self.path(after)?;
+        let store = self.store.clone();
+        let metas = self
+            .runtime
+            .run(async move {
+                Ok(store
+                    .list_with_offset(path.as_ref(), &offset)
+                    .try_collect::<Vec<_>>()
+                    .await)
+            })?
+            .map_err(|e| self.failed("list", prefix, e))?;
+        let mut objects = metas
+            .into_iter()
+            .map(|meta| self.info(meta))
+            .collect::<Result<Vec<_>>>()?;
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(objects)
+    }
+
     /// One level under `prefix`: its sub-folders and the objects right in it.
     pub fn list_dirs(&self, prefix: &str) -> Result<Listing> {
         let path = self.prefix_path(prefix)?;

@@ -64,12 +64,14 @@ pub(super) fn ensure(catalog: &mut Catalog, bucket: &Arc<Bucket>, run: &RunRow) 
         }
         // Then the points logged here that wait to go up, as logged.
         for queued in tx.waiting_points(&run.model, &run.owner, &run.name)? {
-            let Op::Points { logged_at, points } = queued.op else {
+            let Op::Points { logged_at, keys } = queued.op else {
                 continue;
             };
-            for p in points {
-                let key_id = tx.metric_key_id(&p.key)?;
-                tx.put_point(run.id, key_id, p.step, p.value, logged_at)?;
+            for column in keys {
+                let key_id = tx.metric_key_id(&column.key)?;
+                for (step, value) in column.steps.iter().zip(&column.values) {
+                    tx.put_point(run.id, key_id, *step, *value, logged_at)?;
+                }
             }
         }
         tx.recompute_summaries(run.id)?;

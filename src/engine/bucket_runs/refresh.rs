@@ -34,13 +34,8 @@ pub(super) fn refresh(
     bucket: &Arc<Bucket>,
     model: &str,
 ) -> Result<Vec<String>> {
-    let prefix = run_log::log_prefix(model);
-    let listed: BTreeMap<u64, String> = bucket
-        .list(prefix.trim_end_matches('/'))?
-        .into_iter()
-        .filter_map(|o| Some((run_log::parse_log_key(model, &o.key)?, o.etag.0)))
-        .collect();
     let mut state = catalog.run_log(model)?;
+    let mut listed = list_from(bucket, model, state.seq)?;
     let mut said = Vec::new();
     let highest = listed.keys().last().copied().unwrap_or(0);
     if state.seq > highest {
@@ -61,6 +56,7 @@ pub(super) fn refresh(
         ));
         catalog.write(|tx| tx.forget_run_log(model))?;
         state = Default::default();
+        listed = list_from(bucket, model, 0)?;
     }
     let todo: Vec<u64> = (state.seq + 1..=highest).collect();
     if todo.is_empty() {
@@ -120,6 +116,22 @@ pub(super) fn refresh(
         Ok(())
     })?;
     with_damaged_runs(catalog, model, said)
+}
+
+/// The segments of `model`'s log from number `seq` on (all of them for 0), with their ETags:
+/// S3's `start-after`, so that a cache that is up to date pays one request however long the
+/// log.
+fn list_from(bucket: &Bucket, model: &str, seq: u64) -> Result<BTreeMap<u64, String>> {
+    let prefix = run_log::log_prefix(model);
+    let prefix = prefix.trim_end_matches('/');
+    let objects = match seq {
+        0 | 1 => bucket.list(prefix)?,
+        seq => bucket.list_after(prefix, &run_log::log_key(model, seq - 1))?,
+    };
+    Ok(objects
+        .into_iter()
+        .filter_map(|o| Some((run_log::parse_log_key(model, &o.key)?, o.etag.0)))
+        .collect())
 }
 
 /// Adds a line for every damaged run of the model.

@@ -57,7 +57,7 @@ pub(super) fn upload(catalog: &mut Catalog, bucket: &Arc<Bucket>, by: &str) -> R
     let writer = writer_id(catalog)?;
     let mut done = Uploaded::default();
     loop {
-        let rows = catalog.outbox(ROWS_AT_ONCE)?;
+        let rows = catalog.outbox(ROWS_AT_ONCE, CHUNK_POINTS as u64)?;
         let Some(first) = rows.first() else {
             return Ok(done);
         };
@@ -77,9 +77,7 @@ fn cut(rows: Vec<Queued>) -> Vec<Queued> {
         let run = (row.owner.as_str(), row.run.as_str());
         let after_delete = deleted.contains(&run);
         let late_drop = matches!(row.op, Op::Drop) && i > 0;
-        if let Op::Points { points: more, .. } = &row.op {
-            points += more.len();
-        }
+        points += row.op.points();
         // Chunks stay small enough to fetch in one or two GETs.
         let full = i > 0 && points > CHUNK_POINTS;
         if after_delete || late_drop || full {
@@ -318,55 +316,69 @@ fn chunk_of(
     rows: &[(&Queued, Timestamp)],
     said: &mut Vec<String>,
 ) -> Result<(Chunk, bool)> {
-    let mut his: HashMap<String, Option<i64>> = HashMap::new();
-    let mut keys: BTreeMap<String, Vec<Point>> = BTreeMap::new();
-    let mut at: HashMap<(String, i64), usize> = HashMap::new();
+    // Per key: the highest step so far, its points, and where each step is among them.
+    struct Column {
+        hi: Option<i64>,
+        points: Vec<Point>,
+        at: HashMap<i64, usize>,
+    }
+    let mut columns: BTreeMap<String, Column> = BTreeMap::new();
     let mut moved = false;
-    let mut dropped = Vec::new();
+    let mut dropped = 0;
     for (row, logged_at) in rows {
-        let Op::Points { points, .. } = &row.op else {
+        let Op::Points { keys, .. } = &row.op else {
             continue;
         };
-        for p in points {
-            let hi = match his.get(&p.key) {
-                Some(hi) => *hi,
-                None => {
-                    let key_id = catalog.write(|tx| tx.metric_key_id(&p.key))?;
-                    catalog.remote_hi(run_id, key_id)?
-                }
-            };
-            let step = match (p.auto, hi) {
-                (false, _) => p.step,
-                (true, None) => 0,
-                (true, Some(h)) if h < MAX_STEP => h + 1,
-                (true, Some(_)) => {
-                    // Another writer took the key to the last step there is: nowhere to go.
-                    dropped.push(p.key.clone());
-                    continue;
-                }
-            };
-            moved |= step != p.step;
-            his.insert(p.key.clone(), Some(hi.map_or(step, |h| h.max(step))));
-            let column = keys.entry(p.key.clone()).or_default();
-            let point = Point {
-                step,
-                value: p.value,
-                logged_at: *logged_at,
-            };
-            match at.get(&(p.key.clone(), step)) {
-                Some(&i) => column[i] = point,
-                None => {
-                    at.insert((p.key.clone(), step), column.len());
-                    column.push(point);
+        for queued in keys {
+            if !columns.contains_key(&queued.key) {
+                let key_id = catalog.write(|tx| tx.metric_key_id(&queued.key))?;
+                let hi = catalog.remote_hi(run_id, key_id)?;
+                let column = Column {
+                    hi,
+                    points: Vec::new(),
+                    at: HashMap::new(),
+                };
+                columns.insert(queued.key.clone(), column);
+            }
+            let column = columns.get_mut(&queued.key).context("a column vanished")?;
+            for ((&logged, &auto), &value) in
+                queued.steps.iter().zip(&queued.auto).zip(&queued.values)
+            {
+                let step = match (auto, column.hi) {
+                    (false, _) => logged,
+                    (true, None) => 0,
+                    (true, Some(h)) if h < MAX_STEP => h + 1,
+                    (true, Some(_)) => {
+                        // Another writer took the key to the last step there is.
+                        dropped += 1;
+                        continue;
+                    }
+                };
+                moved |= step != logged;
+                column.hi = Some(column.hi.map_or(step, |h| h.max(step)));
+                let point = Point {
+                    step,
+                    value,
+                    logged_at: *logged_at,
+                };
+                match column.at.get(&step) {
+                    Some(&i) => column.points[i] = point,
+                    None => {
+                        column.at.insert(step, column.points.len());
+                        column.points.push(point);
+                    }
                 }
             }
         }
     }
-    if !dropped.is_empty() {
+    let keys: BTreeMap<String, Vec<Point>> = columns
+        .into_iter()
+        .map(|(key, column)| (key, column.points))
+        .collect();
+    if dropped > 0 {
         said.push(format!(
-            "{} points of run {run} without a step were not uploaded: another machine logged \
-             their key at step {MAX_STEP}, the last there is",
-            dropped.len()
+            "{dropped} points of run {run} without a step were not uploaded: another machine \
+             logged their key at step {MAX_STEP}, the last there is"
         ));
     }
     let chunk = Chunk {
