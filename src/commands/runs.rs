@@ -25,7 +25,7 @@ pub fn run(args: RunsArgs, ctx: &Ctx) -> Result<()> {
 
 /// Uploads every run change waiting in this machine's cache; exit 1 when the upload fails.
 fn push(ctx: &Ctx) -> Result<()> {
-    let mut center = ctx.create_center()?;
+    let mut center = ctx.open_center()?;
     let waiting = center.catalog.waiting()?;
     let done = center.upload_runs()?;
     for said in &done.said {

@@ -891,3 +891,70 @@ fn owner_of(env: &Env) -> String {
     let listing = env.json(&["runs", "-m", "m"]);
     listing["runs"][0]["owner"].as_str().unwrap().to_string()
 }
+
+#[test]
+fn a_tracked_run_killed_midway_goes_up_whole_with_runs_push() {
+    let Some(env) = center() else { return };
+    let progress = env.work.join("progress");
+    let progress_arg = progress.to_str().unwrap().to_string();
+    let mut training = env
+        .command(&[
+            "track",
+            "-m",
+            "m",
+            "--run",
+            "killed",
+            "--",
+            "python3",
+            "-c",
+            TRAINING,
+            "400",
+            &progress_arg,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&progress)
+        .map_or(true, |t| t.trim().parse::<u64>().unwrap_or(0) < 100)
+    {
+        assert!(Instant::now() < deadline, "the training did not get going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    training.kill().unwrap(); // SIGKILL, mid-upload or mid-flush, wherever it is
+    training.wait().unwrap();
+
+    let here = env.json(&["runs", "-m", "m"]);
+    let kept = here["runs"][0]["metrics"]["loss"]["count"]
+        .as_u64()
+        .unwrap();
+    assert!(kept > 0, "{here:#}");
+    env.ok(&["runs", "push"]);
+    let there = env.colleague();
+    let history = there.json(&[
+        "metrics",
+        "-m",
+        "m",
+        "--run",
+        "killed",
+        "--user",
+        &owner_of(&env),
+    ]);
+    let steps: Vec<i64> = history["metrics"]["loss"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["step"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        steps.len() as u64,
+        kept,
+        "every point the cache committed, once"
+    );
+    assert_eq!(steps, (0..kept as i64).collect::<Vec<_>>());
+    assert_eq!(
+        env.json(&["runs", "-m", "m"])["runs"][0]["not_uploaded"]["changes"],
+        0
+    );
+}

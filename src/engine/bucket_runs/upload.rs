@@ -9,7 +9,7 @@
 //! process of a cache uploads at a time (a lock file); the rows are the cache's, so whichever
 //! uploads carries everyone's.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -59,6 +59,9 @@ pub(super) fn upload(catalog: &mut Catalog, bucket: &Arc<Bucket>, by: &str) -> R
     loop {
         let rows = catalog.outbox(ROWS_AT_ONCE, CHUNK_POINTS as u64)?;
         let Some(first) = rows.first() else {
+            // A race read the same damage again: say each thing once.
+            let mut seen = HashSet::new();
+            done.said.retain(|said| seen.insert(said.clone()));
             return Ok(done);
         };
         let model = first.model.clone();
@@ -111,7 +114,7 @@ fn publish(
         }
         done.said.extend(refresh::refresh(catalog, bucket, model)?);
         // The refresh may have dropped rows (ours found in the bucket, runs deleted there).
-        let waiting = catalog.outbox_numbers()?;
+        let waiting: HashSet<u64> = catalog.outbox_numbers()?.into_iter().collect();
         let batch: Vec<&Queued> = batch.iter().filter(|r| waiting.contains(&r.n)).collect();
         if batch.is_empty() {
             return Ok(());
