@@ -55,6 +55,27 @@ impl Reader {
         Ok(state.unwrap_or_default())
     }
 
+    /// The newest index of the model's run log this cache knows (0: none).
+    pub fn run_index_seq(&self, model: &str) -> Result<u64> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT index_seq FROM run_logs WHERE model = ?1")?;
+        Ok(stmt
+            .query_row([model], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// The highest step of each key of the run in the bucket: key -> step.
+    pub fn remote_his(&self, run_id: i64) -> Result<BTreeMap<String, i64>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT k.name, x.hi FROM run_keys_remote x JOIN metric_keys k ON k.id = x.key_id
+             WHERE x.run_id = ?1",
+        )?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The segments of a model's run log this cache could not read: seq -> why.
     pub fn run_log_holes(&self, model: &str) -> Result<BTreeMap<u64, String>> {
         let mut stmt = self
@@ -161,6 +182,15 @@ impl Tx<'_> {
              ON CONFLICT (model) DO UPDATE SET seq = excluded.seq, etag = excluded.etag
              WHERE excluded.seq > run_logs.seq",
             params![model, seq, etag],
+        )?;
+        Ok(())
+    }
+
+    /// Notes the newest index of the model's run log (it never goes back).
+    pub fn set_run_index(&self, model: &str, seq: u64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE run_logs SET index_seq = max(index_seq, ?2) WHERE model = ?1",
+            params![model, seq],
         )?;
         Ok(())
     }

@@ -163,8 +163,8 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE metric_summaries ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;",
     // 8: what this cache recorded of runs and has not uploaded to the bucket yet
     // (catalog/run_outbox.rs), the segments it is sending (one found in the bucket is ours, and
-    // its rows went up), and the highest step of each key of a run in the bucket (where a
-    // point logged without a step goes next).
+    // its rows went up), the highest step of each key of a run in the bucket (where a point
+    // logged without a step goes next), and the newest index of each run log.
     "CREATE TABLE run_outbox (
         n           INTEGER PRIMARY KEY AUTOINCREMENT,
         model       TEXT NOT NULL,
@@ -183,7 +183,8 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE TABLE run_segments_sending (
         id          TEXT PRIMARY KEY
-    ) WITHOUT ROWID;",
+    ) WITHOUT ROWID;
+    ALTER TABLE run_logs ADD COLUMN index_seq INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

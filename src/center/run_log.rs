@@ -282,7 +282,7 @@ impl RunSegment {
 }
 
 impl ChunkRef {
-    fn check(&self) -> Result<()> {
+    fn check_name_and_size(&self) -> Result<()> {
         let hex = self.blake3.len() == 64 && self.blake3.bytes().all(|b| b.is_ascii_hexdigit());
         if !hex || self.blake3.bytes().any(|b| b.is_ascii_uppercase()) {
             bail!(
@@ -294,7 +294,7 @@ impl ChunkRef {
             bail!("a chunk has {} bytes (at most {MAX_CHUNK})", self.size);
         }
         // 16 bytes a point: a count beyond what the bytes can hold is a lie (and could
-        // overflow the sum, or the catalog's integers).
+        // overflow a sum, or the catalog's integers).
         if self.points > self.size / 16 {
             bail!(
                 "a chunk of {} bytes can't hold {} points",
@@ -302,6 +302,11 @@ impl ChunkRef {
                 self.points
             );
         }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<()> {
+        self.check_name_and_size()?;
         let counted = self
             .keys
             .values()
@@ -313,11 +318,167 @@ impl ChunkRef {
             );
         }
         for summary in self.keys.values() {
-            for step in [summary.first_step, summary.last_step, summary.top_step] {
-                if !(-MAX_STEP..=MAX_STEP).contains(&step) {
-                    bail!("a chunk has the step {step}, out of range");
-                }
+            summary.check()?;
+        }
+        Ok(())
+    }
+}
+
+impl KeySummary {
+    fn check(&self) -> Result<()> {
+        // Counts beyond 2^53 (the steps' range) are no count any writer made, and would not
+        // fit the catalog's integers.
+        if self.count > MAX_STEP as u64 {
+            bail!("a key has {} points", self.count);
+        }
+        for step in [self.first_step, self.last_step, self.top_step] {
+            if !(-MAX_STEP..=MAX_STEP).contains(&step) {
+                bail!("a chunk has the step {step}, out of range");
             }
+        }
+        Ok(())
+    }
+}
+
+// ---- indexes -------------------------------------------------------------------------------
+
+/// A model's run log folded up to segment `seq`: what a cache that applied segments 1..=seq
+/// holds, so that a new cache reads one object and the segments after it, not the whole log.
+/// Written once (If-None-Match) by an uploader whose cache has nothing of the model waiting.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct RunIndex {
+    pub format: u32,
+    pub model: String,
+    pub seq: u64,
+    /// The ETag of segment `seq` when it was folded in (a reader that lists it with another
+    /// ETag reads the log from its start instead).
+    pub etag: String,
+    pub at: Timestamp,
+    pub by: String,
+    pub runs: Vec<IndexedRun>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct IndexedRun {
+    pub owner: String,
+    pub name: String,
+    /// The last segment that touched the run.
+    pub last_seq: u64,
+    pub started_at: Timestamp,
+    pub host: String,
+    pub status: String,
+    #[serde(default)]
+    pub ended_at: Option<Timestamp>,
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    #[serde(default)]
+    pub describe: Describe,
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamValue>,
+    /// Per key: count, last step and value, extremes, and the highest step.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, KeySummary>,
+    #[serde(default)]
+    pub chunks: Vec<IndexedChunk>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct IndexedChunk {
+    pub blake3: String,
+    pub size: u64,
+    pub points: u64,
+}
+
+/// The folder of a model's indexes.
+pub fn index_prefix(model: &str) -> String {
+    format!("{RUNS_PREFIX}{model}/index/")
+}
+
+/// The key of a model's index at segment `seq`.
+pub fn index_key(model: &str, seq: u64) -> String {
+    format!("{}{seq:010}.json", index_prefix(model))
+}
+
+/// The segment number of an index key under [`index_prefix`]; `None` for anything else.
+pub fn parse_index_key(model: &str, key: &str) -> Option<u64> {
+    let name = key
+        .strip_prefix(&index_prefix(model))?
+        .strip_suffix(".json")?;
+    let all_digits = name.len() == 10 && name.bytes().all(|b| b.is_ascii_digit());
+    all_digits
+        .then(|| name.parse().ok())
+        .flatten()
+        .filter(|&s| s > 0)
+}
+
+impl RunIndex {
+    pub fn to_json(&self) -> Result<Vec<u8>> {
+        Ok(serde_json::to_vec(self)?)
+    }
+
+    /// Reads and checks the index found under `model`'s number `seq`, as a segment is.
+    pub fn from_json(bytes: &[u8], model: &str, seq: u64) -> Result<RunIndex> {
+        #[derive(Deserialize)]
+        struct Format {
+            format: u32,
+        }
+        let format: Format = serde_json::from_slice(bytes).context("it is not a run index")?;
+        if format.format != 1 {
+            return Err(NewerFormat(format.format).into());
+        }
+        let index: RunIndex = serde_json::from_slice(bytes).context("it is not a run index")?;
+        if index.model != model || index.seq != seq {
+            bail!(
+                "it says it is index {} of {}",
+                index.seq,
+                quote(&index.model)
+            );
+        }
+        printable("by", &index.by)?;
+        for run in &index.runs {
+            run.check(seq)?;
+        }
+        Ok(index)
+    }
+}
+
+impl IndexedRun {
+    fn check(&self, seq: u64) -> Result<()> {
+        names::check_name("owner", &self.owner)?;
+        names::check_name("run", &self.name)?;
+        printable("host", &self.host)?;
+        if self.last_seq > seq {
+            bail!(
+                "run {} comes from segment {}, after the index",
+                self.name,
+                self.last_seq
+            );
+        }
+        if !["running", "finished", "failed", "killed"].contains(&self.status.as_str()) {
+            bail!("run {} is {}", self.name, quote(&self.status));
+        }
+        if let Some(version) = &self.describe.version {
+            names::check_name("version", version)?;
+        }
+        if let Some(note) = &self.describe.note {
+            printable("note", note)?;
+        }
+        for param in self.params.values() {
+            if !["int", "float", "bool", "string"].contains(&param.kind.as_str()) {
+                bail!("a param has the kind {}", quote(&param.kind));
+            }
+        }
+        for chunk in &self.chunks {
+            let cited = ChunkRef {
+                blake3: chunk.blake3.clone(),
+                size: chunk.size,
+                points: chunk.points,
+                keys: BTreeMap::new(),
+            };
+            cited.check_name_and_size()?;
+        }
+        for summary in self.metrics.values() {
+            summary.check()?;
         }
         Ok(())
     }

@@ -958,3 +958,79 @@ fn a_tracked_run_killed_midway_goes_up_whole_with_runs_push() {
         0
     );
 }
+
+/// A request that reads a segment of a run log (not a listing: its prefix is in the query).
+fn run_log_get(method: &str, path: &str) -> bool {
+    method == "GET" && path.contains("/runs/") && path.contains("/log/")
+}
+
+#[test]
+fn a_new_cache_reads_the_newest_index_and_the_segments_after_it() {
+    let Some(env) = center() else { return };
+    let bucket = env.bucket();
+    for seq in 1..=256u64 {
+        let name = format!("h{seq}");
+        let mut run = started("alice", &name);
+        run.params = params(&[("seed", &seq.to_string(), "int")]);
+        if seq % 64 == 0 {
+            run.chunk = Some(chunk(&bucket, "alice", &name, vec![points("loss", 0..10)]));
+        }
+        put_segment(&bucket, seq, vec![run]);
+    }
+    // The 257th segment, by mfile: an index is due.
+    env.ok(&[
+        "log-metric",
+        "-m",
+        "m",
+        "--run",
+        "h1",
+        "--user",
+        "alice",
+        "loss=0.5",
+    ]);
+    let indexes = bucket.list("runs/m/index").unwrap();
+    let keys: Vec<&str> = indexes.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(keys, ["runs/m/index/0000000257.json"]);
+    // A decoy newer index that is no index: skipped, with a word.
+    bucket
+        .put_new(
+            "runs/m/index/0000000300.json",
+            b"{\"format\": 1}".to_vec().into(),
+        )
+        .unwrap();
+    put_segment(
+        &bucket,
+        258,
+        vec![RunEntry {
+            params: params(&[("late", "1", "int")]),
+            ..entry("alice", "h2", 1)
+        }],
+    );
+
+    let (upstream, _) = crate::harness::s3_server().unwrap();
+    let counter = crate::s3_proxy::LossyProxy::counting(&upstream, run_log_get);
+    let mut fresh = env.colleague();
+    fresh.endpoint = Some(counter.endpoint.clone());
+    let out = fresh.run(&["runs", "-m", "m", "--all-users", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.says(&["runs/m/index/0000000300.json is damaged"]);
+    assert_eq!(counter.picked(), 1, "only segment 258 is read");
+    let through_index = out.json();
+    let whole_log = env.json(&["runs", "-m", "m", "--all-users"]);
+    let strip = |listing: &Value| -> Vec<Value> {
+        let mut runs: Vec<Value> = listing["runs"].as_array().unwrap().clone();
+        for run in &mut runs {
+            run["duration_seconds"] = Value::Null;
+        }
+        runs.sort_by_key(|r| r["name"].as_str().unwrap().to_string());
+        runs
+    };
+    assert_eq!(strip(&through_index), strip(&whole_log));
+    assert_eq!(run(&through_index, "h2")["params"]["late"]["value"], "1");
+    let history = fresh.json(&["metrics", "-m", "m", "--run", "h64", "--user", "alice"]);
+    assert_eq!(
+        history["metrics"]["loss"].as_array().unwrap().len(),
+        10,
+        "points come through the index's chunks"
+    );
+}

@@ -8,6 +8,7 @@
 
 mod apply;
 mod background;
+mod index;
 mod points;
 mod refresh;
 mod upload;

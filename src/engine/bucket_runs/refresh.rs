@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::apply::{apply_segment, harm_named};
-use super::fetch_all;
+use super::{fetch_all, index};
 use crate::catalog::{Catalog, shared_key};
 use crate::center::run_log::{self, RunSegment};
 use crate::center::s3::Bucket;
@@ -35,8 +35,24 @@ pub(super) fn refresh(
     model: &str,
 ) -> Result<Vec<String>> {
     let mut state = catalog.run_log(model)?;
-    let mut listed = list_from(bucket, model, state.seq)?;
     let mut said = Vec::new();
+    if state.seq == 0 {
+        // A new cache starts from the newest index, when there is one.
+        let (newest, damaged) = index::newest(bucket, model)?;
+        said.extend(damaged);
+        if let Some(newest) = newest {
+            catalog.write(|tx| {
+                let model_id = tx
+                    .ensure_model_keyed(model, &shared_key(model), newest.at)?
+                    .id;
+                index::apply(tx, model_id, &newest)?;
+                tx.set_run_log(model, newest.seq, &newest.etag)?;
+                tx.set_run_index(model, newest.seq)
+            })?;
+            state = catalog.run_log(model)?;
+        }
+    }
+    let mut listed = list_from(bucket, model, state.seq)?;
     let highest = listed.keys().last().copied().unwrap_or(0);
     if state.seq > highest {
         said.push(format!(

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use super::refresh;
+use super::{index, refresh};
 use crate::catalog::Catalog;
 use crate::catalog::run_outbox::{Op, Queued};
 use crate::catalog::runs_remote::ChunkRow;
@@ -56,18 +56,28 @@ pub(super) fn upload(catalog: &mut Catalog, bucket: &Arc<Bucket>, by: &str) -> R
     let _lock = lock(catalog.folder())?;
     let writer = writer_id(catalog)?;
     let mut done = Uploaded::default();
+    let mut models = Vec::new();
     loop {
         let rows = catalog.outbox(ROWS_AT_ONCE, CHUNK_POINTS as u64)?;
         let Some(first) = rows.first() else {
-            // A race read the same damage again: say each thing once.
-            let mut seen = HashSet::new();
-            done.said.retain(|said| seen.insert(said.clone()));
-            return Ok(done);
+            break;
         };
         let model = first.model.clone();
         let batch = cut(rows.into_iter().take_while(|r| r.model == model).collect());
         publish(catalog, bucket, by, &writer, &model, &batch, &mut done)?;
+        if !models.contains(&model) {
+            models.push(model);
+        }
     }
+    for model in &models {
+        // Everything went up: an index may be due. It only spares readers work, so a failure
+        // to write it is no failure of the upload.
+        let _ = index::write_if_due(catalog, bucket, by, model);
+    }
+    // A race read the same damage again: say each thing once.
+    let mut seen = HashSet::new();
+    done.said.retain(|said| seen.insert(said.clone()));
+    Ok(done)
 }
 
 /// The rows that can go in one segment: up to a row of a run deleted earlier in the batch
