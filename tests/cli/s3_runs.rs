@@ -968,7 +968,7 @@ fn run_log_get(method: &str, path: &str) -> bool {
 fn a_new_cache_reads_the_newest_index_and_the_segments_after_it() {
     let Some(env) = center() else { return };
     let bucket = env.bucket();
-    for seq in 1..=256u64 {
+    for seq in 1..=246u64 {
         let name = format!("h{seq}");
         let mut run = started("alice", &name);
         run.params = params(&[("seed", &seq.to_string(), "int")]);
@@ -977,20 +977,30 @@ fn a_new_cache_reads_the_newest_index_and_the_segments_after_it() {
         }
         put_segment(&bucket, seq, vec![run]);
     }
-    // The 257th segment, by mfile: an index is due.
-    env.ok(&[
-        "log-metric",
-        "-m",
-        "m",
-        "--run",
-        "h1",
-        "--user",
-        "alice",
-        "loss=0.5",
-    ]);
+    // Segments 247 to 256, by mfile, a chunk each (a live run's shape): an index is due, and
+    // its chunks are merged for it.
+    for i in 0..10 {
+        env.ok(&[
+            "log-metric",
+            "-m",
+            "m",
+            "--run",
+            "mine",
+            &format!("loss={i}"),
+        ]);
+    }
     let indexes = bucket.list("runs/m/index").unwrap();
     let keys: Vec<&str> = indexes.iter().map(|o| o.key.as_str()).collect();
-    assert_eq!(keys, ["runs/m/index/0000000257.json"]);
+    assert_eq!(keys, ["runs/m/index/0000000256.json"]);
+    let (index, _) = bucket.get(keys[0]).unwrap().unwrap();
+    let index: Value = serde_json::from_slice(&index).unwrap();
+    let mine = index["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "mine")
+        .unwrap();
+    assert_eq!(mine["chunks"].as_array().unwrap().len(), 1, "{mine:#}");
     // A decoy newer index that is no index: skipped, with a word.
     bucket
         .put_new(
@@ -1000,7 +1010,7 @@ fn a_new_cache_reads_the_newest_index_and_the_segments_after_it() {
         .unwrap();
     put_segment(
         &bucket,
-        258,
+        257,
         vec![RunEntry {
             params: params(&[("late", "1", "int")]),
             ..entry("alice", "h2", 1)
@@ -1014,7 +1024,8 @@ fn a_new_cache_reads_the_newest_index_and_the_segments_after_it() {
     let out = fresh.run(&["runs", "-m", "m", "--all-users", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     out.says(&["runs/m/index/0000000300.json is damaged"]);
-    assert_eq!(counter.picked(), 1, "only segment 258 is read");
+    assert!(!out.stderr.contains("log/"), "no segment is missing: {}", out.stderr);
+    assert_eq!(counter.picked(), 1, "only segment 257 is read");
     let through_index = out.json();
     let whole_log = env.json(&["runs", "-m", "m", "--all-users"]);
     let strip = |listing: &Value| -> Vec<Value> {
@@ -1033,4 +1044,14 @@ fn a_new_cache_reads_the_newest_index_and_the_segments_after_it() {
         10,
         "points come through the index's chunks"
     );
+    let owner = owner_of(&env);
+    let mine = fresh.json(&["metrics", "-m", "m", "--run", "mine", "--user", &owner]);
+    let values: Vec<f64> = mine["metrics"]["loss"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .collect();
+    let expected: Vec<f64> = (0..10).map(f64::from).collect();
+    assert_eq!(values, expected, "the merged chunk holds every point");
 }

@@ -4,20 +4,30 @@
 //! cache that has nothing of the model waiting, no damage and no stale summary (what it holds
 //! is then exactly the log folded). Each is written once; readers take the newest they can read.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::Result;
 
+use crate::catalog::runs::RunRow;
 use crate::catalog::runs::Summary;
 use crate::catalog::runs_remote::ChunkRow;
 use crate::catalog::{Catalog, Tx};
-use crate::center::run_log::{self, IndexedChunk, IndexedRun, KeySummary, Num, RunIndex};
+use crate::center::run_log::{
+    self, Chunk, IndexedChunk, IndexedRun, KeySummary, Num, Point, RunIndex,
+};
 use crate::center::s3::{Bucket, Created};
 use crate::time::Timestamp;
 use crate::values::{ParamKind, RunStatus};
 
 /// A new index once the log has grown this many segments past the last one.
 const INDEX_EVERY: u64 = 256;
+
+/// A run of this many chunks or more has them merged for the index.
+const MERGE_FROM: usize = 8;
+
+/// The points of a merged chunk (16 MB).
+const MERGED_POINTS: usize = 1_000_000;
 
 /// Writes an index of `model`'s log at the cache's last segment when one is due and the cache
 /// holds exactly the log folded up to it.
@@ -48,6 +58,7 @@ pub(super) fn write_if_due(
     let mut runs = Vec::with_capacity(rows.len());
     for row in rows {
         let his = catalog.remote_his(row.id)?;
+        let chunks = chunks_of(catalog, bucket, &row)?;
         let metrics = summaries
             .remove(&row.id)
             .unwrap_or_default()
@@ -84,15 +95,7 @@ pub(super) fn write_if_due(
                 })
                 .collect(),
             metrics,
-            chunks: catalog
-                .run_chunks(row.id)?
-                .into_iter()
-                .map(|c| IndexedChunk {
-                    blake3: c.blake3,
-                    size: c.size,
-                    points: c.points,
-                })
-                .collect(),
+            chunks,
         });
     }
     let index = RunIndex {
@@ -112,6 +115,64 @@ pub(super) fn write_if_due(
         Created::Created(_) | Created::AlreadyExists => {}
     }
     catalog.write(|tx| tx.set_run_index(model, index.seq))
+}
+
+/// The chunks an index names for a run: those of the log, or, for a run of many chunks whose
+/// points this cache holds (a live run uploads a chunk every couple of seconds), the points
+/// merged into chunks of up to [`MERGED_POINTS`], uploaded here, so that a new cache fetches a
+/// few chunks, not thousands.
+fn chunks_of(catalog: &Catalog, bucket: &Bucket, run: &RunRow) -> Result<Vec<IndexedChunk>> {
+    let chunks = catalog.run_chunks(run.id)?;
+    let as_indexed = |c: ChunkRow| IndexedChunk {
+        blake3: c.blake3,
+        size: c.size,
+        points: c.points,
+    };
+    if chunks.len() < MERGE_FROM || !catalog.run_remote(run.id)?.points_loaded {
+        return Ok(chunks.into_iter().map(as_indexed).collect());
+    }
+    let mut merged = Vec::new();
+    let mut chunk = Chunk {
+        model: run.model.clone(),
+        owner: run.owner.clone(),
+        run: run.name.clone(),
+        keys: BTreeMap::new(),
+    };
+    let mut held = 0;
+    let mut send = |chunk: &mut Chunk| -> Result<()> {
+        let bytes = chunk.encode()?;
+        let blake3 = blake3::hash(&bytes).to_hex().to_string();
+        let size = bytes.len() as u64;
+        match bucket.put_new(&run_log::chunk_key(&run.model, &blake3), bytes.into())? {
+            Created::Created(_) | Created::AlreadyExists => {}
+        }
+        let points = chunk.keys.values().map(|p| p.len() as u64).sum();
+        merged.push(IndexedChunk {
+            blake3,
+            size,
+            points,
+        });
+        chunk.keys.clear();
+        Ok(())
+    };
+    catalog.history(run.id, &[], |p| {
+        let point = Point {
+            step: p.step,
+            value: p.value,
+            logged_at: p.logged_at,
+        };
+        chunk.keys.entry(p.key).or_default().push(point);
+        held += 1;
+        if held == MERGED_POINTS {
+            send(&mut chunk)?;
+            held = 0;
+        }
+        Ok(())
+    })?;
+    if held > 0 {
+        send(&mut chunk)?;
+    }
+    Ok(merged)
 }
 
 /// The newest index of `model`'s log this mfile can read, and what should be said of newer
