@@ -4,7 +4,7 @@
 //! them. Nothing on the recording path touches the network.
 
 use anyhow::{Context, Result, bail};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Reader, Tx};
@@ -247,13 +247,19 @@ impl Tx<'_> {
         if !self.journaling() {
             return Ok(());
         }
-        let (model, owner, run): (String, String, String) = self.conn().query_row(
-            "SELECT m.name, r.owner, r.name FROM runs r JOIN models m ON m.id = r.model_id
-             WHERE r.id = ?1",
-            [run_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        self.queue(&model, &owner, &run, op)
+        let found: Option<(String, String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT m.name, r.owner, r.name FROM runs r JOIN models m ON m.id = r.model_id
+                 WHERE r.id = ?1",
+                [run_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        match found {
+            Some((model, owner, run)) => self.queue(&model, &owner, &run, op),
+            None => Ok(()), // the run is gone: there is nothing to change
+        }
     }
 
     /// Notes that the segment `id` is about to be sent (before the PUT: a segment of ours
@@ -289,6 +295,15 @@ impl Tx<'_> {
         self.conn()
             .execute("DELETE FROM run_outbox WHERE n = ?1", [n])?;
         Ok(())
+    }
+
+    /// Whether the run has rows waiting after number `n` (it was made again after a delete
+    /// or drop that row `n` or before carried).
+    pub fn queued_after(&self, model: &str, owner: &str, run: &str, n: u64) -> Result<bool> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT 1 FROM run_outbox WHERE model = ?1 AND owner = ?2 AND run = ?3 AND n > ?4",
+        )?;
+        Ok(stmt.exists(params![model, owner, run, n])?)
     }
 
     /// Drops the waiting params call of the run that logged `key` (another writer set it

@@ -73,7 +73,12 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
     let (points, recorded) = ingest::record_output(&mut center, &run, stdout, tee, &Bars::new(ctx));
     let status = child.wait().context("could not wait for the command")?;
     let (final_status, code) = outcome(status);
-    ingest::end_run(&mut center, &run, final_status, i64::from(code))?;
+    if !ingest::end_run(&mut center, &run, final_status, i64::from(code))? {
+        ctx.out.warn(&format!(
+            "run {name} of {model} was deleted by another machine while it ran; what it \
+             recorded after that was dropped"
+        ));
+    }
     if let Some(uploads) = uploads {
         uploads.finish();
     }

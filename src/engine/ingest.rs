@@ -167,9 +167,14 @@ pub fn start_tracked_run(center: &mut Center, run: &TrackedRun, name: &str) -> R
     })
 }
 
-/// `run-20261126-214501`, with `-2`, `-3`, ... when that name is taken.
+/// `run-20261126-214501`, with `-2`, `-3`, ... when that name is taken. On a bucket center,
+/// where another machine may start a run in the same second without this cache knowing,
+/// four random hex digits follow (`run-20261126-214501-3fa0`).
 fn fresh_name(center: &Center, model: &str, owner: &str) -> Result<String> {
-    let base = format!("run-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    let mut base = format!("run-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    if center.bucket.is_some() {
+        base = format!("{base}-{}", &crate::engine::bucket_log::write_id()[..4]);
+    }
     let Some(model_row) = center.catalog.model(model)? else {
         return Ok(base);
     };
@@ -221,11 +226,17 @@ pub fn record_output(
 }
 
 /// Sets a run's final status and exit code.
-pub fn end_run(center: &mut Center, run: &RunRow, status: RunStatus, code: i64) -> Result<()> {
+/// Returns false when the run is gone: another machine deleted it from a bucket center while
+/// it ran (what was recorded after that was dropped).
+pub fn end_run(center: &mut Center, run: &RunRow, status: RunStatus, code: i64) -> Result<bool> {
     let ended = Timestamp::now();
-    center
-        .catalog
-        .write(|tx| tx.end_run(run.id, status, Some(code), ended))
+    center.catalog.write(|tx| {
+        if tx.run_by_id(run.id)?.is_none() {
+            return Ok(false);
+        }
+        tx.end_run(run.id, status, Some(code), ended)?;
+        Ok(true)
+    })
 }
 
 /// A metric log to read: stdin (JSON lines), or a file.

@@ -106,7 +106,11 @@ impl<'c> MetricWriter<'c> {
                 })
                 .push(point);
         }
-        self.catalog.write(|tx| {
+        let recorded = self.catalog.write(|tx| {
+            // Deleted by another machine meanwhile (a bucket center): nothing to record into.
+            if tx.run_by_id(run_id)?.is_none() {
+                return Ok(false);
+            }
             let mut queued = Vec::new();
             for key in &order {
                 let key_id = tx.metric_key_id(key)?;
@@ -144,9 +148,11 @@ impl<'c> MetricWriter<'c> {
                 };
                 tx.queue_for(run_id, points)?;
             }
-            Ok(())
+            Ok(true)
         })?;
-        self.written += points.len() as u64;
+        if recorded {
+            self.written += points.len() as u64;
+        }
         Ok(())
     }
 }

@@ -610,7 +610,7 @@ fn a_colleague_sees_a_live_run_grow_within_seconds() {
 /// another machine. `finish` lets it upload.
 struct Waiting {
     lock: Child,
-    writer: Child,
+    writers: Vec<Child>,
 }
 
 fn upload_lock(env: &Env) -> PathBuf {
@@ -644,6 +644,17 @@ impl Waiting {
             assert!(Instant::now() < deadline, "the lock was not taken");
             std::thread::sleep(Duration::from_millis(10));
         }
+        let mut waiting = Waiting {
+            lock,
+            writers: Vec::new(),
+        };
+        waiting.also(env, args);
+        waiting
+    }
+
+    /// Runs `args` in `env` too, until what it records waits as well.
+    fn also(&mut self, env: &Env, args: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(20);
         let before = waiting_changes(env);
         let writer = env
             .command(args)
@@ -655,14 +666,19 @@ impl Waiting {
             assert!(Instant::now() < deadline, "nothing was recorded");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Waiting { lock, writer }
+        self.writers.push(writer);
     }
 
-    /// Lets the writer upload, and returns how it ended.
+    /// Lets the writers upload, and returns how the first ended.
     fn finish(mut self) -> std::process::Output {
         self.lock.kill().unwrap();
         self.lock.wait().unwrap();
-        self.writer.wait_with_output().unwrap()
+        let mut outputs: Vec<_> = self
+            .writers
+            .drain(..)
+            .map(|w| w.wait_with_output().unwrap())
+            .collect();
+        outputs.remove(0)
     }
 }
 
@@ -1024,7 +1040,11 @@ fn a_new_cache_reads_the_newest_index_and_the_segments_after_it() {
     let out = fresh.run(&["runs", "-m", "m", "--all-users", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     out.says(&["runs/m/index/0000000300.json is damaged"]);
-    assert!(!out.stderr.contains("log/"), "no segment is missing: {}", out.stderr);
+    assert!(
+        !out.stderr.contains("log/"),
+        "no segment is missing: {}",
+        out.stderr
+    );
     assert_eq!(counter.picked(), 1, "only segment 257 is read");
     let through_index = out.json();
     let whole_log = env.json(&["runs", "-m", "m", "--all-users"]);
@@ -1054,4 +1074,170 @@ fn a_new_cache_reads_the_newest_index_and_the_segments_after_it() {
         .collect();
     let expected: Vec<f64> = (0..10).map(f64::from).collect();
     assert_eq!(values, expected, "the merged chunk holds every point");
+}
+
+#[test]
+fn a_run_deleted_and_made_again_before_an_upload_is_kept() {
+    let Some(env) = Env::s3() else { return };
+    env.ok(&["log-metric", "-m", "m", "--run", "r", "loss=1"]);
+    let mut waiting = Waiting::start(&env, &["log-metric", "-m", "m", "--run", "r", "loss=2"]);
+    waiting.also(&env, &["runs", "delete", "-m", "m", "r", "--yes"]);
+    waiting.also(&env, &["log-metric", "-m", "m", "--run", "r", "loss=3"]);
+    let out = waiting.finish();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for machine in [&env, &env.colleague()] {
+        let history = machine.json(&[
+            "metrics",
+            "-m",
+            "m",
+            "--run",
+            "r",
+            "--user",
+            &owner_of(&env),
+        ]);
+        let points = &history["metrics"]["loss"];
+        assert_eq!(points.as_array().unwrap().len(), 1, "{history:#}");
+        assert_eq!(points[0]["value"], 3.0);
+        assert_eq!(points[0]["step"], 0);
+    }
+}
+
+#[test]
+fn a_point_without_a_step_is_never_overwritten_by_one_with_a_step() {
+    let Some(alice) = Env::s3() else { return };
+    alice.ok(&["log-metric", "-m", "m", "--run", "r", "loss=0"]);
+    let bob = alice.colleague();
+    bob.ok(&["runs", "-m", "m", "--all-users"]);
+    alice.write("mix.jsonl", "{\"loss\": 11}\n{\"step\": 2, \"loss\": 22}\n");
+    let waiting = Waiting::start(
+        &alice,
+        &["log-metric", "-m", "m", "--run", "r", "--file", "mix.jsonl"],
+    );
+    let owner = owner_of(&alice);
+    bob.ok(&[
+        "log-metric",
+        "-m",
+        "m",
+        "--run",
+        "r",
+        "--user",
+        &owner,
+        "loss=100",
+    ]);
+    let out = waiting.finish();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for machine in [&alice, &bob, &alice.colleague()] {
+        let history = machine.json(&["metrics", "-m", "m", "--run", "r", "--user", &owner]);
+        let mut values: Vec<f64> = history["metrics"]["loss"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"].as_f64().unwrap())
+            .collect();
+        values.sort_by(f64::total_cmp);
+        assert_eq!(values, [0.0, 11.0, 22.0, 100.0], "{history:#}");
+    }
+}
+
+#[test]
+fn a_tracked_run_deleted_by_another_machine_ends_with_a_word_and_the_childs_code() {
+    let Some(env) = center() else { return };
+    let progress = env.work.join("progress");
+    let progress_arg = progress.to_str().unwrap().to_string();
+    let training = env
+        .command(&[
+            "track",
+            "-m",
+            "m",
+            "--run",
+            "doomed",
+            "--",
+            "python3",
+            "-c",
+            TRAINING,
+            "120",
+            &progress_arg,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&progress)
+        .map_or(true, |t| t.trim().parse::<u64>().unwrap_or(0) < 20)
+    {
+        assert!(Instant::now() < deadline, "the training did not get going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let owner = owner_of(&env);
+    let other = env.colleague();
+    let listed = || {
+        other.json(&["runs", "-m", "m", "--all-users"])["runs"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    while listed() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached the bucket"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    other.ok(&[
+        "runs", "delete", "-m", "m", "--user", &owner, "doomed", "--yes",
+    ]);
+    let out = training.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("was deleted by another machine while it ran"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("catalog"), "{stderr}");
+}
+
+#[test]
+fn a_deleted_last_segment_makes_a_cache_read_the_log_again() {
+    let Some(alice) = Env::s3() else { return };
+    for i in 1..=3 {
+        alice.ok(&["log-metric", "-m", "m", "--run", "r", &format!("loss={i}")]);
+    }
+    let bob = alice.colleague();
+    bob.ok(&["runs", "-m", "m", "--all-users"]);
+    alice.bucket().delete(&log_key("m", 3)).unwrap();
+    let out = bob.run(&["runs", "-m", "m", "--all-users", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.says(&["0000000003.json was deleted or written again", "read again"]);
+    let fresh = alice.colleague().json(&["runs", "-m", "m", "--all-users"]);
+    let strip = |mut v: Value| {
+        for run in v["runs"].as_array_mut().unwrap() {
+            run["duration_seconds"] = Value::Null;
+        }
+        v
+    };
+    assert_eq!(strip(out.json()), strip(fresh));
+}
+
+#[test]
+fn fresh_run_names_on_a_bucket_center_carry_a_random_tail() {
+    let Some(env) = center() else { return };
+    let track = ["track", "-m", "m", "--json", "--", "true"];
+    let a = env.ok(&track).json();
+    let b = env.colleague().ok(&track).json();
+    let (a, b) = (a["run"].as_str().unwrap(), b["run"].as_str().unwrap());
+    assert_ne!(a, b);
+    for name in [a, b] {
+        let tail = name.rsplit('-').next().unwrap();
+        assert!(name.starts_with("run-") && tail.len() == 4, "{name}");
+        assert!(tail.bytes().all(|c| c.is_ascii_hexdigit()), "{name}");
+    }
 }

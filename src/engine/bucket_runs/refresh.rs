@@ -53,27 +53,21 @@ pub(super) fn refresh(
         }
     }
     let mut listed = list_from(bucket, model, state.seq)?;
-    let highest = listed.keys().last().copied().unwrap_or(0);
-    if state.seq > highest {
+    // The last segment this cache applied, deleted or written again since: the cache reads
+    // the log again from its start (keeping the runs that have records waiting), so that it
+    // agrees with a cache that reads the log for the first time.
+    let changed = !state.etag.is_empty() && listed.get(&state.seq) != Some(&state.etag);
+    if changed {
         said.push(format!(
-            "the run log of {model} in the bucket ends at segment {highest}, but this cache read \
-             up to {}: segments were deleted; the cache keeps the runs as it read them",
-            state.seq
-        ));
-        return with_damaged_runs(catalog, model, said);
-    }
-    let rewritten = listed
-        .get(&state.seq)
-        .is_some_and(|etag| !state.etag.is_empty() && *etag != state.etag);
-    if rewritten {
-        said.push(format!(
-            "{} was written again since this cache read it; the runs of {model} are read again",
+            "{} was deleted or written again since this cache read it; the runs of {model} \
+             are read again",
             run_log::log_key(model, state.seq)
         ));
         catalog.write(|tx| tx.forget_run_log(model))?;
         state = Default::default();
         listed = list_from(bucket, model, 0)?;
     }
+    let highest = listed.keys().last().copied().unwrap_or(0);
     let todo: Vec<u64> = (state.seq + 1..=highest).collect();
     if todo.is_empty() {
         return with_damaged_runs(catalog, model, said);

@@ -264,21 +264,23 @@ fn build(
     let mut chunks = HashMap::new();
     for id in &order {
         let entry = entries.get_mut(id).context("an entry vanished")?;
+        if entry.delete {
+            // Deleted here: whatever else was recorded of it before goes with it. (A run of
+            // that name here now was made again after the delete, by rows a later segment
+            // carries.)
+            *entry = RunEntry {
+                owner: id.0.clone(),
+                name: id.1.clone(),
+                delete: true,
+                ..RunEntry::default()
+            };
+            continue;
+        }
         let run = match &model_row {
             Some(m) => catalog.run(m.id, &id.0, &id.1)?,
             None => None,
         };
         let Some(run) = run else {
-            if entry.delete {
-                // Deleted here: whatever else was recorded of it goes with it.
-                *entry = RunEntry {
-                    owner: id.0.clone(),
-                    name: id.1.clone(),
-                    delete: true,
-                    ..RunEntry::default()
-                };
-                continue;
-            }
             // Deleted in the bucket (by someone else) since these rows were recorded: the
             // deletion wins.
             let lost = catalog.write(|tx| tx.unqueue_run(model, &id.0, &id.1))?;
@@ -338,6 +340,22 @@ fn chunk_of(
     let mut columns: BTreeMap<String, Column> = BTreeMap::new();
     let mut moved = false;
     let mut dropped = 0;
+    // The steps given explicitly in these rows, per key: a point without a step never lands
+    // on one of them (a later explicit point would replace it, and its value would be lost).
+    let mut explicit: HashMap<&str, HashSet<i64>> = HashMap::new();
+    for (row, _) in rows {
+        if let Op::Points { keys, .. } = &row.op {
+            for queued in keys {
+                let steps = queued
+                    .steps
+                    .iter()
+                    .zip(&queued.auto)
+                    .filter(|(_, auto)| !**auto);
+                let set = explicit.entry(queued.key.as_str()).or_default();
+                set.extend(steps.map(|(step, _)| *step));
+            }
+        }
+    }
     for (row, logged_at) in rows {
         let Op::Points { keys, .. } = &row.op else {
             continue;
@@ -357,11 +375,20 @@ fn chunk_of(
             for ((&logged, &auto), &value) in
                 queued.steps.iter().zip(&queued.auto).zip(&queued.values)
             {
-                let step = match (auto, column.hi) {
+                let taken = explicit.get(queued.key.as_str());
+                let mut next = match column.hi {
+                    None => Some(0),
+                    Some(h) => h.checked_add(1),
+                };
+                while let Some(step) = next.filter(|_| auto)
+                    && taken.is_some_and(|t| t.contains(&step))
+                {
+                    next = step.checked_add(1);
+                }
+                let step = match (auto, next) {
                     (false, _) => logged,
-                    (true, None) => 0,
-                    (true, Some(h)) if h < MAX_STEP => h + 1,
-                    (true, Some(_)) => {
+                    (true, Some(step)) if step <= MAX_STEP => step,
+                    (true, _) => {
                         // Another writer took the key to the last step there is.
                         dropped += 1;
                         continue;
@@ -424,15 +451,20 @@ fn commit(
         };
         // The segment ends what it drops and deletes here too: reading the log before it
         // may have brought back runs this cache had dropped or deleted.
+        // A run made again after the drop or delete (rows after this segment's) stays.
+        let made_again = |owner: &str, name: &str| tx.queued_after(model, owner, name, built.upto);
         if built.segment.drop.is_some() {
             for run in tx.runs(Some(model), None, None)? {
-                if !built.runs.contains(&(run.owner.clone(), run.name.clone())) {
+                let ours = built.runs.contains(&(run.owner.clone(), run.name.clone()));
+                if !ours && !made_again(&run.owner, &run.name)? {
                     tx.delete_run(run.id)?;
                 }
             }
         }
         for entry in built.segment.runs.iter().filter(|e| e.delete) {
-            if let Some(run) = tx.run(model_row.id, &entry.owner, &entry.name)? {
+            if let Some(run) = tx.run(model_row.id, &entry.owner, &entry.name)?
+                && !made_again(&entry.owner, &entry.name)?
+            {
                 tx.delete_run(run.id)?;
             }
         }
