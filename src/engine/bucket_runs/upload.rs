@@ -166,9 +166,8 @@ fn is_ours(bytes: &[u8], id: &str) -> bool {
 /// A segment ready to be written, with what its commit records.
 struct Built {
     segment: RunSegment,
-    /// The rows it carries, by run, and the highest row number.
+    /// The runs whose rows it carries (up to `segment.upto`), and its drop rows.
     runs: Vec<(String, String)>,
-    upto: u64,
     drop_rows: Vec<u64>,
     /// The chunk of each run, by (owner, name), and whether a step moved in the rebuild.
     chunks: HashMap<(String, String), (ChunkRef, bool)>,
@@ -314,7 +313,6 @@ fn build(
     Ok(Some(Built {
         segment,
         runs: order,
-        upto: batch.iter().map(|r| r.n).max().unwrap_or(0),
         drop_rows,
         chunks,
     }))
@@ -440,7 +438,7 @@ fn commit(
 ) -> Result<()> {
     let seq = built.segment.seq;
     catalog.write(|tx| {
-        tx.unqueue(model, &built.runs, built.upto)?;
+        tx.unqueue(model, &built.runs, built.segment.upto)?;
         for n in &built.drop_rows {
             tx.unqueue_row(*n)?;
         }
@@ -452,7 +450,8 @@ fn commit(
         // The segment ends what it drops and deletes here too: reading the log before it
         // may have brought back runs this cache had dropped or deleted.
         // A run made again after the drop or delete (rows after this segment's) stays.
-        let made_again = |owner: &str, name: &str| tx.queued_after(model, owner, name, built.upto);
+        let made_again =
+            |owner: &str, name: &str| tx.queued_after(model, owner, name, built.segment.upto);
         if built.segment.drop.is_some() {
             for run in tx.runs(Some(model), None, None)? {
                 let ours = built.runs.contains(&(run.owner.clone(), run.name.clone()));
