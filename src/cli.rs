@@ -6,6 +6,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::values::duration::parse_duration;
+use crate::values::names::nfc;
 use crate::values::{MAX_STEP, RunStatus};
 
 #[derive(Debug, Parser)]
@@ -101,7 +102,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct Model {
     /// The model name
-    #[arg(id = "model", short = 'm', long = "model", value_name = "MODEL")]
+    #[arg(id = "model", short = 'm', long = "model", value_name = "MODEL", value_parser = name_arg)]
     pub name: String,
 }
 
@@ -109,7 +110,7 @@ pub struct Model {
 #[derive(Debug, Args)]
 pub struct ModelFilter {
     /// Only this model
-    #[arg(id = "model", short = 'm', long = "model", value_name = "MODEL")]
+    #[arg(id = "model", short = 'm', long = "model", value_name = "MODEL", value_parser = name_arg)]
     pub name: Option<String>,
 }
 
@@ -117,7 +118,7 @@ pub struct ModelFilter {
 #[derive(Debug, Args)]
 pub struct Version {
     /// The version name (e.g. 1.0)
-    #[arg(id = "version", long = "version", value_name = "VERSION")]
+    #[arg(id = "version", long = "version", value_name = "VERSION", value_parser = name_arg)]
     pub name: String,
 }
 
@@ -125,7 +126,7 @@ pub struct Version {
 #[derive(Debug, Args)]
 pub struct VersionOpt {
     /// The version name (e.g. 1.0); without it, the whole model
-    #[arg(id = "version", long = "version", value_name = "VERSION")]
+    #[arg(id = "version", long = "version", value_name = "VERSION", value_parser = name_arg)]
     pub name: Option<String>,
 }
 
@@ -137,7 +138,8 @@ pub struct VersionFilter {
         id = "version",
         long = "version",
         value_name = "VERSION",
-        requires = "model"
+        requires = "model",
+        value_parser = name_arg
     )]
     pub name: Option<String>,
 }
@@ -146,7 +148,7 @@ pub struct VersionFilter {
 #[derive(Debug, Args)]
 pub struct Run {
     /// The run name (unique per model and user)
-    #[arg(id = "run", long = "run", value_name = "RUN")]
+    #[arg(id = "run", long = "run", value_name = "RUN", value_parser = name_arg)]
     pub name: String,
 }
 
@@ -154,7 +156,7 @@ pub struct Run {
 #[derive(Debug, Args)]
 pub struct RunOpt {
     /// The run name (default: run-<date>-<time>)
-    #[arg(id = "run", long = "run", value_name = "RUN")]
+    #[arg(id = "run", long = "run", value_name = "RUN", value_parser = name_arg)]
     pub name: Option<String>,
 }
 
@@ -162,7 +164,7 @@ pub struct RunOpt {
 #[derive(Debug, Args)]
 pub struct Runs {
     /// A run to include: RUN (yours) or USER/RUN; repeat for more [default: all your runs]
-    #[arg(id = "runs", long = "run", value_name = "RUN")]
+    #[arg(id = "runs", long = "run", value_name = "RUN", value_parser = name_arg)]
     pub names: Vec<String>,
 }
 
@@ -190,7 +192,7 @@ pub struct RunTarget {
 #[derive(Debug, Args)]
 pub struct UserArg {
     /// Act as this user (default: $MFILE_USER, else the OS user)
-    #[arg(long, value_name = "USER")]
+    #[arg(long, value_name = "USER", value_parser = name_arg)]
     pub user: Option<String>,
 }
 
@@ -297,6 +299,11 @@ pub struct RunsEndArgs {
 }
 
 /// `--status`: a run status by its name; clap shows the names as the possible values.
+/// A name as typed, put in Unicode normal form C: `café` typed either way is one name.
+fn name_arg(text: &str) -> Result<String, std::convert::Infallible> {
+    Ok(nfc(text))
+}
+
 fn run_status() -> impl TypedValueParser<Value = RunStatus> {
     PossibleValuesParser::new(RunStatus::ALL.map(RunStatus::as_str))
         .try_map(|name| name.parse::<RunStatus>())
@@ -307,7 +314,7 @@ pub struct RunsDeleteArgs {
     #[command(flatten)]
     pub model: Model,
     /// Runs to delete: RUN (yours) or USER/RUN
-    #[arg(required = true, value_name = "RUN")]
+    #[arg(required = true, value_name = "RUN", value_parser = name_arg)]
     pub runs: Vec<String>,
     #[command(flatten)]
     pub user: UserArg,
@@ -324,7 +331,7 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub model: Model,
     /// Runs to compare: RUN (yours) or USER/RUN
-    #[arg(required = true, num_args = 1.., value_name = "RUN")]
+    #[arg(required = true, num_args = 1.., value_name = "RUN", value_parser = name_arg)]
     pub runs: Vec<String>,
     #[command(flatten)]
     pub user: UserArg,

@@ -4,15 +4,17 @@
 use anyhow::Result;
 
 use super::Ctx;
-use super::{confirm, report_batch};
+use super::{confirm, report_batch, warn_unmatched};
 use crate::cli::DeleteArgs;
 use crate::engine::Center;
+use crate::engine::FileError;
 use crate::engine::delete::{self, DeleteFiles, Entry};
 use crate::error::usage;
 use crate::filter::PathFilter;
 use crate::output::human_size;
 use crate::output::views::{BatchDoc, FileView, Totals};
 use crate::values::names::{RelPath, check_name};
+use crate::values::words::count;
 
 pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.model.name)?;
@@ -56,8 +58,20 @@ pub fn run(args: DeleteArgs, ctx: &Ctx) -> Result<()> {
         ignore_missing: args.ignore_missing,
         dry_run: args.dry_run,
     };
-    let entries = delete::delete_files(&mut center, &opts)?;
-    report(ctx, model, Some(version), "files", args.dry_run, entries)
+    let (entries, errors) = delete::delete_files(&mut center, &opts)?;
+    if let Some(include) = &opts.include {
+        warn_unmatched(ctx, include);
+    }
+    let dry_run = args.dry_run;
+    report(
+        ctx,
+        model,
+        Some(version),
+        "files",
+        dry_run,
+        entries,
+        &errors,
+    )
 }
 
 /// --all: the whole version (with --version) or the whole model, after confirmation.
@@ -67,9 +81,9 @@ fn drop_all(ctx: &Ctx, center: &mut Center, args: &DeleteArgs, model: &str) -> R
     if !args.dry_run {
         if !args.yes {
             let question = format!(
-                "delete {} ({} files, {})?",
+                "delete {} ({}, {})?",
                 plan.what,
-                plan.entries.len(),
+                count(plan.entries.len() as u64, "file"),
                 human_size(plan.bytes)
             );
             confirm(ctx, &question)?;
@@ -87,6 +101,7 @@ fn drop_all(ctx: &Ctx, center: &mut Center, args: &DeleteArgs, model: &str) -> R
         target,
         args.dry_run,
         plan.entries,
+        &[],
     )
 }
 
@@ -97,6 +112,7 @@ fn report(
     target: &'static str,
     dry_run: bool,
     entries: Vec<Entry>,
+    errors: &[FileError],
 ) -> Result<()> {
     let files = entries
         .iter()
@@ -118,7 +134,7 @@ fn report(
         files,
         totals: Totals::default(),
     };
-    report_batch(ctx, doc, &[], "deleted", |totals| {
+    report_batch(ctx, doc, errors, "deleted", |totals| {
         let scope = match version {
             Some(v) => format!("{model} {v}"),
             None => model.to_string(),
@@ -127,13 +143,13 @@ fn report(
             "files" => String::new(),
             _ => format!(", {target} removed"),
         };
-        let dry_run = match dry_run {
+        let dry_run_note = match dry_run {
             true => " (dry run: nothing was deleted)",
             false => "",
         };
         format!(
-            "{scope}: {} ({}){dropped}{dry_run}",
-            totals.summary(),
+            "{scope}: {} ({}){dropped}{dry_run_note}",
+            totals.summary(dry_run),
             human_size(totals.bytes),
         )
     })

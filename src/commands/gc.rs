@@ -10,6 +10,7 @@ use crate::output::views::{CountView, GarbageView, GcDoc};
 use crate::output::{self, Palette, TableOut, human_duration, human_size};
 use crate::time::Timestamp;
 use crate::values::duration::show_duration;
+use crate::values::words::count;
 
 pub fn run(args: GcArgs, ctx: &Ctx) -> Result<()> {
     let mut center = ctx.open_center()?;
@@ -37,9 +38,9 @@ pub fn run(args: GcArgs, ctx: &Ctx) -> Result<()> {
         output::error(Palette::new(false), &anyhow!("{key}: {error}"));
     }
     bail!(
-        "gc could not remove {} of {} objects; run it again",
+        "gc could not remove {} of {}; run it again",
         failed.len(),
-        collected.garbage.len()
+        count(collected.garbage.len() as u64, "object")
     )
 }
 
@@ -110,8 +111,5 @@ fn summary(options: &GcOptions, removed: Count, young: Count) -> String {
 }
 
 fn objects(n: u64) -> String {
-    match n {
-        1 => "1 object".into(),
-        n => format!("{n} objects"),
-    }
+    count(n, "object")
 }

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::{Bars, Ctx, report_batch};
+use super::{Bars, Ctx, report_batch, warn_unmatched};
 use crate::cli::ImportArgs;
 use crate::engine::import::{Entry, ImportOptions, Sources, import};
 use crate::filter::PathFilter;
@@ -29,6 +29,7 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     let sources = Sources::collect(&opts, &bars)?;
     let mut center = ctx.center_for_import(opts.dry_run)?;
     let imported = import(center.as_mut(), &sources, &opts, &bars)?;
+    warn_unmatched(ctx, &opts.filter);
     let (model, version) = (opts.model, opts.version);
     let doc = BatchDoc {
         model,
@@ -47,7 +48,7 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
         let written = totals.imported + totals.replaced + totals.restored;
         format!(
             "{model} {version}: {}{} in {:.1}s{}",
-            totals.summary(),
+            totals.summary(opts.dry_run),
             match written {
                 0 => String::new(),
                 _ => format!(" ({} read)", human_size(totals.bytes)),

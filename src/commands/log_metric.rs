@@ -15,6 +15,7 @@ use crate::engine::ingest::{self, LogOptions, MetricLog};
 use crate::error::usage;
 use crate::output;
 use crate::tracking::parse::{Point, parse_assignment, parse_number};
+use crate::values::words::count;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -73,8 +74,10 @@ pub fn run(args: LogMetricArgs, ctx: &Ctx) -> Result<()> {
         })?;
     }
     ctx.out.note(&format!(
-        "recorded {} points for run {} of {}",
-        logged.points, run.name, run.model
+        "recorded {} for run {} of {}",
+        count(logged.points, "point"),
+        run.name,
+        run.model
     ));
     if logged.bad_lines > 0 {
         bail!(

@@ -37,10 +37,13 @@ use crate::config::Settings;
 use crate::engine::Center;
 use crate::engine::FileError;
 use crate::engine::bucket_runs::Background;
+use crate::filter::PathFilter;
 use crate::output::views::{BatchDoc, FileView, Totals};
 use crate::output::{self, Out};
 use crate::time::Timestamp;
 use crate::values::location::{BucketSpec, Location};
+use crate::values::names::quote;
+use crate::values::words::count;
 
 /// How long a command's last upload of run records tries before it leaves them in the cache.
 const UPLOAD_PATIENCE: Duration = Duration::from_secs(10);
@@ -333,14 +336,32 @@ impl ConfigView {
 
 pub use crate::engine::{FileStatus, bullet_list};
 
-/// The status word, coloured and padded for a per-file line.
-pub fn painted(word: &str, palette: output::Palette) -> output::Cell {
-    let padded = format!("{word:<9}");
+/// The status word, coloured and padded for a per-file line; a dry run's in the conditional
+/// (`would delete`).
+pub fn painted(word: &str, dry_run: bool, palette: output::Palette) -> output::Cell {
+    let shown = match (dry_run, word) {
+        (true, "imported") => "would import",
+        (true, "replaced") => "would replace",
+        (true, "restored") => "would restore",
+        (true, "pulled") => "would pull",
+        (true, "deleted") => "would delete",
+        _ => word,
+    };
+    let padded = format!("{shown:<width$}", width = if dry_run { 13 } else { 9 });
     match word {
         "unchanged" | "missing" => palette.dim(&padded),
         "replaced" | "restored" | "deleted" => palette.warn(&padded),
-        "failed" => palette.bad(&padded),
+        "failed" | "conflict" => palette.bad(&padded),
         _ => palette.good(&padded),
+    }
+}
+
+/// Says on stderr which `--include` patterns matched no file (a pattern written for another
+/// tool's syntax would otherwise select nothing silently).
+pub fn warn_unmatched(ctx: &Ctx, filter: &PathFilter) {
+    for pattern in filter.unmatched_includes() {
+        ctx.out
+            .warn(&format!("--include {} matched no file", quote(pattern)));
     }
 }
 
@@ -380,7 +401,8 @@ pub fn report_batch<'a>(
                 (None, None) => format!("{}/{}", file.version, file.path),
             };
             let word = file.status.unwrap_or_default();
-            output::cells_line(&[painted(word, ctx.out.palette), shown.into()])?;
+            let status = painted(word, doc.dry_run, ctx.out.palette);
+            output::cells_line(&[status, shown.into()])?;
         }
     }
     ctx.out.note(&summary(&doc.totals));
@@ -391,7 +413,14 @@ pub fn report_batch<'a>(
         output::error(output::Palette::new(false), &err.error);
     }
     let (failed, files) = (errors.len(), doc.totals.files);
-    anyhow::bail!("{failed} of {files} files could not be {verb}")
+    if doc.dry_run {
+        anyhow::bail!(
+            "{failed} of {} could not be {verb}, so the real run would stop before writing \
+             anything (dry run: nothing was written)",
+            count(files, "file")
+        )
+    }
+    anyhow::bail!("{failed} of {} could not be {verb}", count(files, "file"))
 }
 
 /// Shows an engine operation's phases as progress bars on stderr (hidden under --quiet, --json

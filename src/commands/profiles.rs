@@ -5,6 +5,7 @@ use anyhow::Result;
 use super::Ctx;
 use crate::output::views::{ModelView, ProfilesDoc};
 use crate::output::{self, TableOut, human_size};
+use crate::values::words::count;
 
 pub fn run(ctx: &Ctx) -> Result<()> {
     let center = ctx.open_center()?;
@@ -50,7 +51,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     if !table.is_empty() {
         table.print()?;
     }
-    ctx.out
-        .note(&format!("{} models in {}", profiles.len(), center.name));
+    ctx.out.note(&format!(
+        "{} in {}",
+        count(profiles.len() as u64, "model"),
+        center.name
+    ));
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::{Bars, Ctx, report_batch};
+use super::{Bars, Ctx, report_batch, warn_unmatched};
 use crate::cli::PullArgs;
 use crate::engine::pull::{Entry, PullOptions, Selector, pull};
 use crate::filter::PathFilter;
@@ -27,6 +27,7 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     let started = Instant::now();
     let mut center = ctx.open_center()?;
     let pulled = pull(&mut center, &opts, &Bars::new(ctx))?;
+    warn_unmatched(ctx, &opts.filter);
     let (model, version) = (opts.model, opts.version);
     let to = opts.to.display().to_string();
     let doc = BatchDoc {
@@ -45,7 +46,7 @@ pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
     report_batch(ctx, doc, &pulled.errors, "pulled", |totals| {
         format!(
             "{model} {version} -> {to}: {} ({}) in {:.1}s{}",
-            totals.summary(),
+            totals.summary(opts.dry_run),
             human_size(totals.bytes),
             started.elapsed().as_secs_f64(),
             match opts.dry_run {

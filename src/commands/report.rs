@@ -15,6 +15,7 @@ use crate::cli::ReportArgs;
 use crate::output::{self, human_size};
 use crate::time::Timestamp;
 use crate::values::names::check_name;
+use crate::values::words::count;
 use crate::web::api;
 use crate::web::report::{ReportData, render};
 
@@ -48,7 +49,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
         let doc = api::series_of(catalog, run, args.max_points as usize)?;
         series.insert(format!("{}/{}", run.owner, run.name), doc);
     }
-    let count = rows.len();
+    let runs_count = rows.len() as u64;
     let owner = (args.runs.names.is_empty() && !args.all_users).then_some(me.as_str());
     let data = ReportData {
         generated_at: Timestamp::now(),
@@ -72,13 +73,14 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
         output::json(&serde_json::json!({
             "model": model,
             "file": out.display().to_string(),
-            "runs": count,
+            "runs": runs_count,
             "bytes": html.len(),
         }))?;
     }
     ctx.out.note(&format!(
-        "wrote {} ({count} runs, {})",
+        "wrote {} ({}, {})",
         out.display(),
+        count(runs_count, "run"),
         human_size(html.len() as u64)
     ));
     Ok(())

@@ -14,12 +14,7 @@ use crate::values::names::{check_name, quote};
 /// The user to act as: --user, else $MFILE_USER or the OS user.
 pub fn owner(ctx: &Ctx, user: &UserArg) -> Result<String> {
     let name = user.user.as_deref().unwrap_or(&ctx.user);
-    check_name("user", name).map_err(|_| {
-        usage(format!(
-            "invalid user name {}: use 1-128 characters of A-Z a-z 0-9 . _ -; pass --user or set MFILE_USER",
-            quote(name)
-        ))
-    })?;
+    check_name("user", name).map_err(|e| usage(format!("{e:#}; pass --user or set MFILE_USER")))?;
     Ok(name.to_string())
 }
 

@@ -13,6 +13,7 @@ use crate::time::Timestamp;
 use crate::tracking::listing::{self, Listing, MetricCell};
 use crate::tracking::{self, Direction};
 use crate::values::names::check_name;
+use crate::values::words::count;
 
 pub fn run(args: RunsArgs, ctx: &Ctx) -> Result<()> {
     match args.action {
@@ -41,9 +42,10 @@ fn push(ctx: &Ctx) -> Result<()> {
     ctx.out.note(&match done.segments {
         0 => "nothing was left to upload".to_string(),
         n => format!(
-            "uploaded the changes of {} runs ({} points) in {n} segments",
-            waiting.len(),
-            done.points
+            "uploaded the changes of {} ({}) in {}",
+            count(waiting.len() as u64, "run"),
+            count(done.points, "point"),
+            count(n, "segment")
         ),
     });
     Ok(())
@@ -74,8 +76,10 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         Some(owner) => format!("of {owner} (--all-users for everyone's)"),
         None => "of all users".to_string(),
     };
-    ctx.out
-        .note(&format!("{} runs {whose}", listing.runs.len()));
+    ctx.out.note(&format!(
+        "{} {whose}",
+        count(listing.runs.len() as u64, "run")
+    ));
     let waiting: Vec<_> = listing
         .runs
         .iter()
@@ -85,9 +89,13 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
         let points: u64 = waiting.iter().map(|r| r.not_uploaded.points).sum();
         let names: Vec<&str> = waiting.iter().map(|r| r.run.name.as_str()).collect();
         ctx.out.warn(&format!(
-            "{} runs have changes this machine has not uploaded yet ({points} points: {}); \
+            "{} changes this machine has not uploaded yet ({}: {}); \
              `mfile runs push` uploads them",
-            waiting.len(),
+            match waiting.len() {
+                1 => "1 run has".to_string(),
+                n => format!("{n} runs have"),
+            },
+            count(points, "point"),
             names.join(", ")
         ));
     }
@@ -219,8 +227,8 @@ fn delete(args: RunsDeleteArgs, ctx: &Ctx) -> Result<()> {
         confirm(
             ctx,
             &format!(
-                "delete {} runs of {} ({})?",
-                rows.len(),
+                "delete {} of {} ({})?",
+                count(rows.len() as u64, "run"),
                 args.model.name,
                 names.join(", ")
             ),
@@ -253,6 +261,7 @@ fn delete(args: RunsDeleteArgs, ctx: &Ctx) -> Result<()> {
     } else {
         ""
     };
-    ctx.out.note(&format!("{} runs deleted{dry}", rows.len()));
+    ctx.out
+        .note(&format!("{} deleted{dry}", count(rows.len() as u64, "run")));
     Ok(())
 }

@@ -4,13 +4,14 @@ use anyhow::{Result, bail};
 
 use super::Bars;
 use super::Ctx;
-use super::open_scope;
+use super::{open_scope, warn_unmatched};
 use crate::catalog::{FileRow, Scope};
 use crate::cli::{ScanArgs, SortKey};
 use crate::engine::verify::{FileState, check_rows};
 use crate::filter::PathFilter;
 use crate::output::views::{FileView, ScanDoc, ScanTotals};
 use crate::output::{self, Cell, TableOut, human_size};
+use crate::values::words::count;
 
 pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
     let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
@@ -29,6 +30,7 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
         .into_iter()
         .filter(|row| filter.matches(&row.path))
         .collect();
+    warn_unmatched(ctx, &filter);
     sort(&mut rows, args.sort, args.reverse);
 
     let states = match args.verify {
@@ -60,8 +62,8 @@ pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
     } else {
         print_table(ctx, &rows, &args, scope, &state)?;
         ctx.out.note(&format!(
-            "{} files, {}",
-            rows.len(),
+            "{}, {}",
+            count(rows.len() as u64, "file"),
             human_size(total_bytes)
         ));
     }

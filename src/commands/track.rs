@@ -16,6 +16,7 @@ use crate::error::Exit;
 use crate::interrupt;
 use crate::values::RunStatus;
 use crate::values::names::check_name;
+use crate::values::words::count;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -99,8 +100,9 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         writeln!(out)?;
     }
     ctx.out.note(&format!(
-        "mfile: run {name} {} (exit code {code}), {points} points recorded",
-        final_status.as_str()
+        "mfile: run {name} {} (exit code {code}), {} recorded",
+        final_status.as_str(),
+        count(points, "point")
     ));
     if code != 0 {
         return Err(Exit::Child {

@@ -13,6 +13,7 @@ use crate::cli::VerifyArgs;
 use crate::engine::verify::{Depth, Problem, Verified, verify_files};
 use crate::output::{self, TableOut, human_size};
 use crate::values::location::Location;
+use crate::values::words::count;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -73,24 +74,18 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
         table.print()?;
     }
     ctx.out.note(&format!(
-        "checked {checked} files ({}): {}",
+        "checked {} ({}): {}",
+        count(checked, "file"),
         human_size(bytes),
-        count_problems(problems.len())
+        count(problems.len() as u64, "problem")
     ));
     if !problems.is_empty() {
         bail!(
             "verify found {} (missing, corrupted or untracked files, or damaged logs)",
-            count_problems(problems.len())
+            count(problems.len() as u64, "problem")
         );
     }
     Ok(())
-}
-
-fn count_problems(count: usize) -> String {
-    match count {
-        1 => "1 problem".into(),
-        n => format!("{n} problems"),
-    }
 }
 
 /// A local center's files are always rehashed; a bucket's are checked by their objects'
@@ -121,7 +116,7 @@ fn check_catalog(ctx: &Ctx, deep: bool) -> Result<CatalogReport> {
         return Ok(CatalogReport { check, problems });
     }
     let path = ctx.center.join(center::CATALOG_FILE);
-    let count = problems.len();
+    let found = count(problems.len() as u64, "problem");
     if ctx.out.json {
         output::json(&Report {
             checked: 0,
@@ -141,10 +136,11 @@ fn check_catalog(ctx: &Ctx, deep: bool) -> Result<CatalogReport> {
         table.print()?;
     }
     bail!(
-        "the catalog {} is damaged: SQLite's {check} found {count} problems, so its files \
+        "the catalog {} is damaged: SQLite's {check} found {}, so its files \
          were not checked against it; restore catalog.db from a backup, or recover what can be \
          read with `sqlite3 catalog.db .recover`; until then mfile refuses to write where it \
          meets the damage",
-        path.display()
+        path.display(),
+        found
     )
 }

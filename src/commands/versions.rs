@@ -7,6 +7,7 @@ use crate::cli::VersionsArgs;
 use crate::output::views::{VersionView, VersionsDoc};
 use crate::output::{self, TableOut, human_size};
 use crate::values::names::{check_name, natural_cmp};
+use crate::values::words::count;
 
 pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     check_name("model", &args.model.name)?;
@@ -57,7 +58,10 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     if !table.is_empty() {
         table.print()?;
     }
-    ctx.out
-        .note(&format!("{} versions of {}", versions.len(), model.name));
+    ctx.out.note(&format!(
+        "{} of {}",
+        count(versions.len() as u64, "version"),
+        model.name
+    ));
     Ok(())
 }

@@ -96,7 +96,7 @@ impl Settings {
             location,
             json: global.json,
             quiet: global.quiet,
-            user: user_name(),
+            user: crate::values::names::nfc(&user_name()),
         })
     }
 }

@@ -4,10 +4,10 @@
 //! named file is checked before anything is removed. Dropping a version or model is planned
 //! first ([`plan_drop`]) so the caller can show or confirm what will go, then done ([`drop`]).
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 
 use super::Center;
-use super::{FileStatus, Undo, bullet_list};
+use super::{FileError, FileStatus, Undo, bullet_list};
 use crate::catalog::{FileRow, ModelRow, Scope, VersionRow};
 use crate::center;
 use crate::error::usage;
@@ -40,8 +40,12 @@ pub struct DeleteFiles<'a> {
 }
 
 /// Deletes files of a version: the bytes and their rows in one catalog transaction. Returns an
-/// entry per file (`deleted`, or `missing` under `ignore_missing`), sorted by path.
-pub fn delete_files(center: &mut Center, opts: &DeleteFiles) -> Result<Vec<Entry>> {
+/// entry per file (`deleted`, or `missing` under `ignore_missing`), sorted by path, and, from
+/// a dry run only, the named files that are missing: the real run would stop on them.
+pub fn delete_files(
+    center: &mut Center,
+    opts: &DeleteFiles,
+) -> Result<(Vec<Entry>, Vec<FileError>)> {
     let (model, version) = (opts.model, opts.version);
     let model_row = center.model(model)?;
     let version_row = center.version(&model_row, version)?;
@@ -54,6 +58,7 @@ pub fn delete_files(center: &mut Center, opts: &DeleteFiles) -> Result<Vec<Entry
     let mut chosen: Vec<&FileRow> = Vec::new();
     let mut entries = Vec::new();
     let mut missing = Vec::new();
+    let mut errors = Vec::new();
     for name in opts.names {
         match rows.iter().find(|r| r.path == name.as_str()) {
             Some(row) => chosen.push(row),
@@ -64,15 +69,25 @@ pub fn delete_files(center: &mut Center, opts: &DeleteFiles) -> Result<Vec<Entry
                     name
                 )));
             }
-            None if opts.ignore_missing => entries.push(Entry {
-                version: version.to_string(),
-                path: name.to_string(),
-                status: FileStatus::Missing,
-                size: 0,
-                md5: None,
-                modified_at: None,
-                imported_at: None,
-            }),
+            None if opts.ignore_missing || opts.dry_run => {
+                entries.push(Entry {
+                    version: version.to_string(),
+                    path: name.to_string(),
+                    status: FileStatus::Missing,
+                    size: 0,
+                    md5: None,
+                    modified_at: None,
+                    imported_at: None,
+                });
+                if !opts.ignore_missing {
+                    let why = anyhow!(
+                        "{}: not in version {version} of {model} (use --ignore-missing to \
+                         skip it)",
+                        quote(name.as_str())
+                    );
+                    errors.push(FileError::new(name.as_str(), why));
+                }
+            }
             None => missing.push(quote(name.as_str())),
         }
     }
@@ -106,7 +121,7 @@ pub fn delete_files(center: &mut Center, opts: &DeleteFiles) -> Result<Vec<Entry
         undo.settle(store, outcome)?;
     }
     entries.extend(chosen.iter().map(|row| deleted(row)));
-    Ok(entries)
+    Ok((entries, errors))
 }
 
 fn deleted(row: &FileRow) -> Entry {

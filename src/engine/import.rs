@@ -150,19 +150,18 @@ pub fn import(
         mut entries,
         hashed,
         lost,
+        errors,
     } = check(observer, sources, &stored, center.as_deref(), opts)?;
     if opts.dry_run {
         entries.extend(todo.iter().map(|source| {
             let status = match stored.rows.contains_key(source.dest.as_str()) {
+                _ if lost.contains(source.dest.as_str()) => FileStatus::Restored,
                 true => FileStatus::Replaced,
                 false => FileStatus::Imported,
             };
             entry(source, &source.stat, status, None, false, None)
         }));
-        return Ok(Imported {
-            entries,
-            errors: Vec::new(),
-        });
+        return Ok(Imported { entries, errors });
     }
     let (Some(center), Some(version_row)) = (center.as_mut(), version_row) else {
         bail!("the center was not opened for writing"); // unreachable: not a dry run
@@ -412,10 +411,11 @@ fn check<'a>(
     let mut todo = Vec::new();
     let mut entries = Vec::new();
     let mut conflicts = Vec::new();
+    let mut errors = Vec::new();
     let to_hash: u64 = sources
         .iter()
         .filter(|s| {
-            !opts.force
+            (!opts.force || opts.dry_run)
                 && stored
                     .rows
                     .get(s.dest.as_str())
@@ -427,14 +427,16 @@ fn check<'a>(
     let mut blocked = Vec::new();
     for source in sources {
         if let Some(why) = stored.blocks(&source.dest) {
-            blocked.push(format!("{}: {why}", source.dest));
+            blocked.push((source, why.to_string()));
             continue;
         }
         let Some(row) = stored.rows.get(source.dest.as_str()) else {
             todo.push(source);
             continue;
         };
-        if opts.force {
+        // The real run under --force compares while it stages; a dry run compares here, so
+        // its preview says `unchanged` where the real run would.
+        if opts.force && !opts.dry_run {
             todo.push(source);
             continue;
         }
@@ -444,10 +446,45 @@ fn check<'a>(
                 lost.insert(source.dest.to_string()); // publish restores it
                 todo.push(source);
             }
-            Compared::Other => conflicts.push(source.dest.to_string()),
+            Compared::Other if opts.force => todo.push(source),
+            Compared::Other => conflicts.push(source),
         }
     }
     observer.finish();
+    if opts.dry_run {
+        // The preview lists what would stop the real run, each with its reason.
+        let conflicts = conflicts.iter().map(|source| {
+            let why = format!(
+                "version {version} of {model} already has it with other content; \
+                 use --force to replace it"
+            );
+            (*source, why)
+        });
+        for (source, why) in blocked.into_iter().chain(conflicts) {
+            let dest = source.dest.as_str();
+            entries.push(entry(
+                source,
+                &source.stat,
+                FileStatus::Conflict,
+                None,
+                false,
+                None,
+            ));
+            errors.push(FileError::new(dest, anyhow::anyhow!("{dest}: {why}")));
+        }
+        return Ok(Checked {
+            todo,
+            entries,
+            hashed,
+            lost,
+            errors,
+        });
+    }
+    let blocked: Vec<String> = blocked
+        .iter()
+        .map(|(source, why)| format!("{}: {why}", source.dest))
+        .collect();
+    let conflicts: Vec<String> = conflicts.iter().map(|s| s.dest.to_string()).collect();
     if !blocked.is_empty() {
         bail!(
             "nothing was imported: in version {version} of {model} a file can't replace a folder \
@@ -472,6 +509,7 @@ fn check<'a>(
         entries,
         hashed,
         lost,
+        errors,
     })
 }
 
@@ -482,6 +520,8 @@ struct Checked<'a> {
     entries: Vec<Entry>,
     hashed: Vec<Hashed>,
     lost: HashSet<String>,
+    /// A dry run's conflicts, each with its reason (a real run stops at the first check).
+    errors: Vec<FileError>,
 }
 
 /// A source compared with the stored file at its path.

@@ -42,6 +42,9 @@ pub enum FileStatus {
     Deleted,
     /// Not in the version; skipped under --ignore-missing.
     Missing,
+    /// In the way of the operation (other content without --force, a folder where a file goes);
+    /// only a dry run lists these: the real run stops before writing anything.
+    Conflict,
 }
 
 impl FileStatus {
@@ -54,6 +57,7 @@ impl FileStatus {
             FileStatus::Pulled => "pulled",
             FileStatus::Deleted => "deleted",
             FileStatus::Missing => "missing",
+            FileStatus::Conflict => "conflict",
         }
     }
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 
 use super::Center;
 use super::{FileError, FileStatus, Observer, bullet_list};
@@ -103,16 +103,22 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
         todo,
         mut entries,
         rehashed,
+        conflicts,
     } = plan(center, rows, opts)?;
     if opts.dry_run {
         entries.extend(
             todo.iter()
                 .map(|(row, dest, status)| entry(row, dest, *status)),
         );
-        return Ok(Pulled {
-            entries,
-            errors: Vec::new(),
-        });
+        let mut errors = Vec::new();
+        for (row, dest, why) in conflicts {
+            entries.push(entry(&row, &dest, FileStatus::Conflict));
+            errors.push(FileError::new(
+                &row.path,
+                anyhow!("{}: {why}", dest.display()),
+            ));
+        }
+        return Ok(Pulled { entries, errors });
     }
 
     let to = opts.to;
@@ -170,6 +176,8 @@ struct Plan {
     entries: Vec<Entry>,
     /// Local files found identical by reading them, to remember in the stat cache.
     rehashed: Vec<(PathBuf, Digests)>,
+    /// Only in a dry run's plan: the local paths in the way, and why (a real run stops).
+    conflicts: Vec<(FileRow, PathBuf, String)>,
 }
 
 /// Checks every local path: absent or (under --force) different files are to do, identical
@@ -180,8 +188,8 @@ fn plan(center: &Center, rows: Vec<FileRow>, opts: &PullOptions) -> Result<Plan>
         todo: Vec::new(),
         entries: Vec::new(),
         rehashed: Vec::new(),
+        conflicts: Vec::new(),
     };
-    let mut conflicts = Vec::new();
     let mut cache = center.catalog.cached_folder(to)?;
     let mut real_folders = HashSet::new();
     for row in rows {
@@ -195,14 +203,25 @@ fn plan(center: &Center, rows: Vec<FileRow>, opts: &PullOptions) -> Result<Plan>
                 plan.rehashed.push((dest, digests));
             }
             Local::Differs if opts.force => plan.todo.push((row, dest, FileStatus::Replaced)),
-            Local::Differs => conflicts.push(format!("{} (has other content)", dest.display())),
-            Local::Blocked(why) => conflicts.push(format!("{}: {why}", dest.display())),
+            Local::Differs => {
+                let why = "has other content; use --force to overwrite it".to_string();
+                plan.conflicts.push((row, dest, why));
+            }
+            Local::Blocked(why) => plan.conflicts.push((row, dest, why)),
         }
     }
-    if !conflicts.is_empty() {
+    if !plan.conflicts.is_empty() && !opts.dry_run {
+        let conflicts: Vec<String> = plan
+            .conflicts
+            .iter()
+            .map(|(_, dest, why)| format!("{}: {why}", dest.display()))
+            .collect();
         bail!(
-            "nothing was pulled; these local paths are in the way (use --force to overwrite \
-             files with other content):{}",
+            "nothing was pulled; {} in the way:{}",
+            match conflicts.len() {
+                1 => "this local path is",
+                _ => "these local paths are",
+            },
             bullet_list(&conflicts)
         );
     }
@@ -330,7 +349,7 @@ fn select(
 
 /// A file or folder name, or a glob, given on the command line.
 pub enum Selector {
-    Glob(PathFilter),
+    Glob(Box<PathFilter>),
     Path(RelPath),
 }
 
@@ -342,7 +361,10 @@ impl Selector {
 
     fn parse(name: &str) -> Result<Selector> {
         if is_glob(name) {
-            Ok(Selector::Glob(PathFilter::new(&[name.to_string()], &[])?))
+            Ok(Selector::Glob(Box::new(PathFilter::new(
+                &[name.to_string()],
+                &[],
+            )?)))
         } else {
             Ok(Selector::Path(RelPath::parse("path", name)?))
         }

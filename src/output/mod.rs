@@ -18,6 +18,7 @@ use std::io::{self, IsTerminal, Write};
 pub use anstream::ColorChoice;
 use anyhow::Result;
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
 
 pub use escape::{escape, escape_message};
 
@@ -95,9 +96,9 @@ impl Cell {
         }
     }
 
-    /// The width it takes on a terminal.
+    /// The width it takes on a terminal: two columns for a CJK character, none for a mark.
     fn width(&self) -> usize {
-        self.text.chars().count()
+        UnicodeWidthStr::width(self.text.as_str())
     }
 
     fn render(&self, out: &mut String) {
@@ -390,6 +391,8 @@ mod tests {
         assert_eq!(Cell::plain("abc").width(), 3);
         assert_eq!(Palette::new(true).bad("abc").width(), 3);
         assert_eq!(Cell::plain("ü€").width(), 2);
+        assert_eq!(Cell::plain("实体识别").width(), 8);
+        assert_eq!(Cell::plain("cafe\u{301}").width(), 4);
     }
 
     #[test]

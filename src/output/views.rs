@@ -81,6 +81,8 @@ pub struct Totals {
     pub pulled: u64,
     pub deleted: u64,
     pub missing: u64,
+    /// A dry run's files in the way: the real run would stop before writing anything.
+    pub conflict: u64,
     pub failed: u64,
     /// Files stored as hard links to identical content already in the center.
     pub linked: u64,
@@ -105,6 +107,7 @@ impl Totals {
                 Some("pulled") => &mut totals.pulled,
                 Some("deleted") => &mut totals.deleted,
                 Some("missing") => &mut totals.missing,
+                Some("conflict") => &mut totals.conflict,
                 _ => continue,
             };
             *count += 1;
@@ -112,8 +115,9 @@ impl Totals {
         totals
     }
 
-    /// `3 imported, 1 unchanged` — only the statuses that occurred.
-    pub fn summary(&self) -> String {
+    /// `3 imported, 1 unchanged` — only the statuses that occurred; a dry run's in the
+    /// conditional (`3 would be imported`).
+    pub fn summary(&self, dry_run: bool) -> String {
         let parts: Vec<String> = [
             ("imported", self.imported),
             ("replaced", self.replaced),
@@ -122,17 +126,30 @@ impl Totals {
             ("deleted", self.deleted),
             ("unchanged", self.unchanged),
             ("missing", self.missing),
+            ("in conflict", self.conflict),
             ("failed", self.failed),
         ]
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|(word, n)| format!("{n} {word}"))
+        .map(|(word, n)| format!("{n} {}", if dry_run { would_be(word) } else { word }))
         .collect();
         if parts.is_empty() {
             "no files".to_string()
         } else {
             parts.join(", ")
         }
+    }
+}
+
+/// A status as a dry run says it: `imported` → `would be imported`; a state stays as it is.
+pub fn would_be(status: &str) -> &str {
+    match status {
+        "imported" => "would be imported",
+        "replaced" => "would be replaced",
+        "restored" => "would be restored",
+        "pulled" => "would be pulled",
+        "deleted" => "would be deleted",
+        other => other,
     }
 }
 

@@ -1,13 +1,14 @@
 //! Value types that several layers share: content digests, a run's status, a parameter's kind,
 //! the step range, this host's name, the validated names and paths of [`names`], durations as
 //! written on a command line ([`duration`]), and where a center lives ([`location`]: a folder
-//! or a bucket URL with its endpoint and keys). A leaf: it
+//! or a bucket URL with its endpoint and keys), counted nouns ([`words`]). A leaf: it
 //! imports no other module of mfile but the leaf `error`, so the catalog, the center, tracking
 //! and the clap types can all use it without importing each other.
 
 pub mod duration;
 pub mod location;
 pub mod names;
+pub mod words;
 
 use std::fmt;
 use std::str::FromStr;

@@ -6,6 +6,8 @@ use std::ffi::OsStr;
 use std::fmt;
 
 use anyhow::Result;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{UnicodeNormalization, is_nfc};
 
 use crate::error::usage;
 
@@ -13,24 +15,59 @@ const MAX_NAME: usize = 128;
 const MAX_COMPONENT: usize = 255;
 const MAX_PATH: usize = 4096;
 
-/// Checks a model or version name: 1–128 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit.
-/// `what` names the kind in the message ("model", "version").
+/// Checks a name (model, version, run, user): 1-128 characters and at most 255 bytes (a folder
+/// name's limit) of Unicode letters, digits and marks, `.`, `_`, `-` and inner spaces, starting
+/// with a letter or digit, in NFC. Command-line and page input is put in NFC before it gets
+/// here ([`nfc`]), so two spellings of one name are one name; a name in another form comes
+/// from elsewhere (a bucket's log) and is refused. `what` names the kind in the message.
 pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
-    let first_ok = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric());
-    let rest_ok = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if name.len() > MAX_NAME || !first_ok || !rest_ok {
-        return Err(usage(format!(
-            "invalid {what} name {}: use 1-{MAX_NAME} characters of A-Z a-z 0-9 . _ -, \
-             starting with a letter or digit",
-            quote(name)
+    let invalid = |why: &str| usage(format!("invalid {what} name {}: {why}", quote(name)));
+    let mut chars = name.chars();
+    if !chars.next().is_some_and(char::is_alphanumeric) {
+        return Err(invalid(
+            "a name starts with a letter or digit (not '.', '-', '_', a space or a mark)",
+        ));
+    }
+    if let Some(c) = name.chars().find(|&c| !allowed_in_name(c)) {
+        return Err(invalid(&format!(
+            "{} is not allowed; use letters, digits, marks, '.', '_', '-' and inner spaces",
+            describe(c)
         )));
     }
+    if name.ends_with(' ') {
+        return Err(invalid("a name does not end with a space"));
+    }
+    if name.chars().count() > MAX_NAME || name.len() > MAX_COMPONENT {
+        return Err(invalid(&format!(
+            "longer than {MAX_NAME} characters or {MAX_COMPONENT} bytes"
+        )));
+    }
+    if !is_nfc(name) {
+        return Err(invalid("not in Unicode normal form C"));
+    }
     Ok(name)
+}
+
+fn allowed_in_name(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c) || matches!(c, '.' | '_' | '-' | ' ')
+}
+
+/// A character for a message: itself when it shows, else its code point.
+fn describe(c: char) -> String {
+    if c.is_ascii_graphic() {
+        format!("'{c}'")
+    } else {
+        format!("U+{:04X}", c as u32)
+    }
+}
+
+/// `text` in Unicode normal form C: what every name is compared and stored as.
+pub fn nfc(text: &str) -> String {
+    if is_nfc(text) {
+        text.to_string()
+    } else {
+        text.nfc().collect()
+    }
 }
 
 /// A normalised relative path inside a version: `/`-separated, no `.`/`..`/empty components,
@@ -197,9 +234,27 @@ mod tests {
             "bert-base",
             "A",
             "x".repeat(128).as_str(),
+            "demo实体识别",
+            "BILSTM_CRF模型",
+            "MNIST手写数字识别",
+            "my model",
+            "café",
+            "नमस्ते",
+            "字".repeat(85).as_str(),
         ] {
             assert!(check_name("version", ok).is_ok(), "{ok}");
         }
+    }
+
+    #[test]
+    fn two_spellings_of_a_name_are_one() {
+        let composed = "caf\u{e9}";
+        let decomposed = "cafe\u{301}";
+        assert_eq!(nfc(decomposed), composed);
+        assert_eq!(nfc(composed), composed);
+        assert!(check_name("model", &nfc(decomposed)).is_ok());
+        let err = check_name("model", decomposed).unwrap_err();
+        assert!(err.to_string().contains("normal form C"), "{err}");
     }
 
     #[test]
@@ -212,10 +267,18 @@ mod tests {
             "a/b",
             "-x",
             "_x",
-            "a b",
             "a\0b",
-            "é",
+            "a\\b",
+            " a",
+            "a ",
+            "a\tb",
+            "a\u{200b}b",
+            "a\u{202e}b",
+            "a\u{3000}b",
+            "\u{301}a",
+            "😀",
             long.as_str(),
+            "字".repeat(86).as_str(),
         ] {
             let err = check_name("model", bad).unwrap_err();
             assert_eq!(crate::error::exit_code(&err), 2, "{bad:?}");

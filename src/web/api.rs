@@ -116,10 +116,11 @@ pub fn files(catalog: &Reader, model: &str, version: &str) -> ApiResult<FilesDoc
     })
 }
 
-/// `/files/MODEL/VERSION/PATH`, each path segment percent-encoded.
+/// `/files/MODEL/VERSION/PATH`, the names and each path segment percent-encoded (a name may
+/// hold spaces and any script).
 pub fn download_url(model: &str, version: &str, path: &str) -> String {
-    let mut url = format!("/files/{model}/{version}");
-    for segment in path.split('/') {
+    let mut url = String::from("/files");
+    for segment in [model, version].into_iter().chain(path.split('/')) {
         url.push('/');
         url.push_str(&crate::percent::encode(segment));
     }

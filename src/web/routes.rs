@@ -19,7 +19,7 @@ use crate::center::hashing::hex;
 use crate::engine::Center;
 use crate::percent;
 use crate::values::RunStatus;
-use crate::values::names::{RelPath, check_name};
+use crate::values::names::{RelPath, check_name, nfc};
 
 /// The largest answer built in memory (every JSON document but the series, which is made one
 /// metric at a time): a bigger one is refused with 413 rather than held for a slow client.
@@ -284,12 +284,12 @@ fn route(
         })),
         ["api", "models"] => Reply::json(&api::models(catalog)?),
         ["api", "models", model, "versions"] => {
-            Reply::json(&api::versions(catalog, name("model", model)?)?)
+            Reply::json(&api::versions(catalog, &name("model", model)?)?)
         }
         ["api", "models", model, "versions", version, "files"] => Reply::json(&api::files(
             catalog,
-            name("model", model)?,
-            name("version", version)?,
+            &name("model", model)?,
+            &name("version", version)?,
         )?),
         ["api", "models", model, "runs"] => runs(catalog, model, query)?,
         ["api", "models", model, "runs", owner, run, "series"] => {
@@ -297,8 +297,8 @@ fn route(
         }
         ["files", model, version, rest @ ..] if !rest.is_empty() => download(
             center,
-            name("model", model)?,
-            name("version", version)?,
+            &name("model", model)?,
+            &name("version", version)?,
             rest,
         )?,
         _ => Reply::error(404, "no such page"),
@@ -331,20 +331,21 @@ fn runs(catalog: &Reader, model: &str, query: &[(String, String)]) -> ApiResult<
     };
     Ok(Reply::json(&api::runs(
         catalog,
-        name("model", model)?,
-        owner,
+        &name("model", model)?,
+        owner.as_deref(),
         status,
     )?))
 }
 
 /// A bucket center's run has its points fetched before its series is served.
 fn load_points(center: &mut Center, [model, owner, run]: [&str; 3]) -> ApiResult<()> {
-    let Some(model_row) = center.catalog.model(name("model", model)?)? else {
+    let Some(model_row) = center.catalog.model(&name("model", model)?)? else {
         return Ok(()); // the series route says what is missing
     };
-    if let Some(row) = center
-        .catalog
-        .run(model_row.id, name("user", owner)?, name("run", run)?)?
+    if let Some(row) =
+        center
+            .catalog
+            .run(model_row.id, &name("user", owner)?, &name("run", run)?)?
     {
         center.ensure_points(&row)?;
     }
@@ -376,9 +377,9 @@ fn series(
         .collect();
     let stream = api::series_stream(
         catalog,
-        name("model", model)?,
-        name("user", owner)?,
-        name("run", run)?,
+        &name("model", model)?,
+        &name("user", owner)?,
+        &name("run", run)?,
         &keys,
         max_points,
     )?;
@@ -516,8 +517,11 @@ fn bad(message: &str) -> ApiError {
     ApiError::BadRequest(message.to_string())
 }
 
-fn name<'a>(what: &str, text: &'a str) -> ApiResult<&'a str> {
-    check_name(what, text).map_err(|e| bad(&format!("{e:#}")))
+/// A name from a URL, in NFC as the command line puts it (`caf%C3%A9` and `cafe%CC%81` are one).
+fn name(what: &str, text: &str) -> ApiResult<String> {
+    let text = nfc(text);
+    check_name(what, &text).map_err(|e| bad(&format!("{e:#}")))?;
+    Ok(text)
 }
 
 fn status(text: &str) -> ApiResult<RunStatus> {

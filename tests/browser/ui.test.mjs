@@ -208,6 +208,44 @@ test('the report opens offline and draws its charts', async () => {
   await context.close();
 });
 
+// Model_Log's users name projects and runs in Chinese: the page links, lists, downloads and
+// charts them, and the report draws them.
+test('names in Chinese: files, runs and charts on the page and in the report', async () => {
+  const model = 'demo实体识别';
+  mkdirSync(join(dir, 'zh', '数据'), { recursive: true });
+  writeFileSync(join(dir, 'zh', '数据', '训练.csv'), 'a,b\n');
+  mfile('import', 'zh', '-m', model, '--version', '第一版');
+  mfile('log-param', '-m', model, '--run', '第一次', '学习率=0.1');
+  const lines = [0, 1, 2].map((step) => JSON.stringify({ step, 准确率: step / 2 }));
+  writeFileSync(join(dir, 'zh.jsonl'), lines.join('\n') + '\n');
+  mfile('log-metric', '-m', model, '--run', '第一次', '--file', join(dir, 'zh.jsonl'));
+
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems } = await open(context, `${url}#/`);
+  await page.click(`td a:text-is("${model}")`);
+  await page.click('a:text-is("第一版")');
+  await page.waitForSelector('td.mono');
+  assert.deepEqual(await page.$$eval('tbody tr', (trs) => trs.map((tr) => tr.cells[0].textContent)),
+    ['数据/训练.csv']);
+  const href = await page.getAttribute('tbody tr:first-child a', 'href');
+  assert.equal(await page.evaluate((h) => fetch(h).then((r) => r.text()), href), 'a,b\n');
+
+  const runs = await open(context, `${url}#/models/${encodeURIComponent(model)}/runs`);
+  assert.deepEqual(await chartState(runs.page), { 准确率: [{ name: '第一次', points: 3 }] });
+  assert.ok(await runs.page.isVisible('th:text-is("学习率")'));
+  await runs.page.screenshot({ path: join(SHOTS, 'chinese.png'), fullPage: true });
+  assert.deepEqual([...problems, ...runs.problems], []);
+  await context.close();
+
+  const file = join(dir, 'zh.html');
+  mfile('report', '-m', model, '--out', file);
+  const offline = await browser.newContext({ offline: true });
+  const report = await open(offline, `file://${file}`);
+  assert.deepEqual(await chartState(report.page), { 准确率: [{ name: '第一次', points: 3 }] });
+  assert.deepEqual(report.problems, []);
+  await offline.close();
+});
+
 // Two machines on a bucket center (the S3 test server of tests/s3/server, when its variables
 // are set): one runs `mfile track`, the other serves the page, whose chart of the live run
 // grows by itself, each point there within 10 s of its printing.

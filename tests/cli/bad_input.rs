@@ -113,8 +113,20 @@ fn bad_input_is_refused_with_exit_2_and_writes_nothing() {
         (&["verify", "-m", "m/"], "invalid model name"),
         (&["versions", "-m", "."], "invalid model name"),
         (
-            &["config", "-m", "m", "--version", "1 0"],
-            "invalid version name",
+            &["config", "-m", "m", "--version", "1\t0"],
+            "invalid version name '1\\t0': U+0009 is not allowed",
+        ),
+        (
+            &["import", "a.bin", "-m", "a\u{200b}b", "--version", "1"],
+            "U+200B is not allowed",
+        ),
+        (
+            &["import", "a.bin", "-m", "m", "--version", "v1 "],
+            "does not end with a space",
+        ),
+        (
+            &["import", "a.bin", "-m", "模型😀", "--version", "1"],
+            "U+1F600 is not allowed",
         ),
         (&["import", "-m", "m", "--version", "1"], "required"),
         (&["scan", "--sort", "random"], "invalid value"),
@@ -151,6 +163,7 @@ fn names_that_look_odd_but_are_valid_work() {
         ("bert-base", "1.0"),
         ("M_2", "v2_final"),
         ("x", "2024.01.01-rc.1"),
+        ("my model", "final 2"),
     ] {
         env.ok(&["import", "a.bin", "-m", model, "--version", version]);
         assert!(env.stored(model, version, "a.bin").exists());

@@ -67,7 +67,7 @@ fn local_changes_are_refused_before_anything_is_written() {
     let env = center_with_version();
     env.write("ws/tok/vocab.json", "edited locally");
     env.expect(1, &["pull", "-m", "m", "--version", "1.0", "--to", "ws"])
-        .says(&["vocab.json (has other content)", "--force"]);
+        .says(&["vocab.json: has other content", "--force"]);
     assert_eq!(
         env.tree(&env.work.join("ws")),
         ["tok/vocab.json"],

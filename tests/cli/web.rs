@@ -670,3 +670,54 @@ fn a_bucket_center_is_served_and_follows_a_colleagues_imports() {
 fn fs_read(env: &Env, name: &str) -> Vec<u8> {
     std::fs::read(env.work.join(name)).unwrap()
 }
+
+#[test]
+fn chinese_names_are_served_percent_encoded_and_reported() {
+    let env = Env::local();
+    env.write("src/数据/训练.csv", "a,b\n");
+    env.ok(&["import", "src", "-m", "demo实体识别", "--version", "第一版"]);
+    env.ok(&[
+        "log-param",
+        "-m",
+        "demo实体识别",
+        "--run",
+        "第一次",
+        "学习率=0.1",
+    ]);
+    env.ok(&[
+        "log-metric",
+        "-m",
+        "demo实体识别",
+        "--run",
+        "第一次",
+        "准确率=0.5",
+    ]);
+    let ui = Ui::start(&env, "127.0.0.1:0");
+
+    let model = "demo%E5%AE%9E%E4%BD%93%E8%AF%86%E5%88%AB";
+    let version = "%E7%AC%AC%E4%B8%80%E7%89%88";
+    assert_eq!(
+        ui.get("/api/models").json()["models"][0]["model"],
+        "demo实体识别"
+    );
+    let files = ui
+        .get(&format!("/api/models/{model}/versions/{version}/files"))
+        .json();
+    assert_eq!(files["files"][0]["path"], "数据/训练.csv");
+    let url = files["files"][0]["download"].as_str().unwrap();
+    assert!(url.is_ascii(), "{url}");
+    let download = ui.get(url);
+    assert_eq!(download.status, 200, "{url}");
+    assert_eq!(download.body, b"a,b\n");
+    let runs = ui.get(&format!("/api/models/{model}/runs")).json();
+    assert_eq!(runs["runs"][0]["name"], "第一次", "{runs}");
+    let run = "%E7%AC%AC%E4%B8%80%E6%AC%A1";
+    let series = ui
+        .get(&format!("/api/models/{model}/runs/root/{run}/series"))
+        .json();
+    assert!(series["metrics"]["准确率"].is_object(), "{series}");
+
+    env.ok(&["report", "-m", "demo实体识别", "--out", "r.html"]);
+    let data = embedded_data(&std::fs::read_to_string(env.work.join("r.html")).unwrap());
+    assert_eq!(data["runs"]["runs"][0]["params"]["学习率"]["value"], "0.1");
+}

@@ -28,6 +28,7 @@ use crate::center::s3::{Bucket, Created};
 use crate::engine::bucket_log::write_id;
 use crate::time::Timestamp;
 use crate::values::MAX_STEP;
+use crate::values::words::count;
 
 /// The setting that names this cache in the segments it writes, for people.
 const WRITER: &str = "runs_writer";
@@ -284,9 +285,10 @@ fn build(
             // deletion wins.
             let lost = catalog.write(|tx| tx.unqueue_run(model, &id.0, &id.1))?;
             done.said.push(format!(
-                "run {} of {model} was deleted meanwhile by another writer; {lost} points and \
+                "run {} of {model} was deleted meanwhile by another writer; {} and \
                  the other changes logged to it here were not uploaded",
-                id.1
+                id.1,
+                count(lost, "point")
             ));
             return Ok(None);
         };
@@ -337,7 +339,7 @@ fn chunk_of(
     }
     let mut columns: BTreeMap<String, Column> = BTreeMap::new();
     let mut moved = false;
-    let mut dropped = 0;
+    let mut dropped = 0u64;
     // The steps given explicitly in these rows, per key: a point without a step never lands
     // on one of them (a later explicit point would replace it, and its value would be lost).
     let mut explicit: HashMap<&str, HashSet<i64>> = HashMap::new();
@@ -415,8 +417,9 @@ fn chunk_of(
         .collect();
     if dropped > 0 {
         said.push(format!(
-            "{dropped} points of run {run} without a step were not uploaded: another machine \
-             logged their key at step {MAX_STEP}, the last there is"
+            "{} of run {run} without a step were not uploaded: another machine \
+             logged their key at step {MAX_STEP}, the last there is",
+            count(dropped, "point")
         ));
     }
     let chunk = Chunk {

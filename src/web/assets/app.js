@@ -54,6 +54,11 @@
     return body;
   }
 
+  /** `1 run`, `2 runs`. */
+  function count(n, noun) {
+    return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  }
+
   function humanSize(bytes) {
     const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
     let value = bytes;
@@ -153,7 +158,7 @@
     const total = doc.files.reduce((sum, f) => sum + f.size, 0);
     show(gen,
       el('h1', null, `${model} / ${version}`),
-      el('p', { class: 'muted' }, `${doc.files.length} files, ${humanSize(total)}`),
+      el('p', { class: 'muted' }, `${count(doc.files.length, 'file')}, ${humanSize(total)}`),
       table(['path', { text: 'size', num: 1 }, 'modified', 'md5', ''], rows));
   }
 
@@ -311,7 +316,7 @@
       : el('p', { class: 'muted' }, 'No runs match. Record some with `mfile log-metric` or `mfile track`.'));
     if (more) state.tableBox.append(more);
     const hiddenMetrics = state.allMetrics.length - metricKeys.length;
-    state.noteBox.textContent = `${doc.runs.length} runs; ${changed.size} params differ between them` +
+    state.noteBox.textContent = `${count(doc.runs.length, 'run')}; ${count(changed.size, 'param')} differ between them` +
       (hiddenMetrics > 0 ? `; ${metricKeys.length} of ${state.allMetrics.length} metrics shown (choose below)` : '') +
       (REPORT ? '.' : '; running runs refresh every few seconds.');
   }
