@@ -37,6 +37,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Copy a version''s files into a folder')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove files, a version or a model')
             [CompletionResult]::new('versions', 'versions', [CompletionResultType]::ParameterValue, 'List the versions of a model')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show the files added, removed and changed between two versions')
+            [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the models in the center')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Rehash stored files and report missing, corrupted and untracked ones')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files')
@@ -82,6 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;import' {
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run that produced these files (RUN or USER/RUN): the version records it')
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version name (e.g. 1.0)')
@@ -90,6 +93,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave out files matching GLOB (wins over --include)')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--untracked', '--untracked', [CompletionResultType]::ParameterName, 'Adopt, in place, the files written straight into the version''s folder of a local center (what `verify` calls untracked)')
             [CompletionResult]::new('--move', '--move', [CompletionResultType]::ParameterName, 'Remove each source once its stored copy is durable and verified')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace stored files whose content differs')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow symbolic links inside folders (they are refused otherwise)')
@@ -173,6 +177,104 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;diff' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;alias' {
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Point an alias at a version (moving it if it names another)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a model''s aliases and the versions they name')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove an alias')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Every move of a model''s aliases (or one alias), with who and when')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mfile;alias;set' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;alias;list' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;alias;rm' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;alias;log' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;alias;help' {
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Point an alias at a version (moving it if it names another)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a model''s aliases and the versions they name')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove an alias')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Every move of a model''s aliases (or one alias), with who and when')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mfile;alias;help;set' {
+            break
+        }
+        'mfile;alias;help;list' {
+            break
+        }
+        'mfile;alias;help;rm' {
+            break
+        }
+        'mfile;alias;help;log' {
+            break
+        }
+        'mfile;alias;help;help' {
             break
         }
         'mfile;profiles' {
@@ -432,6 +534,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Copy a version''s files into a folder')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove files, a version or a model')
             [CompletionResult]::new('versions', 'versions', [CompletionResultType]::ParameterValue, 'List the versions of a model')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show the files added, removed and changed between two versions')
+            [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the models in the center')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Rehash stored files and report missing, corrupted and untracked ones')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files')
@@ -467,6 +571,28 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;help;versions' {
+            break
+        }
+        'mfile;help;diff' {
+            break
+        }
+        'mfile;help;alias' {
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Point an alias at a version (moving it if it names another)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a model''s aliases and the versions they name')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove an alias')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Every move of a model''s aliases (or one alias), with who and when')
+            break
+        }
+        'mfile;help;alias;set' {
+            break
+        }
+        'mfile;help;alias;list' {
+            break
+        }
+        'mfile;help;alias;rm' {
+            break
+        }
+        'mfile;help;alias;log' {
             break
         }
         'mfile;help;profiles' {

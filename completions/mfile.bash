@@ -16,6 +16,9 @@ _mfile() {
             ",$1")
                 cmd="mfile"
                 ;;
+            mfile,alias)
+                cmd="mfile__subcmd__alias"
+                ;;
             mfile,claim-writer)
                 cmd="mfile__subcmd__claim__subcmd__writer"
                 ;;
@@ -30,6 +33,9 @@ _mfile() {
                 ;;
             mfile,delete)
                 cmd="mfile__subcmd__delete"
+                ;;
+            mfile,diff)
+                cmd="mfile__subcmd__diff"
                 ;;
             mfile,gc)
                 cmd="mfile__subcmd__gc"
@@ -79,6 +85,39 @@ _mfile() {
             mfile,versions)
                 cmd="mfile__subcmd__versions"
                 ;;
+            mfile__subcmd__alias,help)
+                cmd="mfile__subcmd__alias__subcmd__help"
+                ;;
+            mfile__subcmd__alias,list)
+                cmd="mfile__subcmd__alias__subcmd__list"
+                ;;
+            mfile__subcmd__alias,log)
+                cmd="mfile__subcmd__alias__subcmd__log"
+                ;;
+            mfile__subcmd__alias,rm)
+                cmd="mfile__subcmd__alias__subcmd__rm"
+                ;;
+            mfile__subcmd__alias,set)
+                cmd="mfile__subcmd__alias__subcmd__set"
+                ;;
+            mfile__subcmd__alias__subcmd__help,help)
+                cmd="mfile__subcmd__alias__subcmd__help__subcmd__help"
+                ;;
+            mfile__subcmd__alias__subcmd__help,list)
+                cmd="mfile__subcmd__alias__subcmd__help__subcmd__list"
+                ;;
+            mfile__subcmd__alias__subcmd__help,log)
+                cmd="mfile__subcmd__alias__subcmd__help__subcmd__log"
+                ;;
+            mfile__subcmd__alias__subcmd__help,rm)
+                cmd="mfile__subcmd__alias__subcmd__help__subcmd__rm"
+                ;;
+            mfile__subcmd__alias__subcmd__help,set)
+                cmd="mfile__subcmd__alias__subcmd__help__subcmd__set"
+                ;;
+            mfile__subcmd__help,alias)
+                cmd="mfile__subcmd__help__subcmd__alias"
+                ;;
             mfile__subcmd__help,claim-writer)
                 cmd="mfile__subcmd__help__subcmd__claim__subcmd__writer"
                 ;;
@@ -93,6 +132,9 @@ _mfile() {
                 ;;
             mfile__subcmd__help,delete)
                 cmd="mfile__subcmd__help__subcmd__delete"
+                ;;
+            mfile__subcmd__help,diff)
+                cmd="mfile__subcmd__help__subcmd__diff"
                 ;;
             mfile__subcmd__help,gc)
                 cmd="mfile__subcmd__help__subcmd__gc"
@@ -142,6 +184,18 @@ _mfile() {
             mfile__subcmd__help,versions)
                 cmd="mfile__subcmd__help__subcmd__versions"
                 ;;
+            mfile__subcmd__help__subcmd__alias,list)
+                cmd="mfile__subcmd__help__subcmd__alias__subcmd__list"
+                ;;
+            mfile__subcmd__help__subcmd__alias,log)
+                cmd="mfile__subcmd__help__subcmd__alias__subcmd__log"
+                ;;
+            mfile__subcmd__help__subcmd__alias,rm)
+                cmd="mfile__subcmd__help__subcmd__alias__subcmd__rm"
+                ;;
+            mfile__subcmd__help__subcmd__alias,set)
+                cmd="mfile__subcmd__help__subcmd__alias__subcmd__set"
+                ;;
             mfile__subcmd__help__subcmd__runs,delete)
                 cmd="mfile__subcmd__help__subcmd__runs__subcmd__delete"
                 ;;
@@ -182,12 +236,238 @@ _mfile() {
 
     case "${cmd}" in
         mfile)
-            opts="-q -h -V --center --json --quiet --color --help --version register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
+            opts="-q -h -V --center --json --quiet --color --help --version register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias)
+            opts="-q -h --center --json --quiet --color --help set list rm log help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias__subcmd__help)
+            opts="set list rm log help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias__subcmd__list)
+            opts="-m -q -h --model --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias__subcmd__log)
+            opts="-m -q -h --model --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias__subcmd__rm)
+            opts="-m -q -h --model --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__alias__subcmd__set)
+            opts="-m -q -h --model --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --center)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -353,6 +633,36 @@ _mfile() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfile__subcmd__diff)
+            opts="-m -q -h --model --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfile__subcmd__gc)
             opts="-n -q -h --grace --dry-run --center --json --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -380,8 +690,78 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help)
-            opts="register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
+            opts="register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__alias)
+            opts="set list rm log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__alias__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__alias__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__alias__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__alias__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -450,6 +830,20 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -730,12 +1124,16 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__import)
-            opts="-m -L -n -q -h --model --version --subdir --move --force --follow-links --include --exclude --dry-run --center --json --quiet --color --help"
+            opts="-m -L -n -q -h --untracked --run --model --version --subdir --move --force --follow-links --include --exclude --dry-run --center --json --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --model)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -34,6 +34,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand pull 'Copy a version''s files into a folder'
             cand delete 'Remove files, a version or a model'
             cand versions 'List the versions of a model'
+            cand diff 'Show the files added, removed and changed between two versions'
+            cand alias 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)'
             cand profiles 'List the models in the center'
             cand verify 'Rehash stored files and report missing, corrupted and untracked ones'
             cand gc 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
@@ -76,6 +78,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;import'= {
+            cand --run 'The run that produced these files (RUN or USER/RUN): the version records it'
             cand -m 'The model name'
             cand --model 'The model name'
             cand --version 'The version name (e.g. 1.0)'
@@ -84,6 +87,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --exclude 'Leave out files matching GLOB (wins over --include)'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
+            cand --untracked 'Adopt, in place, the files written straight into the version''s folder of a local center (what `verify` calls untracked)'
             cand --move 'Remove each source once its stored copy is durable and verified'
             cand --force 'Replace stored files whose content differs'
             cand -L 'Follow symbolic links inside folders (they are refused otherwise)'
@@ -163,6 +167,92 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'mfile;diff'= {
+            cand -m 'The model name'
+            cand --model 'The model name'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;alias'= {
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand set 'Point an alias at a version (moving it if it names another)'
+            cand list 'List a model''s aliases and the versions they name'
+            cand rm 'Remove an alias'
+            cand log 'Every move of a model''s aliases (or one alias), with who and when'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mfile;alias;set'= {
+            cand -m 'The model name'
+            cand --model 'The model name'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;alias;list'= {
+            cand -m 'The model name'
+            cand --model 'The model name'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;alias;rm'= {
+            cand -m 'The model name'
+            cand --model 'The model name'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;alias;log'= {
+            cand -m 'The model name'
+            cand --model 'The model name'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;alias;help'= {
+            cand set 'Point an alias at a version (moving it if it names another)'
+            cand list 'List a model''s aliases and the versions they name'
+            cand rm 'Remove an alias'
+            cand log 'Every move of a model''s aliases (or one alias), with who and when'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mfile;alias;help;set'= {
+        }
+        &'mfile;alias;help;list'= {
+        }
+        &'mfile;alias;help;rm'= {
+        }
+        &'mfile;alias;help;log'= {
+        }
+        &'mfile;alias;help;help'= {
         }
         &'mfile;profiles'= {
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
@@ -400,6 +490,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand pull 'Copy a version''s files into a folder'
             cand delete 'Remove files, a version or a model'
             cand versions 'List the versions of a model'
+            cand diff 'Show the files added, removed and changed between two versions'
+            cand alias 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)'
             cand profiles 'List the models in the center'
             cand verify 'Rehash stored files and report missing, corrupted and untracked ones'
             cand gc 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
@@ -428,6 +520,22 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;help;delete'= {
         }
         &'mfile;help;versions'= {
+        }
+        &'mfile;help;diff'= {
+        }
+        &'mfile;help;alias'= {
+            cand set 'Point an alias at a version (moving it if it names another)'
+            cand list 'List a model''s aliases and the versions they name'
+            cand rm 'Remove an alias'
+            cand log 'Every move of a model''s aliases (or one alias), with who and when'
+        }
+        &'mfile;help;alias;set'= {
+        }
+        &'mfile;help;alias;list'= {
+        }
+        &'mfile;help;alias;rm'= {
+        }
+        &'mfile;help;alias;log'= {
         }
         &'mfile;help;profiles'= {
         }

@@ -39,6 +39,8 @@ complete -c mfile -n "__fish_mfile_needs_command" -f -a "scan" -d 'List stored f
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "pull" -d 'Copy a version\'s files into a folder'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "delete" -d 'Remove files, a version or a model'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "versions" -d 'List the versions of a model'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "diff" -d 'Show the files added, removed and changed between two versions'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "alias" -d 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "profiles" -d 'List the models in the center'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "verify" -d 'Rehash stored files and report missing, corrupted and untracked ones'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "gc" -d 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
@@ -73,6 +75,7 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand config" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand config" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand config" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l run -d 'The run that produced these files (RUN or USER/RUN): the version records it' -r
 complete -c mfile -n "__fish_mfile_using_subcommand import" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand import" -l version -d 'The version name (e.g. 1.0)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand import" -l subdir -d 'The folder inside the version to import into' -r
@@ -82,6 +85,7 @@ complete -c mfile -n "__fish_mfile_using_subcommand import" -l center -d 'The ce
 complete -c mfile -n "__fish_mfile_using_subcommand import" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand import" -l untracked -d 'Adopt, in place, the files written straight into the version\'s folder of a local center (what `verify` calls untracked)'
 complete -c mfile -n "__fish_mfile_using_subcommand import" -l move -d 'Remove each source once its stored copy is durable and verified'
 complete -c mfile -n "__fish_mfile_using_subcommand import" -l force -d 'Replace stored files whose content differs'
 complete -c mfile -n "__fish_mfile_using_subcommand import" -s L -l follow-links -d 'Follow symbolic links inside folders (they are refused otherwise)'
@@ -142,6 +146,63 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand versions" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand versions" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand versions" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand diff" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand diff" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand diff" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand diff" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand diff" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and not __fish_seen_subcommand_from set list rm log help" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and not __fish_seen_subcommand_from set list rm log help" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and not __fish_seen_subcommand_from set list rm log help" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and not __fish_seen_subcommand_from set list rm log help" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and not __fish_seen_subcommand_from set list rm log help" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and not __fish_seen_subcommand_from set list rm log help" -f -a "set" -d 'Point an alias at a version (moving it if it names another)'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and not __fish_seen_subcommand_from set list rm log help" -f -a "list" -d 'List a model\'s aliases and the versions they name'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and not __fish_seen_subcommand_from set list rm log help" -f -a "rm" -d 'Remove an alias'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and not __fish_seen_subcommand_from set list rm log help" -f -a "log" -d 'Every move of a model\'s aliases (or one alias), with who and when'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and not __fish_seen_subcommand_from set list rm log help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from set" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from set" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from set" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from set" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from list" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from list" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from list" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from rm" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from rm" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from rm" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from rm" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from log" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from log" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from log" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from log" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from log" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from help" -f -a "set" -d 'Point an alias at a version (moving it if it names another)'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from help" -f -a "list" -d 'List a model\'s aliases and the versions they name'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove an alias'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from help" -f -a "log" -d 'Every move of a model\'s aliases (or one alias), with who and when'
+complete -c mfile -n "__fish_mfile_using_subcommand alias; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfile -n "__fish_mfile_using_subcommand profiles" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand profiles" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
@@ -321,27 +382,33 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "register" -d 'Create a model and version if missing, and print its config'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "config" -d 'Print the config of a model or version: center, folders, catalog, key'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "import" -d 'Copy files or folders into a version'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "scan" -d 'List stored files from the catalog'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "pull" -d 'Copy a version\'s files into a folder'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "delete" -d 'Remove files, a version or a model'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "versions" -d 'List the versions of a model'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "profiles" -d 'List the models in the center'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "verify" -d 'Rehash stored files and report missing, corrupted and untracked ones'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "gc" -d 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "claim-writer" -d 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "log-param" -d 'Record hyperparameters of a training run (write-once)'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "log-metric" -d 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "track" -d 'Run a training command, pass its output through, record the JSON metrics it prints'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "runs" -d 'List training runs with their params and metrics (or end or delete runs)'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "compare" -d 'Compare runs: params side by side with differences marked, and each metric\'s summary'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "metrics" -d 'Export the full metric history of a run as CSV or JSON'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "ui" -d 'Serve a read-only web page of models, files, runs and their charts'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "report" -d 'Write one self-contained HTML file with a model\'s runs and their charts'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "register" -d 'Create a model and version if missing, and print its config'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "config" -d 'Print the config of a model or version: center, folders, catalog, key'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "import" -d 'Copy files or folders into a version'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "scan" -d 'List stored files from the catalog'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "pull" -d 'Copy a version\'s files into a folder'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "delete" -d 'Remove files, a version or a model'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "versions" -d 'List the versions of a model'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "diff" -d 'Show the files added, removed and changed between two versions'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "alias" -d 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "profiles" -d 'List the models in the center'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "verify" -d 'Rehash stored files and report missing, corrupted and untracked ones'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "gc" -d 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "claim-writer" -d 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "log-param" -d 'Record hyperparameters of a training run (write-once)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "log-metric" -d 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "track" -d 'Run a training command, pass its output through, record the JSON metrics it prints'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "runs" -d 'List training runs with their params and metrics (or end or delete runs)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "compare" -d 'Compare runs: params side by side with differences marked, and each metric\'s summary'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "metrics" -d 'Export the full metric history of a run as CSV or JSON'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "ui" -d 'Serve a read-only web page of models, files, runs and their charts'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "report" -d 'Write one self-contained HTML file with a model\'s runs and their charts'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from alias" -f -a "set" -d 'Point an alias at a version (moving it if it names another)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from alias" -f -a "list" -d 'List a model\'s aliases and the versions they name'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from alias" -f -a "rm" -d 'Remove an alias'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from alias" -f -a "log" -d 'Every move of a model\'s aliases (or one alias), with who and when'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "delete" -d 'Delete runs with their params and metrics'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "push" -d 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'

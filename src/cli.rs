@@ -63,6 +63,11 @@ pub enum Command {
     Delete(DeleteArgs),
     /// List the versions of a model
     Versions(VersionsArgs),
+    /// Show the files added, removed and changed between two versions
+    Diff(DiffArgs),
+    /// Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)
+    #[command(subcommand)]
+    Alias(AliasCommand),
     /// List the models in the center
     Profiles,
     /// Rehash stored files and report missing, corrupted and untracked ones
@@ -431,8 +436,15 @@ pub struct ConfigArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Files or folders to import; a folder's contents go under --subdir
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "untracked", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Adopt, in place, the files written straight into the version's folder of a local
+    /// center (what `verify` calls untracked)
+    #[arg(long, conflicts_with_all = ["paths", "subdir", "move_files"])]
+    pub untracked: bool,
+    /// The run that produced these files (RUN or USER/RUN): the version records it
+    #[arg(long = "run", value_name = "RUN", value_parser = name_arg)]
+    pub run: Option<String>,
     #[command(flatten)]
     pub target: ModelVersion,
     /// The folder inside the version to import into
@@ -534,6 +546,66 @@ pub struct DeleteArgs {
 pub struct VersionsArgs {
     #[command(flatten)]
     pub model: Model,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub model: Model,
+    /// The older version (a name, @latest or @ALIAS)
+    #[arg(value_name = "FROM", value_parser = name_arg)]
+    pub from: String,
+    /// The newer version (a name, @latest or @ALIAS)
+    #[arg(value_name = "TO", value_parser = name_arg)]
+    pub to: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasCommand {
+    /// Point an alias at a version (moving it if it names another)
+    Set(AliasSetArgs),
+    /// List a model's aliases and the versions they name
+    List(AliasListArgs),
+    /// Remove an alias
+    Rm(AliasRmArgs),
+    /// Every move of a model's aliases (or one alias), with who and when
+    Log(AliasLogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AliasSetArgs {
+    #[command(flatten)]
+    pub model: Model,
+    /// The alias, without @ (e.g. prod)
+    #[arg(value_name = "ALIAS", value_parser = name_arg)]
+    pub alias: String,
+    /// The version it names (a name, @latest or another @ALIAS)
+    #[arg(value_name = "VERSION", value_parser = name_arg)]
+    pub version: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AliasListArgs {
+    #[command(flatten)]
+    pub model: Model,
+}
+
+#[derive(Debug, Args)]
+pub struct AliasRmArgs {
+    #[command(flatten)]
+    pub model: Model,
+    /// The alias to remove, without @
+    #[arg(value_name = "ALIAS", value_parser = name_arg)]
+    pub alias: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AliasLogArgs {
+    #[command(flatten)]
+    pub model: Model,
+    /// Only this alias
+    #[arg(value_name = "ALIAS", value_parser = name_arg)]
+    pub alias: Option<String>,
 }
 
 #[derive(Debug, Args)]

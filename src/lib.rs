@@ -48,6 +48,8 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Pull(args) => commands::pull::run(args, ctx),
         Command::Delete(args) => commands::delete::run(args, ctx),
         Command::Versions(args) => commands::versions::run(args, ctx),
+        Command::Diff(args) => commands::diff::run(args, ctx),
+        Command::Alias(command) => commands::alias::run(command, ctx),
         Command::Profiles => commands::profiles::run(ctx),
         Command::Verify(args) => commands::verify::run(args, ctx),
         Command::Gc(args) => commands::gc::run(args, ctx),

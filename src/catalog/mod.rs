@@ -13,6 +13,7 @@
 //! [`Reader`] (which an open [`Catalog`] dereferences to), writes on the [`Tx`] that
 //! [`Catalog::write`] hands its closure. No SQLite connection or statement leaves this module.
 
+pub mod aliases;
 pub mod lock;
 pub mod network;
 pub mod remote;
@@ -114,6 +115,10 @@ pub struct VersionSummary {
     pub updated_at: Timestamp,
     pub description: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// The aliases that name it (`latest` for the newest), by name.
+    pub aliases: Vec<String>,
+    /// The runs that produced it (`track --version`, `import --run`), as `OWNER/RUN`.
+    pub runs: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -805,13 +810,22 @@ impl Reader {
                     files: r.get(5)?,
                     bytes: r.get(6)?,
                     tags: BTreeMap::new(),
+                    aliases: Vec::new(),
+                    runs: Vec::new(),
                 },
             ))
         })?;
+        let latest = self.latest_version(model.id)?;
         let mut out = Vec::new();
         for row in rows {
             let (id, mut summary) = row?;
             summary.tags = tags(self.conn(), id)?;
+            if latest.as_deref() == Some(summary.version.as_str()) {
+                summary.aliases.push("latest".to_string());
+            }
+            summary.aliases.extend(self.aliases_of_version(id)?);
+            summary.aliases.sort();
+            summary.runs = self.runs_of_version(id)?;
             out.push(summary);
         }
         Ok(out)

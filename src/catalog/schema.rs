@@ -185,6 +185,24 @@ const MIGRATIONS: &[&str] = &[
         id          TEXT PRIMARY KEY
     ) WITHOUT ROWID;
     ALTER TABLE run_logs ADD COLUMN index_seq INTEGER NOT NULL DEFAULT 0;",
+    // 9: aliases of versions (catalog/aliases.rs) and every move of each, which outlives the
+    // version it named (the name is kept as text).
+    "CREATE TABLE aliases (
+        model_id    INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        version_id  INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+        set_at      INTEGER NOT NULL,
+        set_by      TEXT NOT NULL,
+        PRIMARY KEY (model_id, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE alias_moves (
+        id          INTEGER PRIMARY KEY,
+        model_id    INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        version     TEXT,
+        at          INTEGER NOT NULL,
+        by          TEXT NOT NULL
+    );",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

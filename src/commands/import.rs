@@ -4,9 +4,10 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::{Bars, Ctx, report_batch, warn_unmatched};
-use crate::cli::ImportArgs;
+use super::{Bars, Ctx, report_batch, run_ref, warn_unmatched};
+use crate::cli::{ImportArgs, UserArg};
 use crate::engine::import::{Entry, ImportOptions, Sources, import};
+use crate::engine::ingest;
 use crate::filter::PathFilter;
 use crate::output::human_size;
 use crate::output::views::{BatchDoc, FileView, Totals};
@@ -26,11 +27,32 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
     };
     let started = Instant::now();
     let bars = Bars::new(ctx);
-    let sources = Sources::collect(&opts, &bars)?;
-    let mut center = ctx.center_for_import(opts.dry_run)?;
+    // A run named wrong stops the import before it begins, not after.
+    let producer = match &args.run {
+        Some(reference) => Some(find_run(ctx, opts.model, reference)?),
+        None => None,
+    };
+    let (sources, mut center) = match args.untracked {
+        false => {
+            let sources = Sources::collect(&opts, &bars)?;
+            (sources, ctx.center_for_import(opts.dry_run)?)
+        }
+        true => {
+            let center = ctx.open_center()?;
+            center.version(&center.model(opts.model)?, opts.version)?;
+            let sources = Sources::untracked(&center, opts.model, opts.version, &opts.filter)?;
+            (sources, Some(center))
+        }
+    };
     let imported = import(center.as_mut(), &sources, &opts, &bars)?;
     warn_unmatched(ctx, &opts.filter);
     let (model, version) = (opts.model, opts.version);
+    if let (Some((owner, run)), false) = (&producer, opts.dry_run) {
+        drop(center); // the runs center is opened on its own (on a bucket, with its run log)
+        let mut center = ctx.create_runs_center(model)?;
+        ingest::link_version(&mut center, model, version, (owner, run))?;
+        ctx.upload_runs(&mut center);
+    }
     let doc = BatchDoc {
         model,
         version: Some(version),
@@ -73,4 +95,13 @@ fn view<'a>(model: &'a str, version: &'a str, entry: &'a Entry) -> FileView<'a> 
         linked: Some(entry.linked),
         ..FileView::new(model, version, &entry.path)
     }
+}
+
+/// The owner and name of the run `reference` (`RUN` or `USER/RUN`), which must exist.
+fn find_run(ctx: &Ctx, model: &str, reference: &str) -> Result<(String, String)> {
+    let me = run_ref::owner(ctx, &UserArg { user: None })?;
+    let (owner, name) = run_ref::parse_ref(reference, &me)?;
+    let center = ctx.open_runs(Some(model))?;
+    let row = run_ref::find(&center, &center.model(model)?, &owner, &name)?;
+    Ok((row.owner, row.name))
 }

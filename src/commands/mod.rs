@@ -1,10 +1,12 @@
 //! One module per subcommand, each with `run(args, &Ctx) -> Result<()>`.
 
+pub mod alias;
 pub mod claim_writer;
 pub mod compare;
 pub mod completions;
 pub mod config;
 pub mod delete;
+pub mod diff;
 pub mod gc;
 pub mod import;
 pub mod log_metric;
@@ -463,22 +465,30 @@ impl crate::engine::Observer for Bars<'_> {
     }
 }
 
-/// Validates an optional model/version scope and checks that it exists in the center.
-pub fn open_scope(ctx: &Ctx, model: Option<&str>, version: Option<&str>) -> Result<Center> {
+/// Validates an optional model/version scope and checks that it exists in the center. Returns
+/// the center and the version's name (`@latest` and `@ALIAS` resolved).
+pub fn open_scope(
+    ctx: &Ctx,
+    model: Option<&str>,
+    version: Option<&str>,
+) -> Result<(Center, Option<String>)> {
     if let Some(model) = model {
         crate::values::names::check_name("model", model)?;
     }
     if let Some(version) = version {
-        crate::values::names::check_name("version", version)?;
+        crate::values::names::check_version_ref(version)?;
     }
     let center = ctx.open_center()?;
+    let mut resolved = None;
     if let Some(model) = model {
         let row = center.model(model)?;
         if let Some(version) = version {
-            center.version(&row, version)?;
+            let name = center.version_name(&row, version)?;
+            center.version(&row, &name)?;
+            resolved = Some(name);
         }
     }
-    Ok(center)
+    Ok((center, resolved))
 }
 
 /// Asks on the terminal; without one, refuses (exit 2) and says which flag to pass.

@@ -11,21 +11,26 @@ use crate::engine::pull::{Entry, PullOptions, Selector, pull};
 use crate::filter::PathFilter;
 use crate::output::human_size;
 use crate::output::views::{BatchDoc, FileView, Totals};
-use crate::values::names::check_name;
+use crate::values::names::{check_name, check_version_ref};
 
 pub fn run(args: PullArgs, ctx: &Ctx) -> Result<()> {
+    let model = check_name("model", &args.target.model.name)?;
+    check_version_ref(&args.target.version.name)?;
+    let selectors = Selector::parse_all(&args.paths)?;
+    let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
+    let mut center = ctx.open_center()?;
+    let version = center.version_name(&center.model(model)?, &args.target.version.name)?;
     let opts = PullOptions {
-        model: check_name("model", &args.target.model.name)?,
-        version: check_name("version", &args.target.version.name)?,
+        model,
+        version: &version,
         names: &args.paths,
-        selectors: Selector::parse_all(&args.paths)?,
-        filter: PathFilter::new(&args.filters.include, &args.filters.exclude)?,
+        selectors,
+        filter,
         to: &args.to,
         force: args.force,
         dry_run: args.dry_run,
     };
     let started = Instant::now();
-    let mut center = ctx.open_center()?;
     let pulled = pull(&mut center, &opts, &Bars::new(ctx))?;
     warn_unmatched(ctx, &opts.filter);
     let (model, version) = (opts.model, opts.version);

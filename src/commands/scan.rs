@@ -15,14 +15,14 @@ use crate::values::words::count;
 
 pub fn run(args: ScanArgs, ctx: &Ctx) -> Result<()> {
     let filter = PathFilter::new(&args.filters.include, &args.filters.exclude)?;
-    let center = open_scope(
+    let (center, version) = open_scope(
         ctx,
         args.model.name.as_deref(),
         args.version.name.as_deref(),
     )?;
     let scope = Scope {
         model: args.model.name.as_deref(),
-        version: args.version.name.as_deref(),
+        version: version.as_deref(),
     };
     let mut rows: Vec<FileRow> = center
         .catalog

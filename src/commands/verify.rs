@@ -10,7 +10,7 @@ use super::{Bars, open_scope};
 use crate::catalog::{self, Scope};
 use crate::center;
 use crate::cli::VerifyArgs;
-use crate::engine::verify::{Depth, Problem, Verified, verify_files};
+use crate::engine::verify::{Depth, FileState, Problem, Verified, verify_files};
 use crate::output::{self, TableOut, human_size};
 use crate::values::location::Location;
 use crate::values::words::count;
@@ -36,17 +36,17 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
         crate::values::names::check_name("model", model)?;
     }
     if let Some(version) = &args.version.name {
-        crate::values::names::check_name("version", version)?;
+        crate::values::names::check_version_ref(version)?;
     }
     let catalog = check_catalog(ctx, args.deep)?;
-    let center = open_scope(
+    let (center, version) = open_scope(
         ctx,
         args.model.name.as_deref(),
         args.version.name.as_deref(),
     )?;
     let scope = Scope {
         model: args.model.name.as_deref(),
-        version: args.version.name.as_deref(),
+        version: version.as_deref(),
     };
     let Verified {
         checked,
@@ -79,6 +79,20 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
         human_size(bytes),
         count(problems.len() as u64, "problem")
     ));
+    // Files written straight into a version's folder have a way in: say which.
+    let mut untracked: Vec<(&str, &str)> = problems
+        .iter()
+        .filter(|p| p.state == FileState::Untracked)
+        .map(|p| (p.model.as_str(), p.version.as_str()))
+        .collect();
+    untracked.sort();
+    untracked.dedup();
+    for (model, version) in untracked {
+        ctx.out.note(&format!(
+            "`mfile import --untracked -m {model} --version {version}` adopts the untracked \
+             files of {model} {version}"
+        ));
+    }
     if !problems.is_empty() {
         bail!(
             "verify found {} (missing, corrupted or untracked files, or damaged logs)",

@@ -27,6 +27,8 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
                 updated_at: v.updated_at,
                 description: v.description.as_deref(),
                 tags: &v.tags,
+                aliases: &v.aliases,
+                runs: &v.runs,
             })
             .collect();
         return output::json(&VersionsDoc {
@@ -41,17 +43,22 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
             "size",
             "created",
             "updated",
+            "aliases",
+            "runs",
             "description",
         ],
         &[1, 2],
     );
     for v in &versions {
+        let aliases: Vec<String> = v.aliases.iter().map(|a| format!("@{a}")).collect();
         table.row(vec![
             v.version.clone(),
             v.files.to_string(),
             human_size(v.bytes),
             v.created_at.human(),
             v.updated_at.human(),
+            aliases.join(" "),
+            v.runs.join(" "),
             v.description.clone().unwrap_or_default(),
         ]);
     }

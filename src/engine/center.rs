@@ -14,7 +14,7 @@ use crate::center::CATALOG_FILE;
 use crate::center::local::LocalStore;
 use crate::center::s3::Bucket;
 use crate::center::store::Store;
-use crate::values::names::quote;
+use crate::values::names::{LATEST, quote};
 
 pub struct Center {
     /// The center's folder; for a center in object storage, this machine's cache of it.
@@ -106,6 +106,27 @@ impl Center {
                 quote(name),
                 self.name
             )
+        })
+    }
+
+    /// The name of the version `given` stands for: a version's name as it is, `@latest` the
+    /// newest version, `@ALIAS` the version the alias names (`mfile alias`).
+    pub fn version_name(&self, model: &ModelRow, given: &str) -> Result<String> {
+        let Some(alias) = given.strip_prefix('@') else {
+            return Ok(given.to_string());
+        };
+        let found = match alias {
+            LATEST => self.catalog.latest_version(model.id)?,
+            _ => self.catalog.alias(model.id, alias)?,
+        };
+        found.with_context(|| match alias {
+            LATEST => format!("model {} has no versions yet", model.name),
+            _ => format!(
+                "model {} has no alias {}; see `mfile alias list -m {}`",
+                model.name,
+                quote(alias),
+                model.name
+            ),
         })
     }
 

@@ -99,6 +99,60 @@ impl Sources {
     }
 }
 
+impl Sources {
+    /// The regular files in the folder of version `version` of a local center that its catalog
+    /// does not list (written there by hand or by a notebook), which `filter` passes: to be
+    /// adopted in place. Each is staged and published like any source, so its stored copy is
+    /// read-only, hashed, and identical to what was read.
+    pub fn untracked(
+        center: &Center,
+        model: &str,
+        version: &str,
+        filter: &PathFilter,
+    ) -> Result<Sources> {
+        let Some(root) = center
+            .bucket
+            .is_none()
+            .then(|| center.root.join(center::FILES_DIR))
+        else {
+            return Err(usage(
+                "--untracked adopts files in a local center's folders; a bucket center has none",
+            ));
+        };
+        let scope = Scope {
+            model: Some(model),
+            version: Some(version),
+        };
+        let known: HashSet<String> = center
+            .catalog
+            .files(scope)?
+            .iter()
+            .map(FileRow::key)
+            .collect();
+        let prefix = center::key(model, version, "");
+        let mut sources = Vec::new();
+        for listed in center.store.list(&prefix)? {
+            if !listed.regular || known.contains(&listed.key) {
+                continue; // a link is never adopted; verify reports it
+            }
+            let rel = listed.key.strip_prefix(&prefix).unwrap_or(&listed.key);
+            let dest = RelPath::parse("file name", rel.trim_start_matches('/'))?;
+            if !filter.matches(dest.as_str()) {
+                continue;
+            }
+            let path = root.join(&listed.key);
+            let meta = fs::symlink_metadata(&path)
+                .with_context(|| format!("could not read {}", path.display()))?;
+            sources.push(Source {
+                path,
+                dest,
+                stat: FileStat::of(&meta),
+            });
+        }
+        Ok(Sources(sources))
+    }
+}
+
 /// The center to import into: created on first use, except by a dry run, which needs none
 /// (`None` when there is none yet: everything would be new).
 pub fn open_center(path: &Path, dry_run: bool) -> Result<Option<Center>> {

@@ -32,6 +32,24 @@ pub struct ParamEntry {
 }
 
 /// The run `owner`/`run` of `model`, created (as `running`, with the model) if it is new.
+/// Records that run `owner/run` produced version `version` (both exist): `import --run`.
+pub fn link_version(
+    center: &mut Center,
+    model: &str,
+    version: &str,
+    (owner, run): (&str, &str),
+) -> Result<()> {
+    let model_row = center.model(model)?;
+    let version_row = center.version(&model_row, version)?;
+    let run_row = center
+        .catalog
+        .run(model_row.id, owner, run)?
+        .with_context(|| format!("model {model} has no run {run} of user {owner}"))?;
+    center
+        .catalog
+        .write(|tx| tx.describe_run(run_row.id, Some(version_row.id), None, None))
+}
+
 pub fn open_run(center: &mut Center, model: &str, owner: &str, run: &str) -> Result<RunRow> {
     let now = Timestamp::now();
     center.catalog.write(|tx| {

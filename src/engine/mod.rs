@@ -10,6 +10,7 @@ pub use bucket_center::NoCenter;
 pub mod bucket_log;
 pub mod bucket_runs;
 pub mod delete;
+pub mod diff;
 pub mod gc;
 pub mod import;
 pub mod ingest;

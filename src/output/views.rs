@@ -195,6 +195,10 @@ pub struct VersionView<'a> {
     pub updated_at: Timestamp,
     pub description: Option<&'a str>,
     pub tags: &'a BTreeMap<String, String>,
+    /// The aliases that name it, without `@` (`latest` for the newest).
+    pub aliases: &'a [String],
+    /// The runs that produced it, as `OWNER/RUN`.
+    pub runs: &'a [String],
 }
 
 /// The document of `versions`.

@@ -48,6 +48,18 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
     Ok(name)
 }
 
+/// The alias every model has without setting it: its newest version (`@latest`).
+pub const LATEST: &str = "latest";
+
+/// Checks a version as commands that read one take it: a version's name, or `@ALIAS` for the
+/// version an alias names (`@latest`, `@prod`).
+pub fn check_version_ref(given: &str) -> Result<&str> {
+    match given.strip_prefix('@') {
+        Some(alias) => check_name("alias", alias).map(|_| given),
+        None => check_name("version", given),
+    }
+}
+
 fn allowed_in_name(c: char) -> bool {
     c.is_alphanumeric() || is_combining_mark(c) || matches!(c, '.' | '_' | '-' | ' ')
 }

@@ -135,14 +135,16 @@
       el('td', { class: 'num' }, v.files),
       el('td', { class: 'num' }, humanSize(v.bytes)),
       el('td', null, when(v.updated_at)),
+      el('td', null, v.aliases.map((a) => `@${a}`).join(' ')),
+      el('td', null, v.runs.join(' ')),
       el('td', { class: 'muted' }, v.description ?? '')));
     show(gen,
       el('h1', null, `Model ${model}`),
       el('p', null, el('a', { href: `#/models/${enc(model)}/runs` },
-        `Training runs (${doc.run_owners.length} users)`)),
+        `Training runs (${count(doc.run_owners.length, 'user')})`)),
       el('h2', null, 'Versions'),
       table(['version', { text: 'files', num: 1 }, { text: 'size', num: 1 }, 'updated',
-        'description'], rows));
+        'aliases', 'made by run', 'description'], rows));
   }
 
   async function showFiles(gen, model, version) {
