@@ -32,6 +32,8 @@ struct MetricRow<'a> {
 struct Report<'a> {
     model: &'a str,
     runs: &'a [String],
+    /// The version each run produced (`track --version`, `import --run`), if any.
+    versions: Vec<Option<&'a str>>,
     params: Vec<ParamRow<'a>>,
     metrics: Vec<MetricRow<'a>>,
 }
@@ -62,6 +64,7 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
     let report = Report {
         model: &args.model.name,
         runs: &labels,
+        versions: rows.iter().map(|r| r.version.as_deref()).collect(),
         params: param_rows(&params),
         metrics: metric_rows(&metrics),
     };
@@ -71,8 +74,11 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> Result<()> {
     print_params(ctx, &report)?;
     print_metrics(&report)?;
     let changed = report.params.iter().filter(|p| p.changed).count();
-    ctx.out
-        .note(&format!("{changed} params differ ({changed} marked *)"));
+    let differ = match changed {
+        1 => "1 param differs".to_string(),
+        n => format!("{n} params differ"),
+    };
+    ctx.out.note(&format!("{differ} ({changed} marked *)"));
     Ok(())
 }
 
@@ -120,6 +126,16 @@ fn print_params(ctx: &Ctx, report: &Report) -> Result<()> {
         .chain(report.runs.iter().map(String::as_str))
         .collect();
     let mut table = TableOut::new(&headers, &[]);
+    if report.versions.iter().any(Option::is_some) {
+        let mut cells = vec![Cell::plain(" (version)")];
+        cells.extend(
+            report
+                .versions
+                .iter()
+                .map(|v| Cell::plain(v.unwrap_or("-"))),
+        );
+        table.row(cells);
+    }
     for row in &report.params {
         let paint = |text: &str| match row.changed {
             true => ctx.out.palette.changed(text),

@@ -208,6 +208,8 @@ fn a_version_knows_the_run_that_produced_it() {
     assert_eq!(runs["runs"][0]["version"], "1", "{runs}");
     let table = env.ok(&["versions", "-m", "m"]).stdout;
     assert!(table.contains("root/r1"), "{table}");
+    let compare = env.json(&["compare", "-m", "m", "r1"]);
+    assert_eq!(compare["versions"][0], "1", "{compare}");
 }
 
 #[test]
