@@ -5,6 +5,7 @@ use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+use super::remote::Change;
 use super::{Reader, Tx, VersionRow, ts};
 use crate::time::Timestamp;
 
@@ -57,11 +58,12 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Every move of the model's aliases (of one, with `alias`), oldest first.
+    /// Every move of the model's aliases (of one, with `alias`), oldest first (by the time
+    /// of the move: a bucket's moves are read in no particular order).
     pub fn alias_moves(&self, model_id: i64, alias: Option<&str>) -> Result<Vec<AliasMove>> {
         let mut stmt = self.conn().prepare(
             "SELECT name, version, at, by FROM alias_moves
-             WHERE model_id = ?1 AND (?2 IS NULL OR name = ?2) ORDER BY id",
+             WHERE model_id = ?1 AND (?2 IS NULL OR name = ?2) ORDER BY at, id",
         )?;
         let rows = stmt.query_map(params![model_id, alias], |r| {
             Ok(AliasMove {
@@ -121,14 +123,88 @@ impl Tx<'_> {
         if before.as_deref() == Some(version.name.as_str()) {
             return Ok(before);
         }
+        self.point_alias(model_id, alias, version, at, by)?;
+        self.record_move(model_id, alias, &version.name, false, at)?;
+        Ok(before)
+    }
+
+    fn point_alias(
+        &self,
+        model_id: i64,
+        alias: &str,
+        version: &VersionRow,
+        at: Timestamp,
+        by: &str,
+    ) -> Result<()> {
         self.conn().execute(
             "INSERT INTO aliases (model_id, name, version_id, set_at, set_by)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (model_id, name) DO UPDATE SET version_id = ?3, set_at = ?4, set_by = ?5",
             params![model_id, alias, version.id, at.0, by],
         )?;
-        self.log_move(model_id, alias, Some(&version.name), at, by)?;
-        Ok(before)
+        self.log_move(model_id, alias, Some(&version.name), at, by)
+    }
+
+    /// For a bucket center's cache: journals the move, so it goes into the version's log.
+    fn record_move(
+        &self,
+        model_id: i64,
+        alias: &str,
+        version: &str,
+        removed: bool,
+        at: Timestamp,
+    ) -> Result<()> {
+        if self.journaling() {
+            let model: String = self.conn().query_row(
+                "SELECT name FROM models WHERE id = ?1",
+                [model_id],
+                |r| r.get(0),
+            )?;
+            self.record(Change::MoveAlias {
+                model,
+                version: version.to_string(),
+                alias: alias.to_string(),
+                removed,
+                at,
+            });
+        }
+        Ok(())
+    }
+
+    /// Applies a move read from a bucket's log: every move enters the history; the alias
+    /// follows the latest move by time (`at`, then `by`), whatever order the logs are read in.
+    pub fn apply_alias_move(
+        &self,
+        model_id: i64,
+        alias: &str,
+        version: &VersionRow,
+        removed: bool,
+        at: Timestamp,
+        by: &str,
+    ) -> Result<()> {
+        let current: Option<(String, i64, String)> = self
+            .conn()
+            .query_row(
+                "SELECT v.name, a.set_at, a.set_by FROM aliases a
+                 JOIN versions v ON v.id = a.version_id WHERE a.model_id = ?1 AND a.name = ?2",
+                params![model_id, alias],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let newer = current
+            .as_ref()
+            .is_none_or(|(_, set_at, set_by)| (at.0, by) >= (*set_at, set_by.as_str()));
+        match (removed, current) {
+            (false, _) if newer => return self.point_alias(model_id, alias, version, at, by),
+            (true, Some((named, ..))) if newer && named == version.name => {
+                self.conn().execute(
+                    "DELETE FROM aliases WHERE model_id = ?1 AND name = ?2",
+                    params![model_id, alias],
+                )?;
+            }
+            _ => {}
+        }
+        self.log_move(model_id, alias, (!removed).then_some(&version.name), at, by)
     }
 
     /// Removes `alias` and logs it. Returns the version it named, if it existed.
@@ -140,12 +216,13 @@ impl Tx<'_> {
         by: &str,
     ) -> Result<Option<String>> {
         let before = self.alias(model_id, alias)?;
-        if before.is_some() {
+        if let Some(version) = &before {
             self.conn().execute(
                 "DELETE FROM aliases WHERE model_id = ?1 AND name = ?2",
                 params![model_id, alias],
             )?;
             self.log_move(model_id, alias, None, at, by)?;
+            self.record_move(model_id, alias, version, true, at)?;
         }
         Ok(before)
     }
@@ -163,5 +240,41 @@ impl Tx<'_> {
             params![model_id, alias, version, at.0, by],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Catalog;
+    use super::*;
+
+    /// Moves read from a bucket arrive in any order; the alias ends where the latest one put
+    /// it, and the history is in time order.
+    #[test]
+    fn moves_applied_out_of_order_end_at_the_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut catalog = Catalog::open(&dir.path().join("catalog.db"), true).unwrap();
+        catalog
+            .write(|tx| {
+                let m = tx.ensure_model("m", Timestamp(1))?;
+                let v1 = tx.ensure_version(m.id, "1", Timestamp(1))?;
+                let v2 = tx.ensure_version(m.id, "2", Timestamp(1))?;
+                // Set to 2 at t=30 (read first), to 1 at t=10, removed from 1 at t=20.
+                tx.apply_alias_move(m.id, "prod", &v2, false, Timestamp(30), "b@y")?;
+                tx.apply_alias_move(m.id, "prod", &v1, false, Timestamp(10), "a@x")?;
+                tx.apply_alias_move(m.id, "prod", &v1, true, Timestamp(20), "a@x")?;
+                assert_eq!(tx.alias(m.id, "prod")?.as_deref(), Some("2"));
+                let history: Vec<Option<String>> = tx
+                    .alias_moves(m.id, Some("prod"))?
+                    .into_iter()
+                    .map(|step| step.version)
+                    .collect();
+                assert_eq!(history, [Some("1".into()), None, Some("2".into())]);
+                // A removal of the version it names, later than its move, takes it off.
+                tx.apply_alias_move(m.id, "prod", &v2, true, Timestamp(40), "a@x")?;
+                assert_eq!(tx.alias(m.id, "prod")?, None);
+                Ok(())
+            })
+            .unwrap();
     }
 }

@@ -45,6 +45,14 @@ pub enum Change {
     DropModel {
         model: String,
     },
+    /// An alias was pointed at the version (`removed: false`), or taken off it.
+    MoveAlias {
+        model: String,
+        version: String,
+        alias: String,
+        removed: bool,
+        at: Timestamp,
+    },
 }
 
 /// Where a caching catalog's writes are committed first.

@@ -45,6 +45,12 @@ pub struct Segment {
     pub delete: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub put: Vec<PutFile>,
+    /// Aliases pointed at the version by this write (`mfile alias set`), at `at`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alias: Vec<String>,
+    /// Aliases taken off the version by this write (`mfile alias rm`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unalias: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -125,6 +131,9 @@ impl Segment {
         names::check_name("version", &self.version)?;
         for path in self.delete.iter().chain(self.put.iter().map(|p| &p.path)) {
             check_path(path)?;
+        }
+        for alias in self.alias.iter().chain(&self.unalias) {
+            names::check_name("alias", alias)?;
         }
         // Printed on terminals: no escape sequences.
         let describe = self.describe.iter();

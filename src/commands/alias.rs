@@ -1,6 +1,6 @@
 //! `mfile alias set|list|rm|log`: names for versions (`@prod`), each move kept with who and
-//! when. `@latest` is built in: the newest version. Aliases live in a local center's catalog;
-//! on a bucket center they are refused until the bucket has a log for them.
+//! when. `@latest` is built in: the newest version. On a bucket center each move is a segment
+//! of the version's log, so every machine sees it.
 
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -35,16 +35,10 @@ fn check_alias(alias: &str) -> Result<&str> {
     check_name("alias", alias)
 }
 
-/// The center and model, to change an alias of: a local center only.
+/// The center and model, to change an alias of.
 fn open_to_write(ctx: &Ctx, model: &str) -> Result<(Center, ModelRow)> {
     check_name("model", model)?;
     let center = ctx.open_center()?;
-    if center.bucket.is_some() {
-        bail!(
-            "aliases can't be set on a bucket center yet (only @latest works there); \
-             name the version itself"
-        );
-    }
     let row = center.model(model)?;
     Ok((center, row))
 }

@@ -25,7 +25,7 @@ fn two_versions(env: &Env) {
 
 #[test]
 fn aliases_name_versions_everywhere_a_version_is_read_and_every_move_is_kept() {
-    let env = Env::local();
+    let env = Env::new();
     two_versions(&env);
     env.ok(&["alias", "set", "-m", "m", "prod", "1.2"]);
 
@@ -88,7 +88,7 @@ fn aliases_name_versions_everywhere_a_version_is_read_and_every_move_is_kept() {
 
 #[test]
 fn bad_aliases_are_refused() {
-    let env = Env::local();
+    let env = Env::new();
     two_versions(&env);
     env.expect(2, &["alias", "set", "-m", "m", "latest", "1.2"])
         .says(&["@latest is built in"]);
@@ -112,13 +112,37 @@ fn bad_aliases_are_refused() {
 }
 
 #[test]
-fn aliases_on_a_bucket_center_are_refused_but_latest_works() {
+fn an_alias_set_on_one_machine_is_seen_and_moved_on_another() {
     let Some(env) = Env::s3() else { return };
     two_versions(&env);
-    env.expect(1, &["alias", "set", "-m", "m", "prod", "1.2"])
-        .says(&["bucket center"]);
-    let scan = env.json(&["scan", "-m", "m", "--version", "@latest"]);
+    env.ok(&["alias", "set", "-m", "m", "prod", "1.2"]);
+    let colleague = env.colleague();
+    let scan = colleague.json(&["scan", "-m", "m", "--version", "@prod"]);
+    assert_eq!(scan["files"][0]["version"], "1.2");
+    let scan = colleague.json(&["scan", "-m", "m", "--version", "@latest"]);
     assert_eq!(scan["files"][0]["version"], "1.10");
+
+    colleague.ok(&["alias", "set", "-m", "m", "prod", "1.10"]);
+    colleague.ok(&["alias", "set", "-m", "m", "staging", "1.2"]);
+    env.ok(&["alias", "rm", "-m", "m", "staging"]);
+    for machine in [&env, &colleague, &env.colleague()] {
+        let list = machine.json(&["alias", "list", "-m", "m"]);
+        let named: Vec<(&str, &str)> = list["aliases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["alias"].as_str().unwrap(), a["version"].as_str().unwrap()))
+            .collect();
+        assert_eq!(named, [("prod", "1.10")], "{list}");
+        let log = machine.json(&["alias", "log", "-m", "m", "prod"]);
+        let moves: Vec<&str> = log["moves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["version"].as_str().unwrap())
+            .collect();
+        assert_eq!(moves, ["1.2", "1.10"], "every machine has the same history");
+    }
 }
 
 #[test]

@@ -127,5 +127,9 @@ pub fn apply(tx: &Tx, segment: &Segment, ours: &OwnChanges) -> Result<()> {
         };
         tx.upsert_file(version.id, &file, put.imported_at)?;
     }
+    let moves = segment.alias.iter().map(|a| (a, false));
+    for (alias, removed) in moves.chain(segment.unalias.iter().map(|a| (a, true))) {
+        tx.apply_alias_move(model.id, alias, &version, removed, at, &segment.by)?;
+    }
     tx.touch_version(version.id, at)
 }

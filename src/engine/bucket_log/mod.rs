@@ -191,6 +191,7 @@ impl BucketLog {
                 Change::CreateVersion { model, version, .. }
                 | Change::DescribeVersion { model, version, .. }
                 | Change::DeleteFile { model, version, .. }
+                | Change::MoveAlias { model, version, .. }
                 | Change::DropVersion { model, version } => {
                     let id = touch(model, version);
                     edits.push((id, change));
@@ -269,6 +270,16 @@ fn add(segment: &mut Segment, change: Change) {
             segment.put.retain(|p| p.path != path);
             segment.delete.push(path);
         }
+        Change::MoveAlias {
+            alias, removed, at, ..
+        } => {
+            // Every cache orders the moves of an alias by this time.
+            segment.at = at;
+            match removed {
+                false => segment.alias.push(alias),
+                true => segment.unalias.push(alias),
+            }
+        }
         Change::PutFile { file, replaced } => {
             segment.delete.retain(|p| *p != file.path);
             segment.put.retain(|p| p.path != file.path);
@@ -294,6 +305,8 @@ fn drop_all(segment: &mut Segment, dropped: Dropped) {
     segment.describe = None;
     segment.put.clear();
     segment.delete.clear();
+    segment.alias.clear();
+    segment.unalias.clear();
 }
 
 /// A listed segment as read, with its ETag, or why it can't be used.
