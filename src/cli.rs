@@ -440,7 +440,7 @@ pub struct ImportArgs {
     pub paths: Vec<PathBuf>,
     /// Adopt, in place, the files written straight into the version's folder of a local
     /// center (what `verify` calls untracked)
-    #[arg(long, conflicts_with_all = ["paths", "subdir", "move_files"])]
+    #[arg(long, conflicts_with_all = ["paths", "subdir", "move_files", "follow_links"])]
     pub untracked: bool,
     /// The run that produced these files (RUN or USER/RUN): the version records it
     #[arg(long = "run", value_name = "RUN", value_parser = name_arg)]

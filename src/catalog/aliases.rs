@@ -85,15 +85,6 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The runs that produced a version, as `OWNER/RUN`, oldest first.
-    pub fn runs_of_version(&self, version_id: i64) -> Result<Vec<String>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT owner || '/' || name FROM runs WHERE version_id = ?1 ORDER BY started_at",
-        )?;
-        let rows = stmt.query_map([version_id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// The model's newest version (the last made; of those made at once, the last numbered).
     pub fn latest_version(&self, model_id: i64) -> Result<Option<String>> {
         Ok(self
@@ -109,51 +100,57 @@ impl Reader {
 }
 
 impl Tx<'_> {
-    /// Points `alias` at `version` and logs the move. Returns the version it named before;
-    /// nothing is written when it names `version` already.
+    /// Points `alias` at `version` (a move dated after every earlier move of the alias, so it is
+    /// the latest on every machine). Returns the version it named before; nothing is written
+    /// when it names `version` already.
     pub fn set_alias(
         &self,
         model_id: i64,
         alias: &str,
         version: &VersionRow,
-        at: Timestamp,
+        now: Timestamp,
         by: &str,
     ) -> Result<Option<String>> {
         let before = self.alias(model_id, alias)?;
-        if before.as_deref() == Some(version.name.as_str()) {
-            return Ok(before);
+        if before.as_deref() != Some(version.name.as_str()) {
+            self.move_alias(model_id, alias, &version.name, false, now, by)?;
         }
-        self.point_alias(model_id, alias, version, at, by)?;
-        self.record_move(model_id, alias, &version.name, false, at)?;
         Ok(before)
     }
 
-    fn point_alias(
+    /// Removes `alias`. Returns the version it named, if it existed.
+    pub fn remove_alias(
         &self,
         model_id: i64,
         alias: &str,
-        version: &VersionRow,
-        at: Timestamp,
+        now: Timestamp,
         by: &str,
-    ) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO aliases (model_id, name, version_id, set_at, set_by)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (model_id, name) DO UPDATE SET version_id = ?3, set_at = ?4, set_by = ?5",
-            params![model_id, alias, version.id, at.0, by],
-        )?;
-        self.log_move(model_id, alias, Some(&version.name), at, by)
+    ) -> Result<Option<String>> {
+        let before = self.alias(model_id, alias)?;
+        if let Some(version) = &before {
+            self.move_alias(model_id, alias, version, true, now, by)?;
+        }
+        Ok(before)
     }
 
-    /// For a bucket center's cache: journals the move, so it goes into the version's log.
-    fn record_move(
+    /// Logs a move of ours and, for a bucket center's cache, journals it into the log of the
+    /// version it is about.
+    fn move_alias(
         &self,
         model_id: i64,
         alias: &str,
         version: &str,
         removed: bool,
-        at: Timestamp,
+        now: Timestamp,
+        by: &str,
     ) -> Result<()> {
+        let last: Option<i64> = self.conn().query_row(
+            "SELECT max(at) FROM alias_moves WHERE model_id = ?1 AND name = ?2",
+            params![model_id, alias],
+            |r| r.get(0),
+        )?;
+        let at = Timestamp(last.map_or(now.0, |last| now.0.max(last + 1)));
+        self.apply_alias_move(model_id, alias, version, removed, at, by)?;
         if self.journaling() {
             let model: String = self.conn().query_row(
                 "SELECT name FROM models WHERE id = ?1",
@@ -171,74 +168,52 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Applies a move read from a bucket's log: every move enters the history; the alias
-    /// follows the latest move by time (`at`, then `by`), whatever order the logs are read in.
+    /// Adds a move to the history (once: a log read again adds nothing) and sets the alias
+    /// from the history: the latest move by time (`at`, then `by`) names its version, unless
+    /// it removed the alias, or the version is gone or was made again after it. So every
+    /// cache agrees, whatever order it reads the versions' logs in.
     pub fn apply_alias_move(
         &self,
         model_id: i64,
         alias: &str,
-        version: &VersionRow,
+        version: &str,
         removed: bool,
         at: Timestamp,
         by: &str,
     ) -> Result<()> {
-        let current: Option<(String, i64, String)> = self
+        self.conn().execute(
+            "INSERT OR IGNORE INTO alias_moves (model_id, name, version, at, by)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![model_id, alias, (!removed).then_some(version), at.0, by],
+        )?;
+        let latest: Option<(Option<String>, i64, String)> = self
             .conn()
             .query_row(
-                "SELECT v.name, a.set_at, a.set_by FROM aliases a
-                 JOIN versions v ON v.id = a.version_id WHERE a.model_id = ?1 AND a.name = ?2",
+                "SELECT version, at, by FROM alias_moves WHERE model_id = ?1 AND name = ?2
+                 ORDER BY at DESC, by DESC, id DESC LIMIT 1",
                 params![model_id, alias],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let newer = current
-            .as_ref()
-            .is_none_or(|(_, set_at, set_by)| (at.0, by) >= (*set_at, set_by.as_str()));
-        match (removed, current) {
-            (false, _) if newer => return self.point_alias(model_id, alias, version, at, by),
-            (true, Some((named, ..))) if newer && named == version.name => {
-                self.conn().execute(
-                    "DELETE FROM aliases WHERE model_id = ?1 AND name = ?2",
-                    params![model_id, alias],
-                )?;
-            }
-            _ => {}
-        }
-        self.log_move(model_id, alias, (!removed).then_some(&version.name), at, by)
-    }
-
-    /// Removes `alias` and logs it. Returns the version it named, if it existed.
-    pub fn remove_alias(
-        &self,
-        model_id: i64,
-        alias: &str,
-        at: Timestamp,
-        by: &str,
-    ) -> Result<Option<String>> {
-        let before = self.alias(model_id, alias)?;
-        if let Some(version) = &before {
-            self.conn().execute(
+        let named = match latest {
+            Some((Some(version), at, by)) => self
+                .version(model_id, &version)?
+                .filter(|v| v.created_at.0 <= at)
+                .map(|v| (v.id, at, by)),
+            _ => None,
+        };
+        match named {
+            Some((version_id, at, by)) => self.conn().execute(
+                "INSERT INTO aliases (model_id, name, version_id, set_at, set_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (model_id, name)
+                 DO UPDATE SET version_id = ?3, set_at = ?4, set_by = ?5",
+                params![model_id, alias, version_id, at, by],
+            )?,
+            None => self.conn().execute(
                 "DELETE FROM aliases WHERE model_id = ?1 AND name = ?2",
                 params![model_id, alias],
-            )?;
-            self.log_move(model_id, alias, None, at, by)?;
-            self.record_move(model_id, alias, version, true, at)?;
-        }
-        Ok(before)
-    }
-
-    fn log_move(
-        &self,
-        model_id: i64,
-        alias: &str,
-        version: Option<&str>,
-        at: Timestamp,
-        by: &str,
-    ) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO alias_moves (model_id, name, version, at, by) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![model_id, alias, version, at.0, by],
-        )?;
+            )?,
+        };
         Ok(())
     }
 }
@@ -260,9 +235,11 @@ mod tests {
                 let v1 = tx.ensure_version(m.id, "1", Timestamp(1))?;
                 let v2 = tx.ensure_version(m.id, "2", Timestamp(1))?;
                 // Set to 2 at t=30 (read first), to 1 at t=10, removed from 1 at t=20.
-                tx.apply_alias_move(m.id, "prod", &v2, false, Timestamp(30), "b@y")?;
-                tx.apply_alias_move(m.id, "prod", &v1, false, Timestamp(10), "a@x")?;
-                tx.apply_alias_move(m.id, "prod", &v1, true, Timestamp(20), "a@x")?;
+                tx.apply_alias_move(m.id, "prod", &v2.name, false, Timestamp(30), "b@y")?;
+                tx.apply_alias_move(m.id, "prod", &v1.name, false, Timestamp(10), "a@x")?;
+                tx.apply_alias_move(m.id, "prod", &v1.name, true, Timestamp(20), "a@x")?;
+                // Read twice (a log read again), a move is one move.
+                tx.apply_alias_move(m.id, "prod", &v1.name, true, Timestamp(20), "a@x")?;
                 assert_eq!(tx.alias(m.id, "prod")?.as_deref(), Some("2"));
                 let history: Vec<Option<String>> = tx
                     .alias_moves(m.id, Some("prod"))?
@@ -270,9 +247,16 @@ mod tests {
                     .map(|step| step.version)
                     .collect();
                 assert_eq!(history, [Some("1".into()), None, Some("2".into())]);
-                // A removal of the version it names, later than its move, takes it off.
-                tx.apply_alias_move(m.id, "prod", &v2, true, Timestamp(40), "a@x")?;
+                // A removal, later than the move, takes it off; a set earlier than that removal,
+                // read after it, does not bring it back.
+                tx.apply_alias_move(m.id, "prod", &v2.name, true, Timestamp(40), "a@x")?;
+                tx.apply_alias_move(m.id, "prod", &v1.name, false, Timestamp(35), "c@z")?;
                 assert_eq!(tx.alias(m.id, "prod")?, None);
+                // A move of ours comes after every move read, whatever this clock says.
+                tx.set_alias(m.id, "prod", &v1, Timestamp(5), "me@here")?;
+                assert_eq!(tx.alias(m.id, "prod")?.as_deref(), Some("1"));
+                let last = tx.alias_moves(m.id, Some("prod"))?.pop().unwrap();
+                assert_eq!((last.at, last.by.as_str()), (Timestamp(41), "me@here"));
                 Ok(())
             })
             .unwrap();

@@ -821,7 +821,9 @@ impl Reader {
             let (id, mut summary) = row?;
             summary.tags = tags(self.conn(), id)?;
             if latest.as_deref() == Some(summary.version.as_str()) {
-                summary.aliases.push("latest".to_string());
+                summary
+                    .aliases
+                    .push(crate::values::names::LATEST.to_string());
             }
             summary.aliases.extend(self.aliases_of_version(id)?);
             summary.aliases.sort();

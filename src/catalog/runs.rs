@@ -72,6 +72,15 @@ fn run_row(r: &Row) -> rusqlite::Result<RunRow> {
 // ---- runs -------------------------------------------------------------------------------
 
 impl Reader {
+    /// The runs that produced a version, as `OWNER/RUN`, oldest first.
+    pub fn runs_of_version(&self, version_id: i64) -> Result<Vec<String>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT owner || '/' || name FROM runs WHERE version_id = ?1 ORDER BY started_at",
+        )?;
+        let rows = stmt.query_map([version_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn run(&self, model_id: i64, owner: &str, name: &str) -> Result<Option<RunRow>> {
         let sql =
             format!("SELECT {RUN_COLUMNS} WHERE r.model_id = ?1 AND r.owner = ?2 AND r.name = ?3");

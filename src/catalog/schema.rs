@@ -202,7 +202,9 @@ const MIGRATIONS: &[&str] = &[
         version     TEXT,
         at          INTEGER NOT NULL,
         by          TEXT NOT NULL
-    );",
+    );
+    CREATE UNIQUE INDEX alias_moves_once
+        ON alias_moves (model_id, name, coalesce(version, ''), at, by);",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -16,6 +16,11 @@ use crate::values::names::{self, RelPath, quote};
 /// Where the segments of every version are.
 pub const LOG_PREFIX: &str = "log/";
 
+/// The newest segment format: 2 moves aliases (`alias`, `unalias`), so an mfile that reads
+/// only format 1 stops at such a segment (as at any newer one) instead of skipping the move
+/// and never reading it again. Segments without aliases are written as format 1.
+pub const FORMAT: u32 = 2;
+
 /// The largest file a segment may name: S3's largest object (5 TiB). Sizes beyond it (up to
 /// u64::MAX) would not fit the catalog's integers, and would stop every refresh.
 const MAX_SIZE: u64 = 5 << 40;
@@ -104,14 +109,17 @@ impl Segment {
             format: u32,
         }
         if let Ok(Format { format }) = serde_json::from_slice::<Format>(bytes)
-            && format > 1
+            && format > FORMAT
         {
             return Err(NewerFormat(format).into());
         }
         let segment: Segment =
             serde_json::from_slice(bytes).context("it is not a segment (unreadable JSON)")?;
-        if segment.format != 1 {
+        if segment.format == 0 {
             bail!("it has format {}, which no mfile writes", segment.format);
+        }
+        if segment.format == 1 && !(segment.alias.is_empty() && segment.unalias.is_empty()) {
+            bail!("it moves aliases in format 1, which no mfile writes");
         }
         if (
             segment.model.as_str(),
@@ -178,7 +186,7 @@ fn check_path(path: &str) -> Result<()> {
 
 /// A segment written by a newer mfile than this one.
 #[derive(Debug, thiserror::Error)]
-#[error("it was written by a newer mfile (segment format {0}; this one reads format 1)")]
+#[error("it was written by a newer mfile (segment format {0}; this one reads up to {FORMAT})")]
 pub struct NewerFormat(pub u32);
 
 /// `log/<model>/<version>/<seq, 10 digits>.json`: names sort in the order they apply.

@@ -13,8 +13,8 @@ use crate::engine::Center;
 use crate::error::usage;
 use crate::output::{self, TableOut};
 use crate::time::Timestamp;
-use crate::values::names::{LATEST, check_name, check_version_ref, quote};
-use crate::values::{self, words::count};
+use crate::values::names::{LATEST, check_name, check_version_ref, quote, shell_word};
+use crate::values::words::count;
 
 pub fn run(command: AliasCommand, ctx: &Ctx) -> Result<()> {
     match command {
@@ -56,7 +56,7 @@ fn set(args: AliasSetArgs, ctx: &Ctx) -> Result<()> {
     check_version_ref(&args.version)?;
     let (mut center, model) = open_to_write(ctx, &args.model.name)?;
     let version = center.version(&model, &center.version_name(&model, &args.version)?)?;
-    let by = format!("{}@{}", ctx.user, values::host());
+    let by = ctx.by();
     let before = center
         .catalog
         .write(|tx| tx.set_alias(model.id, alias, &version, Timestamp::now(), &by))?;
@@ -81,7 +81,7 @@ fn set(args: AliasSetArgs, ctx: &Ctx) -> Result<()> {
 fn remove(ctx: &Ctx, model: &str, alias: &str) -> Result<()> {
     let alias = check_alias(alias)?;
     let (mut center, model) = open_to_write(ctx, model)?;
-    let by = format!("{}@{}", ctx.user, values::host());
+    let by = ctx.by();
     let before = center
         .catalog
         .write(|tx| tx.remove_alias(model.id, alias, Timestamp::now(), &by))?;
@@ -90,7 +90,7 @@ fn remove(ctx: &Ctx, model: &str, alias: &str) -> Result<()> {
             "model {} has no alias {}; see `mfile alias list -m {}`",
             model.name,
             quote(alias),
-            model.name
+            shell_word(&model.name)
         );
     };
     if ctx.out.json {

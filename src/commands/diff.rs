@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::DiffArgs;
-use crate::engine::diff::{FileChange, diff};
+use crate::engine::diff::{Change, FileChange, diff};
 use crate::output::{self, human_size};
 use crate::values::names::{check_name, check_version_ref};
 use crate::values::words::count;
@@ -41,10 +41,10 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> Result<()> {
         ..Totals::default()
     };
     for change in &found.changes {
-        *match change.change.word() {
-            "added" => &mut totals.added,
-            "removed" => &mut totals.removed,
-            _ => &mut totals.changed,
+        *match change.change {
+            Change::Added => &mut totals.added,
+            Change::Removed => &mut totals.removed,
+            Change::Changed => &mut totals.changed,
         } += 1;
     }
     if ctx.out.json {
@@ -59,10 +59,10 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> Result<()> {
     let palette = ctx.out.palette;
     for change in &found.changes {
         let word = format!("{:<8}", change.change.word());
-        let status = match change.change.word() {
-            "added" => palette.good(&word),
-            "removed" => palette.bad(&word),
-            _ => palette.warn(&word),
+        let status = match change.change {
+            Change::Added => palette.good(&word),
+            Change::Removed => palette.bad(&word),
+            Change::Changed => palette.warn(&word),
         };
         let size = |s: Option<u64>| s.map(human_size).unwrap_or_default();
         let sizes = match (change.size_before, change.size_after) {

@@ -5,6 +5,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use super::{Bars, Ctx, report_batch, run_ref, warn_unmatched};
+use crate::catalog::runs::RunRow;
 use crate::cli::{ImportArgs, UserArg};
 use crate::engine::import::{Entry, ImportOptions, Sources, import};
 use crate::engine::ingest;
@@ -40,17 +41,26 @@ pub fn run(args: ImportArgs, ctx: &Ctx) -> Result<()> {
         true => {
             let center = ctx.open_center()?;
             center.version(&center.model(opts.model)?, opts.version)?;
-            let sources = Sources::untracked(&center, opts.model, opts.version, &opts.filter)?;
+            let (sources, skipped) =
+                Sources::untracked(&center, opts.model, opts.version, &opts.filter)?;
+            skipped.iter().for_each(|why| ctx.out.warn(why));
             (sources, Some(center))
         }
     };
     let imported = import(center.as_mut(), &sources, &opts, &bars)?;
     warn_unmatched(ctx, &opts.filter);
     let (model, version) = (opts.model, opts.version);
-    if let (Some((owner, run)), false) = (&producer, opts.dry_run) {
+    // A version half imported is no run's product yet.
+    if let (Some(run), false, true) = (&producer, opts.dry_run, imported.errors.is_empty()) {
         drop(center); // the runs center is opened on its own (on a bucket, with its run log)
+        if let Some(other) = run.version.as_deref().filter(|v| *v != version) {
+            ctx.out.warn(&format!(
+                "run {}/{} was recorded as producing version {other}; it now names {version}",
+                run.owner, run.name
+            ));
+        }
         let mut center = ctx.create_runs_center(model)?;
-        ingest::link_version(&mut center, model, version, (owner, run))?;
+        ingest::link_version(&mut center, model, version, (&run.owner, &run.name))?;
         ctx.upload_runs(&mut center);
     }
     let doc = BatchDoc {
@@ -97,11 +107,10 @@ fn view<'a>(model: &'a str, version: &'a str, entry: &'a Entry) -> FileView<'a> 
     }
 }
 
-/// The owner and name of the run `reference` (`RUN` or `USER/RUN`), which must exist.
-fn find_run(ctx: &Ctx, model: &str, reference: &str) -> Result<(String, String)> {
+/// The run `reference` (`RUN` or `USER/RUN`), which must exist.
+fn find_run(ctx: &Ctx, model: &str, reference: &str) -> Result<RunRow> {
     let me = run_ref::owner(ctx, &UserArg { user: None })?;
     let (owner, name) = run_ref::parse_ref(reference, &me)?;
     let center = ctx.open_runs(Some(model))?;
-    let row = run_ref::find(&center, &center.model(model)?, &owner, &name)?;
-    Ok((row.owner, row.name))
+    run_ref::find(&center, &center.model(model)?, &owner, &name)
 }

@@ -209,8 +209,13 @@ impl Ctx {
         Opener {
             center: self.center.clone(),
             location: self.location.clone(),
-            by: format!("{}@{}", self.user, crate::values::host()),
+            by: self.by(),
         }
+    }
+
+    /// Who signs what this command writes (a bucket's segments, alias moves): `user@host`.
+    pub fn by(&self) -> String {
+        format!("{}@{}", self.user, crate::values::host())
     }
 
     /// The center for people: its folder, or its URL.

@@ -9,7 +9,7 @@ use crate::catalog::runs::RunRow;
 use crate::cli::{RunTarget, UserArg};
 use crate::engine::{Center, ingest};
 use crate::error::usage;
-use crate::values::names::{check_name, quote};
+use crate::values::names::{check_name, quote, shell_word};
 
 /// The user to act as: --user, else $MFILE_USER or the OS user.
 pub fn owner(ctx: &Ctx, user: &UserArg) -> Result<String> {
@@ -46,7 +46,7 @@ pub fn find(center: &Center, model: &ModelRow, owner: &str, name: &str) -> Resul
             "model {} has no run {} of user {owner}; see `mfile runs -m {} --all-users`",
             model.name,
             quote(name),
-            model.name
+            shell_word(&model.name)
         )
     })
 }

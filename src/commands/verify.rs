@@ -13,6 +13,7 @@ use crate::cli::VerifyArgs;
 use crate::engine::verify::{Depth, FileState, Problem, Verified, verify_files};
 use crate::output::{self, TableOut, human_size};
 use crate::values::location::Location;
+use crate::values::names::shell_word;
 use crate::values::words::count;
 
 #[derive(Serialize)]
@@ -89,8 +90,10 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
     untracked.dedup();
     for (model, version) in untracked {
         ctx.out.note(&format!(
-            "`mfile import --untracked -m {model} --version {version}` adopts the untracked \
-             files of {model} {version}"
+            "`mfile import --untracked -m {} --version {}` adopts the untracked files of \
+             {model} {version}",
+            shell_word(model),
+            shell_word(version)
         ));
     }
     if !problems.is_empty() {

@@ -14,7 +14,7 @@ use crate::center::CATALOG_FILE;
 use crate::center::local::LocalStore;
 use crate::center::s3::Bucket;
 use crate::center::store::Store;
-use crate::values::names::{LATEST, quote};
+use crate::values::names::{LATEST, quote, shell_word};
 
 pub struct Center {
     /// The center's folder; for a center in object storage, this machine's cache of it.
@@ -125,7 +125,7 @@ impl Center {
                 "model {} has no alias {}; see `mfile alias list -m {}`",
                 model.name,
                 quote(alias),
-                model.name
+                shell_word(&model.name)
             ),
         })
     }
@@ -137,7 +137,7 @@ impl Center {
                 "model {} has no version {}; see `mfile versions -m {}`",
                 model.name,
                 quote(name),
-                model.name
+                shell_word(&model.name)
             )
         })
     }

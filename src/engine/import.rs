@@ -21,6 +21,7 @@ use crate::catalog::source_cache::FileStat;
 use crate::catalog::{Catalog, FileRow, NewFile, Scope, Tx, VersionRow};
 use crate::center;
 use crate::center::hashing::{Digests, hash_file, hash_reader};
+use crate::center::nofollow::Dir;
 use crate::center::store::{FileRef, Location, Staged, Store};
 use crate::error::usage;
 use crate::filter::PathFilter;
@@ -40,6 +41,9 @@ struct Source {
     path: PathBuf,
     dest: RelPath,
     stat: FileStat,
+    /// An untracked file adopted in place: the center's `files/` folder and its key there,
+    /// read without following links and checked unchanged just before it is replaced.
+    in_center: Option<(PathBuf, String)>,
 }
 
 #[derive(Debug)]
@@ -103,13 +107,14 @@ impl Sources {
     /// The regular files in the folder of version `version` of a local center that its catalog
     /// does not list (written there by hand or by a notebook), which `filter` passes: to be
     /// adopted in place. Each is staged and published like any source, so its stored copy is
-    /// read-only, hashed, and identical to what was read.
+    /// read-only, hashed, and identical to what was read. Also returns why files were
+    /// skipped (a name mfile can't store).
     pub fn untracked(
         center: &Center,
         model: &str,
         version: &str,
         filter: &PathFilter,
-    ) -> Result<Sources> {
+    ) -> Result<(Sources, Vec<String>)> {
         let Some(root) = center
             .bucket
             .is_none()
@@ -130,13 +135,19 @@ impl Sources {
             .map(FileRow::key)
             .collect();
         let prefix = center::key(model, version, "");
-        let mut sources = Vec::new();
+        let (mut sources, mut skipped) = (Vec::new(), Vec::new());
         for listed in center.store.list(&prefix)? {
             if !listed.regular || known.contains(&listed.key) {
                 continue; // a link is never adopted; verify reports it
             }
             let rel = listed.key.strip_prefix(&prefix).unwrap_or(&listed.key);
-            let dest = RelPath::parse("file name", rel.trim_start_matches('/'))?;
+            let dest = match RelPath::parse("file name", rel.trim_start_matches('/')) {
+                Ok(dest) => dest,
+                Err(e) => {
+                    skipped.push(format!("{e:#}; left as it is"));
+                    continue;
+                }
+            };
             if !filter.matches(dest.as_str()) {
                 continue;
             }
@@ -147,9 +158,10 @@ impl Sources {
                 path,
                 dest,
                 stat: FileStat::of(&meta),
+                in_center: Some((root.clone(), listed.key)),
             });
         }
-        Ok(Sources(sources))
+        Ok((Sources(sources), skipped))
     }
 }
 
@@ -323,6 +335,7 @@ fn collect(
                     path: path.clone(),
                     dest: subdir.join(&name),
                     stat: FileStat::of(&meta),
+                    in_center: None,
                 });
             }
         } else if meta.is_dir() {
@@ -438,6 +451,7 @@ fn walk(
                 path: entry.path().to_path_buf(),
                 dest: subdir.join(&rel),
                 stat: FileStat::of(&meta),
+                in_center: None,
             }),
             Err(e) => problems.push(format!(
                 "{}: {}",
@@ -743,7 +757,10 @@ fn stage(
     on_read: &(dyn Fn(u64) + Sync),
 ) -> Result<(Staged, Digests, FileStat)> {
     let what = || format!("could not import {}", source.path.display());
-    let file = File::open(&source.path).with_context(what)?;
+    let file = match &source.in_center {
+        None => File::open(&source.path).with_context(what)?,
+        Some((root, key)) => open_in_center(root, key).with_context(what)?,
+    };
     let before = file.metadata().with_context(what)?;
     let (mut staged, digests) = store
         .stage_file(&file, before.modified()?, on_read)
@@ -760,6 +777,14 @@ fn stage(
         );
     }
     Ok((staged, digests, FileStat::of(&before)))
+}
+
+/// A regular file below the center's `files/`, opened without following any link on the way.
+fn open_in_center(root: &Path, key: &str) -> io::Result<File> {
+    let (folder, name) = key.rsplit_once('/').unwrap_or(("", key));
+    let gone = || io::Error::new(io::ErrorKind::NotFound, "it is gone");
+    let dir = Dir::open(root)?.sub(folder, false)?.ok_or_else(gone)?;
+    dir.open_file(name)?.ok_or_else(gone)
 }
 
 /// Disk full and Ctrl-C stop the whole import; other errors belong to one file.
@@ -916,6 +941,21 @@ fn place(
         let mut done = entry(source, &stat, status, md5, false, Some(imported_at));
         done.stored = unchanged;
         return Ok(done);
+    }
+    if source.in_center.is_some() {
+        // An adopted file is replaced by its staged copy: only if it is still what was read.
+        let now = fs::symlink_metadata(&source.path)
+            .ok()
+            .map(|m| FileStat::of(&m));
+        let same = now.is_some_and(|now| {
+            (now.dev, now.ino, now.size, now.mtime) == (stat.dev, stat.ino, stat.size, stat.mtime)
+        });
+        if !same {
+            bail!(
+                "{} changed after it was read; it was left as it is, run the import again",
+                source.path.display()
+            );
+        }
     }
     undo.set_aside(store, &key)?;
     undo.placed(key.clone());

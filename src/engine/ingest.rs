@@ -31,7 +31,6 @@ pub struct ParamEntry {
     pub status: &'static str,
 }
 
-/// The run `owner`/`run` of `model`, created (as `running`, with the model) if it is new.
 /// Records that run `owner/run` produced version `version` (both exist): `import --run`.
 pub fn link_version(
     center: &mut Center,
@@ -50,6 +49,7 @@ pub fn link_version(
         .write(|tx| tx.describe_run(run_row.id, Some(version_row.id), None, None))
 }
 
+/// The run `owner`/`run` of `model`, created (as `running`, with the model) if it is new.
 pub fn open_run(center: &mut Center, model: &str, owner: &str, run: &str) -> Result<RunRow> {
     let now = Timestamp::now();
     center.catalog.write(|tx| {

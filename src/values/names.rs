@@ -61,7 +61,19 @@ pub fn check_version_ref(given: &str) -> Result<&str> {
 }
 
 fn allowed_in_name(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c) || matches!(c, '.' | '_' | '-' | ' ')
+    let visible = c.is_alphanumeric() || is_combining_mark(c) || matches!(c, '.' | '_' | '-' | ' ');
+    visible && !is_default_ignorable(c)
+}
+
+/// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters shown as
+/// nothing, some of them letters (U+3164) or marks (U+034F, variation selectors), which would
+/// make `prod` and `prod` + U+FE0F two names that look the same.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE0FFF)
 }
 
 /// A character for a message: itself when it shows, else its code point.
@@ -176,6 +188,17 @@ pub fn quote(text: &str) -> String {
     out
 }
 
+/// A name as a shell word in a command a message suggests: as it is when it needs no
+/// quoting, else in single quotes (`'my model'`).
+pub fn shell_word(name: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_alphanumeric() || "._-/@=:".contains(c);
+    if !name.is_empty() && name.chars().all(plain) {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(format!("'{}'", name.replace('\'', r"'\''")))
+    }
+}
+
 /// How much of a piece of input a message echoes.
 pub const ECHO_CHARS: usize = 200;
 
@@ -287,6 +310,9 @@ mod tests {
             "a\u{200b}b",
             "a\u{202e}b",
             "a\u{3000}b",
+            "\u{3164}",
+            "prod\u{fe0f}",
+            "a\u{34f}b",
             "\u{301}a",
             "😀",
             long.as_str(),
@@ -342,6 +368,13 @@ mod tests {
         assert!(sub.covers("onnx"));
         assert!(!sub.covers("onnx2/x"));
         assert!(RelPath::default().covers("anything"));
+    }
+
+    #[test]
+    fn suggested_commands_quote_names_for_the_shell() {
+        assert_eq!(shell_word("demo实体识别"), "demo实体识别");
+        assert_eq!(shell_word("my model"), "'my model'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
     }
 
     #[test]

@@ -143,6 +143,16 @@ fn an_alias_set_on_one_machine_is_seen_and_moved_on_another() {
             .collect();
         assert_eq!(moves, ["1.2", "1.10"], "every machine has the same history");
     }
+
+    // Removed from 1.10 after it was set on 1.2: a new machine, which reads 1.10's log
+    // before 1.2's, has no prod either.
+    colleague.ok(&["alias", "rm", "-m", "m", "prod"]);
+    let fresh = env.colleague();
+    let list = fresh.json(&["alias", "list", "-m", "m"]);
+    assert!(list["aliases"].as_array().unwrap().is_empty(), "{list}");
+    fresh
+        .expect(1, &["scan", "-m", "m", "--version", "@prod"])
+        .says(&["no alias 'prod'"]);
 }
 
 #[test]
@@ -247,6 +257,9 @@ fn files_written_into_a_version_folder_are_adopted_in_place() {
     std::fs::write(folder.join("数据/new.csv"), "x,y\n").unwrap();
     std::fs::write(folder.join("notes.txt"), "n").unwrap();
 
+    // A link planted there is never adopted (nor followed).
+    std::os::unix::fs::symlink("/etc/hostname", folder.join("planted")).unwrap();
+    std::os::unix::fs::symlink("/etc", folder.join("etc")).unwrap();
     env.expect(1, &["verify", "-m", "m"])
         .says(&["import --untracked -m m --version 1"]);
     let preview = env.json(&["import", "--untracked", "-m", "m", "--version", "1", "-n"]);
@@ -262,6 +275,8 @@ fn files_written_into_a_version_folder_are_adopted_in_place() {
         env.scan_paths("m", "1"),
         ["a.txt", "notes.txt", "数据/new.csv"]
     );
+    std::fs::remove_file(folder.join("planted")).unwrap();
+    std::fs::remove_file(folder.join("etc")).unwrap();
     env.ok(&["verify", "-m", "m"]);
     let stored = env.stored("m", "1", "数据/new.csv");
     assert!(std::fs::metadata(&stored).unwrap().permissions().readonly());
@@ -279,5 +294,9 @@ fn files_written_into_a_version_folder_are_adopted_in_place() {
             "--version",
             "1",
         ],
+    );
+    env.expect(
+        2,
+        &["import", "--untracked", "-L", "-m", "m", "--version", "1"],
     );
 }

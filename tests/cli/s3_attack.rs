@@ -426,7 +426,7 @@ fn keys_mfile_never_writes_and_logs_gone_whole_are_told_apart() {
 
     // A segment of a newer mfile: upgrade, not delete.
     let seq = next_seq(&env, "m", "1");
-    let newer = serde_json::json!({"format": 2, "model": "m", "version": "1", "seq": seq});
+    let newer = serde_json::json!({"format": 3, "model": "m", "version": "1", "seq": seq});
     let key = format!("log/m/1/{seq:010}.json");
     bucket
         .put_new(&key, serde_json::to_vec(&newer).unwrap().into())
@@ -434,4 +434,23 @@ fn keys_mfile_never_writes_and_logs_gone_whole_are_told_apart() {
     let run = env.colleague().run(&["scan", "-m", "m", "--version", "1"]);
     run.says(&[&key, "newer mfile", "upgrade mfile"]);
     assert!(!run.stderr.contains("mfile delete"), "{}", run.stderr);
+}
+
+#[test]
+fn dropping_a_model_writes_nothing_into_the_logs_of_a_model_its_name_begins() {
+    let Some(env) = Env::s3() else { return };
+    env.write("a.bin", b"a");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    env.ok(&["import", "a.bin", "-m", "m2", "--version", "9"]);
+    env.ok(&["delete", "-m", "m", "--all", "--yes"]);
+    let stray: Vec<String> = segments(&env)
+        .into_iter()
+        .filter(|k| k.starts_with("log/m/9/"))
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "drops written for m2's versions: {stray:?}"
+    );
+    let versions = env.colleague().json(&["versions", "-m", "m2"]);
+    assert_eq!(versions["versions"][0]["version"], "9");
 }

@@ -41,7 +41,7 @@ pub fn drop_version(tx: &Tx, model: &str, version: &str) -> Result<()> {
         return Ok(());
     };
     tx.delete_version(version.id)?;
-    if tx.version_summaries(&model)?.is_empty() {
+    if tx.latest_version(model.id)?.is_none() {
         tx.delete_model(model.id)?;
     }
     Ok(())
@@ -129,7 +129,16 @@ pub fn apply(tx: &Tx, segment: &Segment, ours: &OwnChanges) -> Result<()> {
     }
     let moves = segment.alias.iter().map(|a| (a, false));
     for (alias, removed) in moves.chain(segment.unalias.iter().map(|a| (a, true))) {
-        tx.apply_alias_move(model.id, alias, &version, removed, at, &segment.by)?;
+        tx.apply_alias_move(model.id, alias, &version.name, removed, at, &segment.by)?;
+    }
+    let moves = !segment.alias.is_empty() || !segment.unalias.is_empty();
+    let moves_only = moves
+        && !segment.create
+        && segment.describe.is_none()
+        && segment.put.is_empty()
+        && segment.delete.is_empty();
+    if moves_only {
+        return Ok(()); // moving an alias does not change the version
     }
     tx.touch_version(version.id, at)
 }

@@ -228,9 +228,12 @@ impl BucketLog {
             .filter(|(m, _)| m == model)
             .map(|(_, v)| v)
             .collect();
+        // object_store lists a prefix as a folder (`log/m` lists `log/m/...`, not `log/m2/`).
         let prefix = format!("{}{model}", segment::LOG_PREFIX);
         for object in self.bucket.list(&prefix)? {
-            if let Some((_, version, _)) = segment::parse_key(&object.key) {
+            if let Some((of, version, _)) = segment::parse_key(&object.key)
+                && of == model
+            {
                 versions.insert(version.to_string());
             }
         }
@@ -275,6 +278,7 @@ fn add(segment: &mut Segment, change: Change) {
         } => {
             // Every cache orders the moves of an alias by this time.
             segment.at = at;
+            segment.format = segment::FORMAT;
             match removed {
                 false => segment.alias.push(alias),
                 true => segment.unalias.push(alias),

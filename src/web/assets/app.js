@@ -318,7 +318,7 @@
       : el('p', { class: 'muted' }, 'No runs match. Record some with `mfile log-metric` or `mfile track`.'));
     if (more) state.tableBox.append(more);
     const hiddenMetrics = state.allMetrics.length - metricKeys.length;
-    state.noteBox.textContent = `${count(doc.runs.length, 'run')}; ${count(changed.size, 'param')} differ between them` +
+    state.noteBox.textContent = `${count(doc.runs.length, 'run')}; ${count(changed.size, 'param')} ${changed.size === 1 ? 'differs' : 'differ'} between them` +
       (hiddenMetrics > 0 ? `; ${metricKeys.length} of ${state.allMetrics.length} metrics shown (choose below)` : '') +
       (REPORT ? '.' : '; running runs refresh every few seconds.');
   }
