@@ -19,6 +19,7 @@ mod own_storage;
 mod previews;
 mod pull;
 mod readme;
+mod runs_find;
 mod s3_attack;
 mod s3_bucket;
 mod s3_center;
