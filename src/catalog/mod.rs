@@ -1187,6 +1187,11 @@ mod tests {
                 assert_eq!(v.tags["stage"], "prod");
                 assert_eq!(v.updated_at, Timestamp(5));
                 assert!(!tx.describe_version(&v, Some("first"), &tags, &[], Timestamp(9))?);
+                let gone = ["stage".to_string(), "never".to_string()];
+                assert!(tx.describe_version(&v, None, &[], &gone, Timestamp(9))?);
+                let v = tx.version(m.id, "v")?.unwrap();
+                assert!(v.tags.is_empty());
+                assert!(!tx.describe_version(&v, None, &[], &gone, Timestamp(9))?);
                 Ok(())
             })
             .unwrap();
