@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'List training runs with their params and metrics (or end or delete runs)')
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Compare runs: params side by side with differences marked, and each metric''s summary')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Export the full metric history of a run as CSV or JSON')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set or remove tags of a run or a version')
             [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Serve a read-only web page of models, files, runs and their charts')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write one self-contained HTML file with a model''s runs and their charts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -170,6 +171,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;versions' {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only versions with this tag; repeat for more (all must hold)')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -369,6 +371,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The model version this run produces')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--new', '--new', [CompletionResultType]::ParameterName, 'When the --run name is taken, record as NAME-2, NAME-3, ... (the first free one)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -381,6 +384,10 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only this model')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only runs with this status')
+            [CompletionResult]::new('--where', '--where', [CompletionResultType]::ParameterName, 'Only runs matching EXPR, e.g. ''acc > 0.9 and opt = "adam"'' (see docs/tracking.md)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only runs with this tag; repeat for more (all must hold)')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Order by a run field, param or metric (`-KEY` descending); runs without it go last')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show the first N runs (after --where and --sort)')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--all-users', '--all-users', [CompletionResultType]::ParameterName, 'Show every user''s runs, not only yours')
@@ -392,6 +399,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Set a run''s final status (what `track` does by itself)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete runs with their params and metrics')
+            [CompletionResult]::new('note', 'note', [CompletionResultType]::ParameterValue, 'Set a run''s note (replacing the one it had)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload what this machine recorded of runs and could not upload yet (a bucket center)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -428,6 +436,20 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mfile;runs;note' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run name (unique per model and user)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mfile;runs;push' {
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
@@ -441,6 +463,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;runs;help' {
             [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Set a run''s final status (what `track` does by itself)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete runs with their params and metrics')
+            [CompletionResult]::new('note', 'note', [CompletionResultType]::ParameterValue, 'Set a run''s note (replacing the one it had)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload what this machine recorded of runs and could not upload yet (a bucket center)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -449,6 +472,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;runs;help;delete' {
+            break
+        }
+        'mfile;runs;help;note' {
             break
         }
         'mfile;runs;help;push' {
@@ -477,6 +503,22 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only these metric keys; repeat for more')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'csv (key,step,value,logged_at) or json; --json is the same as --format json')
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run: RUN (yours) or USER/RUN')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;tag' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
+            [CompletionResult]::new('--rm', '--rm', [CompletionResultType]::ParameterName, 'A tag to remove; repeat for more')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to tag')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version to tag')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With --run: the run''s owner (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -546,6 +588,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'List training runs with their params and metrics (or end or delete runs)')
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Compare runs: params side by side with differences marked, and each metric''s summary')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Export the full metric history of a run as CSV or JSON')
+            [CompletionResult]::new('tag', 'tag', [CompletionResultType]::ParameterValue, 'Set or remove tags of a run or a version')
             [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Serve a read-only web page of models, files, runs and their charts')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write one self-contained HTML file with a model''s runs and their charts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -619,6 +662,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;help;runs' {
             [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Set a run''s final status (what `track` does by itself)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete runs with their params and metrics')
+            [CompletionResult]::new('note', 'note', [CompletionResultType]::ParameterValue, 'Set a run''s note (replacing the one it had)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload what this machine recorded of runs and could not upload yet (a bucket center)')
             break
         }
@@ -628,6 +672,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;help;runs;delete' {
             break
         }
+        'mfile;help;runs;note' {
+            break
+        }
         'mfile;help;runs;push' {
             break
         }
@@ -635,6 +682,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;help;metrics' {
+            break
+        }
+        'mfile;help;tag' {
             break
         }
         'mfile;help;ui' {

@@ -73,6 +73,9 @@ _mfile() {
             mfile,scan)
                 cmd="mfile__subcmd__scan"
                 ;;
+            mfile,tag)
+                cmd="mfile__subcmd__tag"
+                ;;
             mfile,track)
                 cmd="mfile__subcmd__track"
                 ;;
@@ -172,6 +175,9 @@ _mfile() {
             mfile__subcmd__help,scan)
                 cmd="mfile__subcmd__help__subcmd__scan"
                 ;;
+            mfile__subcmd__help,tag)
+                cmd="mfile__subcmd__help__subcmd__tag"
+                ;;
             mfile__subcmd__help,track)
                 cmd="mfile__subcmd__help__subcmd__track"
                 ;;
@@ -202,6 +208,9 @@ _mfile() {
             mfile__subcmd__help__subcmd__runs,end)
                 cmd="mfile__subcmd__help__subcmd__runs__subcmd__end"
                 ;;
+            mfile__subcmd__help__subcmd__runs,note)
+                cmd="mfile__subcmd__help__subcmd__runs__subcmd__note"
+                ;;
             mfile__subcmd__help__subcmd__runs,push)
                 cmd="mfile__subcmd__help__subcmd__runs__subcmd__push"
                 ;;
@@ -213,6 +222,9 @@ _mfile() {
                 ;;
             mfile__subcmd__runs,help)
                 cmd="mfile__subcmd__runs__subcmd__help"
+                ;;
+            mfile__subcmd__runs,note)
+                cmd="mfile__subcmd__runs__subcmd__note"
                 ;;
             mfile__subcmd__runs,push)
                 cmd="mfile__subcmd__runs__subcmd__push"
@@ -226,6 +238,9 @@ _mfile() {
             mfile__subcmd__runs__subcmd__help,help)
                 cmd="mfile__subcmd__runs__subcmd__help__subcmd__help"
                 ;;
+            mfile__subcmd__runs__subcmd__help,note)
+                cmd="mfile__subcmd__runs__subcmd__help__subcmd__note"
+                ;;
             mfile__subcmd__runs__subcmd__help,push)
                 cmd="mfile__subcmd__runs__subcmd__help__subcmd__push"
                 ;;
@@ -236,7 +251,7 @@ _mfile() {
 
     case "${cmd}" in
         mfile)
-            opts="-q -h -V --center --json --quiet --color --help --version register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
+            opts="-q -h -V --center --json --quiet --color --help --version register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -690,7 +705,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help)
-            opts="register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
+            opts="register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -998,7 +1013,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help__subcmd__runs)
-            opts="end delete push"
+            opts="end delete note push"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1039,6 +1054,20 @@ _mfile() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfile__subcmd__help__subcmd__runs__subcmd__note)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfile__subcmd__help__subcmd__runs__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1054,6 +1083,20 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__tag)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1468,7 +1511,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__runs)
-            opts="-m -q -h --model --all-users --user --status --only-changed --center --json --quiet --color --help end delete push help"
+            opts="-m -q -h --model --all-users --user --status --only-changed --where --tag --sort --limit --center --json --quiet --color --help end delete note push help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1488,6 +1531,22 @@ _mfile() {
                     ;;
                 --status)
                     COMPREPLY=($(compgen -W "running finished failed killed" -- "${cur}"))
+                    return 0
+                    ;;
+                --where)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --center)
@@ -1582,7 +1641,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__runs__subcmd__help)
-            opts="end delete push help"
+            opts="end delete note push help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1637,6 +1696,20 @@ _mfile() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfile__subcmd__runs__subcmd__help__subcmd__note)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfile__subcmd__runs__subcmd__help__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1644,6 +1717,44 @@ _mfile() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__runs__subcmd__note)
+            opts="-m -q -h --model --run --user --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1719,8 +1830,54 @@ _mfile() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfile__subcmd__tag)
+            opts="-m -q -h --model --rm --run --version --user --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfile__subcmd__track)
-            opts="-m -q -h --model --run --user --param --note --version --center --json --quiet --color --help"
+            opts="-m -q -h --model --run --user --param --note --new --version --center --json --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1830,7 +1987,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__versions)
-            opts="-m -q -h --model --center --json --quiet --color --help"
+            opts="-m -q -h --model --tag --center --json --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1841,6 +1998,10 @@ _mfile() {
                     return 0
                     ;;
                 -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

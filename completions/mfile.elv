@@ -46,6 +46,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand runs 'List training runs with their params and metrics (or end or delete runs)'
             cand compare 'Compare runs: params side by side with differences marked, and each metric''s summary'
             cand metrics 'Export the full metric history of a run as CSV or JSON'
+            cand tag 'Set or remove tags of a run or a version'
             cand ui 'Serve a read-only web page of models, files, runs and their charts'
             cand report 'Write one self-contained HTML file with a model''s runs and their charts'
             cand completions 'Print a shell completion script'
@@ -160,6 +161,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;versions'= {
             cand -m 'The model name'
             cand --model 'The model name'
+            cand --tag 'Only versions with this tag; repeat for more (all must hold)'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -340,6 +342,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --version 'The model version this run produces'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
+            cand --new 'When the --run name is taken, record as NAME-2, NAME-3, ... (the first free one)'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
             cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -351,6 +354,10 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --model 'Only this model'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --status 'Only runs with this status'
+            cand --where 'Only runs matching EXPR, e.g. ''acc > 0.9 and opt = "adam"'' (see docs/tracking.md)'
+            cand --tag 'Only runs with this tag; repeat for more (all must hold)'
+            cand --sort 'Order by a run field, param or metric (`-KEY` descending); runs without it go last'
+            cand --limit 'Show the first N runs (after --where and --sort)'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
             cand --all-users 'Show every user''s runs, not only yours'
@@ -362,6 +369,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
             cand end 'Set a run''s final status (what `track` does by itself)'
             cand delete 'Delete runs with their params and metrics'
+            cand note 'Set a run''s note (replacing the one it had)'
             cand push 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -395,6 +403,19 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'mfile;runs;note'= {
+            cand -m 'The model name'
+            cand --model 'The model name'
+            cand --run 'The run name (unique per model and user)'
+            cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'mfile;runs;push'= {
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
@@ -407,12 +428,15 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;runs;help'= {
             cand end 'Set a run''s final status (what `track` does by itself)'
             cand delete 'Delete runs with their params and metrics'
+            cand note 'Set a run''s note (replacing the one it had)'
             cand push 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mfile;runs;help;end'= {
         }
         &'mfile;runs;help;delete'= {
+        }
+        &'mfile;runs;help;note'= {
         }
         &'mfile;runs;help;push'= {
         }
@@ -437,6 +461,21 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --key 'Only these metric keys; repeat for more'
             cand --format 'csv (key,step,value,logged_at) or json; --json is the same as --format json'
             cand --run 'The run: RUN (yours) or USER/RUN'
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;tag'= {
+            cand -m 'The model name'
+            cand --model 'The model name'
+            cand --rm 'A tag to remove; repeat for more'
+            cand --run 'The run to tag'
+            cand --version 'The version to tag'
+            cand --user 'With --run: the run''s owner (default: $MFILE_USER, else the OS user)'
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -502,6 +541,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand runs 'List training runs with their params and metrics (or end or delete runs)'
             cand compare 'Compare runs: params side by side with differences marked, and each metric''s summary'
             cand metrics 'Export the full metric history of a run as CSV or JSON'
+            cand tag 'Set or remove tags of a run or a version'
             cand ui 'Serve a read-only web page of models, files, runs and their charts'
             cand report 'Write one self-contained HTML file with a model''s runs and their charts'
             cand completions 'Print a shell completion script'
@@ -554,17 +594,22 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;help;runs'= {
             cand end 'Set a run''s final status (what `track` does by itself)'
             cand delete 'Delete runs with their params and metrics'
+            cand note 'Set a run''s note (replacing the one it had)'
             cand push 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
         }
         &'mfile;help;runs;end'= {
         }
         &'mfile;help;runs;delete'= {
         }
+        &'mfile;help;runs;note'= {
+        }
         &'mfile;help;runs;push'= {
         }
         &'mfile;help;compare'= {
         }
         &'mfile;help;metrics'= {
+        }
+        &'mfile;help;tag'= {
         }
         &'mfile;help;ui'= {
         }

@@ -51,6 +51,7 @@ complete -c mfile -n "__fish_mfile_needs_command" -f -a "track" -d 'Run a traini
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "runs" -d 'List training runs with their params and metrics (or end or delete runs)'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "compare" -d 'Compare runs: params side by side with differences marked, and each metric\'s summary'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "metrics" -d 'Export the full metric history of a run as CSV or JSON'
+complete -c mfile -n "__fish_mfile_needs_command" -f -a "tag" -d 'Set or remove tags of a run or a version'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "ui" -d 'Serve a read-only web page of models, files, runs and their charts'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "report" -d 'Write one self-contained HTML file with a model\'s runs and their charts'
 complete -c mfile -n "__fish_mfile_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -139,6 +140,7 @@ complete -c mfile -n "__fish_mfile_using_subcommand delete" -l json -d 'Print on
 complete -c mfile -n "__fish_mfile_using_subcommand delete" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c mfile -n "__fish_mfile_using_subcommand versions" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand versions" -l tag -d 'Only versions with this tag; repeat for more (all must hold)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand versions" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand versions" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
@@ -273,28 +275,34 @@ complete -c mfile -n "__fish_mfile_using_subcommand track" -l center -d 'The cen
 complete -c mfile -n "__fish_mfile_using_subcommand track" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand track" -l new -d 'When the --run name is taken, record as NAME-2, NAME-3, ... (the first free one)'
 complete -c mfile -n "__fish_mfile_using_subcommand track" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand track" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand track" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -s m -l model -d 'Only this model' -r
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l status -d 'Only runs with this status' -r -f -a "running\t''
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -s m -l model -d 'Only this model' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l status -d 'Only runs with this status' -r -f -a "running\t''
 finished\t''
 failed\t''
 killed\t''"
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l color -d 'When to use colours' -r -f -a "auto\t''
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l where -d 'Only runs matching EXPR, e.g. \'acc > 0.9 and opt = "adam"\' (see docs/tracking.md)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l tag -d 'Only runs with this tag; repeat for more (all must hold)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l sort -d 'Order by a run field, param or metric (`-KEY` descending); runs without it go last' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l limit -d 'Show the first N runs (after --where and --sort)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l all-users -d 'Show every user\'s runs, not only yours'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l only-changed -d 'Hide the params that are the same in every listed run'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -l json -d 'Print one JSON document on stdout instead of tables'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -f -a "delete" -d 'Delete runs with their params and metrics'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -f -a "push" -d 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
-complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete push help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l all-users -d 'Show every user\'s runs, not only yours'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l only-changed -d 'Hide the params that are the same in every listed run'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -f -a "delete" -d 'Delete runs with their params and metrics'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -f -a "note" -d 'Set a run\'s note (replacing the one it had)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -f -a "push" -d 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and not __fish_seen_subcommand_from end delete note push help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -s m -l model -d 'The model name' -r
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l run -d 'The run name (unique per model and user)' -r
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from end" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
@@ -320,6 +328,16 @@ complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcom
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from note" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from note" -l run -d 'The run name (unique per model and user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from note" -l user -d 'Act as this user (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from note" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from note" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from note" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from note" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from note" -s h -l help -d 'Print help'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from push" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from push" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
@@ -329,6 +347,7 @@ complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcom
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete runs with their params and metrics'
+complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "note" -d 'Set a run\'s note (replacing the one it had)'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "push" -d 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'
 complete -c mfile -n "__fish_mfile_using_subcommand runs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfile -n "__fish_mfile_using_subcommand compare" -s m -l model -d 'The model name' -r
@@ -353,6 +372,18 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand metrics" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand metrics" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand metrics" -s h -l help -d 'Print help'
+complete -c mfile -n "__fish_mfile_using_subcommand tag" -s m -l model -d 'The model name' -r
+complete -c mfile -n "__fish_mfile_using_subcommand tag" -l rm -d 'A tag to remove; repeat for more' -r
+complete -c mfile -n "__fish_mfile_using_subcommand tag" -l run -d 'The run to tag' -r
+complete -c mfile -n "__fish_mfile_using_subcommand tag" -l version -d 'The version to tag' -r
+complete -c mfile -n "__fish_mfile_using_subcommand tag" -l user -d 'With --run: the run\'s owner (default: $MFILE_USER, else the OS user)' -r
+complete -c mfile -n "__fish_mfile_using_subcommand tag" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
+complete -c mfile -n "__fish_mfile_using_subcommand tag" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand tag" -l json -d 'Print one JSON document on stdout instead of tables'
+complete -c mfile -n "__fish_mfile_using_subcommand tag" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
+complete -c mfile -n "__fish_mfile_using_subcommand tag" -s h -l help -d 'Print help'
 complete -c mfile -n "__fish_mfile_using_subcommand ui" -l bind -d 'Address to listen on [default: 127.0.0.1:8421, or the next free port up to 8430]. Any address but loopback makes the page reachable by others, without a login' -r
 complete -c mfile -n "__fish_mfile_using_subcommand ui" -l center -d 'The center folder (overrides MFILE_CENTER and the config file)' -r -F
 complete -c mfile -n "__fish_mfile_using_subcommand ui" -l color -d 'When to use colours' -r -f -a "auto\t''
@@ -382,33 +413,35 @@ never\t''"
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'
 complete -c mfile -n "__fish_mfile_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "register" -d 'Create a model and version if missing, and print its config'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "config" -d 'Print the config of a model or version: center, folders, catalog, key'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "import" -d 'Copy files or folders into a version'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "scan" -d 'List stored files from the catalog'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "pull" -d 'Copy a version\'s files into a folder'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "delete" -d 'Remove files, a version or a model'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "versions" -d 'List the versions of a model'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "diff" -d 'Show the files added, removed and changed between two versions'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "alias" -d 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "profiles" -d 'List the models in the center'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "verify" -d 'Rehash stored files and report missing, corrupted and untracked ones'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "gc" -d 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "claim-writer" -d 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "log-param" -d 'Record hyperparameters of a training run (write-once)'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "log-metric" -d 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "track" -d 'Run a training command, pass its output through, record the JSON metrics it prints'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "runs" -d 'List training runs with their params and metrics (or end or delete runs)'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "compare" -d 'Compare runs: params side by side with differences marked, and each metric\'s summary'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "metrics" -d 'Export the full metric history of a run as CSV or JSON'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "ui" -d 'Serve a read-only web page of models, files, runs and their charts'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "report" -d 'Write one self-contained HTML file with a model\'s runs and their charts'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "register" -d 'Create a model and version if missing, and print its config'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "config" -d 'Print the config of a model or version: center, folders, catalog, key'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "import" -d 'Copy files or folders into a version'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "scan" -d 'List stored files from the catalog'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "pull" -d 'Copy a version\'s files into a folder'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "delete" -d 'Remove files, a version or a model'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "versions" -d 'List the versions of a model'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "diff" -d 'Show the files added, removed and changed between two versions'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "alias" -d 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "profiles" -d 'List the models in the center'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "verify" -d 'Rehash stored files and report missing, corrupted and untracked ones'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "gc" -d 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "claim-writer" -d 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "log-param" -d 'Record hyperparameters of a training run (write-once)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "log-metric" -d 'Record metric values of a training run: arguments, a JSON-lines or CSV file, or stdin'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "track" -d 'Run a training command, pass its output through, record the JSON metrics it prints'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "runs" -d 'List training runs with their params and metrics (or end or delete runs)'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "compare" -d 'Compare runs: params side by side with differences marked, and each metric\'s summary'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "metrics" -d 'Export the full metric history of a run as CSV or JSON'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "tag" -d 'Set or remove tags of a run or a version'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "ui" -d 'Serve a read-only web page of models, files, runs and their charts'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "report" -d 'Write one self-contained HTML file with a model\'s runs and their charts'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and not __fish_seen_subcommand_from register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from alias" -f -a "set" -d 'Point an alias at a version (moving it if it names another)'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from alias" -f -a "list" -d 'List a model\'s aliases and the versions they name'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from alias" -f -a "rm" -d 'Remove an alias'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from alias" -f -a "log" -d 'Every move of a model\'s aliases (or one alias), with who and when'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "end" -d 'Set a run\'s final status (what `track` does by itself)'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "delete" -d 'Delete runs with their params and metrics'
+complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "note" -d 'Set a run\'s note (replacing the one it had)'
 complete -c mfile -n "__fish_mfile_using_subcommand help; and __fish_seen_subcommand_from runs" -f -a "push" -d 'Upload what this machine recorded of runs and could not upload yet (a bucket center)'

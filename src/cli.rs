@@ -89,6 +89,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Export the full metric history of a run as CSV or JSON
     Metrics(MetricsArgs),
+    /// Set or remove tags of a run or a version
+    Tag(TagArgs),
     /// Serve a read-only web page of models, files, runs and their charts
     Ui(UiArgs),
     /// Write one self-contained HTML file with a model's runs and their charts
@@ -253,6 +255,9 @@ pub struct TrackArgs {
     /// A note on the run
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
+    /// When the --run name is taken, record as NAME-2, NAME-3, ... (the first free one)
+    #[arg(long, requires = "run")]
+    pub new: bool,
     /// The training command and its arguments
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
@@ -282,6 +287,18 @@ pub struct RunsListArgs {
     /// Hide the params that are the same in every listed run
     #[arg(long)]
     pub only_changed: bool,
+    /// Only runs matching EXPR, e.g. 'acc > 0.9 and opt = "adam"' (see docs/tracking.md)
+    #[arg(long = "where", value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Only runs with this tag; repeat for more (all must hold)
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    /// Order by a run field, param or metric (`-KEY` descending); runs without it go last
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
+    pub sort: Option<String>,
+    /// Show the first N runs (after --where and --sort)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -290,6 +307,8 @@ pub enum RunsAction {
     End(RunsEndArgs),
     /// Delete runs with their params and metrics
     Delete(RunsDeleteArgs),
+    /// Set a run's note (replacing the one it had)
+    Note(RunsNoteArgs),
     /// Upload what this machine recorded of runs and could not upload yet (a bucket center)
     Push,
 }
@@ -301,6 +320,15 @@ pub struct RunsEndArgs {
     /// The status to set
     #[arg(long, value_parser = run_status(), default_value = "finished")]
     pub status: RunStatus,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsNoteArgs {
+    #[command(flatten)]
+    pub target: RunTarget,
+    /// The note
+    #[arg(value_name = "TEXT")]
+    pub text: String,
 }
 
 /// `--status`: a run status by its name; clap shows the names as the possible values.
@@ -546,6 +574,33 @@ pub struct DeleteArgs {
 pub struct VersionsArgs {
     #[command(flatten)]
     pub model: Model,
+    /// Only versions with this tag; repeat for more (all must hold)
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    group(clap::ArgGroup::new("target").required(true).args(["run", "version"])),
+    mut_arg("run", |a| a.help("The run to tag").conflicts_with("version")),
+    mut_arg("version", |a| a.help("The version to tag")),
+    mut_arg("user", |a| a.help("With --run: the run's owner (default: $MFILE_USER, else the OS user)").requires("run")),
+)]
+pub struct TagArgs {
+    #[command(flatten)]
+    pub model: Model,
+    #[command(flatten)]
+    pub run: RunOpt,
+    #[command(flatten)]
+    pub version: VersionOpt,
+    #[command(flatten)]
+    pub user: UserArg,
+    /// Tags to set
+    #[arg(value_name = "KEY=VALUE", required_unless_present = "remove")]
+    pub tags: Vec<String>,
+    /// A tag to remove; repeat for more
+    #[arg(long = "rm", id = "remove", value_name = "KEY")]
+    pub remove: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -60,6 +60,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Runs(args) => commands::runs::run(args, ctx),
         Command::Compare(args) => commands::compare::run(args, ctx),
         Command::Metrics(args) => commands::metrics::run(args, ctx),
+        Command::Tag(args) => commands::tag::run(args, ctx),
         Command::Ui(args) => commands::ui::run(args, ctx),
         Command::Report(args) => commands::report::run(args, ctx),
         Command::Completions(args) => commands::completions::run(args, ctx),

@@ -862,12 +862,14 @@ impl Tx<'_> {
         )?)
     }
 
-    /// Sets the description and the given tags; returns whether anything changed.
+    /// Sets the description and the given tags and removes the tags `remove` names; returns
+    /// whether anything changed.
     pub fn describe_version(
         &self,
         version: &VersionRow,
         description: Option<&str>,
         new_tags: &[(String, String)],
+        remove: &[String],
         now: Timestamp,
     ) -> Result<bool> {
         let mut changed = false;
@@ -876,6 +878,15 @@ impl Tx<'_> {
                 self.conn().execute(
                     "UPDATE versions SET description = ?2 WHERE id = ?1",
                     params![version.id, text],
+                )?;
+                changed = true;
+            }
+        }
+        for key in remove {
+            if version.tags.contains_key(key) && !new_tags.iter().any(|(k, _)| k == key) {
+                self.conn().execute(
+                    "DELETE FROM version_tags WHERE version_id = ?1 AND key = ?2",
+                    params![version.id, key],
                 )?;
                 changed = true;
             }
@@ -1187,11 +1198,16 @@ mod tests {
                 let m = tx.ensure_model("m", Timestamp(1))?;
                 let v = tx.ensure_version(m.id, "v", Timestamp(1))?;
                 let tags = vec![("stage".to_string(), "prod".to_string())];
-                assert!(tx.describe_version(&v, Some("first"), &tags, Timestamp(5))?);
+                assert!(tx.describe_version(&v, Some("first"), &tags, &[], Timestamp(5))?);
                 let v = tx.version(m.id, "v")?.unwrap();
                 assert_eq!(v.tags["stage"], "prod");
                 assert_eq!(v.updated_at, Timestamp(5));
-                assert!(!tx.describe_version(&v, Some("first"), &tags, Timestamp(9))?);
+                assert!(!tx.describe_version(&v, Some("first"), &tags, &[], Timestamp(9))?);
+                let gone = ["stage".to_string(), "never".to_string()];
+                assert!(tx.describe_version(&v, None, &[], &gone, Timestamp(9))?);
+                let v = tx.version(m.id, "v")?.unwrap();
+                assert!(v.tags.is_empty());
+                assert!(!tx.describe_version(&v, None, &[], &gone, Timestamp(9))?);
                 Ok(())
             })
             .unwrap();

@@ -269,6 +269,57 @@ impl Tx<'_> {
     }
 }
 
+// ---- tags --------------------------------------------------------------------------------
+
+impl Reader {
+    /// Tags of many runs at once.
+    pub fn tags_of_runs(&self, run_ids: &[i64]) -> Result<HashMap<i64, BTreeMap<String, String>>> {
+        let mut out: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
+        let mut stmt = self.conn().prepare(
+            "SELECT run_id, key, value FROM run_tags WHERE run_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let mut rows = stmt.query([id_list(run_ids)])?;
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?)
+                .or_default()
+                .insert(r.get(1)?, r.get(2)?);
+        }
+        Ok(out)
+    }
+}
+
+impl Tx<'_> {
+    /// Sets and removes tags of a run; returns whether anything changed. Tags of runs are kept
+    /// in a local center only: a bucket center's run log has no operation for them yet, so a
+    /// cache of one refuses rather than keep what it could not upload.
+    pub fn tag_run(
+        &self,
+        run_id: i64,
+        set: &[(String, String)],
+        remove: &[String],
+    ) -> Result<bool> {
+        if self.journaling() {
+            anyhow::bail!("tags on runs can't be kept in a bucket center yet");
+        }
+        let mut changed = 0;
+        for key in remove {
+            changed += self.conn().execute(
+                "DELETE FROM run_tags WHERE run_id = ?1 AND key = ?2",
+                params![run_id, key],
+            )?;
+        }
+        for (key, value) in set {
+            changed += self.conn().execute(
+                "INSERT INTO run_tags (run_id, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value
+                 WHERE value IS NOT excluded.value",
+                params![run_id, key, value],
+            )?;
+        }
+        Ok(changed > 0)
+    }
+}
+
 // ---- metrics ----------------------------------------------------------------------------
 
 fn nan_to_null(value: f64) -> Option<f64> {

@@ -19,6 +19,7 @@ pub mod report;
 pub mod run_ref;
 pub mod runs;
 pub mod scan;
+pub mod tag;
 pub mod track;
 pub mod ui;
 pub mod verify;

@@ -1,16 +1,20 @@
 //! `mfile runs`: list runs with their params (those that differ between the listed runs
-//! highlighted) and each metric's last and best value; `runs end` and `runs delete`.
+//! highlighted), each metric's last and best value and their tags, chosen with `--where`,
+//! `--tag`, `--sort` and `--limit`; `runs end`, `runs note` and `runs delete`.
 
 use std::collections::BTreeSet;
 
 use anyhow::Result;
 
 use super::Ctx;
+use super::tag::{parse_tags, show_tags};
 use super::{confirm, run_ref};
-use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs};
+use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs, RunsNoteArgs};
+use crate::error::usage;
 use crate::output::{self, Cell, TableOut, human_duration};
 use crate::time::Timestamp;
-use crate::tracking::listing::{self, Listing, MetricCell};
+use crate::tracking::listing::{self, Listing, MetricCell, Select};
+use crate::tracking::query;
 use crate::tracking::{self, Direction};
 use crate::values::names::check_name;
 use crate::values::words::count;
@@ -20,6 +24,7 @@ pub fn run(args: RunsArgs, ctx: &Ctx) -> Result<()> {
         None => list(args.list, ctx),
         Some(RunsAction::End(end_args)) => end(end_args, ctx),
         Some(RunsAction::Delete(delete_args)) => delete(delete_args, ctx),
+        Some(RunsAction::Note(note_args)) => note(note_args, ctx),
         Some(RunsAction::Push) => push(ctx),
     }
 }
@@ -51,7 +56,34 @@ fn push(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// `--where`, `--tag`, `--sort`, `--limit` and `--only-changed` as a [`Select`]; an expression
+/// that does not parse is exit 2, with a caret under the column.
+fn select(args: &RunsListArgs) -> Result<Select> {
+    let filter = match &args.filter {
+        Some(text) => Some(
+            query::parse(text)
+                .map_err(|e| usage(format!("invalid --where {}", e.pointed(text))))?,
+        ),
+        None => None,
+    };
+    let sort = match &args.sort {
+        Some(text) => Some(
+            query::parse_sort(text)
+                .map_err(|e| usage(format!("invalid --sort {}", e.pointed(text))))?,
+        ),
+        None => None,
+    };
+    Ok(Select {
+        filter,
+        tags: parse_tags("--tag", &args.tags)?,
+        sort,
+        limit: args.limit,
+        only_changed: args.only_changed,
+    })
+}
+
 fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
+    let select = select(&args)?;
     let owner = match args.all_users {
         true => None,
         false => Some(run_ref::owner(ctx, &args.user)?),
@@ -66,7 +98,7 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
     }
     let catalog = &center.catalog;
     let rows = catalog.runs(args.model.name.as_deref(), owner.as_deref(), args.status)?;
-    let listing = listing::build(catalog, rows, args.only_changed, Timestamp::now())?;
+    let listing = listing::build(catalog, rows, &select, Timestamp::now())?;
     if ctx.out.json {
         return output::json(&listing);
     }
@@ -116,6 +148,7 @@ fn print_listing(ctx: &Ctx, listing: &Listing, show_model: bool, show_owner: boo
         .flat_map(|r| r.metrics.keys().map(String::as_str))
         .collect();
     let changed: BTreeSet<&str> = listing.changed_params.iter().map(String::as_str).collect();
+    let show_tags_column = listing.runs.iter().any(|r| !r.tags.is_empty());
     let is_changed = |key: &str| changed.contains(key);
 
     let mut headers = vec!["run"];
@@ -126,6 +159,9 @@ fn print_listing(ctx: &Ctx, listing: &Listing, show_model: bool, show_owner: boo
         headers.push("owner");
     }
     headers.extend(["status", "started", "duration"]);
+    if show_tags_column {
+        headers.push("tags");
+    }
     let fixed = headers.len();
     let all_headers: Vec<Cell> = headers
         .iter()
@@ -152,6 +188,9 @@ fn print_listing(ctx: &Ctx, listing: &Listing, show_model: bool, show_owner: boo
             r.started_at.human().into(),
             human_duration(entry.duration_seconds).into(),
         ]);
+        if show_tags_column {
+            cells.push(Cell::plain(&show_tags(&entry.tags)));
+        }
         for key in &param_keys {
             let value = entry.params.get(*key).map_or("-", |p| p.value.as_str());
             cells.push(if is_changed(key) {
@@ -212,6 +251,32 @@ fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {
     if ctx.out.json {
         output::json(
             &serde_json::json!({"model": model, "run": name, "owner": owner, "status": args.status}),
+        )?;
+    }
+    Ok(())
+}
+
+/// Sets the run's note; on a bucket center it goes up as the run's `describe`.
+fn note(args: RunsNoteArgs, ctx: &Ctx) -> Result<()> {
+    let model = check_name("model", &args.target.model.name)?;
+    let name = check_name("run", &args.target.run.name)?;
+    if args.text.chars().any(char::is_control) {
+        return Err(usage(
+            "a note is one line of printable characters (no newlines, tabs or escapes)",
+        ));
+    }
+    let owner = run_ref::owner(ctx, &args.target.user)?;
+    let mut center = ctx.create_runs_center(model)?;
+    let model_row = center.model(model)?;
+    let run = run_ref::find(&center, &model_row, &owner, name)?;
+    center
+        .catalog
+        .write(|tx| tx.describe_run(run.id, None, Some(&args.text), None))?;
+    ctx.upload_runs(&mut center);
+    ctx.out.note(&format!("run {name} of {model}: note set"));
+    if ctx.out.json {
+        output::json(
+            &serde_json::json!({"model": model, "run": name, "owner": owner, "note": args.text}),
         )?;
     }
     Ok(())

@@ -51,6 +51,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         note: args.note.as_deref(),
         command: &command,
         params: &params,
+        new: args.new,
     };
 
     let mut center = ctx.create_runs_center(model)?;

@@ -1,8 +1,10 @@
-//! `mfile versions`: the versions of a model, in natural order (`1.2` before `1.10`).
+//! `mfile versions`: the versions of a model, in natural order (`1.2` before `1.10`), those
+//! with every `--tag` given.
 
 use anyhow::Result;
 
 use super::Ctx;
+use super::tag::{parse_tags, show_tags};
 use crate::cli::VersionsArgs;
 use crate::output::views::{VersionView, VersionsDoc};
 use crate::output::{self, TableOut, human_size};
@@ -11,9 +13,11 @@ use crate::values::words::count;
 
 pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
     check_name("model", &args.model.name)?;
+    let wanted = parse_tags("--tag", &args.tags)?;
     let center = ctx.open_center()?;
     let model = center.model(&args.model.name)?;
     let mut versions = center.catalog.version_summaries(&model)?;
+    versions.retain(|v| wanted.iter().all(|(k, value)| v.tags.get(k) == Some(value)));
     versions.sort_by(|a, b| natural_cmp(&a.version, &b.version));
     if ctx.out.json {
         let versions = versions
@@ -36,22 +40,24 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
             versions,
         });
     }
-    let mut table = TableOut::new(
-        &[
-            "version",
-            "files",
-            "size",
-            "created",
-            "updated",
-            "aliases",
-            "runs",
-            "description",
-        ],
-        &[1, 2],
-    );
+    let tagged = versions.iter().any(|v| !v.tags.is_empty());
+    let mut headers = vec![
+        "version",
+        "files",
+        "size",
+        "created",
+        "updated",
+        "aliases",
+        "runs",
+        "description",
+    ];
+    if tagged {
+        headers.push("tags");
+    }
+    let mut table = TableOut::new(&headers, &[1, 2]);
     for v in &versions {
         let aliases: Vec<String> = v.aliases.iter().map(|a| format!("@{a}")).collect();
-        table.row(vec![
+        let mut cells = vec![
             v.version.clone(),
             v.files.to_string(),
             human_size(v.bytes),
@@ -60,7 +66,11 @@ pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {
             aliases.join(" "),
             v.runs.join(" "),
             v.description.clone().unwrap_or_default(),
-        ]);
+        ];
+        if tagged {
+            cells.push(show_tags(&v.tags));
+        }
+        table.row(cells);
     }
     if !table.is_empty() {
         table.print()?;

@@ -144,22 +144,40 @@ pub struct TrackedRun<'a> {
     pub note: Option<&'a str>,
     pub command: &'a [String],
     pub params: &'a BTreeMap<String, String>,
+    /// When `name` is taken, take `NAME-2`, `NAME-3`, ... instead of refusing.
+    pub new: bool,
 }
 
 /// The name the tracked run will have: `run.name`, or a fresh one. A run of that name that ended,
 /// or that another `track` started, is refused; a `running` one that only log commands made is
-/// taken over.
+/// taken over. With `run.new`, any run of that name makes it `NAME-2`, `NAME-3`, ... (the first
+/// free one).
 pub fn name_tracked_run(center: &Center, run: &TrackedRun) -> Result<String> {
     let model = run.model;
     let name = match run.name {
         Some(name) => name.to_string(),
         None => fresh_name(center, model, run.owner)?,
     };
-    let existing = match center.catalog.model(model)? {
-        Some(model_row) => center.catalog.run(model_row.id, run.owner, &name)?,
-        None => None,
+    let model_row = center.catalog.model(model)?;
+    let taken = |name: &str| -> Result<Option<RunRow>> {
+        match &model_row {
+            Some(m) => center.catalog.run(m.id, run.owner, name),
+            None => Ok(None),
+        }
     };
-    match existing {
+    if run.new {
+        for n in 1.. {
+            let candidate = match n {
+                1 => name.clone(),
+                _ => format!("{name}-{n}"),
+            };
+            if taken(&candidate)?.is_none() {
+                crate::values::names::check_name("run", &candidate)?;
+                return Ok(candidate);
+            }
+        }
+    }
+    match taken(&name)? {
         Some(old) if old.status != RunStatus::Running || old.command.is_some() => bail!(
             "run {name} of {model} already exists ({}); pick another --run, or delete it \
              with `mfile runs delete -m {model} {name}`",

@@ -1,6 +1,8 @@
-//! A listing of runs with their params (those that differ between the listed runs marked) and
-//! each metric's summary: what `mfile runs --json`, the web page and `mfile report` show.
+//! A listing of runs with their params (those that differ between the listed runs marked),
+//! each metric's summary and the run's tags: what `mfile runs --json`, the web page and
+//! `mfile report` show. `--where`, `--tag`, `--sort` and `--limit` choose and order the runs.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::Result;
@@ -10,6 +12,7 @@ use crate::catalog::Reader;
 use crate::catalog::runs::{Param, RunRow, Summary};
 use crate::time::Timestamp;
 use crate::tracking::parse::same_param;
+use crate::tracking::query::{self, Expr, Facts, Operand, Pick, SortKey, Source};
 use crate::tracking::{self, Direction, Value};
 use crate::values::ParamKind;
 
@@ -27,6 +30,7 @@ pub struct RunEntry {
     pub duration_seconds: f64,
     pub params: BTreeMap<String, ParamCell>,
     pub metrics: BTreeMap<String, MetricCell>,
+    pub tags: BTreeMap<String, String>,
     /// What this machine recorded of the run and has not uploaded to a bucket center yet.
     pub not_uploaded: NotUploaded,
 }
@@ -78,12 +82,68 @@ impl MetricCell {
     }
 }
 
-/// Reads the params and summaries of `rows` (two queries, whatever their number) and marks the
-/// changed params. With `only_changed`, params that are the same everywhere are left out.
+/// Which runs a listing shows, and in which order.
+#[derive(Debug, Default)]
+pub struct Select {
+    /// `--where`: only the runs it matches.
+    pub filter: Option<Expr>,
+    /// `--tag K=V`: only the runs with every one of these tags.
+    pub tags: Vec<(String, String)>,
+    /// `--sort`: runs without the key go last; without it, the order of the rows given.
+    pub sort: Option<SortKey>,
+    /// `--limit`: the first N after filtering and sorting.
+    pub limit: Option<usize>,
+    /// `--only-changed`: params that are the same in every shown run are left out.
+    pub only_changed: bool,
+}
+
+/// What one run has for the keys of `--where` and `--sort`.
+struct RunFacts<'a> {
+    run: &'a RunRow,
+    params: &'a BTreeMap<String, Param>,
+    metrics: &'a BTreeMap<String, Summary>,
+    tags: &'a BTreeMap<String, String>,
+    now: Timestamp,
+}
+
+impl Facts for RunFacts<'_> {
+    fn value(&self, operand: &Operand) -> Option<query::Value> {
+        use query::Value::{Number, Text, Time};
+        let key = operand.key.as_str();
+        let param = || self.params.get(key).map(|p| Text(p.value.clone()));
+        let metric = |pick: Pick| {
+            let s = self.metrics.get(key)?;
+            let value = match pick {
+                Pick::Last => s.last_value,
+                Pick::Best => tracking::best(key, s)?.0,
+                Pick::Min => s.min?.0,
+                Pick::Max => s.max?.0,
+            };
+            Some(Number(value))
+        };
+        match operand.source {
+            Source::Param => param(),
+            Source::Tag => self.tags.get(key).map(|v| Text(v.clone())),
+            Source::Metric(pick) => metric(pick),
+            Source::Any => match key {
+                "name" => Some(Text(self.run.name.clone())),
+                "owner" => Some(Text(self.run.owner.clone())),
+                "status" => Some(Text(self.run.status.as_str().to_string())),
+                "started" => Some(Time(self.run.started_at)),
+                "ended" => self.run.ended_at.map(Time),
+                "duration" => Some(Number(duration(self.run, self.now))),
+                _ => param().or_else(|| metric(Pick::Last)),
+            },
+        }
+    }
+}
+
+/// Reads the params, summaries and tags of `rows` (three queries, whatever their number),
+/// keeps and orders the runs `select` asks for, and marks the params that differ between them.
 pub fn build(
     catalog: &Reader,
     rows: Vec<RunRow>,
-    only_changed: bool,
+    select: &Select,
     now: Timestamp,
 ) -> Result<Listing> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -100,6 +160,8 @@ pub fn build(
         .collect();
     let mut params = catalog.params_of_runs(&ids)?;
     let mut summaries = catalog.summaries_of_runs(&ids)?;
+    let mut tags = catalog.tags_of_runs(&ids)?;
+    let rows = choose(rows, select, &params, &summaries, &tags, now);
     let no_params = BTreeMap::new();
     let changed: BTreeSet<String> =
         changed_params(rows.iter().map(|r| params.get(&r.id).unwrap_or(&no_params)))
@@ -113,7 +175,7 @@ pub fn build(
                 .remove(&run.id)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|(key, _)| !only_changed || changed.contains(key))
+                .filter(|(key, _)| !select.only_changed || changed.contains(key))
                 .map(|(key, p)| {
                     let changed = changed.contains(&key);
                     let cell = ParamCell {
@@ -134,6 +196,7 @@ pub fn build(
             RunEntry {
                 not_uploaded: waiting.get(&id).copied().unwrap_or_default(),
                 duration_seconds: duration(&run, now),
+                tags: tags.remove(&run.id).unwrap_or_default(),
                 run,
                 params,
                 metrics,
@@ -144,6 +207,81 @@ pub fn build(
         runs,
         changed_params: changed.into_iter().collect(),
     })
+}
+
+/// What `build` read of the runs, for [`RunFacts`].
+struct Known<'a> {
+    params: &'a HashMap<i64, BTreeMap<String, Param>>,
+    summaries: &'a HashMap<i64, BTreeMap<String, Summary>>,
+    tags: &'a HashMap<i64, BTreeMap<String, String>>,
+    now: Timestamp,
+}
+
+static NO_PARAMS: BTreeMap<String, Param> = BTreeMap::new();
+static NO_METRICS: BTreeMap<String, Summary> = BTreeMap::new();
+static NO_TAGS: BTreeMap<String, String> = BTreeMap::new();
+
+impl Known<'_> {
+    fn facts<'b>(&'b self, run: &'b RunRow) -> RunFacts<'b> {
+        RunFacts {
+            params: self.params.get(&run.id).unwrap_or(&NO_PARAMS),
+            metrics: self.summaries.get(&run.id).unwrap_or(&NO_METRICS),
+            tags: self.tags.get(&run.id).unwrap_or(&NO_TAGS),
+            run,
+            now: self.now,
+        }
+    }
+}
+
+/// The rows `select` keeps, in its order.
+fn choose(
+    rows: Vec<RunRow>,
+    select: &Select,
+    params: &HashMap<i64, BTreeMap<String, Param>>,
+    summaries: &HashMap<i64, BTreeMap<String, Summary>>,
+    tags: &HashMap<i64, BTreeMap<String, String>>,
+    now: Timestamp,
+) -> Vec<RunRow> {
+    let known = Known {
+        params,
+        summaries,
+        tags,
+        now,
+    };
+    let mut kept: Vec<RunRow> = rows
+        .into_iter()
+        .filter(|run| {
+            let facts = known.facts(run);
+            let tagged = select
+                .tags
+                .iter()
+                .all(|(k, v)| facts.tags.get(k) == Some(v));
+            tagged && select.filter.as_ref().is_none_or(|f| f.matches(&facts))
+        })
+        .collect();
+    if let Some(sort) = &select.sort {
+        // A missing value, or NaN, goes last whichever way the sort goes.
+        let key = |run: &RunRow| {
+            known
+                .facts(run)
+                .value(&sort.operand)
+                .filter(|v| !matches!(v, query::Value::Number(n) if n.is_nan()))
+        };
+        let mut keyed: Vec<(Option<query::Value>, RunRow)> =
+            kept.into_iter().map(|run| (key(&run), run)).collect();
+        keyed.sort_by(|(a, _), (b, _)| match (a, b) {
+            (Some(a), Some(b)) if sort.descending => query::sort_order(b, a),
+            (Some(a), Some(b)) => query::sort_order(a, b),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        });
+        kept = keyed.into_iter().map(|(_, run)| run).collect();
+    }
+    if let Some(limit) = select.limit {
+        kept.truncate(limit);
+    }
+    kept
 }
 
 /// Seconds from start to end, or to `now` while the run has no end.

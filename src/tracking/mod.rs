@@ -4,6 +4,7 @@
 pub mod ingest;
 pub mod listing;
 pub mod parse;
+pub mod query;
 
 use serde::{Serialize, Serializer};
 

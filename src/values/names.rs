@@ -37,6 +37,20 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
     if name.ends_with(' ') {
         return Err(invalid("a name does not end with a space"));
     }
+    if let Some(c) = name.chars().find(|&c| is_compatibility_form(c)) {
+        let plain: String = c.to_string().nfkc().collect();
+        return Err(invalid(&format!(
+            "{} is a compatibility form of {}; write that",
+            describe(c),
+            quote(&plain)
+        )));
+    }
+    if let Some((a, b)) = mixed_scripts(name) {
+        return Err(invalid(&format!(
+            "a word mixes {a} and {b} letters, which can look alike (Cyrillic 'о' and Latin \
+             'o'); write each word in one alphabet"
+        )));
+    }
     if name.chars().count() > MAX_NAME || name.len() > MAX_COMPONENT {
         return Err(invalid(&format!(
             "longer than {MAX_NAME} characters or {MAX_COMPONENT} bytes"
@@ -63,6 +77,36 @@ pub fn check_version_ref(given: &str) -> Result<&str> {
 fn allowed_in_name(c: char) -> bool {
     let visible = c.is_alphanumeric() || is_combining_mark(c) || matches!(c, '.' | '_' | '-' | ' ');
     visible && !is_default_ignorable(c)
+}
+
+/// A character that NFKC would replace (fullwidth `ｍ`, `ﬁ`, `²`): a name holds the plain
+/// form, so `ｍodel` can't pass for `model`.
+fn is_compatibility_form(c: char) -> bool {
+    !c.is_ascii() && !c.to_string().nfkc().eq(c.to_string().nfc())
+}
+
+/// Two of the alphabets whose letters look alike (Latin, Greek, Cyrillic) in one word of a
+/// name: the homoglyph spoof `mоdel` (a Cyrillic `о`). Words apart may differ (`BERT-модель`),
+/// and any of them may sit with another script (`BILSTM_CRF模型`).
+fn mixed_scripts(name: &str) -> Option<(&'static str, &'static str)> {
+    let mut seen: Option<&'static str> = None;
+    for c in name.chars() {
+        if !c.is_alphabetic() && !is_combining_mark(c) {
+            seen = None; // a new word begins after a digit, a space or punctuation
+            continue;
+        }
+        let script = match c as u32 {
+            0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF | 0xA720..=0xA7FF => "Latin",
+            0x370..=0x3FF | 0x1F00..=0x1FFF => "Greek",
+            0x400..=0x52F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => "Cyrillic",
+            _ => continue,
+        };
+        match seen {
+            Some(first) if first != script => return Some((first, script)),
+            _ => seen = Some(script),
+        }
+    }
+    None
 }
 
 /// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters shown as
@@ -275,6 +319,9 @@ mod tests {
             "my model",
             "café",
             "नमस्ते",
+            "модель-v2",
+            "μοντέλο",
+            "BERT-модель",
             "字".repeat(85).as_str(),
         ] {
             assert!(check_name("version", ok).is_ok(), "{ok}");
@@ -311,6 +358,10 @@ mod tests {
             "a\u{202e}b",
             "a\u{3000}b",
             "\u{3164}",
+            "m\u{43e}del",
+            "\u{ff4d}",
+            "\u{fb01}le",
+            "\u{3b1}lpha-a",
             "prod\u{fe0f}",
             "a\u{34f}b",
             "\u{301}a",

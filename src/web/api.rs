@@ -160,7 +160,7 @@ pub fn runs_doc(
         model: model.name.clone(),
         owner: owner.map(str::to_string),
         run_owners: catalog.run_owners(model.id)?,
-        listing: listing::build(catalog, rows, false, Timestamp::now())?,
+        listing: listing::build(catalog, rows, &listing::Select::default(), Timestamp::now())?,
     })
 }
 

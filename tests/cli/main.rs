@@ -20,6 +20,7 @@ mod previews;
 mod pull;
 mod readme;
 mod registry;
+mod runs_find;
 mod s3_attack;
 mod s3_bucket;
 mod s3_center;

@@ -106,8 +106,13 @@ pub fn apply(tx: &Tx, segment: &Segment, ours: &OwnChanges) -> Result<()> {
     let model = tx.ensure_model_keyed(&segment.model, &key, at)?;
     let version = tx.ensure_version(model.id, &segment.version, at)?;
     if let Some(describe) = segment.describe.as_ref().filter(|_| !ours.describes) {
+        // A description carries all of the version's tags: one it lacks was removed.
         let tags: Vec<(String, String)> = describe.tags.clone().into_iter().collect();
-        tx.describe_version(&version, describe.description.as_deref(), &tags, at)?;
+        let gone: Vec<String> = (version.tags.keys())
+            .filter(|k| !describe.tags.contains_key(*k))
+            .cloned()
+            .collect();
+        tx.describe_version(&version, describe.description.as_deref(), &tags, &gone, at)?;
     }
     for path in segment.delete.iter().filter(|p| !ours.paths.contains(*p)) {
         tx.delete_file(version.id, path)?;

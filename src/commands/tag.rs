@@ -1,0 +1,183 @@
+//! `mfile tag`: set and remove tags of a run (`--run`) or a version (`--version`).
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{Ctx, run_ref};
+use crate::cli::TagArgs;
+use crate::error::usage;
+use crate::output;
+use crate::time::Timestamp;
+use crate::values::location::Location;
+use crate::values::names::{check_name, quote};
+
+#[derive(Serialize)]
+struct Tagged<'a> {
+    model: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    /// All of its tags after the change.
+    tags: BTreeMap<String, String>,
+    /// Whether anything changed.
+    changed: bool,
+}
+
+pub fn run(args: TagArgs, ctx: &Ctx) -> Result<()> {
+    let model = check_name("model", &args.model.name)?;
+    let set = parse_tags("tag", &args.tags)?;
+    for key in &args.remove {
+        check_key("--rm", key)?;
+    }
+    match (&args.run.name, &args.version.name) {
+        (Some(run), _) => tag_run(ctx, &args, model, run, &set),
+        (None, Some(version)) => tag_version(ctx, &args, model, version, &set),
+        (None, None) => Err(usage("name the --run or the --version to tag")),
+    }
+}
+
+fn tag_run(
+    ctx: &Ctx,
+    args: &TagArgs,
+    model: &str,
+    name: &str,
+    set: &[(String, String)],
+) -> Result<()> {
+    let name = check_name("run", name)?;
+    let owner = run_ref::owner(ctx, &args.user)?;
+    if let Location::Bucket(spec) = &ctx.location {
+        // The run log in a bucket has no operation for tags yet (docs/center-layout.md).
+        return Err(usage(format!(
+            "tags on runs can't be written to a bucket center yet ({}); tags on versions can \
+             (`mfile tag -m {model} --version V`), and a run's note can (`mfile runs note`)",
+            spec.url
+        )));
+    }
+    let mut center = ctx.open_center()?;
+    let model_row = center.model(model)?;
+    let run = run_ref::find(&center, &model_row, &owner, name)?;
+    let changed = center
+        .catalog
+        .write(|tx| tx.tag_run(run.id, set, &args.remove))?;
+    let tags = center
+        .catalog
+        .tags_of_runs(&[run.id])?
+        .remove(&run.id)
+        .unwrap_or_default();
+    report(
+        ctx,
+        &format!("run {name} of {model}"),
+        Tagged {
+            model,
+            run: Some(name),
+            owner: Some(&owner),
+            version: None,
+            tags,
+            changed,
+        },
+    )
+}
+
+fn tag_version(
+    ctx: &Ctx,
+    args: &TagArgs,
+    model: &str,
+    name: &str,
+    set: &[(String, String)],
+) -> Result<()> {
+    let name = check_name("version", name)?;
+    let mut center = ctx.create_center()?;
+    let model_row = center.model(model)?;
+    let version = center.version(&model_row, name)?;
+    let now = Timestamp::now();
+    let changed = center
+        .catalog
+        .write(|tx| tx.describe_version(&version, None, set, &args.remove, now))?;
+    let tags = center.version(&model_row, name)?.tags;
+    report(
+        ctx,
+        &format!("version {name} of {model}"),
+        Tagged {
+            model,
+            run: None,
+            owner: None,
+            version: Some(name),
+            tags,
+            changed,
+        },
+    )
+}
+
+fn report(ctx: &Ctx, what: &str, tagged: Tagged) -> Result<()> {
+    if ctx.out.json {
+        return output::json(&tagged);
+    }
+    let tags = match show_tags(&tagged.tags) {
+        tags if tags.is_empty() => "no tags".to_string(),
+        tags => tags,
+    };
+    let how = if tagged.changed {
+        "now has"
+    } else {
+        "already had"
+    };
+    ctx.out.note(&format!("{what} {how} {tags}"));
+    Ok(())
+}
+
+/// `k=v, k2=v2`, for a table cell or a message.
+pub fn show_tags(tags: &BTreeMap<String, String>) -> String {
+    tags.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Tags given as `KEY=VALUE` (split at the first `=`); `what` names them in the message
+/// (`--tag`).
+pub fn parse_tags(what: &str, texts: &[String]) -> Result<Vec<(String, String)>> {
+    texts
+        .iter()
+        .map(|text| match text.split_once('=') {
+            Some((key, value)) => Ok((check_key(what, key)?.to_string(), value.to_string())),
+            None => Err(usage(format!(
+                "invalid {what} {}: use KEY=VALUE",
+                quote(text)
+            ))),
+        })
+        .collect()
+}
+
+/// A tag's key: not empty, no control characters.
+fn check_key<'a>(what: &str, key: &'a str) -> Result<&'a str> {
+    if key.is_empty() || key.chars().any(char::is_control) {
+        return Err(usage(format!(
+            "invalid {what} key {}: use a key of printable characters, as in KEY=VALUE",
+            quote(key)
+        )));
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Result<(String, String)> {
+        parse_tags("--tag", &[text.to_string()]).map(|mut v| v.remove(0))
+    }
+
+    #[test]
+    fn tags_split_at_the_first_equals() {
+        assert_eq!(one("a=b=c").unwrap(), ("a".into(), "b=c".into()));
+        assert_eq!(one("empty=").unwrap(), ("empty".into(), "".into()));
+        assert!(one("novalue").is_err());
+        assert!(one("=x").is_err());
+        assert!(one("a\u{1b}=x").is_err());
+    }
+}
