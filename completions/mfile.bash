@@ -16,6 +16,9 @@ _mfile() {
             ",$1")
                 cmd="mfile"
                 ;;
+            mfile,adopt)
+                cmd="mfile__subcmd__adopt"
+                ;;
             mfile,claim-writer)
                 cmd="mfile__subcmd__claim__subcmd__writer"
                 ;;
@@ -78,6 +81,9 @@ _mfile() {
                 ;;
             mfile,versions)
                 cmd="mfile__subcmd__versions"
+                ;;
+            mfile__subcmd__help,adopt)
+                cmd="mfile__subcmd__help__subcmd__adopt"
                 ;;
             mfile__subcmd__help,claim-writer)
                 cmd="mfile__subcmd__help__subcmd__claim__subcmd__writer"
@@ -182,8 +188,30 @@ _mfile() {
 
     case "${cmd}" in
         mfile)
-            opts="-q -h -V --center --json --quiet --color --help --version register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
+            opts="-q -h -V --center --json --quiet --color --help --version register config import adopt scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__adopt)
+            opts="-n -q -h --dry-run --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -380,8 +408,22 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help)
-            opts="register config import scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
+            opts="register config import adopt scan pull delete versions profiles verify gc claim-writer log-param log-metric track runs compare metrics ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__adopt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
