@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create a model and version if missing, and print its config')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the config of a model or version: center, folders, catalog, key')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Copy files or folders into a version')
+            [CompletionResult]::new('adopt', 'adopt', [CompletionResultType]::ParameterValue, 'Register the models, versions and files of a d6tpipe / bolt4ds center (its cfg.json folder)')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'List stored files from the catalog')
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Copy a version''s files into a folder')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove files, a version or a model')
@@ -101,6 +102,18 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--follow-links', '--follow-links', [CompletionResultType]::ParameterName, 'Follow symbolic links inside folders (they are refused otherwise)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would happen; write nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would happen; write nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;adopt' {
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would be adopted, file by file; write nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be adopted, file by file; write nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -572,6 +585,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create a model and version if missing, and print its config')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the config of a model or version: center, folders, catalog, key')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Copy files or folders into a version')
+            [CompletionResult]::new('adopt', 'adopt', [CompletionResultType]::ParameterValue, 'Register the models, versions and files of a d6tpipe / bolt4ds center (its cfg.json folder)')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'List stored files from the catalog')
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Copy a version''s files into a folder')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove files, a version or a model')
@@ -602,6 +616,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;help;import' {
+            break
+        }
+        'mfile;help;adopt' {
             break
         }
         'mfile;help;scan' {

@@ -16,6 +16,9 @@ _mfile() {
             ",$1")
                 cmd="mfile"
                 ;;
+            mfile,adopt)
+                cmd="mfile__subcmd__adopt"
+                ;;
             mfile,alias)
                 cmd="mfile__subcmd__alias"
                 ;;
@@ -117,6 +120,9 @@ _mfile() {
                 ;;
             mfile__subcmd__alias__subcmd__help,set)
                 cmd="mfile__subcmd__alias__subcmd__help__subcmd__set"
+                ;;
+            mfile__subcmd__help,adopt)
+                cmd="mfile__subcmd__help__subcmd__adopt"
                 ;;
             mfile__subcmd__help,alias)
                 cmd="mfile__subcmd__help__subcmd__alias"
@@ -251,8 +257,30 @@ _mfile() {
 
     case "${cmd}" in
         mfile)
-            opts="-q -h -V --center --json --quiet --color --help --version register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help"
+            opts="-q -h -V --center --json --quiet --color --help --version register config import adopt scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__adopt)
+            opts="-n -q -h --dry-run --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -705,8 +733,22 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help)
-            opts="register config import scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help"
+            opts="register config import adopt scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__adopt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand register 'Create a model and version if missing, and print its config'
             cand config 'Print the config of a model or version: center, folders, catalog, key'
             cand import 'Copy files or folders into a version'
+            cand adopt 'Register the models, versions and files of a d6tpipe / bolt4ds center (its cfg.json folder)'
             cand scan 'List stored files from the catalog'
             cand pull 'Copy a version''s files into a folder'
             cand delete 'Remove files, a version or a model'
@@ -95,6 +96,17 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --follow-links 'Follow symbolic links inside folders (they are refused otherwise)'
             cand -n 'Show what would happen; write nothing'
             cand --dry-run 'Show what would happen; write nothing'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;adopt'= {
+            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --color 'When to use colours'
+            cand -n 'Show what would be adopted, file by file; write nothing'
+            cand --dry-run 'Show what would be adopted, file by file; write nothing'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
             cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -525,6 +537,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand register 'Create a model and version if missing, and print its config'
             cand config 'Print the config of a model or version: center, folders, catalog, key'
             cand import 'Copy files or folders into a version'
+            cand adopt 'Register the models, versions and files of a d6tpipe / bolt4ds center (its cfg.json folder)'
             cand scan 'List stored files from the catalog'
             cand pull 'Copy a version''s files into a folder'
             cand delete 'Remove files, a version or a model'
@@ -552,6 +565,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;help;config'= {
         }
         &'mfile;help;import'= {
+        }
+        &'mfile;help;adopt'= {
         }
         &'mfile;help;scan'= {
         }

@@ -55,6 +55,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Copy files or folders into a version
     Import(ImportArgs),
+    /// Register the models, versions and files of a d6tpipe / bolt4ds center (its cfg.json folder)
+    Adopt(AdoptArgs),
     /// List stored files from the catalog
     Scan(ScanArgs),
     /// Copy a version's files into a folder
@@ -490,6 +492,16 @@ pub struct ImportArgs {
     #[command(flatten)]
     pub filters: Filters,
     /// Show what would happen; write nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// The center of the Python library: the folder that holds its cfg.json
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Show what would be adopted, file by file; write nothing
     #[arg(long, short = 'n')]
     pub dry_run: bool,
 }

@@ -44,6 +44,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Register(args) => commands::register::run(args, ctx),
         Command::Config(args) => commands::config::run(args, ctx),
         Command::Import(args) => commands::import::run(args, ctx),
+        Command::Adopt(args) => commands::adopt::run(args, ctx),
         Command::Scan(args) => commands::scan::run(args, ctx),
         Command::Pull(args) => commands::pull::run(args, ctx),
         Command::Delete(args) => commands::delete::run(args, ctx),

@@ -1,5 +1,6 @@
 //! One module per subcommand, each with `run(args, &Ctx) -> Result<()>`.
 
+pub mod adopt;
 pub mod alias;
 pub mod claim_writer;
 pub mod compare;

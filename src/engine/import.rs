@@ -101,6 +101,26 @@ impl Sources {
         }
         Ok(Sources(sources))
     }
+
+    /// Files the caller found itself, each with its place in the version (`adopt` walks
+    /// another tool's center, where a link or an odd file is skipped rather than refused).
+    /// Refused as `collect` refuses them: two files for one path, a file where a folder goes.
+    pub fn of_files(files: Vec<(PathBuf, RelPath)>) -> Result<Sources> {
+        let mut sources = Vec::with_capacity(files.len());
+        for (path, dest) in files {
+            let meta = fs::symlink_metadata(&path)
+                .with_context(|| format!("could not read {}", path.display()))?;
+            let stat = FileStat::of(&meta);
+            sources.push(Source {
+                path,
+                dest,
+                stat,
+                in_center: None,
+            });
+        }
+        refuse_clashes(&sources)?;
+        Ok(Sources(sources))
+    }
 }
 
 impl Sources {
@@ -350,6 +370,12 @@ fn collect(
             bullet_list(&problems)
         )));
     }
+    refuse_clashes(&sources)?;
+    Ok(sources)
+}
+
+/// Refuses sources that would be both a file and a folder, or two files at one path.
+fn refuse_clashes(sources: &[Source]) -> Result<()> {
     let folders = folders_of(sources.iter().map(|s| s.dest.as_str()));
     if let Some(clash) = sources.iter().find(|s| folders.contains(s.dest.as_str())) {
         return Err(usage(format!(
@@ -358,7 +384,7 @@ fn collect(
         )));
     }
     let mut seen: HashMap<&RelPath, &Path> = HashMap::new();
-    for source in &sources {
+    for source in sources {
         if let Some(first) = seen.insert(&source.dest, &source.path) {
             return Err(usage(format!(
                 "{} and {} would both be stored as {}; import them with different --subdir",
@@ -368,7 +394,7 @@ fn collect(
             )));
         }
     }
-    Ok(sources)
+    Ok(())
 }
 
 /// Refuses (exit 2) sources in the center's own storage: importing (above all with --move) a

@@ -1,4 +1,4 @@
-//! The engine: the file operations (import, pull, delete, verify, gc) as library calls. Plain
+//! The engine: the file operations (import, adopt, pull, delete, verify, gc) as library calls. Plain
 //! option structs in, typed outcomes and per-file entries out; progress and warnings go to an
 //! [`Observer`]. It reaches bytes only through the center's `Store` and metadata only through
 //! the catalog — but for `gc`, which looks past the `Store` at what no key names (a bucket's
@@ -7,6 +7,7 @@
 mod bucket_center;
 mod center;
 pub use bucket_center::NoCenter;
+pub mod adopt;
 pub mod bucket_log;
 pub mod bucket_runs;
 pub mod delete;

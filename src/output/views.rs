@@ -38,6 +38,10 @@ pub struct FileView<'a> {
     /// `import`: stored as a hard link to identical bytes already in the center.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linked: Option<bool>,
+    /// `adopt`: the library's `.filedb.json` recorded this file (its bytes were checked
+    /// against the md5 there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_filedb: Option<bool>,
     /// `scan --verify`: `ok`, `missing` or `corrupted`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<&'static str>,
@@ -62,6 +66,7 @@ impl<'a> FileView<'a> {
             source: None,
             destination: None,
             linked: None,
+            in_filedb: None,
             state: None,
             error: None,
         }
@@ -113,6 +118,22 @@ impl Totals {
             *count += 1;
         }
         totals
+    }
+
+    /// Adds another document's counts (a sum over the versions of `adopt`).
+    pub fn add(&mut self, other: &Totals) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.imported += other.imported;
+        self.unchanged += other.unchanged;
+        self.replaced += other.replaced;
+        self.restored += other.restored;
+        self.pulled += other.pulled;
+        self.deleted += other.deleted;
+        self.missing += other.missing;
+        self.conflict += other.conflict;
+        self.failed += other.failed;
+        self.linked += other.linked;
     }
 
     /// `3 imported, 1 unchanged` — only the statuses that occurred; a dry run's in the
@@ -167,6 +188,40 @@ pub struct BatchDoc<'a> {
     pub target: Option<&'static str>,
     pub dry_run: bool,
     pub files: Vec<FileView<'a>>,
+    pub totals: Totals,
+}
+
+/// A version in the document of `adopt`.
+#[derive(Debug, Serialize)]
+pub struct AdoptedView<'a> {
+    pub model: &'a str,
+    pub version: &'a str,
+    /// The version folder in the old center, relative to it.
+    pub folder: &'a str,
+    /// Why the version was not adopted (other content at its paths); present only then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub files: Vec<FileView<'a>>,
+    pub totals: Totals,
+}
+
+/// Something of the old center that `adopt` left out, and why.
+#[derive(Debug, Serialize)]
+pub struct SkippedView<'a> {
+    /// Relative to the old center.
+    pub path: &'a str,
+    pub reason: &'a str,
+}
+
+/// The document of `adopt`.
+#[derive(Debug, Serialize)]
+pub struct AdoptDoc<'a> {
+    /// The old center's folder, as given.
+    pub from: &'a str,
+    pub dry_run: bool,
+    pub versions: Vec<AdoptedView<'a>>,
+    pub skipped: Vec<SkippedView<'a>>,
+    /// Over all versions.
     pub totals: Totals,
 }
 

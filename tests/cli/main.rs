@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod adopt;
 mod bad_input;
 mod catalog;
 mod completions;
