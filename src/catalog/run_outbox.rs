@@ -3,6 +3,8 @@
 //! and an uploader later turns the rows into segments and chunks in the bucket, then deletes
 //! them. Nothing on the recording path touches the network.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, Result, bail};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -22,6 +24,9 @@ pub enum Op {
         version: Option<String>,
         note: Option<String>,
         command: Option<Vec<String>>,
+        /// All of the run's tags after a `mfile tag --run`.
+        #[serde(default)]
+        tags: Option<BTreeMap<String, String>>,
     },
     /// The params one call logged: dropped whole when another machine set one of them first.
     Params {

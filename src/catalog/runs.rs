@@ -182,6 +182,7 @@ impl Tx<'_> {
             version,
             note: note.map(str::to_string),
             command: command.map(<[String]>::to_vec),
+            tags: None,
         };
         self.queue_for(run_id, describe)
     }
@@ -298,9 +299,6 @@ impl Tx<'_> {
         set: &[(String, String)],
         remove: &[String],
     ) -> Result<bool> {
-        if self.journaling() {
-            anyhow::bail!("tags on runs can't be kept in a bucket center yet");
-        }
         let mut changed = 0;
         for key in remove {
             changed += self.conn().execute(
@@ -316,7 +314,31 @@ impl Tx<'_> {
                 params![run_id, key, value],
             )?;
         }
+        if changed > 0 {
+            // A bucket center's run log carries all of the run's tags after the change.
+            let tags = self.tags_of_runs(&[run_id])?.remove(&run_id);
+            let describe = Op::Describe {
+                version: None,
+                note: None,
+                command: None,
+                tags: Some(tags.unwrap_or_default()),
+            };
+            self.queue_for(run_id, describe)?;
+        }
         Ok(changed > 0)
+    }
+
+    /// Sets exactly these tags on a run, as a bucket's run log has them (not queued).
+    pub fn replace_run_tags(&self, run_id: i64, tags: &BTreeMap<String, String>) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM run_tags WHERE run_id = ?1", [run_id])?;
+        for (key, value) in tags {
+            self.conn().execute(
+                "INSERT INTO run_tags (run_id, key, value) VALUES (?1, ?2, ?3)",
+                params![run_id, key, value],
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -18,6 +18,19 @@ use crate::values::names::{self, quote};
 /// Where every model's run log and chunks are.
 pub const RUNS_PREFIX: &str = "runs/";
 
+/// The newest format of segments and indexes: 2 carries run tags (`describe.tags`), so an
+/// mfile that reads only format 1 stops there (as at any newer one) instead of skipping them
+/// and never reading them again. Segments and indexes without tags are written as format 1.
+pub const FORMAT: u32 = 2;
+
+/// The format a segment or index needs: 2 only when a run in it carries tags.
+pub fn format_for<'a>(mut describes: impl Iterator<Item = &'a Describe>) -> u32 {
+    match describes.any(|d| d.tags.is_some()) {
+        true => FORMAT,
+        false => 1,
+    }
+}
+
 /// The most runs one segment may name, and the largest chunk a segment may cite.
 const MAX_ENTRIES: usize = 10_000;
 const MAX_CHUNK: u64 = 1 << 30;
@@ -83,6 +96,9 @@ pub struct Describe {
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
+    /// All of the run's tags after the write (`mfile tag --run`): a tag left out was removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -165,7 +181,7 @@ impl<'de> Deserialize<'de> for Num {
 
 /// A segment written by a newer mfile: not damage, but not for this one to read.
 #[derive(Debug, thiserror::Error)]
-#[error("it is of format {0}, newer than this mfile reads (1); upgrade mfile")]
+#[error("it is of format {0}, newer than this mfile reads ({FORMAT}); upgrade mfile")]
 pub struct NewerFormat(pub u32);
 
 /// The key of a model's segment `seq`.
@@ -215,7 +231,7 @@ impl RunSegment {
             format: u32,
         }
         let format: Format = serde_json::from_slice(bytes).context("it is not a run segment")?;
-        if format.format != 1 {
+        if format.format > FORMAT {
             return Err(NewerFormat(format.format).into());
         }
         let segment: RunSegment =
@@ -262,6 +278,7 @@ impl RunSegment {
                 if let Some(note) = &describe.note {
                     printable("note", note)?;
                 }
+                check_tags(describe)?;
             }
             for param in entry.params.values() {
                 if !["int", "float", "bool", "string"].contains(&param.kind.as_str()) {
@@ -423,7 +440,7 @@ impl RunIndex {
             format: u32,
         }
         let format: Format = serde_json::from_slice(bytes).context("it is not a run index")?;
-        if format.format != 1 {
+        if format.format > FORMAT {
             return Err(NewerFormat(format.format).into());
         }
         let index: RunIndex = serde_json::from_slice(bytes).context("it is not a run index")?;
@@ -463,6 +480,7 @@ impl IndexedRun {
         if let Some(note) = &self.describe.note {
             printable("note", note)?;
         }
+        check_tags(&self.describe)?;
         for param in self.params.values() {
             if !["int", "float", "bool", "string"].contains(&param.kind.as_str()) {
                 bail!("a param has the kind {}", quote(&param.kind));
@@ -482,6 +500,16 @@ impl IndexedRun {
         }
         Ok(())
     }
+}
+
+/// Tags only in format 2, and with keys a command could have given.
+fn check_tags(describe: &Describe) -> Result<()> {
+    for key in describe.tags.iter().flat_map(|tags| tags.keys()) {
+        if key.is_empty() || key.contains('=') || key.chars().any(char::is_control) {
+            bail!("a tag has the key {}", quote(key));
+        }
+    }
+    Ok(())
 }
 
 fn printable(what: &str, text: &str) -> Result<()> {
@@ -694,6 +722,34 @@ mod tests {
     }
 
     #[test]
+    fn tags_make_a_segment_format_2_which_this_mfile_reads_and_a_newer_one_it_does_not() {
+        let tagged = Describe {
+            tags: Some(BTreeMap::from([("stage".into(), "prod".into())])),
+            ..Describe::default()
+        };
+        assert_eq!(format_for([Describe::default()].iter()), 1);
+        assert_eq!(format_for([Describe::default(), tagged.clone()].iter()), 2);
+        let mut segment = RunSegment {
+            format: format_for([&tagged].into_iter()),
+            model: "m".into(),
+            seq: 1,
+            id: "i".into(),
+            runs: vec![RunEntry {
+                owner: "alice".into(),
+                name: "r1".into(),
+                describe: Some(tagged),
+                ..RunEntry::default()
+            }],
+            ..RunSegment::default()
+        };
+        let back = RunSegment::from_json(&segment.to_json().unwrap(), "m", 1).unwrap();
+        assert_eq!(back, segment);
+        segment.format = 3;
+        let err = RunSegment::from_json(&segment.to_json().unwrap(), "m", 1).unwrap_err();
+        assert!(err.is::<NewerFormat>(), "{err}");
+    }
+
+    #[test]
     fn a_chunk_comes_back_bit_for_bit() {
         let original = chunk();
         let bytes = original.encode().unwrap();
@@ -780,7 +836,7 @@ mod tests {
         assert!(RunSegment::from_json(&json, "other", 3).is_err());
         let newer = String::from_utf8(json)
             .unwrap()
-            .replace("\"format\":1", "\"format\":2");
+            .replace("\"format\":1", "\"format\":3");
         let err = RunSegment::from_json(newer.as_bytes(), "m", 3).unwrap_err();
         assert!(err.is::<NewerFormat>());
     }

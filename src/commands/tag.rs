@@ -10,7 +10,6 @@ use crate::cli::TagArgs;
 use crate::error::usage;
 use crate::output;
 use crate::time::Timestamp;
-use crate::values::location::Location;
 use crate::values::names::{check_name, quote};
 
 #[derive(Serialize)]
@@ -50,20 +49,13 @@ fn tag_run(
 ) -> Result<()> {
     let name = check_name("run", name)?;
     let owner = run_ref::owner(ctx, &args.user)?;
-    if let Location::Bucket(spec) = &ctx.location {
-        // The run log in a bucket has no operation for tags yet (docs/center-layout.md).
-        return Err(usage(format!(
-            "tags on runs can't be written to a bucket center yet ({}); tags on versions can \
-             (`mfile tag -m {model} --version V`), and a run's note can (`mfile runs note`)",
-            spec.url
-        )));
-    }
-    let mut center = ctx.open_center()?;
+    let mut center = ctx.open_runs(Some(model))?;
     let model_row = center.model(model)?;
     let run = run_ref::find(&center, &model_row, &owner, name)?;
     let changed = center
         .catalog
         .write(|tx| tx.tag_run(run.id, set, &args.remove))?;
+    ctx.upload_runs(&mut center); // a bucket center's colleagues see the tags
     let tags = center
         .catalog
         .tags_of_runs(&[run.id])?

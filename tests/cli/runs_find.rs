@@ -145,9 +145,6 @@ fn sort_puts_runs_without_the_key_last_and_limit_cuts() {
 #[test]
 fn tags_on_runs_filter_and_show() {
     let env = three_runs();
-    if env.center_url.is_some() {
-        return; // refused there: run_tags_are_refused_on_a_bucket_center
-    }
     let doc = env.json(&["tag", "-m", "m", "--run", "r1", "stage=prod", "team=nlp"]);
     assert_eq!(
         doc["tags"],
@@ -197,14 +194,27 @@ fn tags_on_runs_filter_and_show() {
 }
 
 #[test]
-fn run_tags_are_refused_on_a_bucket_center() {
+fn run_tags_set_on_one_machine_are_seen_on_another() {
     let Some(env) = Env::s3() else { return };
     env.ok(&["log-param", "-m", "m", "--run", "r1", "lr=1"]);
-    env.expect(2, &["tag", "-m", "m", "--run", "r1", "a=b"])
-        .says(&["tags on runs can't be written to a bucket center yet"]);
-    // Reading filters work there all the same.
-    assert!(names(&env, &["--tag", "a=b"]).is_empty());
-    assert_eq!(names(&env, &["--where", "lr = 1"]), ["r1"]);
+    env.ok(&["tag", "-m", "m", "--run", "r1", "stage=prod", "team=nlp"]);
+    let colleague = env.colleague();
+    assert_eq!(
+        names(&colleague, &["--tag", "stage=prod", "--all-users"]),
+        ["r1"]
+    );
+    env.ok(&["tag", "-m", "m", "--run", "r1", "--rm", "team"]);
+    let runs = colleague.json(&["runs", "-m", "m", "--all-users"]);
+    assert_eq!(
+        runs["runs"][0]["tags"],
+        serde_json::json!({"stage": "prod"})
+    );
+    // A new machine starts from the log (or an index) and has the same tags.
+    let fresh = env.colleague();
+    assert_eq!(
+        names(&fresh, &["--where", "tag(stage) = 'prod'", "--all-users"]),
+        ["r1"]
+    );
 }
 
 #[test]

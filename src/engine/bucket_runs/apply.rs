@@ -83,6 +83,9 @@ fn apply_entry(
         };
         let (note, command) = (describe.note.as_deref(), describe.command.as_deref());
         tx.describe_run(run_id, version_id, note, command)?;
+        if let Some(tags) = &describe.tags {
+            tx.replace_run_tags(run_id, tags)?;
+        }
     }
     for (key, param) in &entry.params {
         let had = tx.params_of(run_id)?;

@@ -54,6 +54,7 @@ pub(super) fn write_if_due(
     let rows = catalog.runs(Some(model), None, None)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut params = catalog.params_of_runs(&ids)?;
+    let mut tags = catalog.tags_of_runs(&ids)?;
     let mut summaries = catalog.summaries_of_runs(&ids)?;
     let mut runs = Vec::with_capacity(rows.len());
     for row in rows {
@@ -81,6 +82,7 @@ pub(super) fn write_if_due(
                 version: row.version,
                 note: row.note,
                 command: row.command,
+                tags: tags.remove(&row.id).filter(|t| !t.is_empty()),
             },
             params: params
                 .remove(&row.id)
@@ -99,7 +101,7 @@ pub(super) fn write_if_due(
         });
     }
     let index = RunIndex {
-        format: 1,
+        format: run_log::format_for(runs.iter().map(|r| &r.describe)),
         model: model.to_string(),
         seq: state.seq,
         etag: state.etag,
@@ -214,6 +216,9 @@ pub(super) fn apply(tx: &Tx, model_id: i64, index: &RunIndex) -> Result<()> {
         };
         let d = &run.describe;
         tx.describe_run(run_id, version_id, d.note.as_deref(), d.command.as_deref())?;
+        if let Some(tags) = &d.tags {
+            tx.replace_run_tags(run_id, tags)?;
+        }
         for (key, p) in &run.params {
             let kind = p.kind.parse().unwrap_or(ParamKind::String);
             tx.insert_param(run_id, key, &p.value, kind)?;

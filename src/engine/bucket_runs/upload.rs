@@ -227,11 +227,13 @@ fn build(
                 version,
                 note,
                 command,
+                tags,
             } => {
                 let d = entry.describe.get_or_insert_with(Describe::default);
                 d.version = version.clone().or(d.version.take());
                 d.note = note.clone().or(d.note.take());
                 d.command = command.clone().or(d.command.take());
+                d.tags = tags.clone().or(d.tags.take());
             }
             Op::Params { params } => {
                 for p in params {
@@ -312,6 +314,7 @@ fn build(
         }
     }
     segment.runs = order.iter().filter_map(|id| entries.remove(id)).collect();
+    segment.format = run_log::format_for(segment.runs.iter().filter_map(|e| e.describe.as_ref()));
     Ok(Some(Built {
         segment,
         runs: order,
