@@ -112,6 +112,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;adopt' {
             [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace files a version already holds with other content (as import --force)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would be adopted, file by file; write nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be adopted, file by file; write nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')

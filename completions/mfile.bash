@@ -279,7 +279,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__adopt)
-            opts="-n -q -h --dry-run --center --json --quiet --color --help"
+            opts="-n -q -h --force --dry-run --center --json --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -105,6 +105,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;adopt'= {
             cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
             cand --color 'When to use colours'
+            cand --force 'Replace files a version already holds with other content (as import --force)'
             cand -n 'Show what would be adopted, file by file; write nothing'
             cand --dry-run 'Show what would be adopted, file by file; write nothing'
             cand --json 'Print one JSON document on stdout instead of tables'

@@ -99,6 +99,7 @@ complete -c mfile -n "__fish_mfile_using_subcommand adopt" -l center -d 'The cen
 complete -c mfile -n "__fish_mfile_using_subcommand adopt" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mfile -n "__fish_mfile_using_subcommand adopt" -l force -d 'Replace files a version already holds with other content (as import --force)'
 complete -c mfile -n "__fish_mfile_using_subcommand adopt" -s n -l dry-run -d 'Show what would be adopted, file by file; write nothing'
 complete -c mfile -n "__fish_mfile_using_subcommand adopt" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mfile -n "__fish_mfile_using_subcommand adopt" -s q -l quiet -d 'Print no progress, per-file lines or summaries; errors still go to stderr'

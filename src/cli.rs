@@ -501,6 +501,9 @@ pub struct AdoptArgs {
     /// The center of the Python library: the folder that holds its cfg.json
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
+    /// Replace files a version already holds with other content (as import --force)
+    #[arg(long)]
+    pub force: bool,
     /// Show what would be adopted, file by file; write nothing
     #[arg(long, short = 'n')]
     pub dry_run: bool,

@@ -133,8 +133,9 @@ impl Segment {
         Ok(segment)
     }
 
-    /// Refuses names, paths, digests and locations that mfile would never write.
-    fn check(&self) -> Result<()> {
+    /// Refuses names, paths, digests and locations that mfile would never write. A writer
+    /// checks its own segment too: one every reader would refuse must not be written.
+    pub fn check(&self) -> Result<()> {
         names::check_name("model", &self.model)?;
         names::check_name("version", &self.version)?;
         for path in self.delete.iter().chain(self.put.iter().map(|p| &p.path)) {

@@ -18,7 +18,7 @@ pub fn run(args: AdoptArgs, ctx: &Ctx) -> Result<()> {
     let bars = Bars::new(ctx);
     let found = survey(&args.path, &bars)?;
     let mut center = ctx.center_for_import(args.dry_run)?;
-    let adopted = adopt(center.as_mut(), &found, args.dry_run, &bars)?;
+    let adopted = adopt(center.as_mut(), &found, args.force, args.dry_run, &bars)?;
 
     let from = args.path.display().to_string();
     let mut doc = AdoptDoc {

@@ -149,7 +149,7 @@ fn list(ctx: &Ctx, model: &str) -> Result<()> {
         table.print()?;
     }
     ctx.out.note(&format!(
-        "{} of {}",
+        "{} of {}, besides the built-in @latest",
         count(doc.aliases.len() as u64, "alias"),
         model.name
     ));

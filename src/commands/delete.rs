@@ -139,9 +139,10 @@ fn report(
             Some(v) => format!("{model} {v}"),
             None => model.to_string(),
         };
-        let dropped = match target {
-            "files" => String::new(),
-            _ => format!(", {target} removed"),
+        let dropped = match (target, dry_run) {
+            ("files", _) => String::new(),
+            (_, true) => format!(", {target} would be removed"),
+            (_, false) => format!(", {target} removed"),
         };
         let dry_run_note = match dry_run {
             true => " (dry run: nothing was deleted)",

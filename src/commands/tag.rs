@@ -109,9 +109,10 @@ fn report(ctx: &Ctx, what: &str, tagged: Tagged) -> Result<()> {
     if ctx.out.json {
         return output::json(&tagged);
     }
+    // One line: a newline in a value must not fake a line of output.
     let tags = match show_tags(&tagged.tags) {
         tags if tags.is_empty() => "no tags".to_string(),
-        tags => tags,
+        tags => output::escape(&tags).into_owned(),
     };
     let how = if tagged.changed {
         "now has"

@@ -13,7 +13,7 @@ use crate::cli::VerifyArgs;
 use crate::engine::verify::{Depth, FileState, Problem, Verified, verify_files};
 use crate::output::{self, TableOut, human_size};
 use crate::values::location::Location;
-use crate::values::names::shell_word;
+use crate::values::names::{RelPath, shell_word};
 use crate::values::words::count;
 
 #[derive(Serialize)]
@@ -84,6 +84,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
     let mut untracked: Vec<(&str, &str)> = problems
         .iter()
         .filter(|p| p.state == FileState::Untracked)
+        .filter(|p| RelPath::parse("path", &p.path).is_ok()) // a name it can't store stays
         .map(|p| (p.model.as_str(), p.version.as_str()))
         .collect();
     untracked.sort();

@@ -20,7 +20,7 @@ use serde_json::Value;
 use walkdir::WalkDir;
 
 use super::import::{Entry, ImportOptions, Sources, import};
-use super::{Center, FileError, Observer};
+use super::{Center, FileError, FileStatus, Observer, bullet_list};
 use crate::catalog::Scope;
 use crate::catalog::source_cache::FileStat;
 use crate::center::OwnStorage;
@@ -361,6 +361,7 @@ fn read_file_db(path: &Path) -> Result<HashMap<String, HashMap<String, String>>>
 pub fn adopt(
     mut center: Option<&mut Center>,
     survey: &Survey,
+    force: bool,
     dry_run: bool,
     observer: &dyn Observer,
 ) -> Result<Vec<AdoptedVersion>> {
@@ -387,13 +388,35 @@ pub fn adopt(
             subdir: RelPath::parse("--subdir", "")?,
             filter: PathFilter::new(&[], &[])?,
             move_files: false,
-            force: false,
+            force,
             follow_links: false,
             dry_run,
         };
         let outcome = Sources::of_files(files)
             .and_then(|s| import(center.as_deref_mut(), &s, &opts, observer));
         match outcome {
+            // A preview that meets a conflict says what the real run would: the version is
+            // not adopted.
+            Ok(imported)
+                if dry_run
+                    && imported
+                        .entries
+                        .iter()
+                        .any(|e| e.status == FileStatus::Conflict) =>
+            {
+                let conflicts: Vec<String> = imported
+                    .errors
+                    .iter()
+                    .map(|e| format!("{:#}", e.error))
+                    .collect();
+                done.failed = Some(anyhow::anyhow!(
+                    "version {} of {} already has other content at these paths (use --force \
+                     to replace):{}",
+                    found.version,
+                    found.model,
+                    bullet_list(&conflicts)
+                ));
+            }
             Ok(imported) => {
                 done.entries = imported.entries;
                 done.errors.extend(imported.errors);

@@ -119,15 +119,28 @@ impl Center {
             LATEST => self.catalog.latest_version(model.id)?,
             _ => self.catalog.alias(model.id, alias)?,
         };
-        found.with_context(|| match alias {
-            LATEST => format!("model {} has no versions yet", model.name),
-            _ => format!(
-                "model {} has no alias {}; see `mfile alias list -m {}`",
+        if let Some(found) = found {
+            return Ok(found);
+        }
+        if alias == LATEST {
+            bail!("model {} has no versions yet", model.name);
+        }
+        // An alias whose version was dropped: say so rather than "no such alias".
+        let last = self.catalog.alias_moves(model.id, Some(alias))?.pop();
+        if let Some(version) = last.and_then(|m| m.version) {
+            bail!(
+                "@{alias} of {} named version {version}, which was deleted; see `mfile alias \
+                 log -m {} {alias}`",
                 model.name,
-                quote(alias),
                 shell_word(&model.name)
-            ),
-        })
+            );
+        }
+        bail!(
+            "model {} has no alias {}; see `mfile alias list -m {}`",
+            model.name,
+            quote(alias),
+            shell_word(&model.name)
+        )
     }
 
     /// The version of `model`, or a "not found" error that says how to list what exists.

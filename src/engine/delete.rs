@@ -4,6 +4,8 @@
 //! named file is checked before anything is removed. Dropping a version or model is planned
 //! first ([`plan_drop`]) so the caller can show or confirm what will go, then done ([`drop`]).
 
+use std::collections::HashSet;
+
 use anyhow::{Result, anyhow, bail};
 
 use super::Center;
@@ -171,6 +173,7 @@ pub fn plan_drop(center: &Center, model: &str, version: Option<&str>) -> Result<
         version,
     };
     let rows = center.catalog.files(scope)?;
+    refuse_untracked(center, model, version, &rows)?;
     let what = match version {
         Some(v) => format!("version {v} of model {model}"),
         None => {
@@ -189,6 +192,44 @@ pub fn plan_drop(center: &Center, model: &str, version: Option<&str>) -> Result<
         entries,
         what,
     })
+}
+
+/// A drop sets a version's whole folder aside: files written into it by hand (a notebook's
+/// `to_csv`), which the catalog does not list, would go with it unseen. They stop the drop.
+fn refuse_untracked(
+    center: &Center,
+    model: &str,
+    version: Option<&str>,
+    rows: &[FileRow],
+) -> Result<()> {
+    if center.bucket.is_some() {
+        return Ok(()); // a bucket has no folders to write into
+    }
+    let known: HashSet<String> = rows.iter().map(FileRow::key).collect();
+    let prefix = match version {
+        Some(v) => center::key(model, v, ""),
+        None => model.to_string(),
+    };
+    let listed = match center.store.list(&prefix) {
+        Ok(listed) => listed,
+        // A link in place of the folder: the drop sets the link itself aside, as before.
+        Err(e) if center::nofollow::is_link_refused(&e) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let untracked: Vec<String> = listed
+        .into_iter()
+        .filter(|listed| !known.contains(&listed.key))
+        .map(|listed| quote(&listed.key))
+        .collect();
+    if untracked.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "nothing was deleted: the center's folder of {model} holds files mfile does not track \
+         (written there by hand); adopt them with `mfile import --untracked` or move them away \
+         first:{}",
+        bullet_list(&untracked)
+    )
 }
 
 /// Drops what `plan` names: the whole folder is set aside at once, the rows go, and once they

@@ -209,6 +209,14 @@ pub fn import(
 ) -> Result<Imported> {
     let (model, version) = (opts.model, opts.version);
     let sources = &sources.0;
+    if sources.is_empty() && !opts.filter.unmatched_includes().is_empty() {
+        // An --include that matched nothing makes no empty version (it would become @latest);
+        // an empty folder still registers one, as `register` does.
+        return Ok(Imported {
+            entries: Vec::new(),
+            errors: Vec::new(),
+        });
+    }
     if let Some(center) = &center {
         refuse_own_storage(center, opts.paths, sources, opts.follow_links)?;
     }
@@ -317,10 +325,12 @@ fn write(
                 Err(e) => errors.push(FileError::new(source.dest.as_str(), e)),
             }
             if batch.len() >= BATCH_FILES || batch_bytes >= batch_limit {
+                drop_changed(&mut batch, &mut errors);
                 entries.extend(publish_batch(catalog, std::mem::take(&mut batch))?);
                 batch_bytes = 0;
             }
         }
+        drop_changed(&mut batch, &mut errors);
         if !batch.is_empty() {
             entries.extend(publish_batch(catalog, batch)?);
         }
@@ -328,6 +338,30 @@ fn write(
     })?;
     observer.finish();
     Ok((entries, errors))
+}
+
+/// Takes out of `batch` the adopted files (`--untracked`) that changed since they were read:
+/// each stays as it is and is an error of its own; the others go on.
+fn drop_changed(batch: &mut Vec<Ready>, errors: &mut Vec<FileError>) {
+    batch.retain(|(source, _, _, stat)| {
+        if source.in_center.is_none() || still_as_read(source, stat) {
+            return true;
+        }
+        let why = anyhow::anyhow!(
+            "{} changed after it was read; it was left as it is, run the import again",
+            source.path.display()
+        );
+        errors.push(FileError::new(source.dest.as_str(), why));
+        false
+    });
+}
+
+/// The file at `source.path` is still the one that was read (same inode, size and mtime).
+fn still_as_read(source: &Source, stat: &FileStat) -> bool {
+    fs::symlink_metadata(&source.path).is_ok_and(|m| {
+        let now = FileStat::of(&m);
+        (now.dev, now.ino, now.size, now.mtime) == (stat.dev, stat.ino, stat.size, stat.mtime)
+    })
 }
 
 /// Walks the arguments into the list of files to import. Symbolic links inside folders,
@@ -970,13 +1004,7 @@ fn place(
     }
     if source.in_center.is_some() {
         // An adopted file is replaced by its staged copy: only if it is still what was read.
-        let now = fs::symlink_metadata(&source.path)
-            .ok()
-            .map(|m| FileStat::of(&m));
-        let same = now.is_some_and(|now| {
-            (now.dev, now.ino, now.size, now.mtime) == (stat.dev, stat.ino, stat.size, stat.mtime)
-        });
-        if !same {
+        if !still_as_read(source, &stat) {
             bail!(
                 "{} changed after it was read; it was left as it is, run the import again",
                 source.path.display()

@@ -18,7 +18,7 @@ use crate::error::usage;
 use crate::time::Timestamp;
 use crate::tracking::ingest::{self, LineFormat, MetricWriter};
 use crate::tracking::parse::{CsvLog, Point, infer_kind, parse_json_line, same_param};
-use crate::values::names::{ECHO_CHARS, quote, shorten};
+use crate::values::names::{ECHO_CHARS, quote, shell_word, shorten};
 use crate::values::{self, ParamKind, RunStatus};
 
 /// A param as `log-param` and `track` recorded it.
@@ -179,9 +179,12 @@ pub fn name_tracked_run(center: &Center, run: &TrackedRun) -> Result<String> {
     }
     match taken(&name)? {
         Some(old) if old.status != RunStatus::Running || old.command.is_some() => bail!(
-            "run {name} of {model} already exists ({}); pick another --run, or delete it \
-             with `mfile runs delete -m {model} {name}`",
-            old.status.as_str()
+            "run {name} of {model} already exists ({}); pick another --run, add --new to \
+             record as {name}-2 (or the next free), or delete it with `mfile runs delete -m {} \
+             {}`",
+            old.status.as_str(),
+            shell_word(model),
+            shell_word(&name)
         ),
         _ => Ok(name),
     }

@@ -22,10 +22,9 @@ const MAX_PATH: usize = 4096;
 /// from elsewhere (a bucket's log) and is refused. `what` names the kind in the message.
 pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
     let invalid = |why: &str| usage(format!("invalid {what} name {}: {why}", quote(name)));
-    let mut chars = name.chars();
-    if !chars.next().is_some_and(char::is_alphanumeric) {
+    if name.starts_with('@') {
         return Err(invalid(
-            "a name starts with a letter or digit (not '.', '-', '_', a space or a mark)",
+            "an @alias names a version to read; here give the version's own name",
         ));
     }
     if let Some(c) = name.chars().find(|&c| !allowed_in_name(c)) {
@@ -33,6 +32,11 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
             "{} is not allowed; use letters, digits, marks, '.', '_', '-' and inner spaces",
             describe(c)
         )));
+    }
+    if !name.chars().next().is_some_and(char::is_alphanumeric) {
+        return Err(invalid(
+            "a name starts with a letter or digit (not '.', '-', '_', a space or a mark)",
+        ));
     }
     if name.ends_with(' ') {
         return Err(invalid("a name does not end with a space"));
@@ -47,8 +51,8 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
     }
     if let Some((a, b)) = mixed_scripts(name) {
         return Err(invalid(&format!(
-            "a word mixes {a} and {b} letters, which can look alike (Cyrillic 'о' and Latin \
-             'o'); write each word in one alphabet"
+            "a word mixes {a} and {b} letters, which can look alike (as Cyrillic 'о' and \
+             Latin 'o' do); write each word in one alphabet"
         )));
     }
     if name.chars().count() > MAX_NAME || name.len() > MAX_COMPONENT {

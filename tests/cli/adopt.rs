@@ -350,3 +350,46 @@ fn an_old_center_inside_the_mfile_center_is_refused() {
     env.expect(2, &["adopt", env.work.to_str().unwrap()])
         .says(&["cfg.json"]);
 }
+
+#[test]
+fn a_preview_that_meets_a_conflict_says_what_the_real_run_does_and_force_replaces() {
+    let env = Env::new();
+    let old = old_center(&env);
+    let path = old.to_str().unwrap();
+    env.ok(&["adopt", path]);
+    // notes.txt is not in the library's db, so only the version's stored copy can object.
+    fs::write(old.join("files/demo/demo-v2/notes.txt"), b"edited later").unwrap();
+    fs::write(old.join("files/demo/demo-v2/brandnew.txt"), b"new").unwrap();
+    let preview = env.run(&["adopt", path, "--dry-run", "--json"]);
+    let real = env.run(&["adopt", path, "--json"]);
+    assert_eq!(
+        (preview.code, real.code),
+        (1, 1),
+        "{}\n{}",
+        preview.stderr,
+        real.stderr
+    );
+    for run in [&preview, &real] {
+        let doc = run.json();
+        let demo2 = doc["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["model"] == "demo" && v["version"] == "2")
+            .unwrap()
+            .clone();
+        assert!(
+            demo2["error"].as_str().unwrap().contains("--force"),
+            "{demo2}"
+        );
+    }
+    assert!(
+        !env.scan_paths("demo", "2")
+            .contains(&"brandnew.txt".to_string())
+    );
+    env.ok(&["adopt", path, "--force"]);
+    assert!(
+        env.scan_paths("demo", "2")
+            .contains(&"brandnew.txt".to_string())
+    );
+}

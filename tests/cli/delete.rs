@@ -147,3 +147,34 @@ fn all_drops_a_version_or_the_whole_model() {
     assert!(!env.center.join("files/m").exists());
     env.ok(&["verify"]);
 }
+
+#[test]
+fn a_drop_never_takes_files_written_into_the_version_folder_by_hand() {
+    let env = Env::local();
+    env.write("a.csv", "a");
+    env.ok(&["import", "a.csv", "-m", "m", "--version", "1"]);
+    std::fs::write(env.stored("m", "1", "new.csv"), "written by a notebook").unwrap();
+    for args in [
+        &[
+            "delete",
+            "-m",
+            "m",
+            "--version",
+            "1",
+            "--all",
+            "--yes",
+            "-n",
+        ][..],
+        &["delete", "-m", "m", "--version", "1", "--all", "--yes"],
+        &["delete", "-m", "m", "--all", "--yes"],
+    ] {
+        env.expect(1, args)
+            .says(&["nothing was deleted", "m/1/new.csv", "import --untracked"]);
+    }
+    assert_eq!(
+        std::fs::read_to_string(env.stored("m", "1", "new.csv")).unwrap(),
+        "written by a notebook"
+    );
+    env.ok(&["import", "--untracked", "-m", "m", "--version", "1"]);
+    env.ok(&["delete", "-m", "m", "--version", "1", "--all", "--yes"]);
+}

@@ -190,4 +190,25 @@ fn alternatives_as_the_python_library_wrote_them_and_patterns_that_match_nothing
     ]);
     run.says(&["--include '*.parquet' matched no file"]);
     assert!(!run.stderr.contains("'*.csv'"), "{}", run.stderr);
+
+    // An import whose --include matched nothing makes no empty version (no new @latest).
+    env.ok(&[
+        "import",
+        "src",
+        "-m",
+        "m",
+        "--version",
+        "none",
+        "--include",
+        "*.parquet",
+    ])
+    .says(&["matched no file"]);
+    let versions = env.json(&["versions", "-m", "m"]);
+    let names: Vec<&str> = versions["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["bar", "braces"]);
 }

@@ -454,3 +454,31 @@ fn dropping_a_model_writes_nothing_into_the_logs_of_a_model_its_name_begins() {
     let versions = env.colleague().json(&["versions", "-m", "m2"]);
     assert_eq!(versions["versions"][0]["version"], "9");
 }
+
+#[test]
+fn what_every_reader_would_refuse_is_never_written() {
+    let Some(env) = Env::s3() else { return };
+    env.write("a.bin", b"a");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    env.expect(
+        2,
+        &[
+            "register",
+            "-m",
+            "m",
+            "--version",
+            "1",
+            "--description",
+            "l1\nl2",
+        ],
+    )
+    .says(&["nothing was written", "control characters"]);
+    env.expect(2, &["tag", "-m", "m", "--version", "1", "k=a\u{1b}[31mb"])
+        .says(&["nothing was written"]);
+    // The version stays whole for everyone: a colleague imports into it.
+    let colleague = env.colleague();
+    colleague.write("b.bin", b"b");
+    colleague.ok(&["import", "b.bin", "-m", "m", "--version", "1"]);
+    assert_eq!(env.scan_paths("m", "1"), ["a.bin", "b.bin"]);
+    env.ok(&["verify", "-m", "m"]);
+}

@@ -22,6 +22,7 @@ use crate::catalog::Tx;
 use crate::catalog::remote::{Change, Remote};
 use crate::center::s3::{Bucket, Created};
 use crate::center::segment::{self, Description, Dropped, NewerFormat, PutFile, Segment};
+use crate::error::usage;
 use crate::time::Timestamp;
 
 /// How many segments are fetched at once when the cache catches up.
@@ -117,6 +118,14 @@ impl BucketLog {
         if let Some(damage) = damage.filter(|_| ours.drop.is_none()) {
             bail!("{damage}");
         }
+        // What every reader would refuse (a description with a newline) damages the version
+        // for the whole team: refused here, before anything is written.
+        ours.check().map_err(|e| {
+            usage(format!(
+                "nothing was written: {} {} can't hold this in a bucket center: {e:#}",
+                id.0, id.1
+            ))
+        })?;
         let mine = OwnChanges::of(&ours);
         let drops = ours.drop.is_some();
         ours.seq = tx.remote_log(&id.0, &id.1)?.max(highest) + 1;
