@@ -290,13 +290,13 @@ pub struct RunsListArgs {
     #[arg(long)]
     pub only_changed: bool,
     /// Only runs matching EXPR, e.g. 'acc > 0.9 and opt = "adam"' (see docs/tracking.md)
-    #[arg(long = "where", value_name = "EXPR")]
+    #[arg(long = "where", value_name = "EXPR", value_parser = name_arg)]
     pub filter: Option<String>,
     /// Only runs with this tag; repeat for more (all must hold)
-    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = name_arg)]
     pub tags: Vec<String>,
     /// Order by a run field, param or metric (`-KEY` descending); runs without it go last
-    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true, value_parser = name_arg)]
     pub sort: Option<String>,
     /// Show the first N runs (after --where and --sort)
     #[arg(long, value_name = "N")]
@@ -333,12 +333,13 @@ pub struct RunsNoteArgs {
     pub text: String,
 }
 
-/// `--status`: a run status by its name; clap shows the names as the possible values.
-/// A name as typed, put in Unicode normal form C: `café` typed either way is one name.
+/// A name as typed (or text that names things: a tag, a `--where`), put in Unicode normal
+/// form C: `café` typed either way is one name.
 fn name_arg(text: &str) -> Result<String, std::convert::Infallible> {
     Ok(nfc(text))
 }
 
+/// `--status`: a run status by its name; clap shows the names as the possible values.
 fn run_status() -> impl TypedValueParser<Value = RunStatus> {
     PossibleValuesParser::new(RunStatus::ALL.map(RunStatus::as_str))
         .try_map(|name| name.parse::<RunStatus>())
@@ -451,7 +452,7 @@ pub struct RegisterArgs {
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
     /// A tag on the version; repeat for more
-    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = name_arg)]
     pub tags: Vec<String>,
 }
 
@@ -590,7 +591,7 @@ pub struct VersionsArgs {
     #[command(flatten)]
     pub model: Model,
     /// Only versions with this tag; repeat for more (all must hold)
-    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = name_arg)]
     pub tags: Vec<String>,
 }
 
@@ -611,10 +612,10 @@ pub struct TagArgs {
     #[command(flatten)]
     pub user: UserArg,
     /// Tags to set
-    #[arg(value_name = "KEY=VALUE", required_unless_present = "remove")]
+    #[arg(value_name = "KEY=VALUE", required_unless_present = "remove", value_parser = name_arg)]
     pub tags: Vec<String>,
     /// A tag to remove; repeat for more
-    #[arg(long = "rm", id = "remove", value_name = "KEY")]
+    #[arg(long = "rm", id = "remove", value_name = "KEY", value_parser = name_arg)]
     pub remove: Vec<String>,
 }
 

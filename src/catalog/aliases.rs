@@ -63,7 +63,7 @@ impl Reader {
     pub fn alias_moves(&self, model_id: i64, alias: Option<&str>) -> Result<Vec<AliasMove>> {
         let mut stmt = self.conn().prepare(
             "SELECT name, version, at, by FROM alias_moves
-             WHERE model_id = ?1 AND (?2 IS NULL OR name = ?2) ORDER BY at, id",
+             WHERE model_id = ?1 AND (?2 IS NULL OR name = ?2) ORDER BY at, by, id",
         )?;
         let rows = stmt.query_map(params![model_id, alias], |r| {
             Ok(AliasMove {
@@ -85,7 +85,7 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The model's newest version (the last made; of those made at once, the last numbered).
+    /// The model's newest version (the last made; of those made at once, the last inserted).
     pub fn latest_version(&self, model_id: i64) -> Result<Option<String>> {
         Ok(self
             .conn()

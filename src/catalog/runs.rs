@@ -290,9 +290,8 @@ impl Reader {
 }
 
 impl Tx<'_> {
-    /// Sets and removes tags of a run; returns whether anything changed. Tags of runs are kept
-    /// in a local center only: a bucket center's run log has no operation for them yet, so a
-    /// cache of one refuses rather than keep what it could not upload.
+    /// Sets and removes tags of a run; returns whether anything changed. A bucket center's
+    /// cache queues all of the run's tags after the change, for its run log.
     pub fn tag_run(
         &self,
         run_id: i64,

@@ -25,8 +25,9 @@ pub fn run(command: AliasCommand, ctx: &Ctx) -> Result<()> {
     }
 }
 
-/// A name an alias may take: a valid name, not `latest`.
+/// A name an alias may take: a valid name, not `latest`; `@prod` is taken as `prod`.
 fn check_alias(alias: &str) -> Result<&str> {
+    let alias = alias.strip_prefix('@').unwrap_or(alias);
     if alias == LATEST {
         return Err(usage(
             "@latest is built in (the newest version) and can't be set or removed",
@@ -164,14 +165,16 @@ struct LogDoc<'a> {
 
 fn log(args: AliasLogArgs, ctx: &Ctx) -> Result<()> {
     check_name("model", &args.model.name)?;
-    if let Some(alias) = &args.alias {
+    let alias = args
+        .alias
+        .as_deref()
+        .map(|a| a.strip_prefix('@').unwrap_or(a));
+    if let Some(alias) = alias {
         check_name("alias", alias)?;
     }
     let center = ctx.open_center()?;
     let model = center.model(&args.model.name)?;
-    let moves = center
-        .catalog
-        .alias_moves(model.id, args.alias.as_deref())?;
+    let moves = center.catalog.alias_moves(model.id, alias)?;
     if ctx.out.json {
         return output::json(&LogDoc {
             model: &model.name,

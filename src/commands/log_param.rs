@@ -14,6 +14,7 @@ use crate::error::usage;
 use crate::output;
 use crate::tracking::parse::{check_key, parse_assignment, same_param};
 use crate::values::ParamKind;
+use crate::values::names::nfc;
 
 #[derive(Serialize)]
 struct ParamView<'a> {
@@ -97,6 +98,7 @@ pub fn parse_params<'a>(
 }
 
 fn add(given: &mut BTreeMap<String, String>, key: String, value: String) -> Result<()> {
+    let key = nfc(&key); // `café` typed either way is one param
     match given.get(&key) {
         Some(old) if !same_param(old, &value) => Err(usage(format!(
             "param {key} is given twice, as {old} and as {value}"

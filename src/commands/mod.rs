@@ -365,6 +365,16 @@ pub fn painted(word: &str, dry_run: bool, palette: output::Palette) -> output::C
     }
 }
 
+/// A run's note: one line of printable characters, as a bucket's run log keeps it.
+pub fn check_note(note: &str) -> Result<()> {
+    if note.chars().any(char::is_control) {
+        return Err(crate::error::usage(
+            "a note is one line of printable characters (no newlines, tabs or escapes)",
+        ));
+    }
+    Ok(())
+}
+
 /// Says on stderr which `--include` patterns matched no file (a pattern written for another
 /// tool's syntax would otherwise select nothing silently).
 pub fn warn_unmatched(ctx: &Ctx, filter: &PathFilter) {

@@ -260,11 +260,7 @@ fn end(args: RunsEndArgs, ctx: &Ctx) -> Result<()> {
 fn note(args: RunsNoteArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.target.model.name)?;
     let name = check_name("run", &args.target.run.name)?;
-    if args.text.chars().any(char::is_control) {
-        return Err(usage(
-            "a note is one line of printable characters (no newlines, tabs or escapes)",
-        ));
-    }
+    super::check_note(&args.text)?;
     let owner = run_ref::owner(ctx, &args.target.user)?;
     let mut center = ctx.create_runs_center(model)?;
     let model_row = center.model(model)?;

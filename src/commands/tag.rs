@@ -49,7 +49,7 @@ fn tag_run(
 ) -> Result<()> {
     let name = check_name("run", name)?;
     let owner = run_ref::owner(ctx, &args.user)?;
-    let mut center = ctx.open_runs(Some(model))?;
+    let mut center = ctx.create_runs_center(model)?;
     let model_row = center.model(model)?;
     let run = run_ref::find(&center, &model_row, &owner, name)?;
     let changed = center

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::{Bars, Ctx, log_param, run_ref};
 use crate::cli::TrackArgs;
 use crate::engine::ingest::{self, TrackedRun};
-use crate::error::{Exit, usage};
+use crate::error::Exit;
 use crate::interrupt;
 use crate::values::RunStatus;
 use crate::values::names::check_name;
@@ -36,14 +36,8 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
     if let Some(name) = &args.run.name {
         check_name("run", name)?;
     }
-    if args
-        .note
-        .as_deref()
-        .is_some_and(|n| n.chars().any(char::is_control))
-    {
-        return Err(usage(
-            "a note is one line of printable characters (no newlines, tabs or escapes)",
-        ));
+    if let Some(note) = &args.note {
+        super::check_note(note)?;
     }
     let owner = run_ref::owner(ctx, &args.user)?;
     let params = log_param::parse_params(&args.params)?;

@@ -27,16 +27,16 @@ use crate::center::OwnStorage;
 use crate::center::hashing::hash_file;
 use crate::error::{FAILURE, exit_code, usage};
 use crate::filter::PathFilter;
-use crate::values::names::{RelPath, check_name, nfc, quote};
+use crate::values::names::{RelPath, check_name, nfc, quote, shell_word};
 
 /// The libraries' config file: one profile per model.
-pub const CONFIG_FILE: &str = "cfg.json";
+const CONFIG_FILE: &str = "cfg.json";
 /// The folder of the profiles' folders.
 const FILES_DIR: &str = "files";
 /// The library's file db in a profile's folder.
 const FILE_DB: &str = ".filedb.json";
 /// The version a d6tpipe pipe (which has none) becomes.
-pub const PIPE_VERSION: &str = "1";
+const PIPE_VERSION: &str = "1";
 
 /// What an old center holds: the versions to adopt and what was skipped, with why.
 pub struct Survey {
@@ -274,7 +274,11 @@ fn version_files(dir: &Path, folder: &str, skip: &mut impl FnMut(String, String)
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let at = e.path().unwrap_or(dir).display().to_string();
+                let rel = e.path().and_then(|p| p.strip_prefix(dir).ok());
+                let at = match rel {
+                    Some(rel) => format!("{folder}/{}", rel.to_string_lossy()),
+                    None => folder.to_string(),
+                };
                 skip(at, format!("could not read it: {}", io::Error::from(e)));
                 continue;
             }
@@ -385,7 +389,7 @@ pub fn adopt(
             paths: &paths,
             model: &found.model,
             version: &found.version,
-            subdir: RelPath::parse("--subdir", "")?,
+            subdir: RelPath::default(),
             filter: PathFilter::new(&[], &[])?,
             move_files: false,
             force,
@@ -495,7 +499,7 @@ fn check_recorded(
             }
             Ok(md5) => {
                 let subdir = match dest.as_str().rsplit_once('/') {
-                    Some((parent, _)) => format!(" --subdir {}", quote(parent)),
+                    Some((parent, _)) => format!(" --subdir {}", shell_word(parent)),
                     None => String::new(),
                 };
                 errors.push(FileError::new(
@@ -505,9 +509,9 @@ fn check_recorded(
                          (md5 {expected}), so it was not adopted; if the file on disk is the \
                          right one, import it: mfile import {} -m {} --version {}{subdir}",
                         found.folder,
-                        quote(&path.display().to_string()),
-                        quote(&found.model),
-                        quote(&found.version)
+                        shell_word(&path.display().to_string()),
+                        shell_word(&found.model),
+                        shell_word(&found.version)
                     ),
                 ));
             }

@@ -121,9 +121,7 @@ impl Sources {
         refuse_clashes(&sources)?;
         Ok(Sources(sources))
     }
-}
 
-impl Sources {
     /// The regular files in the folder of version `version` of a local center that its catalog
     /// does not list (written there by hand or by a notebook), which `filter` passes: to be
     /// adopted in place. Each is staged and published like any source, so its stored copy is
@@ -135,15 +133,12 @@ impl Sources {
         version: &str,
         filter: &PathFilter,
     ) -> Result<(Sources, Vec<String>)> {
-        let Some(root) = center
-            .bucket
-            .is_none()
-            .then(|| center.root.join(center::FILES_DIR))
-        else {
+        if center.bucket.is_some() {
             return Err(usage(
                 "--untracked adopts files in a local center's folders; a bucket center has none",
             ));
-        };
+        }
+        let root = center.root.join(center::FILES_DIR);
         let scope = Scope {
             model: Some(model),
             version: Some(version),
@@ -347,21 +342,25 @@ fn drop_changed(batch: &mut Vec<Ready>, errors: &mut Vec<FileError>) {
         if source.in_center.is_none() || still_as_read(source, stat) {
             return true;
         }
-        let why = anyhow::anyhow!(
-            "{} changed after it was read; it was left as it is, run the import again",
-            source.path.display()
-        );
-        errors.push(FileError::new(source.dest.as_str(), why));
+        errors.push(FileError::new(
+            source.dest.as_str(),
+            changed_after_read(source),
+        ));
         false
     });
 }
 
-/// The file at `source.path` is still the one that was read (same inode, size and mtime).
+/// The file at `source.path` is still the one that was read: same inode, size, mtime and
+/// ctime (which no tool can set back).
 fn still_as_read(source: &Source, stat: &FileStat) -> bool {
-    fs::symlink_metadata(&source.path).is_ok_and(|m| {
-        let now = FileStat::of(&m);
-        (now.dev, now.ino, now.size, now.mtime) == (stat.dev, stat.ino, stat.size, stat.mtime)
-    })
+    fs::symlink_metadata(&source.path).is_ok_and(|m| FileStat::of(&m) == *stat)
+}
+
+fn changed_after_read(source: &Source) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} changed after it was read; it was left as it is, run the import again",
+        source.path.display()
+    )
 }
 
 /// Walks the arguments into the list of files to import. Symbolic links inside folders,
@@ -1005,10 +1004,7 @@ fn place(
     if source.in_center.is_some() {
         // An adopted file is replaced by its staged copy: only if it is still what was read.
         if !still_as_read(source, &stat) {
-            bail!(
-                "{} changed after it was read; it was left as it is, run the import again",
-                source.path.display()
-            );
+            return Err(changed_after_read(source));
         }
     }
     undo.set_aside(store, &key)?;

@@ -111,6 +111,19 @@ pub fn pull(center: &mut Center, opts: &PullOptions, observer: &dyn Observer) ->
                 .map(|(row, dest, status)| entry(row, dest, *status)),
         );
         let mut errors = Vec::new();
+        // A stored copy that is gone fails the real run: a stat says so (on a bucket it would
+        // be a request per file, so a bucket's preview does not look).
+        if center.bucket.is_none() {
+            for (row, ..) in &todo {
+                if center.store.size(&super::stored(row))? != Some(row.size) {
+                    let why = anyhow!(
+                        "the stored copy of {} is missing or cut; run `mfile verify`",
+                        row.path
+                    );
+                    errors.push(FileError::new(&row.path, why));
+                }
+            }
+        }
         for (row, dest, why) in conflicts {
             entries.push(entry(&row, &dest, FileStatus::Conflict));
             errors.push(FileError::new(

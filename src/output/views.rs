@@ -163,7 +163,7 @@ impl Totals {
 }
 
 /// A status as a dry run says it: `imported` → `would be imported`; a state stays as it is.
-pub fn would_be(status: &str) -> &str {
+fn would_be(status: &str) -> &str {
     match status {
         "imported" => "would be imported",
         "replaced" => "would be replaced",

@@ -265,7 +265,7 @@ fn choose(
             known
                 .facts(run)
                 .value(&sort.operand)
-                .filter(|v| !matches!(v, query::Value::Number(n) if n.is_nan()))
+                .filter(|v| !query::is_nan(v))
         };
         let mut keyed: Vec<(Option<query::Value>, RunRow)> =
             kept.into_iter().map(|run| (key(&run), run)).collect();

@@ -228,6 +228,15 @@ fn compare(a: &Value, cmp: Cmp, b: &Value) -> bool {
     }
 }
 
+/// A NaN, or text that reads as one (a param `nan`): a sort puts it last either way.
+pub fn is_nan(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.is_nan(),
+        Value::Text(t) => t.trim().parse::<f64>().is_ok_and(f64::is_nan),
+        Value::Time(_) => false,
+    }
+}
+
 /// The order of two runs' values for a sort, ascending: numbers (by value, text that reads as
 /// one included) before times before text. A missing value or NaN the caller puts last.
 pub fn sort_order(a: &Value, b: &Value) -> Ordering {

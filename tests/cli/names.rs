@@ -125,3 +125,39 @@ fn tables_align_wide_characters_by_their_display_width() {
     let ends: Vec<usize> = lines.iter().map(|l| second_column_end(l)).collect();
     assert!(ends.windows(2).all(|w| w[0] == w[1]), "{ends:?}\n{out}");
 }
+
+#[test]
+fn params_and_where_take_either_spelling() {
+    let env = Env::new();
+    let (composed, decomposed) = ("caf\u{e9}", "cafe\u{301}");
+    env.ok(&[
+        "log-param",
+        "-m",
+        "m",
+        "--run",
+        "r1",
+        &format!("{decomposed}=1"),
+    ]);
+    env.ok(&[
+        "log-param",
+        "-m",
+        "m",
+        "--run",
+        "r1",
+        &format!("{composed}=1"),
+    ]);
+    let runs = env.json(&["runs", "-m", "m"]);
+    let params = runs["runs"][0]["params"].as_object().unwrap();
+    assert_eq!(params.keys().collect::<Vec<_>>(), [composed], "one param");
+    let found = env.json(&["runs", "-m", "m", "--where", &format!("{decomposed} = 1")]);
+    assert_eq!(found["runs"].as_array().unwrap().len(), 1);
+    env.ok(&["log-param", "-m", "m", "--run", decomposed, "x=1"]);
+    let named = env.json(&[
+        "runs",
+        "-m",
+        "m",
+        "--where",
+        &format!("name = '{decomposed}'"),
+    ]);
+    assert_eq!(named["runs"][0]["name"], composed);
+}

@@ -110,6 +110,24 @@ fn a_pull_preview_lists_local_conflicts_and_writes_nothing() {
     assert!(human.stdout.contains("would pull"), "{}", human.stdout);
     let edited = std::fs::read(env.work.join("out/old.bin")).unwrap();
     assert_eq!(edited, b"local edit");
+
+    // A stored copy that is gone fails the preview as it fails the real run.
+    if env.center_url.is_none() {
+        std::fs::remove_file(env.stored("m", "1", "same.bin")).unwrap();
+        let fresh = [
+            "pull",
+            "-m",
+            "m",
+            "--version",
+            "1",
+            "same.bin",
+            "--to",
+            "fresh",
+        ];
+        env.expect(1, &[&fresh[..], &["--dry-run"]].concat())
+            .says(&["same.bin is missing", "mfile verify"]);
+        env.expect(1, &fresh);
+    }
 }
 
 #[test]

@@ -27,7 +27,7 @@ fn two_versions(env: &Env) {
 fn aliases_name_versions_everywhere_a_version_is_read_and_every_move_is_kept() {
     let env = Env::new();
     two_versions(&env);
-    env.ok(&["alias", "set", "-m", "m", "prod", "1.2"]);
+    env.ok(&["alias", "set", "-m", "m", "@prod", "1.2"]); // written with its @ too
 
     let config = env.json(&["config", "-m", "m", "--version", "@prod"]);
     assert_eq!(config["version"], "1.2", "{config}");

@@ -237,7 +237,8 @@ impl BucketLog {
             .filter(|(m, _)| m == model)
             .map(|(_, v)| v)
             .collect();
-        // object_store lists a prefix as a folder (`log/m` lists `log/m/...`, not `log/m2/`).
+        // object_store lists a prefix as a folder (`log/m` lists `log/m/...`, not `log/m2/`);
+        // the model check guards against a backend that lists by string prefix.
         let prefix = format!("{}{model}", segment::LOG_PREFIX);
         for object in self.bucket.list(&prefix)? {
             if let Some((of, version, _)) = segment::parse_key(&object.key)
