@@ -15,6 +15,7 @@ mod info;
 mod invariants;
 mod json_docs;
 mod links;
+mod man;
 mod names;
 mod own_storage;
 mod previews;
