@@ -226,14 +226,7 @@ impl RunSegment {
     /// Reads and checks the segment found under `model`'s number `seq`. The format is read
     /// first, so that a newer one says "upgrade" rather than "damaged".
     pub fn from_json(bytes: &[u8], model: &str, seq: u64) -> Result<RunSegment> {
-        #[derive(Deserialize)]
-        struct Format {
-            format: u32,
-        }
-        let format: Format = serde_json::from_slice(bytes).context("it is not a run segment")?;
-        if format.format > FORMAT {
-            return Err(NewerFormat(format.format).into());
-        }
+        readable_format(bytes, "it is not a run segment")?;
         let segment: RunSegment =
             serde_json::from_slice(bytes).context("it is not a run segment")?;
         if segment.model != model || segment.seq != seq {
@@ -435,14 +428,7 @@ impl RunIndex {
 
     /// Reads and checks the index found under `model`'s number `seq`, as a segment is.
     pub fn from_json(bytes: &[u8], model: &str, seq: u64) -> Result<RunIndex> {
-        #[derive(Deserialize)]
-        struct Format {
-            format: u32,
-        }
-        let format: Format = serde_json::from_slice(bytes).context("it is not a run index")?;
-        if format.format > FORMAT {
-            return Err(NewerFormat(format.format).into());
-        }
+        readable_format(bytes, "it is not a run index")?;
         let index: RunIndex = serde_json::from_slice(bytes).context("it is not a run index")?;
         if index.model != model || index.seq != seq {
             bail!(
@@ -500,6 +486,20 @@ impl IndexedRun {
         }
         Ok(())
     }
+}
+
+/// Reads only the `format` of a segment or an index, first: a newer one may change anything
+/// else, and says "upgrade" rather than "damaged".
+fn readable_format(bytes: &[u8], not_ours: &'static str) -> Result<()> {
+    #[derive(Deserialize)]
+    struct Format {
+        format: u32,
+    }
+    let found: Format = serde_json::from_slice(bytes).context(not_ours)?;
+    if found.format > FORMAT {
+        return Err(NewerFormat(found.format).into());
+    }
+    Ok(())
 }
 
 /// Tags only in format 2, and with keys a command could have given.

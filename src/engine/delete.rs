@@ -4,12 +4,10 @@
 //! named file is checked before anything is removed. Dropping a version or model is planned
 //! first ([`plan_drop`]) so the caller can show or confirm what will go, then done ([`drop`]).
 
-use std::collections::HashSet;
-
 use anyhow::{Result, anyhow, bail};
 
 use super::Center;
-use super::{FileError, FileStatus, Undo, bullet_list};
+use super::{FileError, FileStatus, Undo, bullet_list, folder_prefix, unlisted};
 use crate::catalog::{FileRow, ModelRow, Scope, VersionRow};
 use crate::center;
 use crate::error::usage;
@@ -205,22 +203,13 @@ fn refuse_untracked(
     if center.bucket.is_some() {
         return Ok(()); // a bucket has no folders to write into
     }
-    let known: HashSet<String> = rows.iter().map(FileRow::key).collect();
-    let prefix = match version {
-        Some(v) => center::key(model, v, ""),
-        None => model.to_string(),
-    };
-    let listed = match center.store.list(&prefix) {
+    let listed = match unlisted(center, rows, &folder_prefix(model, version)) {
         Ok(listed) => listed,
         // A link in place of the folder: the drop sets the link itself aside, as before.
         Err(e) if center::nofollow::is_link_refused(&e) => return Ok(()),
         Err(e) => return Err(e),
     };
-    let untracked: Vec<String> = listed
-        .into_iter()
-        .filter(|listed| !known.contains(&listed.key))
-        .map(|listed| quote(&listed.key))
-        .collect();
+    let untracked: Vec<String> = listed.iter().map(|l| quote(&l.key)).collect();
     if untracked.is_empty() {
         return Ok(());
     }
@@ -238,10 +227,7 @@ pub fn drop(center: &mut Center, plan: &DropPlan) -> Result<()> {
     let Center { catalog, store, .. } = center;
     let store = &**store;
     let model = &plan.model.name;
-    let prefix = match &plan.version {
-        Some(v) => center::key(model, &v.name, ""),
-        None => model.to_string(),
-    };
+    let prefix = folder_prefix(model, plan.version.as_ref().map(|v| v.name.as_str()));
     let mut undo = Undo::default();
     let outcome = catalog.write(|tx| {
         undo.set_aside(store, &prefix)?;

@@ -143,16 +143,10 @@ impl Sources {
             model: Some(model),
             version: Some(version),
         };
-        let known: HashSet<String> = center
-            .catalog
-            .files(scope)?
-            .iter()
-            .map(FileRow::key)
-            .collect();
-        let prefix = center::key(model, version, "");
+        let prefix = super::folder_prefix(model, Some(version));
         let (mut sources, mut skipped) = (Vec::new(), Vec::new());
-        for listed in center.store.list(&prefix)? {
-            if !listed.regular || known.contains(&listed.key) {
+        for listed in super::unlisted(center, &center.catalog.files(scope)?, &prefix)? {
+            if !listed.regular {
                 continue; // a link is never adopted; verify reports it
             }
             let rel = listed.key.strip_prefix(&prefix).unwrap_or(&listed.key);

@@ -24,7 +24,7 @@ use serde::Serialize;
 pub use center::Center;
 
 use crate::catalog::FileRow;
-use crate::center::store::{Aside, FileRef, Store};
+use crate::center::store::{Aside, FileRef, Listed, Store};
 
 /// What a command did (or, under --dry-run, would do) to one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -89,6 +89,24 @@ impl FileError {
             error,
         }
     }
+}
+
+/// The store prefix of a model's folder, or of one version's.
+pub fn folder_prefix(model: &str, version: Option<&str>) -> String {
+    match version {
+        Some(version) => crate::center::key(model, version, ""),
+        None => model.to_string(),
+    }
+}
+
+/// What is stored below `prefix` that none of `rows` names: on a local center, files written
+/// into a version's folder by hand, links and special files (verify reports them, a drop
+/// refuses them, `import --untracked` adopts the regular ones).
+pub fn unlisted(center: &Center, rows: &[FileRow], prefix: &str) -> Result<Vec<Listed>> {
+    let known: std::collections::HashSet<String> = rows.iter().map(FileRow::key).collect();
+    let mut listed = center.store.list(prefix)?;
+    listed.retain(|entry| !known.contains(&entry.key));
+    Ok(listed)
 }
 
 /// What a long operation tells its caller as it goes. Every method has a silent default, so a

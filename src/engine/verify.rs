@@ -2,7 +2,7 @@
 //! untracked, or a link where mfile stores only regular files. What looks wrong is looked at
 //! again holding the write lock, so a writer at work is never taken for damage.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -253,17 +253,13 @@ fn unlisted(key: String) -> FileRef {
 
 /// Files on disk in `scope` that the catalog does not list.
 fn untracked(center: &Center, rows: &[FileRow], scope: Scope) -> Result<Vec<Problem>> {
-    let known: HashSet<String> = rows.iter().map(FileRow::key).collect();
-    let prefix = match (scope.model, scope.version) {
-        (Some(model), Some(version)) => center::key(model, version, ""),
-        (Some(model), None) => model.to_string(),
-        _ => String::new(),
+    let prefix = match scope.model {
+        Some(model) => super::folder_prefix(model, scope.version),
+        None => String::new(),
     };
     let mut found = Vec::new();
-    for Listed { key, regular } in center.store.list(&prefix)? {
-        if known.contains(&key) {
-            continue; // checked with its row
-        }
+    // What rows name is checked with its row.
+    for Listed { key, regular } in super::unlisted(center, rows, &prefix)? {
         // A link or special file is never followed; it is reported whether listed or not.
         let state = if regular {
             FileState::Untracked
