@@ -99,6 +99,13 @@ fn list(args: RunsListArgs, ctx: &Ctx) -> Result<()> {
     let catalog = &center.catalog;
     let rows = catalog.runs(args.model.name.as_deref(), owner.as_deref(), args.status)?;
     let listing = listing::build(catalog, rows, &select, Timestamp::now())?;
+    if !listing.unknown_keys.is_empty() {
+        ctx.out.warn(&format!(
+            "no run here has {} (keys are case-sensitive; `mfile runs --json` shows each \
+             run's params, metrics and tags)",
+            listing.unknown_keys.join(", ")
+        ));
+    }
     if ctx.out.json {
         return output::json(&listing);
     }

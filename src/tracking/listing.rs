@@ -21,6 +21,10 @@ pub struct Listing {
     pub runs: Vec<RunEntry>,
     /// Param keys whose values are not the same in every listed run.
     pub changed_params: Vec<String>,
+    /// Keys of `--where` and `--sort` that none of the runs considered has (a typo, most
+    /// likely: keys are case-sensitive), as written.
+    #[serde(skip)]
+    pub unknown_keys: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -161,7 +165,14 @@ pub fn build(
     let mut params = catalog.params_of_runs(&ids)?;
     let mut summaries = catalog.summaries_of_runs(&ids)?;
     let mut tags = catalog.tags_of_runs(&ids)?;
-    let rows = choose(rows, select, &params, &summaries, &tags, now);
+    let known = Known {
+        params: &params,
+        summaries: &summaries,
+        tags: &tags,
+        now,
+    };
+    let unknown_keys = unknown_keys(&rows, select, &known);
+    let rows = choose(rows, select, &known);
     let no_params = BTreeMap::new();
     let changed: BTreeSet<String> =
         changed_params(rows.iter().map(|r| params.get(&r.id).unwrap_or(&no_params)))
@@ -206,7 +217,29 @@ pub fn build(
     Ok(Listing {
         runs,
         changed_params: changed.into_iter().collect(),
+        unknown_keys,
     })
+}
+
+/// The keys of `--where` and `--sort` that no row has a value for.
+fn unknown_keys(rows: &[RunRow], select: &Select, known: &Known) -> Vec<String> {
+    let mut operands = select
+        .filter
+        .as_ref()
+        .map(Expr::operands)
+        .unwrap_or_default();
+    operands.extend(select.sort.as_ref().map(|s| &s.operand));
+    let mut unknown: Vec<String> = Vec::new();
+    for operand in operands {
+        let described = operand.describe();
+        let had = rows
+            .iter()
+            .any(|run| known.facts(run).value(operand).is_some());
+        if !had && !unknown.contains(&described) {
+            unknown.push(described);
+        }
+    }
+    unknown
 }
 
 /// What `build` read of the runs, for [`RunFacts`].
@@ -234,20 +267,7 @@ impl Known<'_> {
 }
 
 /// The rows `select` keeps, in its order.
-fn choose(
-    rows: Vec<RunRow>,
-    select: &Select,
-    params: &HashMap<i64, BTreeMap<String, Param>>,
-    summaries: &HashMap<i64, BTreeMap<String, Summary>>,
-    tags: &HashMap<i64, BTreeMap<String, String>>,
-    now: Timestamp,
-) -> Vec<RunRow> {
-    let known = Known {
-        params,
-        summaries,
-        tags,
-        now,
-    };
+fn choose(rows: Vec<RunRow>, select: &Select, known: &Known) -> Vec<RunRow> {
     let mut kept: Vec<RunRow> = rows
         .into_iter()
         .filter(|run| {

@@ -174,7 +174,38 @@ pub fn parse_sort(text: &str) -> Result<SortKey, ParseError> {
     }
 }
 
+impl Operand {
+    /// The key as `--where` wrote it: `acc`, `best(acc)`, `tag(stage)`.
+    pub fn describe(&self) -> String {
+        let function = match self.source {
+            Source::Any => return self.key.clone(),
+            Source::Param => "param",
+            Source::Tag => "tag",
+            Source::Metric(Pick::Last) => "last",
+            Source::Metric(Pick::Best) => "best",
+            Source::Metric(Pick::Min) => "min",
+            Source::Metric(Pick::Max) => "max",
+        };
+        format!("{function}({})", self.key)
+    }
+}
+
 impl Expr {
+    /// The keys the expression names, in order.
+    pub fn operands(&self) -> Vec<&Operand> {
+        match self {
+            Expr::Compare(left, _, right) => [left, right]
+                .into_iter()
+                .filter_map(|term| match term {
+                    Term::Key(operand) => Some(operand),
+                    _ => None,
+                })
+                .collect(),
+            Expr::And(a, b) | Expr::Or(a, b) => [a.operands(), b.operands()].concat(),
+            Expr::Not(e) => e.operands(),
+        }
+    }
+
     /// Whether a run with these facts matches.
     pub fn matches(&self, facts: &dyn Facts) -> bool {
         match self {

@@ -62,6 +62,28 @@ fn where_compares_params_and_metrics() {
 }
 
 #[test]
+fn a_key_no_run_has_is_warned_about_not_silently_empty() {
+    let env = three_runs();
+    let run = env.ok(&["runs", "-m", "m", "--where", "ACC > 0.5 or best(acc) > 2"]);
+    assert!(
+        run.stderr
+            .contains("no run here has ACC (keys are case-sensitive"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("best(acc)"),
+        "acc exists: {}",
+        run.stderr
+    );
+    let run = env.ok(&["runs", "-m", "m", "--json", "--sort", "-tag(stage)"]);
+    assert!(run.stderr.contains("tag(stage)"), "{}", run.stderr);
+    assert_eq!(run.json()["runs"].as_array().unwrap().len(), 3);
+    let run = env.ok(&["runs", "-m", "m", "--where", "acc > 2 and opt = 'x'"]);
+    assert!(!run.stderr.contains("no run here"), "{}", run.stderr);
+}
+
+#[test]
 fn where_syntax_errors_point_at_the_column() {
     let env = three_runs();
     let run = env.expect(2, &["runs", "-m", "m", "--where", "acc > 0.9 and"]);
