@@ -102,7 +102,16 @@ fn drop_all(ctx: &Ctx, center: &mut Center, args: &DeleteArgs, model: &str) -> R
         args.dry_run,
         plan.entries,
         &[],
-    )
+    )?;
+    if args.dry_run && !args.yes && !ctx.stdin_is_terminal {
+        // The preview exits as the real run would: that one has no terminal to ask on.
+        return Err(crate::error::usage(format!(
+            "the real run would refuse to delete {} without confirmation (no terminal to ask \
+             on); pass --yes",
+            plan.what
+        )));
+    }
+    Ok(())
 }
 
 fn report(

@@ -169,6 +169,19 @@ fn a_delete_preview_speaks_in_the_conditional_and_names_missing_files() {
 }
 
 #[test]
+fn a_drop_preview_without_yes_exits_as_the_real_run_would_with_no_terminal() {
+    let env = seeded();
+    let real = env.expect(2, &["delete", "-m", "m", "--version", "1", "--all"]);
+    real.says(&["without confirmation", "--yes"]);
+    let preview = env.expect(2, &["delete", "-m", "m", "--all", "-n", "--json"]);
+    preview.says(&["the real run would refuse", "--yes"]);
+    let listed: Value = serde_json::from_str(&preview.stdout).unwrap();
+    assert_eq!(listed["target"], "model", "the preview is printed first");
+    env.ok(&["delete", "-m", "m", "--all", "-n", "--yes"]);
+    assert_eq!(env.scan_paths("m", "1"), ["old.bin", "same.bin"]);
+}
+
+#[test]
 fn alternatives_as_the_python_library_wrote_them_and_patterns_that_match_nothing() {
     let env = Env::new();
     for name in ["a.csv", "b.xlsx", "c.json"] {
