@@ -389,7 +389,7 @@ pub struct MetricsArgs {
     #[command(flatten)]
     pub user: UserArg,
     /// Only these metric keys; repeat for more
-    #[arg(long = "key", value_name = "KEY")]
+    #[arg(long = "key", value_name = "KEY", value_parser = name_arg)]
     pub keys: Vec<String>,
     /// csv (key,step,value,logged_at) or json; --json is the same as --format json
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]

@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use unicode_normalization::is_nfc;
 
 use super::parse::{CsvLog, Point, parse_json_line};
 use crate::catalog::Catalog;
@@ -18,6 +19,7 @@ use crate::error::usage;
 use crate::interrupt;
 use crate::time::Timestamp;
 use crate::values::MAX_STEP;
+use crate::values::names::nfc;
 
 /// How often a writer commits: after this many points, or this long after the oldest pending one.
 #[derive(Clone, Copy, Debug)]
@@ -58,9 +60,12 @@ impl<'c> MetricWriter<'c> {
         }
     }
 
-    pub fn push(&mut self, points: Vec<Point>) -> Result<()> {
+    pub fn push(&mut self, mut points: Vec<Point>) -> Result<()> {
         if points.is_empty() {
             return Ok(());
+        }
+        for point in points.iter_mut().filter(|p| !is_nfc(&p.key)) {
+            point.key = nfc(&point.key); // `café` logged either way is one metric
         }
         self.oldest_pending.get_or_insert_with(Instant::now);
         self.pending.extend(points);

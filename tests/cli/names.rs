@@ -161,3 +161,19 @@ fn params_and_where_take_either_spelling() {
     ]);
     assert_eq!(named["runs"][0]["name"], composed);
 }
+
+#[test]
+fn metric_keys_take_either_spelling() {
+    let env = Env::new();
+    let (composed, decomposed) = ("caf\u{e9}", "cafe\u{301}");
+    let first = format!("{decomposed}=1");
+    env.ok(&["log-metric", "-m", "m", "--run", "r", "--step", "0", &first]);
+    env.write("log.jsonl", format!("{{\"step\": 1, \"{composed}\": 2}}\n"));
+    env.ok(&["log-metric", "-m", "m", "--run", "r", "--file", "log.jsonl"]);
+    let points = env.json(&["metrics", "-m", "m", "--run", "r", "--format", "json"]);
+    let keys: Vec<&String> = points["metrics"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, [composed], "one metric");
+    assert_eq!(points["metrics"][composed].as_array().unwrap().len(), 2);
+    let picked = env.json(&["metrics", "-m", "m", "--run", "r", "--key", decomposed]);
+    assert_eq!(picked["metrics"][composed].as_array().unwrap().len(), 2);
+}
