@@ -11,6 +11,7 @@ use std::ffi::CStr;
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -257,13 +258,7 @@ impl Dir {
             return self.remove_file(name).map(|_| ());
         }
         if let Some(dir) = self.sub(name, false)? {
-            for (entry, kind) in dir.entries()? {
-                if kind == FileType::Directory {
-                    dir.remove_tree(&entry)?;
-                } else {
-                    dir.remove_file(&entry)?;
-                }
-            }
+            dir.clear()?;
         }
         match self.remove_dir(name) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -271,15 +266,61 @@ impl Dir {
         }
     }
 
-    /// The names in this folder (not `.` and `..`) with their kinds; a name that is not UTF-8
-    /// is left out (mfile writes none).
+    /// Removes everything in this folder by its raw name (a name that is not UTF-8 too, which
+    /// [`Dir::entries`] can't give back), without following any link.
+    fn clear(&self) -> io::Result<()> {
+        let mut names = Vec::new();
+        let mut dir = rustix::fs::Dir::read_from(self.fd())?;
+        while let Some(entry) = dir.read() {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name != c"." && name != c".." {
+                names.push((name.to_owned(), entry.file_type()));
+            }
+        }
+        for (name, mut kind) in names {
+            let path = self.path.join(std::ffi::OsStr::from_bytes(name.to_bytes()));
+            if kind == FileType::Unknown {
+                let stat = rustix::fs::statat(self.fd(), &name, AtFlags::SYMLINK_NOFOLLOW);
+                kind = stat.map_or(FileType::Unknown, |s| FileType::from_raw_mode(s.st_mode));
+            }
+            let flags = match kind {
+                FileType::Directory => {
+                    let open =
+                        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+                    let fd = rustix::fs::openat(self.fd(), &name, open, Mode::empty())
+                        .map_err(|e| with_path(e.into(), &path))?;
+                    Dir {
+                        fd,
+                        path: path.clone(),
+                    }
+                    .clear()?;
+                    AtFlags::REMOVEDIR
+                }
+                _ => AtFlags::empty(),
+            };
+            match rustix::fs::unlinkat(self.fd(), &name, flags) {
+                Ok(()) | Err(rustix::io::Errno::NOENT) => {}
+                Err(e) => return Err(with_path(e.into(), &path)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The names in this folder (not `.` and `..`) with their kinds. A name that is not UTF-8
+    /// (mfile writes none) comes in its lossy form (`\u{fffd}` for each bad byte) as kind
+    /// `Unknown`: listings show it as something that is not a regular file, though it can't
+    /// be opened by that name.
     pub fn entries(&self) -> io::Result<Vec<(String, FileType)>> {
         let mut dir = rustix::fs::Dir::read_from(self.fd())?;
         let mut out = Vec::new();
         while let Some(entry) = dir.read() {
             let entry = entry?;
             let name: &CStr = entry.file_name();
-            let Ok(name) = name.to_str() else { continue };
+            let Ok(name) = name.to_str() else {
+                out.push((name.to_string_lossy().into_owned(), FileType::Unknown));
+                continue;
+            };
             if name == "." || name == ".." {
                 continue;
             }

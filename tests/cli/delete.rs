@@ -178,3 +178,33 @@ fn a_drop_never_takes_files_written_into_the_version_folder_by_hand() {
     env.ok(&["import", "--untracked", "-m", "m", "--version", "1"]);
     env.ok(&["delete", "-m", "m", "--version", "1", "--all", "--yes"]);
 }
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_reported_and_stops_a_drop() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::local();
+    env.write("a.bin", "a");
+    env.ok(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    let folder = env
+        .stored("m", "1", "a.bin")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let odd = folder.join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt"));
+    std::fs::write(&odd, "written by a latin-1 tool").unwrap();
+    let verify = env.expect(1, &["verify"]);
+    verify.says(&["1 problem"]);
+    assert!(
+        verify.stdout.contains("caf\u{fffd}.txt"),
+        "{}",
+        verify.stdout
+    );
+    env.expect(
+        1,
+        &["delete", "-m", "m", "--version", "1", "--all", "--yes"],
+    )
+    .says(&["nothing was deleted"]);
+    assert_eq!(std::fs::read(&odd).unwrap(), b"written by a latin-1 tool");
+    std::fs::remove_file(&odd).unwrap();
+    env.ok(&["delete", "-m", "m", "--version", "1", "--all", "--yes"]);
+}
