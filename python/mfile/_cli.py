@@ -36,11 +36,30 @@ class UsageError(MfileError, ValueError):
 
 
 def error_for(code: int, stderr: str, command: Sequence[str], document: Any = None) -> MfileError:
-    lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    errors = [line[len(PREFIX) :] for line in lines if line.startswith(PREFIX)]
-    message = "\n".join(errors) if errors else "\n".join(lines) or "mfile failed"
+    """The exception for a failed run: mfile's message (from its `mfile: error: ` line on,
+    continuation lines included), or the argument parser's `error: ...` without its usage."""
+    lines = stderr.strip().splitlines()
+    first = next((i for i, line in enumerate(lines) if line.startswith(PREFIX)), None)
+    if first is not None:
+        message = "\n".join([lines[first][len(PREFIX) :], *lines[first + 1 :]])
+    else:
+        text = stderr.strip().split("\n\n")[0]
+        message = text[len("error: ") :] if text.startswith("error: ") else text
+    if not message and code < 0:
+        message = f"mfile was killed by signal {-code}"
     kind = UsageError if code == 2 else MfileError
-    return kind(code, message, command, document)
+    return kind(code, message.strip() or "mfile failed", command, document)
+
+
+def name_of(value: Any, what: str) -> str:
+    """A model, version or run name: text, or an int written out (`1` for version 1). A float
+    is refused: 1.10 would silently become "1.1"."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"the {what} name must be a string, not {value!r}" + (
+        f" (write {str(value)!r} if that is the name)" if isinstance(value, float) else ""))
 
 
 def command(args: Sequence[str], center: str | None = None) -> list[str]:

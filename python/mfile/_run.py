@@ -2,17 +2,22 @@
 
 One `mfile log-metric --file - --strict` child reads the points as JSON lines on its stdin
 and commits them in batches (every 1000 points or 1 s), so a loop of 100,000 `run.log()`
-calls costs no process per point.
+calls costs no process per point. Every line is checked here first, so the child never
+refuses one and the stream never stops on a bad value.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as _dt
 import json
+import operator
+import os
+import signal
 import subprocess
 import tempfile
-import time
+import threading
 import warnings
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -25,8 +30,12 @@ if TYPE_CHECKING:
 # `mfile ui` sees points within about a second and a half (the child commits every second).
 FLUSH_BYTES = 1 << 20
 FLUSH_SECONDS = 0.5
-
+MAX_STEP = (1 << 53) - 1  # src/values/mod.rs: steps are exact in a float
 _SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+# Names this process gave to runs it has not created yet, so two unnamed runs started in the
+# same second get two names: (center, model, user) -> names.
+_claimed: dict[tuple, set] = {}
 
 
 def number(value: Any) -> str:
@@ -36,11 +45,27 @@ def number(value: Any) -> str:
     if kind is float:
         text = repr(value)
         return _SPECIAL.get(text, text)
-    if kind is int:
+    if kind is int and -MAX_STEP <= value <= MAX_STEP:
         return str(value)
-    if kind is bool or isinstance(value, (str, bytes)):
-        raise TypeError(f"a metric value must be a number, not {value!r}")
-    return number(float(value))
+    if kind is bool or kind.__name__ == "bool_" or isinstance(value, (str, bytes)):
+        raise TypeError(f"must be a number, not {value!r}")
+    try:
+        return number(float(value))
+    except OverflowError:
+        raise ValueError(f"{value!r} is too large for a float") from None
+
+
+def check_step(step: Any) -> int:
+    """An integer step within mfile's range (numpy integers too; not bool, float or text)."""
+    if isinstance(step, bool) or type(step).__name__ == "bool_":
+        raise TypeError(f"step must be an integer, not {step!r}")
+    try:
+        step = operator.index(step)
+    except TypeError:
+        raise TypeError(f"step must be an integer, not {step!r}") from None
+    if not -MAX_STEP <= step <= MAX_STEP:
+        raise ValueError(f"step {step} is out of range (steps run from -{MAX_STEP} to {MAX_STEP})")
+    return step
 
 
 def check_key(key: Any) -> str:
@@ -58,38 +83,138 @@ def check_key(key: Any) -> str:
 
 
 def param_words(params: Mapping[str, Any]) -> list[str]:
-    """`KEY=VALUE` words for `mfile log-param`; True/False as `true`/`false`."""
+    """`KEY=VALUE` words for `mfile log-param`: True/False as `true`/`false`, lists and dicts
+    as JSON, anything else as str()."""
     words = []
     for key, value in params.items():
         if isinstance(value, bool):
             value = "true" if value else "false"
+        elif isinstance(value, (dict, list, tuple)):
+            value = json.dumps(value, ensure_ascii=False, default=str)
         words.append(f"{check_key(key)}={value}")
     return words
 
 
-class Run:
-    """A training run being recorded; see `mfile.run`.
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Ctrl-C waits until the block is done: a write to the child is never cut mid-line."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
-    After the `with` block: `points` is how many points the child recorded, `status` how the
-    run ended (`finished`, `failed` when the block raised, `killed` on Ctrl-C).
+
+class _Stream:
+    """One `log-metric --file -` child, the lines waiting for it, and a thread that hands
+    them over every FLUSH_SECONDS. Thread-safe."""
+
+    def __init__(self, argv: list[str]):
+        self._stderr = tempfile.TemporaryFile()
+        # stderr to a file: a pipe nobody reads could fill and stop the child. Its own
+        # session: Ctrl-C reaches Python, which then ends the stream with every point.
+        self._child = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, start_new_session=True
+        )
+        self._lock = threading.Lock()
+        self._lines: list[bytes] = []
+        self._buffered = 0
+        self._failure: _cli.MfileError | None = None
+        self._closing = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_every, name="mfile-flush", daemon=True)
+        self._flusher.start()
+
+    def add(self, line: bytes) -> None:
+        with self._lock:
+            if self._failure is not None:
+                raise self._failure
+            self._lines.append(line)
+            self._buffered += len(line)
+            if self._buffered >= FLUSH_BYTES:
+                self._send()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._send()
+
+    def _flush_every(self) -> None:
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # Ctrl-C is the main thread's
+        while not self._closing.wait(FLUSH_SECONDS):
+            try:
+                self.flush()
+            except _cli.MfileError:
+                return  # raised to the caller at its next log() or at the end
+
+    def _send(self) -> None:
+        """Writes the waiting lines (the lock is held)."""
+        if not self._lines or self._failure is not None:
+            return
+        data = b"".join(self._lines)
+        self._lines.clear()
+        self._buffered = 0
+        try:
+            with _interrupts_deferred():
+                self._child.stdin.write(data)
+                self._child.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            self._failure = self._stopped()
+            raise self._failure from None
+
+    def _stopped(self) -> _cli.MfileError:
+        """The child stopped early: its exit code and message."""
+        self._child.wait()
+        self._stderr.seek(0)
+        stderr = self._stderr.read().decode("utf-8", "replace")
+        return _cli.error_for(self._child.returncode or 1, stderr, self._child.args)
+
+    def close(self) -> int:
+        """Sends the rest and waits until the child has committed it; the points it recorded.
+        Raises MfileError if the child failed."""
+        self._closing.set()
+        self._flusher.join()
+        with self._lock:
+            if self._failure is None:
+                try:
+                    self._send()
+                except _cli.MfileError:
+                    pass
+            with _interrupts_deferred(), contextlib.suppress(BrokenPipeError):
+                self._child.stdin.close()
+            out = self._child.stdout.read()
+            self._child.stdout.close()
+            self._child.wait()
+            self._stderr.seek(0)
+            stderr = self._stderr.read().decode("utf-8", "replace")
+            self._stderr.close()
+        if self._child.returncode != 0:
+            raise self._failure or _cli.error_for(self._child.returncode, stderr, self._child.args)
+        return json.loads(out)["points"]
+
+
+class Run:
+    """A training run being recorded; see `mfile.run`. `log`, `flush` and `sync` may be called
+    from several threads.
+
+    After the `with` block: `points` is how many points were recorded, `status` how the run
+    ended (`finished`, `failed` when the block raised, `killed` on Ctrl-C).
     """
 
     def __init__(self, center: "Center", model: str, name: str | None, *, params=None, user=None, new=False):
         self.center = center
-        self.model = model
-        self.name = name
+        self.model = _cli.name_of(model, "model")
+        self.name = None if name is None else _cli.name_of(name, "run")
         self.user = user
         self.params = dict(params or {})
         self.new = new
-        self.points: int | None = None
+        self.points = 0
         self.status: str | None = None
-        self.recorded = False  # whether the run exists in the center yet
         self._started = False
-        self._child: subprocess.Popen | None = None
-        self._stderr = None
-        self._lines: list[bytes] = []
-        self._buffered = 0
-        self._flushed_at = 0.0
+        self._stream: _Stream | None = None
+        self._lock = threading.RLock()
         self._prefixes: dict[str, bytes] = {}
 
     def __repr__(self) -> str:
@@ -109,38 +234,27 @@ class Run:
             try:
                 self.end(status)
             except _cli.MfileError as closing:  # the block's own error is the one to see
-                warnings.warn(f"mfile: could not end run {self.name}: {closing}", stacklevel=2)
+                if closing is not error:
+                    warnings.warn(f"mfile: could not end run {self.name}: {closing}", stacklevel=2)
         return False
 
     def _user(self) -> list[str]:
         return ["--user", self.user] if self.user is not None else []
 
     def start(self) -> None:
-        """Name the run, record its params, start the child that records points."""
-        if self._started:
-            return
-        if self.name is None or self.new:
-            self.name = self._free_name(self.name or _dt.datetime.now().strftime("run-%Y%m%d-%H%M%S"))
-        if self.params:
-            self.center.log_params(self.model, self.name, self.params, user=self.user)
-            self.recorded = True
-        self._started = True
-        self._spawn()
-
-    def _spawn(self) -> None:
-        args = ["log-metric", "-m", self.model, "--run", self.name, *self._user(), "--file", "-", "--strict"]
-        self._stderr = tempfile.TemporaryFile()
-        # stderr to a file: a pipe nobody reads could fill and stop the child. Its own
-        # session: Ctrl-C reaches Python, which then ends the stream with every point.
-        self._child = subprocess.Popen(
-            _cli.command(args, self.center.location),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            start_new_session=True,
-        )
-        self._flushed_at = time.monotonic()
-        atexit.register(self.sync)
+        """Name the run and create it with its params: a bad name or a param conflict raises
+        here, before any point."""
+        with self._lock:
+            if self._started:
+                return
+            if self.name is None or self.new:
+                self.name = self._free_name(self.name or _dt.datetime.now().strftime("run-%Y%m%d-%H%M%S"))
+            run = ["-m", self.model, "--run", self.name, *self._user()]
+            if self.params:
+                self.center.call("log-param", *run, "--", *param_words(self.params))
+            else:
+                self.center.call("log-metric", *run, "--file", os.devnull)  # creates it, no point
+            self._started = True
 
     def _free_name(self, base: str) -> str:
         """BASE, else the first free of BASE-2, BASE-3, ... (as `mfile track --new`)."""
@@ -150,82 +264,74 @@ class Run:
             if error.code != 1:
                 raise
             taken = set()  # no such model yet
+        claimed = _claimed.setdefault((self.center.location, self.model, self.user), set())
         name, n = base, 1
-        while name in taken:
+        while name in taken or name in claimed:
             n += 1
             name = f"{base}-{n}"
+        claimed.add(name)
         return name
 
-    def log(self, metrics: Mapping[str, Any] | None = None, /, step: int | None = None, **values: Any) -> None:
+    def log(self, metrics: Mapping[str, Any] | None = None, /, step: Any = None, **values: Any) -> None:
         """Record metric values: `run.log(step=3, loss=0.2, acc=0.9)` or
-        `run.log({"val/loss": 0.3}, step=3)`. Without a step, each key takes its last step + 1.
+        `run.log({"val/loss": 0.3}, step=3)`. `epoch=` names the step too. Without a step,
+        each key takes its last step + 1. A bad key, value or step raises here, and nothing
+        of that call is recorded.
         """
-        if self._child is None:
-            self.start() if not self._started else self._spawn()
+        line = self._line(metrics, step, values)
+        with self._lock:
+            if self._stream is None:
+                self.start()
+                argv = _cli.command(
+                    ["log-metric", "-m", self.model, "--run", self.name, *self._user(), "--file", "-", "--strict"],
+                    self.center.location,
+                )
+                self._stream = _Stream(argv)
+                atexit.register(self.sync)
+            self._stream.add(line)
+
+    def _line(self, metrics: Mapping[str, Any] | None, step: Any, values: dict) -> bytes:
         if metrics:
             values = {**metrics, **values}
+        for word in ("step", "epoch"):
+            if word in values:
+                if step is not None:
+                    raise ValueError(f"the step is given twice ({word} and step); give it once")
+                step = values.pop(word)
+        if not values:
+            raise ValueError("run.log() needs at least one metric, e.g. run.log(step=1, loss=0.5)")
         parts = []
         for key, value in values.items():
             prefix = self._prefixes.get(key)
             if prefix is None:
-                prefix = self._prefixes[key] = json.dumps(check_key(key)).encode() + b":"
-            parts.append(prefix + number(value).encode())
+                prefix = self._prefixes[key] = json.dumps(check_key(key), ensure_ascii=False).encode() + b":"
+            try:
+                parts.append(prefix + number(value).encode())
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"metric {key}: {error}") from None
         if step is not None:
-            parts.append(b'"step":%d' % int(step))
-        line = b"{" + b",".join(parts) + b"}\n"
-        self._lines.append(line)
-        self._buffered += len(line)
-        if self._buffered >= FLUSH_BYTES or time.monotonic() - self._flushed_at >= FLUSH_SECONDS:
-            self.flush()
+            parts.append(b'"step":%d' % check_step(step))
+        return b"{" + b",".join(parts) + b"}\n"
 
     def flush(self) -> None:
         """Hand the buffered points to the child now."""
-        child = self._child
-        if child is None or not self._lines:
-            return
-        data = b"".join(self._lines)
-        self._lines.clear()
-        self._buffered = 0
-        self._flushed_at = time.monotonic()
-        try:
-            child.stdin.write(data)
-            child.stdin.flush()
-        except BrokenPipeError:
-            self.sync()  # the child stopped: raise what it said
+        with self._lock:
+            if self._stream is not None:
+                self._stream.flush()
 
     def sync(self) -> None:
-        """Send what is buffered and wait until the child has recorded it (it then exits; a
-        later `log` starts another). Raises MfileError if the child failed."""
-        child = self._child
-        if child is None:
-            return
-        self._child = None
-        atexit.unregister(self.sync)
-        data = b"".join(self._lines)
-        self._lines.clear()
-        try:
-            child.stdin.write(data)
-            child.stdin.flush()
-        except BrokenPipeError:
-            pass  # the child stopped early; its exit code and message follow
-        try:
-            child.stdin.close()
-        except BrokenPipeError:
-            pass
-        out = child.stdout.read()
-        child.wait()
-        self._stderr.seek(0)
-        stderr = self._stderr.read().decode("utf-8", "replace")
-        self._stderr.close()
-        if child.returncode != 0:
-            raise _cli.error_for(child.returncode, stderr, child.args)
-        self.points = (self.points or 0) + json.loads(out)["points"]
-        self.recorded = self.recorded or self.points > 0
+        """Wait until every point logged so far is committed (the child exits; a later `log`
+        starts another). Raises MfileError if the child failed."""
+        with self._lock:
+            stream, self._stream = self._stream, None
+            if stream is None:
+                return
+            atexit.unregister(self.sync)
+            self.points += stream.close()
 
     def end(self, status: str = "finished") -> None:
-        """Record every point, then mark the run STATUS. A run that recorded nothing (no
-        params, no points) does not exist, and stays so."""
+        """Record every point, then mark the run STATUS."""
         self.sync()
-        if self.recorded:
+        if self._started:
             self.center.call("runs", "end", "-m", self.model, "--run", self.name, *self._user(), "--status", status)
         self.status = status

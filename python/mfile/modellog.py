@@ -16,7 +16,7 @@ import warnings
 from typing import Any, Mapping
 
 from ._cli import MfileError
-from ._run import Run, check_key, number
+from ._run import Run, check_key
 from .native import Center
 
 
@@ -50,15 +50,17 @@ class ModelLog:
         self.run: Run | None = None
 
     def add_param(self, param_dict: Mapping[str, Any], param_type: str) -> None:
-        """Params of one kind (`tf_param`, ...). They are recorded with the run, keys as given
-        (the kind becomes the run's `param_type` tag); params are write-once in mfile."""
+        """Params of one kind (`tf_param`, ...), recorded with the run at the first `add_metric`,
+        keys as given (the kinds become the run's `param_type` tag); params are write-once."""
         _check_text(param_type, "param_type")
+        self._before_the_run("add_param")
         self.param_dict[param_type] = dict(param_dict)
 
     def add_model_name(self, model_name: str) -> None:
         """The run's name. A name this user already has in the project becomes NAME-2 (or the
         next free; the library appended `_<count>`)."""
         _check_text(model_name, "model_name")
+        self._before_the_run("add_model_name")
         self.model_name = model_name
 
     def add_model_remark(self, remark: str) -> None:
@@ -69,12 +71,12 @@ class ModelLog:
             self._note()
 
     def add_metric(self, metric_name: str, metric_value: Any, epoch: int) -> None:
-        """One value of a metric at an epoch (the step). The first call records the run."""
+        """One value of a metric at an epoch (the step). The first call records the run (its
+        name, params, note and tags); after `finish_model()`, the next call starts a new run."""
         check_key(metric_name)
         if self.run is None:
-            self._begin(metric_name, metric_value, epoch)
-        else:
-            self.run.log({metric_name: metric_value}, step=epoch)
+            self._begin()
+        self.run.log({metric_name: metric_value}, step=epoch)
 
     def add_best_result(self, best_name: str, best_value: Any, best_epoch: int) -> None:
         """The best result, recorded as metric `best_name` at step `best_epoch`."""
@@ -84,14 +86,23 @@ class ModelLog:
         """Record every point and mark the run `finished`."""
         if self.run is not None:
             self.run.end("finished")
+            self.run = None
 
     def close(self) -> None:
         """Record every point; the run stays `running` unless `finish_model` was called (a
         script that never calls either still loses nothing: the points are sent at exit)."""
-        if self.run is not None and self.run.status is None:
+        if self.run is not None:
             self.run.sync()
 
-    def _begin(self, metric_name: str, metric_value: Any, epoch: int) -> None:
+    def _before_the_run(self, call: str) -> None:
+        if self.run is not None:
+            warnings.warn(
+                f"{call}() after the first add_metric() applies to the next run (after "
+                f"finish_model()), not to {self.run.name}",
+                stacklevel=3,
+            )
+
+    def _begin(self) -> None:
         center, model, user = self.center, self.project_name, self.nick_name
         try:
             taken = {r["name"] for r in center.runs(model, user=user)}
@@ -100,24 +111,15 @@ class ModelLog:
                 raise
             taken = set()  # a new project
         name = self.model_name or f"{self.project_name}_{len(taken) + 1}"
-        base, n = name, 1
-        while name in taken:
-            n += 1
-            name = f"{base}-{n}"
         params = {k: v for group in self.param_dict.values() for k, v in group.items()}
-        if params:
-            center.log_params(model, name, params, user=user)
-        # The first point is written at once, so the run exists for its note and tags.
-        point = f"{metric_name}={number(metric_value)}"
-        center.call("log-metric", "-m", model, "--run", name, "--user", user, "--step", str(int(epoch)), "--", point)
-        self.run = Run(center, model, name, user=user)
-        self.run.recorded = True
+        self.run = Run(center, model, name, params=params, user=user, new=True)
         self.run.start()
         tags = {"param_type": ",".join(self.param_dict)} if self.param_dict else {}
         if self.project_remark:
             tags["project_remark"] = self.project_remark
         if tags:
-            center.call("tag", "-m", model, "--run", name, "--user", user, "--", *(f"{k}={v}" for k, v in tags.items()))
+            run = ["--run", self.run.name, "--user", user]
+            center.call("tag", "-m", model, *run, "--", *(f"{k}={v}" for k, v in tags.items()))
         if self.remark:
             self._note()
 

@@ -15,9 +15,19 @@ from ._run import Run, param_words
 
 
 def _paths(paths: Any) -> list[str]:
+    """Paths (or names in a version) as given: one, or a list; never expanded as globs."""
+    if paths is None:
+        return []
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
     return [_cli.fspath(p) for p in paths]
+
+
+def _named(model: Any, version: Any = None, *, needs_version: bool = False) -> list[str]:
+    words = ["-m", _cli.name_of(model, "model")]
+    if version is None and not needs_version:
+        return words
+    return [*words, "--version", _cli.name_of(version, "version")]
 
 
 def _globs(flag: str, globs: Any) -> list[str]:
@@ -42,7 +52,11 @@ class Center:
     """
 
     def __init__(self, location: str | os.PathLike | None = None):
-        self.location = None if location is None else _cli.fspath(location)
+        if location is not None:
+            location = _cli.fspath(location)
+            if "://" not in location:
+                location = os.path.abspath(location)  # the same center after os.chdir
+        self.location = location
 
     def __repr__(self) -> str:
         return f"Center({self.location!r})"
@@ -71,7 +85,7 @@ class Center:
         """`mfile import PATHS -m MODEL --version VERSION`: a folder given with a trailing `/`
         puts its contents (not the folder) into the version."""
         return self.call(
-            "import", "-m", model, "--version", version,
+            "import", *_named(model, version, needs_version=True),
             *_option("--subdir", subdir), *_switch("--move", move), *_switch("--force", force),
             *_globs("--include", include), *_globs("--exclude", exclude), *_option("--run", run),
             *_switch("--follow-links", follow_links), *_switch("--dry-run", dry_run),
@@ -92,7 +106,7 @@ class Center:
         """The stored files (`mfile scan`): one dict per file, in `sort` order (`name`
         ascending; `size` and `mod` largest/newest first; `reverse` flips)."""
         return self.call(
-            "scan", *_option("-m", model), *_option("--version", version),
+            "scan", *(_option("--version", version) if model is None else _named(model, version)),
             *_globs("--include", include), *_globs("--exclude", exclude), "--sort", sort,
             *_switch("--reverse", reverse), *_switch("--verify", verify),
         )["files"]
@@ -111,7 +125,7 @@ class Center:
     ) -> dict:
         """`mfile pull`: the version's files (or PATHS, names or globs) into folder TO."""
         return self.call(
-            "pull", "-m", model, "--version", version, "--to", _cli.fspath(to),
+            "pull", *_named(model, version, needs_version=True), "--to", _cli.fspath(to),
             *_globs("--include", include), *_globs("--exclude", exclude),
             *_switch("--force", force), *_switch("--dry-run", dry_run), "--", *_paths(paths),
         )
@@ -130,22 +144,22 @@ class Center:
         """`mfile delete`: PATHS of a version, or with `all=True` the whole version (or the
         whole model without a version). Never asks: `all=True` is the confirmation."""
         return self.call(
-            "delete", "-m", model, *_option("--version", version), *_globs("--include", include),
+            "delete", *_named(model, version), *_globs("--include", include),
             *_switch("--all", all), *_switch("--yes", all), *_switch("--ignore-missing", ignore_missing),
             *_switch("--dry-run", dry_run), "--", *_paths(paths),
         )
 
     def register(self, model: str, version: str) -> dict:
         """Make the version if it is new (`mfile register`); its folder and key."""
-        return self.call("register", "-m", model, "--version", version)
+        return self.call("register", *_named(model, version, needs_version=True))
 
     def config(self, model: str, version: str | None = None) -> dict:
         """Where a model or version lives: center, catalog, folders, key (`mfile config`)."""
-        return self.call("config", "-m", model, *_option("--version", version))
+        return self.call("config", *_named(model, version))
 
     def versions(self, model: str, *, tags: Mapping[str, str] | None = None) -> list[dict]:
         """The versions of a model, with files, bytes, aliases and the runs that made them."""
-        return self.call("versions", "-m", model, *_globs("--tag", _pairs(tags)))["versions"]
+        return self.call("versions", *_named(model), *_globs("--tag", _pairs(tags)))["versions"]
 
     def profiles(self) -> list[dict]:
         """The models in the center (`mfile profiles`)."""
@@ -153,7 +167,7 @@ class Center:
 
     def verify(self, model: str | None = None, version: str | None = None) -> dict:
         """Rehash the stored files (`mfile verify`); raises MfileError when it finds damage."""
-        return self.call("verify", *_option("-m", model), *_option("--version", version))
+        return self.call("verify", *(_option("--version", version) if model is None else _named(model, version)))
 
     # Training records
 
@@ -172,7 +186,7 @@ class Center:
 
     def log_params(self, model: str, run: str, params: Mapping[str, Any], *, user: str | None = None) -> dict:
         """`mfile log-param`: params are write-once; a different value raises MfileError."""
-        return self.call("log-param", "-m", model, "--run", run, *_option("--user", user), "--", *param_words(params))
+        return self.call("log-param", *_named(model), "--run", run, *_option("--user", user), "--", *param_words(params))
 
     def runs(
         self,
@@ -188,7 +202,7 @@ class Center:
     ) -> list[dict]:
         """The runs (`mfile runs`), newest first or in `sort` order (`-KEY` descending)."""
         return self.call(
-            "runs", *_option("-m", model), *_option("--where", where), *_globs("--tag", _pairs(tags)),
+            "runs", *([] if model is None else _named(model)), *_option("--where", where), *_globs("--tag", _pairs(tags)),
             *_option("--status", status), *_option("--sort", sort), *_option("--limit", limit),
             *_option("--user", user), *_switch("--all-users", all_users),
         )["runs"]
@@ -198,7 +212,7 @@ class Center:
     ) -> dict[str, list[tuple[int, float]]]:
         """A run's points, `{key: [(step, value), ...]}` in step order (RUN or USER/RUN)."""
         document = self.call(
-            "metrics", "-m", model, "--run", run, *_globs("--key", list(keys or [])), *_option("--user", user)
+            "metrics", *_named(model), "--run", run, *_globs("--key", keys), *_option("--user", user)
         )
         return {
             key: [(p["step"], float(p["value"])) for p in points]  # float("NaN") works too

@@ -56,8 +56,10 @@ class ModelFile:
     """
 
     def __init__(self, model_name: str, version: Any, center_path: Any = None):
+        if version is None or isinstance(version, bool):
+            raise TypeError(f"version must be a string or a number, not {version!r}")
         self.model_name = model_name
-        self.version = str(version)
+        self.version = str(version)  # as the library formatted it: 1.0 -> "1.0"
         self.center = _center(center_path)
         self.remote_rel_path = f"{model_name}-v{self.version}"
 
@@ -91,6 +93,8 @@ class FilePipe:
         """Store FILES (paths) in the version, under SUBDIR if given. Unlike the library, a name
         already stored with other content is refused (MfileError) unless `force=True`;
         `move=True` removes each source only once its stored copy is verified."""
+        if isinstance(files, (str, os.PathLike)):
+            files = [files]
         return self.center.import_(list(files), self.model, self.version, subdir=subdir, move=move, force=force)
 
     def import_file(self, file: Any, subdir: str | None = None, move: bool = False, force: bool = False) -> dict:
@@ -155,17 +159,21 @@ class FilePipe:
     # Removing files
 
     def delete_files_local(self, files=None, confirm=False, delete_all=None, ignore_errors=False) -> dict | None:
-        """Delete FILES from the version; without FILES, every file (the version stays), or with
-        `delete_all=True` the whole version. `ignore_errors` skips named files that are not
-        stored. Asks `(y/n)` only with `confirm=True` (the library asked by default, and asked
-        again "a/d" when `delete_all` was None: mfile never does)."""
+        """Delete FILES from the version; with `files=None`, every file (the version stays), or
+        with `delete_all=True` the whole version. An empty list deletes nothing (the library
+        deleted everything). `ignore_errors` skips named files that are not stored. Asks `(y/n)`
+        only with `confirm=True` (the library asked by default, and asked again "a/d" when
+        `delete_all` was None: mfile never does). Returns mfile's document (None when nothing
+        was to be deleted or the answer was no)."""
+        if isinstance(files, (str, os.PathLike)):
+            files = [files]
+        if files is not None and not files:
+            return None
         if confirm:
             answer = input(f"Confirm deleting {files or 'all'} files in {self.name} (y/n)")
             if answer.strip().lower() != "y":
                 return None
         if files:
-            if isinstance(files, (str, os.PathLike)):
-                files = [files]
             return self.center.delete(self.model, self.version, list(files), ignore_missing=ignore_errors)
         if delete_all:
             return self.center.delete(self.model, self.version, all=True)

@@ -86,3 +86,38 @@ def test_times_keep_their_instant():
     assert parse_time("2026-11-30T21:54:47+02:00") == dt.datetime(2026, 11, 30, 19, 54, 47, tzinfo=dt.timezone.utc)
     with pytest.raises(ValueError):
         parse_time("yesterday")
+
+
+def test_a_relative_center_stays_the_same_after_chdir(tmp_path, monkeypatch):
+    write(tmp_path / "work" / "a.txt", "a")
+    center = mfile.Center("relative-center")
+    center.import_("a.txt", "m", "1")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert [f["path"] for f in center.scan("m", "1")] == ["a.txt"]
+    assert not (tmp_path / "elsewhere" / "relative-center").exists()
+
+
+def test_messages_keep_their_lists_and_usage_errors_lose_the_usage(tmp_path):
+    center = mfile.Center()
+    write(tmp_path / "a.txt", "a")
+    center.import_(tmp_path / "a.txt", "m", "1")
+    with pytest.raises(mfile.MfileError) as caught:
+        center.delete("m", "1", ["a.txt", "gone.txt"])
+    assert "gone.txt" in caught.value.message.splitlines()[1]
+    with pytest.raises(mfile.UsageError) as caught:
+        center.scan(sort="bogus")
+    assert "bogus" in caught.value.message and "Usage" not in caught.value.message
+    assert not caught.value.message.startswith("error:")
+
+
+def test_names_must_be_text_or_whole_numbers(tmp_path):
+    center = mfile.Center()
+    write(tmp_path / "a.txt", "a")
+    center.import_(tmp_path / "a.txt", "m", 2)  # version "2"
+    assert [v["version"] for v in center.versions("m")] == ["2"]
+    with pytest.raises(TypeError) as caught:
+        center.import_(tmp_path / "a.txt", "m", 1.10)
+    assert "'1.1'" in str(caught.value)
+    with pytest.raises(TypeError):
+        center.pull("m", None)

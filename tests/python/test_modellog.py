@@ -103,3 +103,19 @@ def test_without_a_model_name_the_run_is_named_after_the_project():
     script = README_STEPS.replace("model_log.add_model_name(model_name='BILSTM_CRF模型')\n", "")
     assert run_script(script).returncode == 0
     assert [r["name"] for r in mfile.Center().runs("demo实体识别", user="mantch")] == ["demo实体识别_1"]
+
+
+def test_after_finish_model_the_next_metric_starts_a_new_run():
+    script = README_STEPS + """
+model_log.add_model_name(model_name='second')
+model_log.add_param(param_dict={'lr': 0.1}, param_type='tf_param')
+model_log.add_metric(metric_name='train_loss', metric_value=1.0, epoch=1)
+model_log.finish_model()
+"""
+    done = run_script(script)
+    assert done.returncode == 0, done.stderr
+    runs = {r["name"]: r for r in mfile.Center().runs("demo实体识别", user="mantch")}
+    assert set(runs) == {"BILSTM_CRF模型", "second"}
+    assert runs["second"]["params"]["lr"]["value"] == "0.1"
+    first = mfile.Center().metrics("demo实体识别", "mantch/BILSTM_CRF模型")
+    assert first["train_loss"][0] == (1, 4.5646), "the first run is left as it was"

@@ -101,3 +101,13 @@ def test_a_center_the_library_wrote_is_pointed_at_mfile_adopt(tmp_path):
     with pytest.raises(mfile.UsageError) as caught:
         ModelFile("demo", 1, center_path=FIXTURE)
     assert "mfile adopt" in caught.value.message
+
+
+def test_an_empty_file_list_deletes_nothing():
+    pipe = ModelFile("m", 1).filepipe()
+    pipe.import_files(write("a.txt", "a"))  # one path where a list is expected works too
+    names = pipe.scan_local()
+    assert pipe.delete_files_local(files=[f for f in names if f.endswith(".tmp")]) is None
+    assert pipe.scan_local() == ["a.txt"]
+    with pytest.raises(TypeError):
+        ModelFile("m", None)

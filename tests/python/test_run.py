@@ -39,16 +39,37 @@ def test_steps_default_to_each_keys_next_and_special_values_survive():
     assert recorded["acc"] == [(0, 0.25)]
 
 
-def test_bad_keys_and_values_are_refused_in_python_before_anything_is_sent():
+def test_what_the_child_would_refuse_is_refused_by_log_and_the_stream_goes_on():
+    class Array:  # a numpy array of several elements: float() refuses it
+        def __float__(self):
+            raise TypeError("only 0-dimensional arrays can be converted")
+
+    refused = [
+        ({"a=b": 1.0}, ValueError),
+        ({"flag": True}, TypeError),
+        ({"loss": "high"}, TypeError),
+        ({"loss": Array()}, TypeError),
+        ({"big": 10**400}, ValueError),
+        ({}, ValueError),
+        ({"step": 2**63 - 1, "x": 1}, ValueError),
+        ({"step": 2.7, "x": 1}, TypeError),
+        ({"step": True, "x": 1}, TypeError),
+        ({"step": "3", "x": 1}, TypeError),
+        ({"step": 1, "epoch": 1, "x": 1}, ValueError),
+    ]
     with mfile.run("churn", "bad") as run:
-        with pytest.raises(ValueError):
-            run.log(**{"a=b": 1.0})
-        with pytest.raises(TypeError):
-            run.log(flag=True)
-        with pytest.raises(TypeError):
-            run.log(loss="high")
-        run.log(step=0, loss=1.0)
-    assert run.points == 1
+        for values, error in refused:
+            with pytest.raises(error):
+                run.log(**values)
+            run.log(loss=1.0)  # recorded after every refusal
+        with pytest.raises(TypeError) as caught:
+            run.log(acc=Array())
+        assert "acc" in str(caught.value)
+        run.log(epoch=99, loss=2.0)  # epoch names the step, as in JSON lines
+        run.log(step=2**53 - 1, edge=1)
+    assert run.points == len(refused) + 2
+    recorded = points("churn", "bad")
+    assert set(recorded) == {"loss", "edge"} and recorded["loss"][-1] == (99, 2.0)
 
 
 def test_a_param_conflict_raises_before_the_block_runs():
@@ -87,10 +108,86 @@ def test_a_child_that_dies_raises_its_exit_code():
     with pytest.raises(mfile.MfileError) as caught:
         with mfile.run("churn", "killed-child") as run:
             run.log(step=0, loss=1.0)
-            run._child.kill()
+            run._stream._child.kill()
             for step in range(1, 200_000):  # until the pipe breaks or the block ends
                 run.log(step=step, loss=1.0)
     assert caught.value.code != 0
+
+
+def test_a_run_exists_once_entered_and_a_bad_name_raises_there():
+    with mfile.run("churn", "empty") as run:
+        pass
+    assert run.points == 0 and mfile.Center().runs("churn")[0]["status"] == "finished"
+    entered = False
+    with pytest.raises(mfile.UsageError) as caught:
+        with mfile.run("churn", "bad/name"):
+            entered = True
+    assert not entered and "invalid run name" in caught.value.message
+    with pytest.raises(TypeError):
+        mfile.run("churn", 1.5)
+
+
+def test_two_unnamed_runs_of_one_process_get_two_names():
+    a, b = mfile.run("churn"), mfile.run("churn")
+    with a, b:
+        a.log(step=0, x=1.0)
+        b.log(step=0, x=2.0)
+    assert a.name != b.name
+    assert points("churn", a.name)["x"] == [(0, 1.0)] and points("churn", b.name)["x"] == [(0, 2.0)]
+
+
+def test_threads_may_log_into_one_run():
+    import threading
+
+    with mfile.run("churn", "threads") as run:
+        def worker(key):
+            for step in range(5000):
+                run.log(step=step, **{key: float(step)})
+
+        threads = [threading.Thread(target=worker, args=(f"k{i}",)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert run.points == 20_000
+    assert {k: len(v) for k, v in points("churn", "threads").items()} == {f"k{i}": 5000 for i in range(4)}
+
+
+def test_points_reach_the_center_without_another_call():
+    import time
+
+    with mfile.run("churn", "quiet") as run:
+        run.log(step=1, loss=0.9)
+        deadline = time.monotonic() + 10  # a bound, not a speed test: the flusher sends it
+        while "loss" not in points("churn", "quiet") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert points("churn", "quiet")["loss"] == [(1, 0.9)]
+
+
+def test_ctrl_c_while_logging_fast_loses_no_point(tmp_path):
+    from conftest import run_script
+
+    script = """
+import os, signal, threading, mfile
+n = 0
+try:
+    with mfile.run("churn", "sigint-%d") as run:
+        threading.Timer(0.4, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        while True:
+            run.log(step=n, loss=1.0, acc=0.5)
+            n += 1
+except KeyboardInterrupt:
+    print(n, run.status)
+"""
+    for attempt in range(3):  # the interrupt lands somewhere else in each
+        done = run_script(script % attempt)
+        assert done.returncode == 0, done.stderr
+        logged, status = done.stdout.split()
+        assert status == "killed"
+        recorded = points("churn", f"sigint-{attempt}")
+        # the interrupted call either recorded its point or none of it
+        assert len(recorded["loss"]) in (int(logged), int(logged) + 1), (attempt, logged)
+        assert len(recorded["acc"]) == len(recorded["loss"])
 
 
 def test_new_picks_the_next_free_name_and_no_name_gets_a_dated_one():
