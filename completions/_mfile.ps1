@@ -21,7 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'mfile' {
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show the files added, removed and changed between two versions')
             [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the models in the center')
+            [CompletionResult]::new('center', 'center', [CompletionResultType]::ParameterValue, 'Print which center is in use and where that choice came from: --center, MFILE_CENTER, the user''s or the system''s config file, or the default')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Rehash stored files and report missing, corrupted and untracked ones')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files')
             [CompletionResult]::new('claim-writer', 'claim-writer', [CompletionResultType]::ParameterValue, 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)')
@@ -63,7 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version name (e.g. 1.0)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'A description of the version')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag on the version; repeat for more')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -76,7 +77,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version name (e.g. 1.0); without it, the whole model')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -93,7 +94,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--subdir', '--subdir', [CompletionResultType]::ParameterName, 'The folder inside the version to import into')
             [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only files matching GLOB (a glob without / matches the name at any depth)')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave out files matching GLOB (wins over --include)')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--untracked', '--untracked', [CompletionResultType]::ParameterName, 'Adopt, in place, the files written straight into the version''s folder of a local center (what `verify` calls untracked)')
             [CompletionResult]::new('--move', '--move', [CompletionResultType]::ParameterName, 'Remove each source once its stored copy is durable and verified')
@@ -110,7 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;adopt' {
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace files a version already holds with other content (as import --force)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would be adopted, file by file; write nothing')
@@ -129,7 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only files matching GLOB (a glob without / matches the name at any depth)')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave out files matching GLOB (wins over --include)')
             [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'name ascending; size and mod largest/newest first')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Reverse the order')
             [CompletionResult]::new('--reverse', '--reverse', [CompletionResultType]::ParameterName, 'Reverse the order')
@@ -150,7 +151,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The folder to pull into')
             [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only files matching GLOB (a glob without / matches the name at any depth)')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave out files matching GLOB (wins over --include)')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite local files whose content differs')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would happen; write nothing')
@@ -167,7 +168,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version name (e.g. 1.0); without it, the whole model')
             [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Remove the files matching GLOB')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'With --version: drop the whole version; without: drop the whole model')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation (needed for --all without a terminal)')
@@ -186,7 +187,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only versions with this tag; repeat for more (all must hold)')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -198,7 +199,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;diff' {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -208,7 +209,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;alias' {
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -225,7 +226,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;alias;set' {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -237,7 +238,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;alias;list' {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -249,7 +250,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;alias;rm' {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -261,7 +262,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         'mfile;alias;log' {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -294,7 +295,17 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;profiles' {
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mfile;center' {
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -307,7 +318,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Only this model')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only this model')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Only this version (needs --model)')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--deep', '--deep', [CompletionResultType]::ParameterName, 'Check the catalog with SQLite''s full integrity_check (indexes too; slower) instead of quick_check; on a center in a bucket, also download and rehash every file (without it, each file''s object is checked by its size)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -319,7 +330,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         }
         'mfile;gc' {
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'Keep garbage younger than this: an import under way has uploaded bytes that no version names yet. A number and a unit: 30m, 24h, 7d; 0s when no one else writes the center')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would be removed; remove nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be removed; remove nothing')
@@ -331,7 +342,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;claim-writer' {
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Give the claim up: no host may write the center while it is on a network filesystem')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Take (or release) the claim of another host; only when that host no longer writes it')
@@ -348,7 +359,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run name (unique per model and user)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'A JSON file with a flat object of parameters')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -364,7 +375,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'The step of the values given as arguments (default: each key''s last step + 1); from -(2^53-1) to 2^53-1')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read JSON lines or a CSV log from FILE; - reads JSON lines from stdin as they come')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep reading FILE as it grows (like tail -f), until Ctrl-C')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Stop at the first bad line (after recording the lines before it) instead of skipping it')
@@ -383,7 +394,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--param', '--param', [CompletionResultType]::ParameterName, 'A parameter to record; repeat for more')
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'A note on the run')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The model version this run produces')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--new', '--new', [CompletionResultType]::ParameterName, 'When the --run name is taken, record as NAME-2, NAME-3, ... (the first free one)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -402,7 +413,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only runs with this tag; repeat for more (all must hold)')
             [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Order by a run field, param or metric (`-KEY` descending); runs without it go last')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show the first N runs (after --where and --sort)')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--all-users', '--all-users', [CompletionResultType]::ParameterName, 'Show every user''s runs, not only yours')
             [CompletionResult]::new('--only-changed', '--only-changed', [CompletionResultType]::ParameterName, 'Hide the params that are the same in every listed run')
@@ -424,7 +435,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run name (unique per model and user)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'The status to set')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -437,7 +448,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation (needed without a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation (needed without a terminal)')
@@ -455,7 +466,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run name (unique per model and user)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -465,7 +476,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;runs;push' {
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -501,7 +512,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model name')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Act as this user (default: $MFILE_USER, else the OS user)')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -517,7 +528,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only these metric keys; repeat for more')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'csv (key,step,value,logged_at) or json; --json is the same as --format json')
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run: RUN (yours) or USER/RUN')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -533,7 +544,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to tag')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version to tag')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With --run: the run''s owner (default: $MFILE_USER, else the OS user)')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -544,7 +555,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
         }
         'mfile;ui' {
             [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on [default: 127.0.0.1:8421, or the next free port up to 8430]. Any address but loopback makes the page reachable by others, without a login')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Open the page in the default browser')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -562,7 +573,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The HTML file to write [default: MODEL-report.html]; `-` for stdout')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The HTML file to write [default: MODEL-report.html]; `-` for stdout')
             [CompletionResult]::new('--max-points', '--max-points', [CompletionResultType]::ParameterName, 'Points per chart line at most (longer histories are thinned, keeping their shape)')
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--all-users', '--all-users', [CompletionResultType]::ParameterName, 'Without --run: include every user''s runs')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
@@ -573,7 +584,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;completions' {
-            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder (overrides MFILE_CENTER and the config file)')
+            [CompletionResult]::new('--center', '--center', [CompletionResultType]::ParameterName, 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress, per-file lines or summaries; errors still go to stderr')
@@ -594,6 +605,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show the files added, removed and changed between two versions')
             [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the models in the center')
+            [CompletionResult]::new('center', 'center', [CompletionResultType]::ParameterValue, 'Print which center is in use and where that choice came from: --center, MFILE_CENTER, the user''s or the system''s config file, or the default')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Rehash stored files and report missing, corrupted and untracked ones')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files')
             [CompletionResult]::new('claim-writer', 'claim-writer', [CompletionResultType]::ParameterValue, 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)')
@@ -657,6 +669,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfile' -ScriptBlock {
             break
         }
         'mfile;help;profiles' {
+            break
+        }
+        'mfile;help;center' {
             break
         }
         'mfile;help;verify' {

@@ -22,6 +22,9 @@ _mfile() {
             mfile,alias)
                 cmd="mfile__subcmd__alias"
                 ;;
+            mfile,center)
+                cmd="mfile__subcmd__center"
+                ;;
             mfile,claim-writer)
                 cmd="mfile__subcmd__claim__subcmd__writer"
                 ;;
@@ -126,6 +129,9 @@ _mfile() {
                 ;;
             mfile__subcmd__help,alias)
                 cmd="mfile__subcmd__help__subcmd__alias"
+                ;;
+            mfile__subcmd__help,center)
+                cmd="mfile__subcmd__help__subcmd__center"
                 ;;
             mfile__subcmd__help,claim-writer)
                 cmd="mfile__subcmd__help__subcmd__claim__subcmd__writer"
@@ -257,7 +263,7 @@ _mfile() {
 
     case "${cmd}" in
         mfile)
-            opts="-q -h -V --center --json --quiet --color --help --version register config import adopt scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help"
+            opts="-q -h -V --center --json --quiet --color --help --version register config import adopt scan pull delete versions diff alias profiles center verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -526,6 +532,28 @@ _mfile() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfile__subcmd__center)
+            opts="-q -h --center --json --quiet --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --center)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfile__subcmd__claim__subcmd__writer)
             opts="-q -h --release --force --center --json --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -733,7 +761,7 @@ _mfile() {
             return 0
             ;;
         mfile__subcmd__help)
-            opts="register config import adopt scan pull delete versions diff alias profiles verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help"
+            opts="register config import adopt scan pull delete versions diff alias profiles center verify gc claim-writer log-param log-metric track runs compare metrics tag ui report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -819,6 +847,20 @@ _mfile() {
         mfile__subcmd__help__subcmd__alias__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfile__subcmd__help__subcmd__center)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -18,7 +18,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
     }
     var completions = [
         &'mfile'= {
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -38,6 +38,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand diff 'Show the files added, removed and changed between two versions'
             cand alias 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)'
             cand profiles 'List the models in the center'
+            cand center 'Print which center is in use and where that choice came from: --center, MFILE_CENTER, the user''s or the system''s config file, or the default'
             cand verify 'Rehash stored files and report missing, corrupted and untracked ones'
             cand gc 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
             cand claim-writer 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)'
@@ -59,7 +60,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --version 'The version name (e.g. 1.0)'
             cand --description 'A description of the version'
             cand --tag 'A tag on the version; repeat for more'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -71,7 +72,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand -m 'The model name'
             cand --model 'The model name'
             cand --version 'The version name (e.g. 1.0); without it, the whole model'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -87,7 +88,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --subdir 'The folder inside the version to import into'
             cand --include 'Only files matching GLOB (a glob without / matches the name at any depth)'
             cand --exclude 'Leave out files matching GLOB (wins over --include)'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --untracked 'Adopt, in place, the files written straight into the version''s folder of a local center (what `verify` calls untracked)'
             cand --move 'Remove each source once its stored copy is durable and verified'
@@ -103,7 +104,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;adopt'= {
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --force 'Replace files a version already holds with other content (as import --force)'
             cand -n 'Show what would be adopted, file by file; write nothing'
@@ -121,7 +122,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --include 'Only files matching GLOB (a glob without / matches the name at any depth)'
             cand --exclude 'Leave out files matching GLOB (wins over --include)'
             cand --sort 'name ascending; size and mod largest/newest first'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand -r 'Reverse the order'
             cand --reverse 'Reverse the order'
@@ -141,7 +142,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --to 'The folder to pull into'
             cand --include 'Only files matching GLOB (a glob without / matches the name at any depth)'
             cand --exclude 'Leave out files matching GLOB (wins over --include)'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --force 'Overwrite local files whose content differs'
             cand -n 'Show what would happen; write nothing'
@@ -157,7 +158,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --model 'The model name'
             cand --version 'The version name (e.g. 1.0); without it, the whole model'
             cand --include 'Remove the files matching GLOB'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --all 'With --version: drop the whole version; without: drop the whole model'
             cand -y 'Don''t ask for confirmation (needed for --all without a terminal)'
@@ -175,7 +176,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand -m 'The model name'
             cand --model 'The model name'
             cand --tag 'Only versions with this tag; repeat for more (all must hold)'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -186,7 +187,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;diff'= {
             cand -m 'The model name'
             cand --model 'The model name'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -195,7 +196,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;alias'= {
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -211,7 +212,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;alias;set'= {
             cand -m 'The model name'
             cand --model 'The model name'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -222,7 +223,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;alias;list'= {
             cand -m 'The model name'
             cand --model 'The model name'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -233,7 +234,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;alias;rm'= {
             cand -m 'The model name'
             cand --model 'The model name'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -244,7 +245,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;alias;log'= {
             cand -m 'The model name'
             cand --model 'The model name'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -270,7 +271,16 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;alias;help;help'= {
         }
         &'mfile;profiles'= {
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
+            cand --color 'When to use colours'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand --quiet 'Print no progress, per-file lines or summaries; errors still go to stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mfile;center'= {
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -282,7 +292,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand -m 'Only this model'
             cand --model 'Only this model'
             cand --version 'Only this version (needs --model)'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --deep 'Check the catalog with SQLite''s full integrity_check (indexes too; slower) instead of quick_check; on a center in a bucket, also download and rehash every file (without it, each file''s object is checked by its size)'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -293,7 +303,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
         }
         &'mfile;gc'= {
             cand --grace 'Keep garbage younger than this: an import under way has uploaded bytes that no version names yet. A number and a unit: 30m, 24h, 7d; 0s when no one else writes the center'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand -n 'Show what would be removed; remove nothing'
             cand --dry-run 'Show what would be removed; remove nothing'
@@ -304,7 +314,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;claim-writer'= {
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --release 'Give the claim up: no host may write the center while it is on a network filesystem'
             cand --force 'Take (or release) the claim of another host; only when that host no longer writes it'
@@ -320,7 +330,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --run 'The run name (unique per model and user)'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --file 'A JSON file with a flat object of parameters'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -335,7 +345,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --step 'The step of the values given as arguments (default: each key''s last step + 1); from -(2^53-1) to 2^53-1'
             cand --file 'Read JSON lines or a CSV log from FILE; - reads JSON lines from stdin as they come'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --follow 'Keep reading FILE as it grows (like tail -f), until Ctrl-C'
             cand --strict 'Stop at the first bad line (after recording the lines before it) instead of skipping it'
@@ -353,7 +363,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --param 'A parameter to record; repeat for more'
             cand --note 'A note on the run'
             cand --version 'The model version this run produces'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --new 'When the --run name is taken, record as NAME-2, NAME-3, ... (the first free one)'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -371,7 +381,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --tag 'Only runs with this tag; repeat for more (all must hold)'
             cand --sort 'Order by a run field, param or metric (`-KEY` descending); runs without it go last'
             cand --limit 'Show the first N runs (after --where and --sort)'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --all-users 'Show every user''s runs, not only yours'
             cand --only-changed 'Hide the params that are the same in every listed run'
@@ -392,7 +402,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --run 'The run name (unique per model and user)'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
             cand --status 'The status to set'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -404,7 +414,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand -m 'The model name'
             cand --model 'The model name'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand -y 'Don''t ask for confirmation (needed without a terminal)'
             cand --yes 'Don''t ask for confirmation (needed without a terminal)'
@@ -421,7 +431,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --model 'The model name'
             cand --run 'The run name (unique per model and user)'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -430,7 +440,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;runs;push'= {
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -459,7 +469,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand -m 'The model name'
             cand --model 'The model name'
             cand --user 'Act as this user (default: $MFILE_USER, else the OS user)'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -474,7 +484,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --key 'Only these metric keys; repeat for more'
             cand --format 'csv (key,step,value,logged_at) or json; --json is the same as --format json'
             cand --run 'The run: RUN (yours) or USER/RUN'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -489,7 +499,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --run 'The run to tag'
             cand --version 'The version to tag'
             cand --user 'With --run: the run''s owner (default: $MFILE_USER, else the OS user)'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -499,7 +509,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
         }
         &'mfile;ui'= {
             cand --bind 'Address to listen on [default: 127.0.0.1:8421, or the next free port up to 8430]. Any address but loopback makes the page reachable by others, without a login'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --open 'Open the page in the default browser'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -516,7 +526,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand -o 'The HTML file to write [default: MODEL-report.html]; `-` for stdout'
             cand --out 'The HTML file to write [default: MODEL-report.html]; `-` for stdout'
             cand --max-points 'Points per chart line at most (longer histories are thinned, keeping their shape)'
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --all-users 'Without --run: include every user''s runs'
             cand --json 'Print one JSON document on stdout instead of tables'
@@ -526,7 +536,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand --help 'Print help'
         }
         &'mfile;completions'= {
-            cand --center 'The center folder (overrides MFILE_CENTER and the config file)'
+            cand --center 'The center folder or s3:// URL (overrides MFILE_CENTER and the config files)'
             cand --color 'When to use colours'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print no progress, per-file lines or summaries; errors still go to stderr'
@@ -546,6 +556,7 @@ set edit:completion:arg-completer[mfile] = {|@words|
             cand diff 'Show the files added, removed and changed between two versions'
             cand alias 'Name versions: set, list, remove and trace aliases such as @prod (@latest is built in)'
             cand profiles 'List the models in the center'
+            cand center 'Print which center is in use and where that choice came from: --center, MFILE_CENTER, the user''s or the system''s config file, or the default'
             cand verify 'Rehash stored files and report missing, corrupted and untracked ones'
             cand gc 'Remove what no version names any more: unused blobs and packs of a bucket center, unfinished uploads, leftover temp files'
             cand claim-writer 'Make this host the only writer of a center on a network filesystem (NFS, SMB, FUSE)'
@@ -594,6 +605,8 @@ set edit:completion:arg-completer[mfile] = {|@words|
         &'mfile;help;alias;log'= {
         }
         &'mfile;help;profiles'= {
+        }
+        &'mfile;help;center'= {
         }
         &'mfile;help;verify'= {
         }
