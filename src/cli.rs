@@ -102,7 +102,8 @@ pub enum Command {
     Ui(UiArgs),
     /// Write one self-contained HTML file with a model's runs and their charts
     Report(ReportArgs),
-    /// Print a shell completion script
+    /// Print the script that registers completions in a shell: subcommands and flags, and
+    /// model, version, alias and run names from the center's catalog
     Completions(CompletionsArgs),
 }
 

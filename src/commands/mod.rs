@@ -5,6 +5,7 @@ pub mod alias;
 pub mod center;
 pub mod claim_writer;
 pub mod compare;
+pub mod complete;
 pub mod completions;
 pub mod config;
 pub mod delete;
