@@ -163,10 +163,10 @@ class S3:
 
     def machine(self, name, prefix):
         """mfile on another machine: its own data folder (so its own cache of the bucket) and
-        config folder, the center at `prefix`."""
+        config folder and no system config file, the center at `prefix`."""
         root = fresh(self.work, "machine-" + name)
         return dict(self.env(), MFILE_CENTER=self.url(prefix), AWS_ENDPOINT_URL=self.endpoint,
-                    XDG_DATA_HOME=os.path.join(root, "data"), XDG_CONFIG_HOME=os.path.join(root, "config"))
+                    XDG_DATA_HOME=os.path.join(root, "data"), XDG_CONFIG_HOME=os.path.join(root, "config"), MFILE_CONFIG="")
 
 
 def start_server():

@@ -15,7 +15,9 @@ use crate::values::{MAX_STEP, RunStatus};
     version,
     about = "One central place for model files: import, scan, pull, delete and verify versions",
     after_help = "The center is --center, else $MFILE_CENTER, else \"center\" in \
-                  <config dir>/mfile/config.json, else <data dir>/mfile/center."
+                  <config dir>/mfile/config.json, else in the system's config file \
+                  ($MFILE_CONFIG, default /etc/mfile/config.json), else <data dir>/mfile/center. \
+                  `mfile center` says which."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -26,7 +28,7 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The center folder (overrides MFILE_CENTER and the config file)
+    /// The center folder or s3:// URL (overrides MFILE_CENTER and the config files)
     #[arg(long, global = true, value_name = "DIR")]
     pub center: Option<PathBuf>,
     /// Print one JSON document on stdout instead of tables
@@ -72,6 +74,9 @@ pub enum Command {
     Alias(AliasCommand),
     /// List the models in the center
     Profiles,
+    /// Print which center is in use and where that choice came from: --center, MFILE_CENTER,
+    /// the user's or the system's config file, or the default
+    Center,
     /// Rehash stored files and report missing, corrupted and untracked ones
     Verify(VerifyArgs),
     /// Remove what no version names any more: unused blobs and packs of a bucket center,
@@ -97,7 +102,8 @@ pub enum Command {
     Ui(UiArgs),
     /// Write one self-contained HTML file with a model's runs and their charts
     Report(ReportArgs),
-    /// Print a shell completion script
+    /// Print the script that registers completions in a shell: subcommands and flags, and
+    /// model, version, alias and run names from the center's catalog
     Completions(CompletionsArgs),
 }
 

@@ -52,6 +52,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Diff(args) => commands::diff::run(args, ctx),
         Command::Alias(command) => commands::alias::run(command, ctx),
         Command::Profiles => commands::profiles::run(ctx),
+        Command::Center => commands::center::run(ctx),
         Command::Verify(args) => commands::verify::run(args, ctx),
         Command::Gc(args) => commands::gc::run(args, ctx),
         Command::ClaimWriter(args) => commands::claim_writer::run(args, ctx),

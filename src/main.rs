@@ -4,6 +4,8 @@ use mfile::cli::Cli;
 use mfile::{error, interrupt, output};
 
 fn main() {
+    // A shell's Tab (`COMPLETE=bash mfile -- WORDS`): answered here, and the process exits.
+    mfile::commands::complete::from_env();
     let cli = Cli::parse(); // bad usage exits 2 here, with clap's message
     mfile::set_color(cli.global.color);
     interrupt::install();

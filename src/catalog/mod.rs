@@ -15,6 +15,7 @@
 
 pub mod aliases;
 pub mod lock;
+mod names;
 pub mod network;
 pub mod remote;
 pub mod run_outbox;

@@ -2,8 +2,10 @@
 
 pub mod adopt;
 pub mod alias;
+pub mod center;
 pub mod claim_writer;
 pub mod compare;
+pub mod complete;
 pub mod completions;
 pub mod config;
 pub mod delete;
@@ -35,9 +37,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::{ModelRow, VersionRow};
-use crate::center;
 use crate::center::s3::is_unreachable;
-use crate::config::Settings;
+use crate::config::{ChosenBy, Settings};
 use crate::engine::Center;
 use crate::engine::FileError;
 use crate::engine::bucket_runs::Background;
@@ -58,6 +59,8 @@ pub struct Ctx {
     /// The center's folder; for a center in a bucket, this machine's cache of it.
     pub center: PathBuf,
     pub location: Location,
+    /// Where the choice of the center came from (`mfile center` says it).
+    pub chosen_by: ChosenBy,
     /// The user runs are recorded for: $MFILE_USER, else the OS user.
     pub user: String,
     /// Prompts need a person at a terminal.
@@ -70,6 +73,7 @@ impl Ctx {
         Ctx {
             center: settings.center,
             location: settings.location,
+            chosen_by: settings.chosen_by,
             user: settings.user,
             stdin_is_terminal: io::stdin().is_terminal(),
             out: Out::new(settings.json, settings.quiet),
@@ -302,7 +306,11 @@ impl ConfigView {
             center: center.name.clone(),
             catalog: center.catalog_path().display().to_string(),
             filerepo: center.store.locate(&model.name),
-            dir: version.map(|v| center.store.locate(&center::key(&model.name, &v.name, ""))),
+            dir: version.map(|v| {
+                center
+                    .store
+                    .locate(&crate::center::key(&model.name, &v.name, ""))
+            }),
             key: model.key.clone(),
             created_at: version.map_or(model.created_at, |v| v.created_at),
             updated_at: version.map(|v| v.updated_at),

@@ -1,4 +1,4 @@
-//! The only place that reads environment variables, the config file and platform folders.
+//! The only place that reads environment variables, the config files and platform folders.
 //! Turns the parsed global options into [`Settings`], which `commands::Ctx` is made from.
 //! A center given as a URL gets its endpoint, region and keys the way AWS tools find them
 //! ([`aws`]).
@@ -15,6 +15,11 @@ use crate::error::usage;
 use crate::values::location::{BucketUrl, Location};
 
 pub const CENTER_ENV: &str = "MFILE_CENTER";
+/// The path of the system-wide config file; set but empty, there is none.
+pub const SYSTEM_CONFIG_ENV: &str = "MFILE_CONFIG";
+/// The system-wide config file when `MFILE_CONFIG` is not set: a team's default, set once per
+/// machine by whoever runs it.
+pub const SYSTEM_CONFIG: &str = "/etc/mfile/config.json";
 
 /// Resolved settings for one command run.
 #[derive(Debug)]
@@ -23,13 +28,46 @@ pub struct Settings {
     pub center: PathBuf,
     /// Where the center is: the folder above, or a bucket.
     pub location: Location,
+    /// Where the choice of that center came from.
+    pub chosen_by: ChosenBy,
     pub json: bool,
     pub quiet: bool,
     /// The user runs are recorded for: $MFILE_USER, else the OS user.
     pub user: String,
 }
 
-/// `<config dir>/mfile/config.json`. `endpoint` and `region` apply when the center is a URL.
+/// What chose the center: the first of these that names one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    Env,
+    UserConfig,
+    SystemConfig,
+    Default,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Flag => "flag",
+            Source::Env => "env",
+            Source::UserConfig => "user-config",
+            Source::SystemConfig => "system-config",
+            Source::Default => "default",
+        }
+    }
+}
+
+/// Where the center in use came from: the source, and its file when it is a config file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChosenBy {
+    pub source: Source,
+    pub file: Option<PathBuf>,
+}
+
+/// A config file: the user's `<config dir>/mfile/config.json` or the system's
+/// (`$MFILE_CONFIG`, else `/etc/mfile/config.json`). `endpoint` and `region` apply when the
+/// center is a URL.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
@@ -61,29 +99,34 @@ fn cache_folder(data_dir: Option<&Path>, endpoint: Option<&str>, url: &str) -> R
 struct Sources<'a> {
     flag: Option<&'a Path>,
     env: Option<&'a Path>,
-    config_file: Option<&'a Path>,
+    /// `<config dir>/mfile/config.json`.
+    user_file: Option<&'a Path>,
+    /// `$MFILE_CONFIG`, else `/etc/mfile/config.json`; `None` when `MFILE_CONFIG` is empty.
+    system_file: Option<&'a Path>,
     data_dir: Option<&'a Path>,
 }
 
 impl Settings {
     pub fn from_args(global: &GlobalArgs) -> Result<Settings> {
         let dirs = directories::BaseDirs::new();
-        let config_file = dirs
+        let user_file = dirs
             .as_ref()
             .map(|d| d.config_dir().join("mfile/config.json"));
+        let system_file = system_config_file()?;
         let data_dir = dirs.as_ref().map(|d| d.data_dir().to_path_buf());
         let env_center = std::env::var_os(CENTER_ENV).map(PathBuf::from);
         let sources = Sources {
             flag: global.center.as_deref(),
             env: env_center.as_deref(),
-            config_file: config_file.as_deref(),
+            user_file: user_file.as_deref(),
+            system_file: system_file.as_deref(),
             data_dir: data_dir.as_deref(),
         };
         let aws_env = aws::Env {
             var: &|name| std::env::var(name).ok(),
             home: dirs.as_ref().map(|d| d.home_dir()),
         };
-        let location = resolve_location(&sources, &aws_env)?;
+        let (location, chosen_by) = resolve_location(&sources, &aws_env)?;
         let center = match &location {
             Location::Local(dir) => dir.clone(),
             Location::Bucket(spec) => {
@@ -94,6 +137,7 @@ impl Settings {
         Ok(Settings {
             center,
             location,
+            chosen_by,
             json: global.json,
             quiet: global.quiet,
             user: crate::values::names::nfc(&user_name()),
@@ -101,64 +145,86 @@ impl Settings {
     }
 }
 
-/// First match wins for the center: the flag, the environment, the config file, the platform
-/// data folder. A URL center then takes its endpoint, region and keys from the environment,
-/// the config file and the AWS profile files (see [`aws`]).
-fn resolve_location(sources: &Sources, aws_env: &aws::Env) -> Result<Location> {
-    let given = sources
-        .flag
-        .or(sources.env.filter(|p| !p.as_os_str().is_empty()));
-    let mut config = None;
-    let center = match given {
-        Some(center) => Center::given(center)?,
+/// The system-wide config file: `$MFILE_CONFIG` (made absolute, so a relative center in it is
+/// relative to its folder), none when that is set but empty, else `/etc/mfile/config.json`.
+fn system_config_file() -> Result<Option<PathBuf>> {
+    match std::env::var_os(SYSTEM_CONFIG_ENV) {
+        None => Ok(Some(PathBuf::from(SYSTEM_CONFIG))),
+        Some(path) if path.is_empty() => Ok(None),
+        Some(path) => std::path::absolute(&path)
+            .map(Some)
+            .with_context(|| format!("could not resolve {SYSTEM_CONFIG_ENV}={path:?}")),
+    }
+}
+
+/// First match wins for the center: the flag, the environment, the user's config file, the
+/// system's config file, the platform data folder. A URL center then takes its endpoint,
+/// region and keys from the environment, the config files (each key from the user's file,
+/// else the system's) and the AWS profile files (see [`aws`]). A config file is read only
+/// when it is needed, so a broken one is no matter while the flag or the environment decides.
+fn resolve_location(sources: &Sources, aws_env: &aws::Env) -> Result<(Location, ChosenBy)> {
+    let files = [
+        (Source::UserConfig, sources.user_file),
+        (Source::SystemConfig, sources.system_file),
+    ];
+    // The config files read so far, in order, and how many of `files` were looked at.
+    let mut read: Vec<(ConfigFile, PathBuf)> = Vec::new();
+    let mut looked_at = 0;
+    let given = match (sources.flag, sources.env) {
+        (Some(flag), _) => Some((flag, Source::Flag)),
+        (None, Some(env)) if !env.as_os_str().is_empty() => Some((env, Source::Env)),
+        _ => None,
+    };
+    let (center, chosen_by) = match given {
+        Some((center, source)) => (Center::given(center)?, ChosenBy { source, file: None }),
         None => {
-            let file = read_config(sources.config_file)?;
-            let center = match (&file, sources.config_file) {
-                (
-                    Some((
-                        ConfigFile {
-                            center: Some(c), ..
-                        },
-                        _,
-                    )),
-                    Some(path),
-                ) => Center::from_config(c, path)?,
-                _ => match sources.data_dir {
-                    Some(dir) => Center::Local(dir.join("mfile/center")),
-                    None => {
-                        return Err(usage(format!(
-                            "no home folder to put the center in; pass --center DIR or set {CENTER_ENV}"
-                        )));
-                    }
-                },
-            };
-            config = Some(file);
-            center
+            let mut found = None;
+            for (source, path) in files {
+                looked_at += 1;
+                let Some((file, path)) = read_config(path)? else {
+                    continue;
+                };
+                let center = file.center.as_deref();
+                let center = center.map(|c| Center::from_config(c, &path)).transpose()?;
+                read.push((file, path.clone()));
+                if let Some(center) = center {
+                    let file = Some(path);
+                    found = Some((center, ChosenBy { source, file }));
+                    break;
+                }
+            }
+            match (found, sources.data_dir) {
+                (Some(found), _) => found,
+                (None, Some(dir)) => (
+                    Center::Local(dir.join("mfile/center")),
+                    ChosenBy {
+                        source: Source::Default,
+                        file: None,
+                    },
+                ),
+                (None, None) => {
+                    return Err(usage(format!(
+                        "no home folder to put the center in; pass --center DIR or set {CENTER_ENV}"
+                    )));
+                }
+            }
         }
     };
-    match center {
-        Center::Local(dir) => Ok(Location::Local(dir)),
-        Center::Url(url) => {
-            let file = match config {
-                Some(file) => file,
-                None => read_config(sources.config_file)?,
-            };
-            let (file, path) = match file {
-                Some((file, path)) => (file, Some(path)),
-                None => (ConfigFile::default(), None),
-            };
-            let center_config = aws::CenterConfig {
-                endpoint: file.endpoint,
-                region: file.region,
-                file: path,
-            };
-            Ok(Location::Bucket(aws::bucket_spec(
-                url,
-                &center_config,
-                aws_env,
-            )?))
-        }
+    let url = match center {
+        Center::Local(dir) => return Ok((Location::Local(dir), chosen_by)),
+        Center::Url(url) => url,
+    };
+    for (_, path) in &files[looked_at..] {
+        read.extend(read_config(*path)?);
     }
+    let endpoint = read.iter().find(|(file, _)| file.endpoint.is_some());
+    let center_config = aws::CenterConfig {
+        endpoint: endpoint.and_then(|(file, _)| file.endpoint.clone()),
+        region: read.iter().find_map(|(file, _)| file.region.clone()),
+        file: endpoint.map(|(_, path)| path.clone()),
+    };
+    let spec = aws::bucket_spec(url, &center_config, aws_env)?;
+    Ok((Location::Bucket(spec), chosen_by))
 }
 
 enum Center {
@@ -256,10 +322,18 @@ mod tests {
         let sources = Sources {
             flag,
             env,
-            config_file,
+            user_file: config_file,
+            system_file: None,
             data_dir,
         };
-        resolve_location(&sources, &aws::Env { var, home: None })
+        resolve_sources(&sources, var).map(|(location, _)| location)
+    }
+
+    fn resolve_sources(
+        sources: &Sources,
+        var: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(Location, ChosenBy)> {
+        resolve_location(sources, &aws::Env { var, home: None })
     }
 
     fn local(location: Location) -> PathBuf {
@@ -287,6 +361,142 @@ mod tests {
         assert_eq!(pick(None, None, None), data.join("mfile/center"));
         let missing = dir.path().join("nope.json");
         assert_eq!(pick(None, None, Some(&missing)), data.join("mfile/center"));
+    }
+
+    /// A user file and a system file in folders of their own, each written when given.
+    struct TwoFiles {
+        dir: tempfile::TempDir,
+        user: PathBuf,
+        system: PathBuf,
+    }
+
+    impl TwoFiles {
+        fn new(user: Option<&str>, system: Option<&str>) -> TwoFiles {
+            let dir = tempfile::tempdir().unwrap();
+            let user_file = dir.path().join("home/mfile/config.json");
+            let system_file = dir.path().join("etc/mfile/config.json");
+            for (path, text) in [(&user_file, user), (&system_file, system)] {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                if let Some(text) = text {
+                    std::fs::write(path, text).unwrap();
+                }
+            }
+            TwoFiles {
+                dir,
+                user: user_file,
+                system: system_file,
+            }
+        }
+
+        fn resolve(&self, env: Option<&Path>) -> Result<(Location, ChosenBy)> {
+            let data = self.dir.path().join("data");
+            let sources = Sources {
+                flag: None,
+                env,
+                user_file: Some(&self.user),
+                system_file: Some(&self.system),
+                data_dir: Some(&data),
+            };
+            resolve_sources(&sources, &keys)
+        }
+
+        fn folder(&self, env: Option<&Path>) -> (PathBuf, Source, Option<PathBuf>) {
+            let (location, chosen) = self.resolve(env).unwrap();
+            (local(location), chosen.source, chosen.file)
+        }
+    }
+
+    #[test]
+    fn the_system_file_names_the_center_when_the_user_file_does_not() {
+        let files = TwoFiles::new(None, Some(r#"{"center": "team"}"#));
+        let etc = files.system.parent().unwrap();
+        let want = (
+            etc.join("team"),
+            Source::SystemConfig,
+            Some(files.system.clone()),
+        );
+        assert_eq!(
+            files.folder(None),
+            want,
+            "relative to the system file's folder"
+        );
+
+        // A user file without a center leaves the choice to the system file.
+        std::fs::write(&files.user, r#"{"region": "eu-west-3"}"#).unwrap();
+        assert_eq!(files.folder(None), want);
+
+        std::fs::write(&files.user, r#"{"center": "mine"}"#).unwrap();
+        let home = files.user.parent().unwrap();
+        let user = (
+            home.join("mine"),
+            Source::UserConfig,
+            Some(files.user.clone()),
+        );
+        assert_eq!(files.folder(None), user, "the user's file wins");
+
+        let env = Path::new("/env");
+        let from_env = (env.to_path_buf(), Source::Env, None);
+        assert_eq!(files.folder(Some(env)), from_env);
+        // MFILE_CENTER set but empty is not set.
+        assert_eq!(files.folder(Some(Path::new(""))), user);
+
+        std::fs::remove_file(&files.user).unwrap();
+        std::fs::remove_file(&files.system).unwrap();
+        let data = files.dir.path().join("data/mfile/center");
+        assert_eq!(files.folder(None), (data, Source::Default, None));
+    }
+
+    #[test]
+    fn a_bucket_center_takes_each_setting_from_the_user_file_then_the_system_file() {
+        let system = r#"{"center": "s3://team/prod", "endpoint": "http://10.0.0.1:8333",
+                         "region": "eu-west-3"}"#;
+        let files = TwoFiles::new(Some(r#"{"region": "us-west-2"}"#), Some(system));
+        let (Location::Bucket(spec), chosen) = files.resolve(None).unwrap() else {
+            panic!("not a bucket")
+        };
+        assert_eq!(spec.url.to_string(), "s3://team/prod");
+        assert_eq!(spec.region, "us-west-2", "the user's region");
+        assert_eq!(spec.endpoint.as_deref(), Some("http://10.0.0.1:8333"));
+        assert_eq!(chosen.source, Source::SystemConfig);
+
+        // A URL from the environment still takes the files' settings.
+        let (Location::Bucket(spec), chosen) =
+            files.resolve(Some(Path::new("s3://other/y"))).unwrap()
+        else {
+            panic!("not a bucket")
+        };
+        assert_eq!(
+            (spec.region.as_str(), chosen.source),
+            ("us-west-2", Source::Env)
+        );
+        assert_eq!(spec.endpoint.as_deref(), Some("http://10.0.0.1:8333"));
+
+        // A bad endpoint is named with the file it came from.
+        std::fs::write(&files.system, r#"{"endpoint": "10.0.0.1"}"#).unwrap();
+        let err = files.resolve(Some(Path::new("s3://other/y"))).unwrap_err();
+        let shown = format!("{err:#}");
+        assert!(
+            shown.contains(&files.system.display().to_string()),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_broken_system_file_is_a_usage_error_naming_it() {
+        let files = TwoFiles::new(None, Some(r#"{"center": "team",}"#));
+        let err = files.resolve(None).unwrap_err();
+        assert_eq!(crate::error::exit_code(&err), 2);
+        let shown = format!("{err:#}");
+        let path = files.system.display().to_string();
+        assert!(
+            shown.contains(&format!("invalid config file {path}")),
+            "{shown}"
+        );
+
+        // Not read while something before it names a folder.
+        std::fs::write(&files.user, r#"{"center": "mine"}"#).unwrap();
+        assert_eq!(files.folder(None).1, Source::UserConfig);
+        assert_eq!(files.folder(Some(Path::new("/env"))).1, Source::Env);
     }
 
     #[test]

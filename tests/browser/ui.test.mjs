@@ -34,7 +34,8 @@ function points(run, key, from, to, f) {
 before(async () => {
   assert.ok(BIN, 'MFILE_BIN names the mfile binary');
   dir = mkdtempSync(join(tmpdir(), 'mfile-browser-'));
-  env = { ...process.env, MFILE_CENTER: join(dir, 'center'), MFILE_USER: 'alice', NO_COLOR: '1' };
+  // MFILE_CONFIG empty: no system config file (/etc/mfile/config.json) reaches the tests.
+  env = { ...process.env, MFILE_CENTER: join(dir, 'center'), MFILE_CONFIG: '', MFILE_USER: 'alice', NO_COLOR: '1' };
   mkdirSync(join(dir, 'model', 'sub'), { recursive: true });
   writeFileSync(join(dir, 'model', 'weights.bin'), 'weights');
   writeFileSync(join(dir, 'model', 'sub', 'config.json'), '{}');
@@ -257,7 +258,7 @@ test('a bucket center: a run tracked on one machine grows on another machine\'s 
   const center = `s3://${process.env.MFILE_TEST_S3_BUCKET}/browser-${Date.now()}`;
   const machine = (name) => ({
     ...process.env, MFILE_CENTER: center, AWS_ENDPOINT_URL: S3, MFILE_USER: 'alice',
-    XDG_DATA_HOME: join(dir, name), NO_COLOR: '1',
+    XDG_DATA_HOME: join(dir, name), MFILE_CONFIG: '', NO_COLOR: '1',
   });
   const trainer = machine('trainer');
   const watcher = machine('watcher');

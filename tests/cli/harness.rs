@@ -189,8 +189,16 @@ impl Env {
         mfile::center::s3::Bucket::open(&s3_spec(url)).expect("open the test bucket")
     }
 
+    /// The system-wide config file this env's commands read (`MFILE_CONFIG`): inside the temp
+    /// folder, so a machine's /etc/mfile/config.json never reaches a test. Absent until a test
+    /// writes it.
+    pub fn system_config(&self) -> PathBuf {
+        self.root.join("etc/mfile/config.json")
+    }
+
     /// A command with an isolated environment: HOME and XDG inside the temp folder, no colour,
-    /// MFILE_CENTER at this env's center, run from the workspace.
+    /// MFILE_CENTER at this env's center, MFILE_CONFIG inside the temp folder, run from the
+    /// workspace.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = self.isolated(bin(), std::env::var_os("PATH").unwrap_or_default());
         cmd.args(args);
@@ -222,6 +230,7 @@ impl Env {
             .env("NO_COLOR", "1")
             .env("TZ", "UTC")
             .env("MFILE_CENTER", &self.center)
+            .env("MFILE_CONFIG", self.system_config())
             .stdin(Stdio::null());
         if let Some(url) = &self.center_url {
             cmd.env("MFILE_CENTER", url);

@@ -1,5 +1,6 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 
 use crate::harness::Env;
 
@@ -285,4 +286,150 @@ fn a_new_center_follows_the_umask_so_a_group_can_share_it() {
         0o444,
         "stored files are read-only"
     );
+}
+
+/// `mfile center --json` without MFILE_CENTER (and with the extra arguments), as a document.
+fn center_doc(env: &Env, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["center", "--json"];
+    args.extend_from_slice(extra);
+    let out = env
+        .command(&args)
+        .env_remove("MFILE_CENTER")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_system_config_file_sets_a_default_the_user_file_and_environment_override() {
+    let env = Env::local();
+    env.write("a.bin", "a");
+    let system = env.system_config();
+    let etc = system.parent().unwrap();
+    fs::create_dir_all(etc).unwrap();
+    fs::write(&system, r#"{"center": "team-center"}"#).unwrap();
+    let shown = |path: &Path| path.display().to_string();
+
+    // No user file: the system file's center, relative to the system file's folder.
+    let doc = center_doc(&env, &[]);
+    assert_eq!(doc["center"], shown(&etc.join("team-center")));
+    assert_eq!(doc["kind"], "folder");
+    assert_eq!(doc["source"], "system-config");
+    assert_eq!(doc["file"], shown(&system));
+    let out = env
+        .command(&["import", "a.bin", "-m", "m", "--version", "1"])
+        .env_remove("MFILE_CENTER")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(etc.join("team-center/catalog.db").exists());
+    let human = env
+        .command(&["center"])
+        .env_remove("MFILE_CENTER")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&human.stdout),
+        format!(
+            "{} (folder, from the system config file {})\n",
+            shown(&etc.join("team-center")),
+            shown(&system)
+        )
+    );
+
+    // The user's file wins over the system's.
+    let user = env.root.join("home/.config/mfile/config.json");
+    fs::create_dir_all(user.parent().unwrap()).unwrap();
+    fs::write(&user, r#"{"center": "/srv/mine"}"#).unwrap();
+    let doc = center_doc(&env, &[]);
+    assert_eq!(doc["center"], "/srv/mine");
+    assert_eq!(doc["source"], "user-config");
+    assert_eq!(doc["file"], shown(&user));
+
+    // MFILE_CENTER wins over both, the flag over everything.
+    let doc = env.json(&["center"]);
+    assert_eq!(doc["center"], shown(&env.center));
+    assert_eq!(
+        (&doc["source"], &doc["file"]),
+        (&"env".into(), &serde_json::Value::Null)
+    );
+    let doc = env.json(&["center", "--center", "s3://team-models/prod"]);
+    assert_eq!(doc["center"], "s3://team-models/prod");
+    assert_eq!(
+        (&doc["kind"], &doc["source"]),
+        (&"bucket".into(), &"flag".into())
+    );
+    assert_eq!(doc["file"], serde_json::Value::Null);
+
+    // MFILE_CONFIG empty: no system file; neither file: the default.
+    fs::remove_file(&user).unwrap();
+    let doc = center_doc(&env, &[]);
+    assert_eq!(doc["source"], "system-config");
+    let out = env
+        .command(&["center", "--json"])
+        .env_remove("MFILE_CENTER")
+        .env("MFILE_CONFIG", "")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["source"], "default");
+    assert_eq!(
+        doc["center"],
+        shown(&env.root.join("home/.local/share/mfile/center"))
+    );
+    assert!(
+        !env.root.join("home/.local/share/mfile/center").exists(),
+        "center creates nothing"
+    );
+}
+
+#[test]
+fn a_relative_mfile_config_is_read_from_the_working_folder() {
+    let env = Env::local();
+    fs::write(env.work.join("team.json"), r#"{"center": "shared"}"#).unwrap();
+    let out = env
+        .command(&["center", "--json"])
+        .env_remove("MFILE_CENTER")
+        .env("MFILE_CONFIG", "team.json")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["file"],
+        env.work.join("team.json").display().to_string()
+    );
+    assert_eq!(doc["center"], env.work.join("shared").display().to_string());
+}
+
+#[test]
+fn a_broken_system_config_file_is_exit_2_naming_it() {
+    let env = Env::local();
+    let system = env.system_config();
+    fs::create_dir_all(system.parent().unwrap()).unwrap();
+    fs::write(&system, r#"{"centre": "typo"}"#).unwrap();
+    for args in [&["center"][..], &["scan"]] {
+        let out = env
+            .command(args)
+            .env_remove("MFILE_CENTER")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let says = format!("invalid config file {}", system.display());
+        assert!(
+            stderr.contains(&says) && stderr.contains("centre"),
+            "{stderr}"
+        );
+    }
+    // While MFILE_CENTER names a folder, the file is not read.
+    assert_eq!(env.json(&["center"])["source"], "env");
 }

@@ -379,6 +379,7 @@ fn a_center_others_may_only_read_works_for_them() {
         .env_clear()
         .env("HOME", root)
         .env("MFILE_CENTER", &center)
+        .env("MFILE_CONFIG", "")
         .env("NO_COLOR", "1");
         cmd
     };

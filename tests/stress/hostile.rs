@@ -738,6 +738,7 @@ fn unreadable_files_and_folders_are_reported() {
             .env_clear()
             .env("HOME", root)
             .env("MFILE_CENTER", root.join("center"))
+            .env("MFILE_CONFIG", "")
             .env("NO_COLOR", "1")
             .output()
             .unwrap()
