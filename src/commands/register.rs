@@ -4,10 +4,10 @@ use anyhow::Result;
 
 use super::ConfigView;
 use super::Ctx;
-use super::tag::parse_tags;
 use crate::cli::RegisterArgs;
 use crate::time::Timestamp;
 use crate::values::names::check_name;
+use crate::values::tags::parse_tags;
 
 pub fn run(args: RegisterArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.target.model.name)?;

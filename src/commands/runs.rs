@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 
 use super::Ctx;
-use super::tag::{parse_tags, show_tags};
+use super::tag::show_tags;
 use super::{confirm, run_ref};
 use crate::cli::{RunsAction, RunsArgs, RunsDeleteArgs, RunsEndArgs, RunsListArgs, RunsNoteArgs};
 use crate::error::usage;
@@ -17,6 +17,7 @@ use crate::tracking::listing::{self, Listing, MetricCell, Select};
 use crate::tracking::query;
 use crate::tracking::{self, Direction};
 use crate::values::names::check_name;
+use crate::values::tags::parse_tags;
 use crate::values::words::count;
 
 pub fn run(args: RunsArgs, ctx: &Ctx) -> Result<()> {

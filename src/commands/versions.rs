@@ -4,11 +4,12 @@
 use anyhow::Result;
 
 use super::Ctx;
-use super::tag::{parse_tags, show_tags};
+use super::tag::show_tags;
 use crate::cli::VersionsArgs;
 use crate::output::views::{VersionView, VersionsDoc};
 use crate::output::{self, TableOut, human_size};
 use crate::values::names::{check_name, natural_cmp};
+use crate::values::tags::parse_tags;
 use crate::values::words::count;
 
 pub fn run(args: VersionsArgs, ctx: &Ctx) -> Result<()> {

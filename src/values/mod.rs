@@ -8,6 +8,7 @@
 pub mod duration;
 pub mod location;
 pub mod names;
+pub mod tags;
 pub mod words;
 
 use std::fmt;

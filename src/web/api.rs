@@ -135,18 +135,39 @@ pub struct RunsDoc {
     pub run_owners: Vec<String>,
     #[serde(flatten)]
     pub listing: Listing,
+    /// Keys of `where=` that none of the runs considered has (a typo, most likely).
+    pub unknown_keys: Vec<String>,
 }
 
-/// The runs of a model, newest first, filtered by owner and status.
-pub fn runs(
-    catalog: &Reader,
-    model: &str,
-    owner: Option<&str>,
-    status: Option<RunStatus>,
-) -> ApiResult<RunsDoc> {
+/// Which runs of a model the runs document holds: `owner=`, `status=`, `run=` (only these,
+/// as OWNER/RUN), and `where=`/`tag=` as `mfile runs --where/--tag` choose them.
+#[derive(Default)]
+pub struct RunsQuery {
+    pub owner: Option<String>,
+    pub status: Option<RunStatus>,
+    pub only: Vec<(String, String)>,
+    pub select: listing::Select,
+}
+
+/// The runs of a model the query chooses, newest first.
+pub fn runs(catalog: &Reader, model: &str, query: &RunsQuery) -> ApiResult<RunsDoc> {
     let model_row = find_model(catalog, model)?;
-    let rows = catalog.runs(Some(model), owner, status)?;
-    runs_doc(catalog, &model_row, owner, rows)
+    let mut rows = catalog.runs(Some(model), query.owner.as_deref(), query.status)?;
+    if !query.only.is_empty() {
+        rows.retain(|r| {
+            query
+                .only
+                .iter()
+                .any(|(o, n)| *o == r.owner && *n == r.name)
+        });
+    }
+    runs_doc(
+        catalog,
+        &model_row,
+        query.owner.as_deref(),
+        rows,
+        &query.select,
+    )
 }
 
 /// The listing document for chosen runs (what `mfile report` embeds).
@@ -155,12 +176,15 @@ pub fn runs_doc(
     model: &ModelRow,
     owner: Option<&str>,
     rows: Vec<RunRow>,
+    select: &listing::Select,
 ) -> ApiResult<RunsDoc> {
+    let mut listing = listing::build(catalog, rows, select, Timestamp::now())?;
     Ok(RunsDoc {
         model: model.name.clone(),
         owner: owner.map(str::to_string),
         run_owners: catalog.run_owners(model.id)?,
-        listing: listing::build(catalog, rows, &listing::Select::default(), Timestamp::now())?,
+        unknown_keys: std::mem::take(&mut listing.unknown_keys),
+        listing,
     })
 }
 

@@ -18,8 +18,10 @@ use crate::catalog::Reader;
 use crate::center::hashing::hex;
 use crate::engine::Center;
 use crate::percent;
+use crate::tracking::query;
 use crate::values::RunStatus;
 use crate::values::names::{RelPath, check_name, nfc};
+use crate::values::tags::parse_tags;
 
 /// The largest answer built in memory (every JSON document but the series, which is made one
 /// metric at a time): a bigger one is refused with 413 rather than held for a slow client.
@@ -319,21 +321,34 @@ fn page_file(file: &str) -> Option<Reply> {
     })
 }
 
-/// `/api/models/M/runs?owner=U&status=S`.
+/// `/api/models/M/runs?owner=U&status=S&run=U/R&where=EXPR&tag=K=V` (`run=` and `tag=`
+/// repeated).
 fn runs(catalog: &Reader, model: &str, query: &[(String, String)]) -> ApiResult<Reply> {
-    let owner = match param(query, "owner") {
-        Some(owner) => Some(name("user", owner)?),
-        None => None,
-    };
-    let status = match param(query, "status") {
-        Some(text) => Some(status(text)?),
-        None => None,
-    };
+    let mut chosen = api::RunsQuery::default();
+    if let Some(owner) = param(query, "owner") {
+        chosen.owner = Some(name("user", owner)?);
+    }
+    if let Some(text) = param(query, "status") {
+        chosen.status = Some(status(text)?);
+    }
+    for text in params(query, "run") {
+        let (owner, run) = text
+            .split_once('/')
+            .ok_or_else(|| bad("run must be OWNER/RUN"))?;
+        chosen.only.push((name("user", owner)?, name("run", run)?));
+    }
+    if let Some(text) = param(query, "where") {
+        let text = nfc(text);
+        let expr =
+            query::parse(&text).map_err(|e| bad(&format!("invalid where {}", e.pointed(&text))))?;
+        chosen.select.filter = Some(expr);
+    }
+    let tags: Vec<String> = params(query, "tag").map(nfc).collect();
+    chosen.select.tags = parse_tags("tag", &tags).map_err(|e| bad(&format!("{e:#}")))?;
     Ok(Reply::json(&api::runs(
         catalog,
         &name("model", model)?,
-        owner.as_deref(),
-        status,
+        &chosen,
     )?))
 }
 
@@ -370,11 +385,7 @@ fn series(
             })?,
         None => DEFAULT_MAX_POINTS,
     };
-    let keys: Vec<String> = query
-        .iter()
-        .filter(|(k, _)| k == "key")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let keys: Vec<String> = params(query, "key").map(str::to_string).collect();
     let stream = api::series_stream(
         catalog,
         &name("model", model)?,
@@ -533,6 +544,14 @@ fn param<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
     query
         .iter()
         .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Every value of a repeated parameter (`key=a&key=b`), in order.
+fn params<'a>(query: &'a [(String, String)], key: &'a str) -> impl Iterator<Item = &'a str> {
+    query
+        .iter()
+        .filter(move |(k, _)| k == key)
         .map(|(_, v)| v.as_str())
 }
 

@@ -282,6 +282,72 @@ fn ctrl_c_stops_the_server_cleanly() {
     assert!(stderr.contains("stopped"), "{stderr}");
 }
 
+/// The run names of a runs document, in its order.
+fn run_names(doc: &serde_json::Value) -> Vec<String> {
+    doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{}",
+                r["owner"].as_str().unwrap(),
+                r["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn runs_are_chosen_by_where_tag_and_run_as_the_cli_chooses_them() {
+    let env = seeded();
+    env.ok(&["tag", "-m", "m", "--run", "r2", "stage=candidate"]);
+    let ui = Ui::start(&env, "127.0.0.1:0");
+
+    let chosen = ui.get("/api/models/m/runs?where=lr%20%3C%200.05").json();
+    assert_eq!(run_names(&chosen), ["root/r2"]);
+    assert_eq!(
+        chosen["changed_params"],
+        serde_json::json!([]),
+        "over the chosen runs"
+    );
+    assert_eq!(chosen["unknown_keys"], serde_json::json!([]));
+    let cli = env.json(&["runs", "-m", "m", "--all-users", "--where", "lr < 0.05"]);
+    assert_eq!(
+        run_names(&chosen),
+        run_names(&cli),
+        "the same runs as the CLI"
+    );
+
+    let tagged = ui.get("/api/models/m/runs?tag=stage%3Dcandidate").json();
+    assert_eq!(run_names(&tagged), ["root/r2"]);
+    let only = ui
+        .get("/api/models/m/runs?run=bob%2Fr3&run=root%2Fr1")
+        .json();
+    assert_eq!(run_names(&only), ["bob/r3", "root/r1"]);
+    assert_eq!(
+        only["changed_params"],
+        serde_json::json!([]),
+        "both have lr 0.1"
+    );
+
+    let typo = ui.get("/api/models/m/runs?where=LR%20%3E%200").json();
+    assert_eq!(run_names(&typo), Vec::<String>::new());
+    assert_eq!(typo["unknown_keys"], serde_json::json!(["LR"]));
+
+    let bad = ui.get("/api/models/m/runs?where=lr%20%3E");
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.json()["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid where at column 5")
+    );
+    assert_eq!(ui.get("/api/models/m/runs?tag=novalue").status, 400);
+    assert_eq!(ui.get("/api/models/m/runs?run=r1").status, 400);
+    assert_eq!(ui.get("/api/models/m/runs?run=root%2F..").status, 400);
+}
+
 #[test]
 fn runs_filters_changed_params_and_thinned_series() {
     let env = seeded();
