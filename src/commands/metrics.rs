@@ -2,7 +2,7 @@
 //! JSON, streamed so that long histories don't wait for the whole read.
 
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Write};
+use std::io;
 
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -71,17 +71,15 @@ pub fn run(args: MetricsArgs, ctx: &Ctx) -> Result<()> {
     };
     match format {
         ExportFormat::Csv => {
-            let mut out = BufWriter::new(std::io::stdout().lock());
-            writeln!(out, "key,step,value,logged_at")?;
+            // csv quotes what needs it (a key with `,`, `"` or a line break); LF line ends.
+            let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+            let row = |out: &mut csv::Writer<_>, cells: [&str; 4]| {
+                out.write_record(cells).map_err(io::Error::from)
+            };
+            row(&mut out, ["key", "step", "value", "logged_at"])?;
             catalog.history(run.id, &args.keys, |p| {
-                writeln!(
-                    out,
-                    "{},{},{},{}",
-                    csv_field(&p.key),
-                    p.step,
-                    csv_value(p.value),
-                    p.logged_at.rfc3339()
-                )?;
+                let (step, value) = (p.step.to_string(), csv_value(p.value));
+                row(&mut out, [&p.key, &step, &value, &p.logged_at.rfc3339()])?;
                 Ok(())
             })?;
             out.flush()?;
@@ -114,13 +112,5 @@ fn csv_value(value: f64) -> String {
         v if v == f64::INFINITY => "inf".to_string(),
         v if v == f64::NEG_INFINITY => "-inf".to_string(),
         v => v.to_string(),
-    }
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
     }
 }

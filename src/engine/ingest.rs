@@ -369,31 +369,48 @@ fn read_log(
         let parsed = match String::from_utf8(bytes) {
             Ok(text) => {
                 let format = format.get_or_insert_with(|| LineFormat::guess(&text));
-                format.parse(&text).map_err(|why| (why, text))
+                format.parse(number, &text).map_err(|why| (why, text))
             }
             Err(e) => Err((
                 "not UTF-8 text".to_string(),
                 String::from_utf8_lossy(e.as_bytes()).into_owned(),
             )),
         };
-        let (why, text) = match parsed {
-            Ok(points) => return writer.push(points),
-            Err(bad_line) => bad_line,
-        };
-        let said = format!(
-            "{}: {}",
-            shorten(&why, ECHO_CHARS),
-            quote(&shorten(&text, ECHO_CHARS))
-        );
-        if opts.strict {
-            writer.flush()?;
-            return Err(usage(format!(
-                "line {number}: {said}; the lines before it were recorded"
-            )));
+        match parsed {
+            Ok(points) => writer.push(points),
+            Err((why, text)) => {
+                let said = format!(
+                    "{}: {}",
+                    shorten(&why, ECHO_CHARS),
+                    quote(&shorten(&text, ECHO_CHARS))
+                );
+                bad += 1;
+                bad_line(writer, opts, observer, number, &said)
+            }
         }
-        bad += 1;
-        observer.warn(&format!("line {number} skipped: {said}"));
-        Ok(())
     })?;
+    if let Some(Err((number, why))) = format.as_mut().map(LineFormat::finish) {
+        bad += 1;
+        bad_line(writer, opts, observer, number, &why)?;
+    }
     Ok(bad)
+}
+
+/// A bad line: with `strict` the end of the command (what came before is committed), else a
+/// warning.
+fn bad_line(
+    writer: &mut MetricWriter,
+    opts: &LogOptions,
+    observer: &dyn Observer,
+    number: u64,
+    said: &str,
+) -> Result<()> {
+    if opts.strict {
+        writer.flush()?;
+        return Err(usage(format!(
+            "line {number}: {said}; the lines before it were recorded"
+        )));
+    }
+    observer.warn(&format!("line {number} skipped: {said}"));
+    Ok(())
 }

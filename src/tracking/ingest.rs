@@ -205,13 +205,21 @@ impl LineFormat {
         }
     }
 
-    pub fn parse(&mut self, line: &str) -> Result<Vec<Point>, String> {
-        if line.trim().is_empty() {
-            return Ok(Vec::new());
-        }
+    /// The points of line `number` (without its line end); a blank line has none.
+    pub fn parse(&mut self, number: u64, line: &str) -> Result<Vec<Point>, String> {
         match self {
+            LineFormat::JsonLines if line.trim().is_empty() => Ok(Vec::new()),
             LineFormat::JsonLines => parse_json_line(line),
-            LineFormat::Csv(log) => log.line(line),
+            LineFormat::Csv(log) => log.line(number, line),
+        }
+    }
+
+    /// After the last line: a CSV record still open (an unclosed quote) is an error, with the
+    /// line it began on.
+    pub fn finish(&mut self) -> Result<(), (u64, String)> {
+        match self {
+            LineFormat::JsonLines => Ok(()),
+            LineFormat::Csv(log) => log.finish(),
         }
     }
 }

@@ -192,19 +192,127 @@ fn quote_bare_specials(line: &str) -> String {
     out
 }
 
-/// A CSV metrics log: the first row names the columns; `step` (else `epoch`) is the step and
+/// A CSV metrics log: the first record names the columns; `step` (else `epoch`) is the step and
 /// every other column a metric. Empty cells are skipped (Lightning leaves them for metrics not
 /// logged at that row).
-#[derive(Debug, Default)]
+///
+/// Fed line by line through csv-core's push parser, so what a file holds is read as the `csv`
+/// crate reads it while `--follow` still gets each record as soon as its line is complete: RFC
+/// 4180 quoting (a quoted cell may hold `,`, `""` and line breaks), a leading UTF-8 BOM dropped
+/// (Excel writes one), CRLF or LF line ends.
+#[derive(Debug)]
 pub struct CsvLog {
+    reader: Box<csv_core::Reader>, // 0.5 KiB of state machine
+    /// The cells of the record being read, end to end, and where each one ends.
+    bytes: Vec<u8>,
+    filled: usize,
+    ends: Vec<usize>,
+    cells: usize,
+    /// The number of the last line fed, and of the one the unfinished record began on (a
+    /// quoted line break).
+    last: u64,
+    open_since: Option<u64>,
     columns: Option<Vec<String>>,
     step_column: Option<usize>,
 }
 
+impl Default for CsvLog {
+    fn default() -> Self {
+        CsvLog {
+            // Not `csv_core::Reader::default()`: that one's state machine is never built, and it
+            // reads every record as one empty cell.
+            reader: Box::new(csv_core::Reader::new()),
+            bytes: Vec::new(),
+            filled: 0,
+            ends: Vec::new(),
+            cells: 0,
+            last: 0,
+            open_since: None,
+            columns: None,
+            step_column: None,
+        }
+    }
+}
+
 impl CsvLog {
-    /// Feeds one line; the header yields no points.
-    pub fn line(&mut self, line: &str) -> Result<Vec<Point>, String> {
-        let cells = split_csv(line)?;
+    /// Feeds line `number` of the file, without its line end; the header yields no points, and
+    /// so does a line that a quoted cell carries on past. A record that spans lines is judged at
+    /// its last one.
+    pub fn line(&mut self, number: u64, line: &str) -> Result<Vec<Point>, String> {
+        self.last = number;
+        if self.open_since.is_none() && line.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let start = self.open_since.unwrap_or(number);
+        let mut records = self.feed(line.as_bytes());
+        records.extend(self.feed(b"\n"));
+        // Inside a quoted cell the line break just fed is the cell's: the record goes on.
+        let open = self.filled > 0 || self.cells > 0;
+        self.open_since = open.then_some(start);
+        let mut points = Vec::new();
+        for cells in records {
+            match self.record(cells) {
+                Ok(more) => points.extend(more),
+                Err(e) if start < number => {
+                    return Err(format!("{e} (in the record from line {start})"));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(points)
+    }
+
+    /// Ends the log: a quoted cell still open is an error, with the line its record began on.
+    pub fn finish(&mut self) -> Result<(), (u64, String)> {
+        match self.open_since.take() {
+            Some(start) => Err((
+                start,
+                format!(
+                    "an unclosed quote: lines {start}-{} are one unfinished record",
+                    self.last
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Pushes bytes through the parser; returns the records they complete.
+    fn feed(&mut self, mut input: &[u8]) -> Vec<Vec<String>> {
+        use csv_core::ReadRecordResult;
+        let mut records = Vec::new();
+        // Never empty input: csv-core takes that for the end of the file.
+        while !input.is_empty() {
+            let (result, read, wrote, ended) = self.reader.read_record(
+                input,
+                &mut self.bytes[self.filled..],
+                &mut self.ends[self.cells..],
+            );
+            input = &input[read..];
+            self.filled += wrote;
+            self.cells += ended;
+            match result {
+                ReadRecordResult::InputEmpty | ReadRecordResult::End => break,
+                ReadRecordResult::OutputFull => self.bytes.resize(self.bytes.len().max(256) * 2, 0),
+                ReadRecordResult::OutputEndsFull => {
+                    self.ends.resize(self.ends.len().max(16) * 2, 0)
+                }
+                ReadRecordResult::Record => {
+                    let mut from = 0;
+                    let cells = self.ends[..self.cells].iter().map(|&end| {
+                        // Split at ASCII bytes out of a &str: always UTF-8, so never lossy.
+                        let cell = String::from_utf8_lossy(&self.bytes[from..end]).into_owned();
+                        from = end;
+                        cell
+                    });
+                    records.push(cells.collect());
+                    (self.filled, self.cells) = (0, 0);
+                }
+            }
+        }
+        records
+    }
+
+    fn record(&mut self, cells: Vec<String>) -> Result<Vec<Point>, String> {
         let Some(columns) = &self.columns else {
             for name in &cells {
                 check_key(name)?;
@@ -242,31 +350,6 @@ impl CsvLog {
         }
         Ok(points)
     }
-}
-
-/// Splits one CSV line (RFC 4180 quoting within the line).
-fn split_csv(line: &str) -> Result<Vec<String>, String> {
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut chars = line.trim_end_matches(['\r', '\n']).chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (false, '"') if cell.is_empty() => quoted = true,
-            (false, ',') => cells.push(std::mem::take(&mut cell)),
-            _ => cell.push(c),
-        }
-    }
-    if quoted {
-        return Err("an unclosed quote".to_string());
-    }
-    cells.push(cell);
-    Ok(cells)
 }
 
 #[cfg(test)]
@@ -391,38 +474,90 @@ mod tests {
     #[test]
     fn keras_and_lightning_csv() {
         let mut keras = CsvLog::default();
-        assert!(keras.line("epoch,accuracy,loss").unwrap().is_empty());
+        assert!(keras.line(1, "epoch,accuracy,loss").unwrap().is_empty());
         assert_eq!(
-            keras.line("0,0.5,1.25\n").unwrap(),
+            keras.line(2, "0,0.5,1.25\n").unwrap(),
             [pt("accuracy", Some(0), 0.5), pt("loss", Some(0), 1.25)]
         );
         let mut lightning = CsvLog::default();
-        lightning.line("epoch,step,train_loss,val_loss").unwrap();
+        lightning.line(1, "epoch,step,train_loss,val_loss").unwrap();
         assert_eq!(
-            lightning.line("0,49,0.7,").unwrap(),
+            lightning.line(2, "0,49,0.7,").unwrap(),
             [pt("epoch", Some(49), 0.0), pt("train_loss", Some(49), 0.7)]
         );
         assert!(
             lightning
-                .line("0,49,0.7")
+                .line(3, "0,49,0.7")
                 .unwrap_err()
                 .contains("3 cells where the header has 4")
         );
         assert!(
             lightning
-                .line("0,49,abc,")
+                .line(4, "0,49,abc,")
                 .unwrap_err()
                 .contains("train_loss")
         );
     }
 
+    fn csv(lines: &[&str]) -> (CsvLog, Vec<Result<Vec<Point>, String>>) {
+        let mut log = CsvLog::default();
+        let results = (1..)
+            .zip(lines)
+            .map(|(n, line)| log.line(n, line))
+            .collect();
+        (log, results)
+    }
+
     #[test]
-    fn csv_quoting() {
+    fn csv_quoted_cells_hold_commas_quotes_and_line_breaks() {
+        let (mut log, results) = csv(&[
+            r#"step,"val,loss","say ""hi""""#,
+            r#"1,"0.5",2"#,
+            r#""2","0."#,
+            r#"25",3"#,
+        ]);
+        assert_eq!(results[0], Ok(vec![]));
         assert_eq!(
-            split_csv(r#"a,"b,c","d""e""#).unwrap(),
-            ["a", "b,c", "d\"e"]
+            results[1],
+            Ok(vec![
+                pt("val,loss", Some(1), 0.5),
+                pt(r#"say "hi""#, Some(1), 2.0)
+            ])
         );
-        assert!(split_csv(r#"a,"b"#).is_err());
+        assert_eq!(
+            results[2],
+            Ok(vec![]),
+            "the record goes on past a quoted line break"
+        );
+        assert_eq!(
+            results[3],
+            Err(r"val,loss: '0.\n25' is not a number (in the record from line 3)".to_string())
+        );
+        assert_eq!(log.finish(), Ok(()));
+    }
+
+    #[test]
+    fn csv_drops_a_leading_bom_and_reads_crlf() {
+        let (_, results) = csv(&["\u{feff}step,loss\r", "3,0.5\r", "", "4,0.25"]);
+        assert_eq!(results[1], Ok(vec![pt("loss", Some(3), 0.5)]));
+        assert_eq!(results[2], Ok(vec![]), "a blank line is no record");
+        assert_eq!(results[3], Ok(vec![pt("loss", Some(4), 0.25)]));
+        let (_, later) = csv(&["loss", "\u{feff}1"]);
+        assert!(later[1].as_ref().unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_named_at_the_end() {
+        let (mut log, results) = csv(&["step,loss", "1,\"0.5", "2,0.25", ""]);
+        assert!(results.iter().all(|r| r == &Ok(vec![])), "{results:?}");
+        assert_eq!(
+            log.finish(),
+            Err((
+                2,
+                "an unclosed quote: lines 2-4 are one unfinished record".to_string()
+            ))
+        );
+        assert_eq!(log.finish(), Ok(()), "reported once");
     }
 
     #[test]

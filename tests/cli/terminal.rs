@@ -187,3 +187,110 @@ fn a_closed_stderr_does_not_panic() {
         );
     }
 }
+
+/// What a terminal `cols` columns wide shows of a shell `line` (whose `mfile` is the binary
+/// under test): script(1) runs it on a pty. Line ends as `\n`.
+fn on_a_terminal(env: &Env, cols: u16, line: &str) -> String {
+    let inner = format!("stty cols {cols} rows 20; {line}");
+    let output = env
+        .shell(&format!("script -qec '{inner}' /dev/null"))
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n");
+    assert!(output.status.success(), "{line}:\n{shown}");
+    shown
+}
+
+#[test]
+fn tables_on_a_terminal_wrap_to_its_width() {
+    use unicode_width::UnicodeWidthStr;
+    let env = Env::new();
+    let description = "第一次训练的模型 weights of the long run over every shard of the data";
+    env.ok(&[
+        "register",
+        "-m",
+        "m",
+        "--version",
+        "第一版",
+        "--description",
+        description,
+    ]);
+    env.write("权重.bin", "weights");
+    env.ok(&["import", "权重.bin", "-m", "m", "--version", "第一版"]);
+    let piped = env.ok(&["versions", "-m", "m"]).stdout;
+    assert!(piped.lines().any(|l| l.width() > 60), "{piped}");
+
+    let created = piped
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .nth(4)
+        .unwrap();
+
+    for cols in [60, 80] {
+        let shown = on_a_terminal(&env, cols, "mfile versions -m m");
+        // stderr shares the terminal: the table is what comes before the summary.
+        let lines: Vec<&str> = shown
+            .lines()
+            .take_while(|l| !l.starts_with("1 version"))
+            .collect();
+        for line in &lines {
+            assert!(
+                line.width() <= cols.into(),
+                "{} columns: {line}\n{shown}",
+                line.width()
+            );
+        }
+        assert!(lines[0].starts_with("version"), "{shown}");
+        assert!(lines.iter().any(|l| l.starts_with("第一版")), "{shown}");
+        assert!(lines.len() > 2, "the description did not wrap:\n{shown}");
+        let words: Vec<&str> = shown.split_whitespace().collect();
+        let at = |word: &str| words.iter().position(|w| *w == word);
+        assert!(at("long").is_some() && at("long") < at("data"), "{shown}");
+        if cols == 80 {
+            // Room for every header and every short word whole; the size right-aligned.
+            let headers: Vec<&str> = lines[0].split_whitespace().collect();
+            assert_eq!(
+                headers,
+                [
+                    "version",
+                    "files",
+                    "size",
+                    "created",
+                    "updated",
+                    "aliases",
+                    "runs",
+                    "description"
+                ]
+            );
+            assert!(lines[1].contains(created), "{created}:\n{shown}");
+            // Every word of the description whole, in order, within its column.
+            let mut shown_words = words.iter();
+            let mut described = description.split(' ');
+            assert!(described.all(|w| shown_words.any(|s| *s == w)), "{shown}");
+            let end =
+                |line: &str, text: &str| line[..line.find(text).unwrap() + text.len()].width();
+            assert_eq!(end(lines[0], "size"), end(lines[1], "7 B"), "{shown}");
+        }
+    }
+}
+
+#[test]
+fn tables_on_a_terminal_are_painted_only_as_colour_rules_allow() {
+    let env = Env::new();
+    env.ok(&["log-param", "-m", "m", "--run", "r1", "lr=0.1"]);
+    env.ok(&["log-param", "-m", "m", "--run", "r2", "lr=0.2"]);
+    let painted = on_a_terminal(&env, 100, "env -u NO_COLOR TERM=xterm mfile runs -m m");
+    assert!(painted.contains("\x1b[1m*lr"), "{painted:?}");
+    for line in [
+        "mfile runs -m m", // the harness sets NO_COLOR
+        "env -u NO_COLOR TERM=xterm mfile runs -m m --color never",
+        "env -u NO_COLOR TERM=dumb mfile runs -m m",
+        "env -u NO_COLOR TERM=xterm mfile runs -m m | cat",
+    ] {
+        let shown = on_a_terminal(&env, 100, line);
+        assert!(!shown.contains('\x1b'), "{line}: {shown:?}");
+        assert!(shown.contains("*lr"), "{line}: {shown:?}");
+    }
+}

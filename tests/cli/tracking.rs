@@ -307,6 +307,102 @@ fn keras_and_lightning_csv_logs() {
     .says(&["3 cells where the header has 2"]);
 }
 
+/// The metric keys a run has, from `metrics --json`.
+fn metric_keys(env: &Env, run: &str) -> Vec<String> {
+    let doc = env.json(&["metrics", "-m", "m", "--run", run]);
+    doc["metrics"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_csv_log_saved_by_excel_keeps_its_step_column() {
+    // Excel's "CSV UTF-8" starts the file with a BOM; before the csv parser the header cell
+    // read `\u{feff}step`, so the step was recorded as a metric and the rows got no step.
+    let env = Env::new();
+    env.write("excel.csv", "\u{feff}step,loss\r\n5,1.5\r\n6,0.5\r\n");
+    env.ok(&[
+        "log-metric",
+        "-m",
+        "m",
+        "--run",
+        "xl",
+        "--file",
+        "excel.csv",
+    ]);
+    assert_eq!(metric_keys(&env, "xl"), ["loss"]);
+    assert_eq!(
+        history(&env, "xl", "loss"),
+        [(5, 1.5.into()), (6, 0.5.into())]
+    );
+}
+
+#[test]
+fn a_csv_log_with_crlf_line_ends() {
+    let env = Env::new();
+    env.write("win.csv", "epoch,acc\r\n0,0.25\r\n\r\n1,0.5\r\n");
+    env.ok(&["log-metric", "-m", "m", "--run", "w", "--file", "win.csv"]);
+    assert_eq!(metric_keys(&env, "w"), ["acc"]);
+    assert_eq!(
+        history(&env, "w", "acc"),
+        [(0, 0.25.into()), (1, 0.5.into())]
+    );
+}
+
+#[test]
+fn csv_keys_and_cells_may_be_quoted() {
+    let env = Env::new();
+    env.write(
+        "quoted.csv",
+        "step,\"val,loss\",\"say \"\"hi\"\"\"\n\"1\",\"0.5\",2\n2,\"0.25\",\"3\"\n",
+    );
+    env.ok(&[
+        "log-metric",
+        "-m",
+        "m",
+        "--run",
+        "q",
+        "--file",
+        "quoted.csv",
+    ]);
+    assert_eq!(metric_keys(&env, "q"), ["say \"hi\"", "val,loss"]);
+    assert_eq!(
+        history(&env, "q", "val,loss"),
+        [(1, 0.5.into()), (2, 0.25.into())]
+    );
+    assert_eq!(
+        history(&env, "q", "say \"hi\""),
+        [(1, 2.0.into()), (2, 3.0.into())]
+    );
+}
+
+#[test]
+fn an_unclosed_csv_quote_names_the_line_it_opened_on() {
+    let env = Env::new();
+    env.write("open.csv", "step,loss\n0,1\n1,\"0.5\n2,0.25\n");
+    env.expect(
+        2,
+        &[
+            "log-metric",
+            "-m",
+            "m",
+            "--run",
+            "o",
+            "--file",
+            "open.csv",
+            "--strict",
+        ],
+    )
+    .says(&[
+        "line 3: an unclosed quote: lines 3-4 are one unfinished record",
+        "the lines before it were recorded",
+    ]);
+    assert_eq!(history(&env, "o", "loss"), [(0, 1.0.into())]);
+}
+
 #[test]
 fn stdin_points_are_visible_while_the_stream_is_open() {
     let env = Env::new();
@@ -615,6 +711,53 @@ fn metrics_export_as_csv_and_json() {
     assert!(doc["metrics"].get("acc").is_none());
     env.expect(1, &["metrics", "-m", "m", "--run", "r", "--key", "f1"])
         .says(&["no metric named", "f1", "it has: acc, loss"]);
+}
+
+#[test]
+fn metrics_csv_reads_back_through_a_csv_parser() {
+    let env = Env::new();
+    let key = r#"val,"loss""#;
+    for (step, value) in [("0", "inf"), ("1", "-inf"), ("2", "nan"), ("3", "0.1")] {
+        let point = format!("{key}={value}");
+        env.ok(&[
+            "log-metric",
+            "-m",
+            "m",
+            "--run",
+            "r",
+            "--step",
+            step,
+            &point,
+        ]);
+    }
+    let out = env
+        .ok(&["metrics", "-m", "m", "--run", "r", "--format", "csv"])
+        .stdout;
+    assert!(
+        out.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(r#""val,""loss""",0,inf,"#),
+        "{out}"
+    );
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["key", "step", "value", "logged_at"]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().take(3).map(String::from).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            [key, "0", "inf"],
+            [key, "1", "-inf"],
+            [key, "2", "NaN"],
+            [key, "3", "0.1"]
+        ]
+    );
 }
 
 #[test]

@@ -114,9 +114,10 @@ proptest! {
     #[test]
     fn csv_logs_never_panic(lines in prop::collection::vec(r#"[a-z0-9,."\- ]{0,30}"#, 0..8)) {
         let mut log = CsvLog::default();
-        for line in &lines {
-            let _ = log.line(line);
+        for (number, line) in (1..).zip(&lines) {
+            let _ = log.line(number, line);
         }
+        let _ = log.finish();
     }
 }
 
