@@ -190,6 +190,9 @@ fn merge(summary: &mut Summary, first: bool, step: i64, value: f64) {
     }
 }
 
+/// A UTF-8 byte order mark, as Excel and Notepad write at the start of a file.
+const BOM: char = '\u{feff}';
+
 /// The formats `log-metric --file` reads.
 pub enum LineFormat {
     JsonLines,
@@ -199,6 +202,7 @@ pub enum LineFormat {
 impl LineFormat {
     /// The format of a log whose file name did not say: `{` starts JSON lines, else CSV.
     pub fn guess(first_line: &str) -> LineFormat {
+        let first_line = first_line.trim_start_matches(BOM);
         match first_line.trim_start().starts_with('{') {
             true => LineFormat::JsonLines,
             false => LineFormat::Csv(CsvLog::default()),
@@ -209,6 +213,8 @@ impl LineFormat {
     pub fn parse(&mut self, number: u64, line: &str) -> Result<Vec<Point>, String> {
         match self {
             LineFormat::JsonLines if line.trim().is_empty() => Ok(Vec::new()),
+            // an editor on Windows may start the file with a byte order mark
+            LineFormat::JsonLines if number == 1 => parse_json_line(line.trim_start_matches(BOM)),
             LineFormat::JsonLines => parse_json_line(line),
             LineFormat::Csv(log) => log.line(number, line),
         }

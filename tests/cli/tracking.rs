@@ -341,6 +341,23 @@ fn a_csv_log_saved_by_excel_keeps_its_step_column() {
 }
 
 #[test]
+fn a_json_lines_log_saved_with_a_bom() {
+    let env = Env::new();
+    for (run, file) in [("named", "log.jsonl"), ("guessed", "log.txt")] {
+        env.write(
+            file,
+            "\u{feff}{\"step\": 3, \"loss\": 0.5}\r\n{\"step\": 4, \"loss\": 0.25}\n",
+        );
+        env.ok(&["log-metric", "-m", "m", "--run", run, "--file", file]);
+        assert_eq!(
+            history(&env, run, "loss"),
+            [(3, 0.5.into()), (4, 0.25.into())],
+            "{file}"
+        );
+    }
+}
+
+#[test]
 fn a_csv_log_with_crlf_line_ends() {
     let env = Env::new();
     env.write("win.csv", "epoch,acc\r\n0,0.25\r\n\r\n1,0.5\r\n");
