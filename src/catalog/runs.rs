@@ -462,20 +462,21 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The `(step, value)` points of one metric of a run in step order; `visit` sees each as
+    /// The `(step, value, logged_at)` points of one metric of a run in step order; `visit` sees each as
     /// it is read (an error from it stops the reading).
     pub fn key_history(
         &self,
         run_id: i64,
         key_id: i64,
-        mut visit: impl FnMut(i64, f64) -> Result<()>,
+        mut visit: impl FnMut(i64, f64, Timestamp) -> Result<()>,
     ) -> Result<()> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT step, value FROM metrics WHERE run_id = ?1 AND key_id = ?2 ORDER BY step",
+            "SELECT step, value, logged_at FROM metrics WHERE run_id = ?1 AND key_id = ?2
+             ORDER BY step",
         )?;
         let mut rows = stmt.query(params![run_id, key_id])?;
         while let Some(r) = rows.next()? {
-            visit(r.get(0)?, null_to_nan(r.get(1)?))?;
+            visit(r.get(0)?, null_to_nan(r.get(1)?), Timestamp(r.get(2)?))?;
         }
         Ok(())
     }

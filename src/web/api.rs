@@ -207,8 +207,35 @@ pub struct Series {
     /// Points logged; `points` has fewer when `downsampled`.
     pub count: u64,
     pub downsampled: bool,
-    /// `[step, value]` pairs in step order.
-    pub points: Vec<(i64, ChartValue)>,
+    /// `[step, value]` (or `[step, value, ms]`, see [`ChartPoint`]) in step order.
+    pub points: Vec<ChartPoint>,
+}
+
+/// A chart point: `[step, value]`, or with times `[step, value, ms]`, `ms` being when it was
+/// logged in whole milliseconds after the run's start (both truncated to the millisecond, so
+/// the start's epoch milliseconds plus `ms` is the point's exactly).
+pub struct ChartPoint {
+    step: i64,
+    value: ChartValue,
+    ms: Option<i64>,
+}
+
+impl Serialize for ChartPoint {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(2 + usize::from(self.ms.is_some())))?;
+        seq.serialize_element(&self.step)?;
+        seq.serialize_element(&self.value)?;
+        if let Some(ms) = self.ms {
+            seq.serialize_element(&ms)?;
+        }
+        seq.end()
+    }
+}
+
+/// Whole milliseconds since the epoch, rounded down (as `Date.parse` reads an RFC 3339 time).
+fn epoch_ms(at: Timestamp) -> i64 {
+    at.0.div_euclid(1_000_000)
 }
 
 #[derive(Serialize)]
@@ -217,6 +244,9 @@ pub struct SeriesDoc {
     pub owner: String,
     pub run: String,
     pub status: RunStatus,
+    /// With times only (`time=1`, and in a report): the run's start, which `ms` counts from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
     pub metrics: BTreeMap<String, Series>,
 }
 
@@ -230,6 +260,7 @@ pub fn series_stream(
     run: &str,
     keys: &[String],
     max_points: usize,
+    with_time: bool,
 ) -> ApiResult<SeriesStream> {
     let run = find_run(catalog, model, owner, run)?;
     let wanted: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
@@ -248,15 +279,18 @@ pub fn series_stream(
              answer; ask for fewer metrics (key=K, repeated) or a smaller max_points"
         )));
     }
+    let started = with_time.then_some(run.started_at);
     let head = serde_json::to_string(&SeriesHead {
         model: &run.model,
         owner: &run.owner,
         run: &run.name,
         status: run.status,
+        started_at: started,
     })
     .map_err(anyhow::Error::from)?;
     Ok(SeriesStream {
         run_id: run.id,
+        started,
         head: Some(head),
         keys: keys.into_iter(),
         first: true,
@@ -271,11 +305,15 @@ struct SeriesHead<'a> {
     owner: &'a str,
     run: &'a str,
     status: RunStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started_at: Option<Timestamp>,
 }
 
 /// A series document being written (see [`series_stream`]).
 pub struct SeriesStream {
     run_id: i64,
+    /// The run's start when points carry times.
+    started: Option<Timestamp>,
     head: Option<String>,
     keys: std::vec::IntoIter<(String, i64, u64)>,
     first: bool,
@@ -306,7 +344,13 @@ impl SeriesStream {
                 self.done = true;
                 break;
             };
-            let series = thin(catalog, self.run_id, key_id, count, self.max_points, stop)?;
+            let series = thin(
+                catalog,
+                (self.run_id, key_id, count),
+                self.max_points,
+                self.started,
+                stop,
+            )?;
             if !self.first {
                 out.push(b',');
             }
@@ -319,12 +363,19 @@ impl SeriesStream {
     }
 }
 
-/// Every metric of one run as chart series of at most `max_points` points each, in memory
-/// (`mfile report`; the page streams the same document with [`series_stream`]).
+/// Every metric of one run as chart series of at most `max_points` points each, with times, in
+/// memory (`mfile report`; the page streams the same document with [`series_stream`]).
 pub fn series_of(catalog: &Reader, run: &RunRow, max_points: usize) -> ApiResult<SeriesDoc> {
     let mut metrics = BTreeMap::new();
+    let started = Some(run.started_at);
     for (key, key_id, count) in catalog.metric_counts_of(run.id)? {
-        let series = thin(catalog, run.id, key_id, count, max_points, &|| Ok(()))?;
+        let series = thin(
+            catalog,
+            (run.id, key_id, count),
+            max_points,
+            started,
+            &|| Ok(()),
+        )?;
         metrics.insert(key, series);
     }
     Ok(SeriesDoc {
@@ -332,38 +383,44 @@ pub fn series_of(catalog: &Reader, run: &RunRow, max_points: usize) -> ApiResult
         owner: run.owner.clone(),
         run: run.name.clone(),
         status: run.status,
+        started_at: started,
         metrics,
     })
 }
 
-/// One metric's history thinned to at most `max_points` points (`count` is its length).
+/// One metric's history (`run_id`, `key_id` and its length) thinned to at most `max_points`
+/// points; with `started`, each carries its time since then.
 fn thin(
     catalog: &Reader,
-    run_id: i64,
-    key_id: i64,
-    count: u64,
+    (run_id, key_id, count): (i64, i64, u64),
     max_points: usize,
+    started: Option<Timestamp>,
     stop: &dyn Fn() -> Result<()>,
 ) -> Result<Series> {
     let mut thinner = Downsampler::new(count, max_points);
     let mut seen: u64 = 0;
-    catalog.key_history(run_id, key_id, |step, value| {
+    catalog.key_history(run_id, key_id, |step, value, logged_at| {
         seen += 1;
         if seen % 4096 == 0 {
             stop()?;
         }
-        thinner.push((step, value));
+        thinner.push((step, value, logged_at.0));
         Ok(())
     })?;
     let points: Vec<Point> = thinner.finish();
     // points logged since the count was read are in `seen`
     let count = count.max(seen);
+    let start_ms = started.map(epoch_ms);
     Ok(Series {
         count,
         downsampled: (points.len() as u64) < count,
         points: points
             .into_iter()
-            .map(|(step, v)| (step, ChartValue(v)))
+            .map(|(step, v, at)| ChartPoint {
+                step,
+                value: ChartValue(v),
+                ms: start_ms.map(|start| epoch_ms(Timestamp(at)) - start),
+            })
             .collect(),
     })
 }

@@ -3,9 +3,9 @@
 //! `max / 4` buckets of consecutive points), so spikes and the ends survive. Streams: memory is
 //! O(max), whatever the history's length.
 
-/// One point of a chart series: step and value (non-finite values are kept; the JSON layer
-/// turns them into gaps).
-pub type Point = (i64, f64);
+/// One point of a chart series: step, value (non-finite values are kept; the JSON layer turns
+/// them into gaps) and when it was logged (nanoseconds since the epoch).
+pub type Point = (i64, f64, i64);
 
 pub struct Downsampler {
     bucket_len: u64,
@@ -82,7 +82,7 @@ mod tests {
     fn thin(values: &[f64], max: usize) -> Vec<Point> {
         let mut d = Downsampler::new(values.len() as u64, max);
         for (i, v) in values.iter().enumerate() {
-            d.push((i as i64, *v));
+            d.push((i as i64, *v, i as i64));
         }
         d.finish()
     }
@@ -92,7 +92,7 @@ mod tests {
         let values: Vec<f64> = (0..2000).map(|i| i as f64).collect();
         let out = thin(&values, 2000);
         assert_eq!(out.len(), 2000);
-        assert_eq!(out[1999], (1999, 1999.0));
+        assert_eq!(out[1999], (1999, 1999.0, 1999));
     }
 
     #[test]
@@ -103,10 +103,10 @@ mod tests {
         let out = thin(&values, 2000);
         assert!(out.len() <= 2000, "{} points", out.len());
         assert!(out.len() > 1000, "{} points", out.len());
-        assert_eq!(out.first(), Some(&(0, values[0])));
-        assert_eq!(out.last(), Some(&(99_999, values[99_999])));
-        assert!(out.contains(&(54_321, 50.0)));
-        assert!(out.contains(&(77_777, -50.0)));
+        assert_eq!(out.first(), Some(&(0, values[0], 0)));
+        assert_eq!(out.last(), Some(&(99_999, values[99_999], 99_999)));
+        assert!(out.contains(&(54_321, 50.0, 54_321)));
+        assert!(out.contains(&(77_777, -50.0, 77_777)));
         assert!(
             out.windows(2).all(|w| w[0].0 < w[1].0),
             "steps stay in order"
@@ -118,7 +118,7 @@ mod tests {
         let mut values = vec![f64::NAN; 10_000];
         values[5_000] = 3.0;
         let out = thin(&values, 100);
-        assert!(out.contains(&(5_000, 3.0)));
+        assert!(out.contains(&(5_000, 3.0, 5_000)));
         assert!(out.len() <= 100);
     }
 }

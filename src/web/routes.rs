@@ -367,7 +367,7 @@ fn load_points(center: &mut Center, [model, owner, run]: [&str; 3]) -> ApiResult
     Ok(())
 }
 
-/// `/api/models/M/runs/U/R/series?key=K&max_points=N`, streamed.
+/// `/api/models/M/runs/U/R/series?key=K&max_points=N&time=1`, streamed.
 fn series(
     catalog: &Reader,
     [model, owner, run]: [&str; 3],
@@ -386,6 +386,11 @@ fn series(
         None => DEFAULT_MAX_POINTS,
     };
     let keys: Vec<String> = params(query, "key").map(str::to_string).collect();
+    let with_time = match param(query, "time") {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(_) => return Err(bad("time must be 0 or 1")),
+    };
     let stream = api::series_stream(
         catalog,
         &name("model", model)?,
@@ -393,6 +398,7 @@ fn series(
         &name("run", run)?,
         &keys,
         max_points,
+        with_time,
     )?;
     Ok(Reply {
         status: 200,

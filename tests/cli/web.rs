@@ -418,6 +418,57 @@ fn runs_filters_changed_params_and_thinned_series() {
 }
 
 #[test]
+fn series_carry_each_points_time_since_the_start_when_asked() {
+    let env = seeded();
+    for step in ["1", "2"] {
+        env.ok(&[
+            "log-metric",
+            "-m",
+            "m",
+            "--run",
+            "r2",
+            "--step",
+            step,
+            "loss=0.25",
+        ]);
+    }
+    let ui = Ui::start(&env, "127.0.0.1:0");
+    let ms = |text: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(text.as_str().unwrap())
+            .unwrap()
+            .timestamp_millis()
+    };
+    let timed = ui.get("/api/models/m/runs/root/r2/series?time=1").json();
+    let started = ms(&timed["started_at"]);
+    let logged = env.json(&["metrics", "-m", "m", "--run", "r2", "--format", "json"]);
+    let expected: Vec<serde_json::Value> = logged["metrics"]["loss"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| serde_json::json!([p["step"], p["value"], ms(&p["logged_at"]) - started]))
+        .collect();
+    assert_eq!(
+        timed["metrics"]["loss"]["points"],
+        serde_json::json!(expected)
+    );
+    assert!(expected.iter().all(|p| p[2].as_i64().unwrap() >= 0));
+
+    let plain = ui.get("/api/models/m/runs/root/r2/series").json();
+    assert!(
+        plain.get("started_at").is_none(),
+        "without time=1 as before"
+    );
+    assert_eq!(
+        plain["metrics"]["loss"]["points"][0],
+        serde_json::json!([0, 0.5])
+    );
+    assert_eq!(
+        ui.get("/api/models/m/runs/root/r2/series?time=yes").status,
+        400
+    );
+}
+
+#[test]
 fn clients_that_stop_reading_do_not_freeze_the_page() {
     let env = seeded();
     env.write("big.bin", crate::harness::noise(32 << 20, 3));
