@@ -63,6 +63,14 @@ before(async () => {
   writeFileSync(join(dir, 'wide.jsonl'), wide.join('\n') + '\n');
   mfile('log-metric', '-m', 'wide', '--run', 'w1', '--file', join(dir, 'wide.jsonl'));
 
+  // A run with train and validation metrics sharing stems (Keras' `loss`/`val_loss`).
+  const keras = [];
+  for (let step = 0; step < 20; step += 1) {
+    keras.push(JSON.stringify({ step, loss: 1 / (step + 1), val_loss: 1.2 / (step + 1), acc: step / 20 }));
+  }
+  writeFileSync(join(dir, 'keras.jsonl'), keras.join('\n') + '\n');
+  mfile('log-metric', '-m', 'stems', '--run', 's1', '--file', join(dir, 'keras.jsonl'));
+
   ui = spawn(BIN, ['ui', '--bind', '127.0.0.1:0'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
   url = await new Promise((resolve, reject) => {
     createInterface({ input: ui.stdout }).once('line', (line) => resolve(line.trim()));
@@ -126,6 +134,100 @@ test('runs page: charts per metric, one line per selected run, changed params hi
   assert.deepEqual(byName((await chartState(page)).loss), { r3: 10, r1: 50 });
   await page.click('#only-changed');
   await page.waitForFunction(() => document.querySelectorAll('th.param').length === 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** The series of one chart: id -> {ys, xs, line type}. */
+function chartSeries(page, key) {
+  return page.evaluate((key) => {
+    const option = echarts.getInstanceByDom(document.querySelector(`.chart[data-key="${key}"]`)).getOption();
+    return {
+      xAxis: option.xAxis[0].type,
+      yAxis: option.yAxis[0].type,
+      series: Object.fromEntries(option.series.filter(Boolean).map((s) => [s.id, {
+        xs: s.data.map((p) => p[0]), ys: s.data.map((p) => p[1]), type: s.lineStyle?.type, opacity: s.lineStyle?.opacity,
+      }])),
+    };
+  }, key);
+}
+
+/** Changes a control as a user would, and waits until the charts have been drawn again. */
+async function change(page, selector, action) {
+  const before = await page.evaluate(() => document.body.dataset.drawn);
+  await action(page.locator(selector));
+  await page.waitForFunction((n) => document.body.dataset.drawn !== n, before);
+}
+
+/** TensorBoard's debiased EMA, written again here from its formula. */
+function ema(values, w) {
+  let last = 0;
+  return values.map((v, i) => { last = last * w + (1 - w) * v; return last / (1 - w ** (i + 1)); });
+}
+
+test('curves: smoothing over a faint raw line, log y, wall time and time since start', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems } = await open(context, `${url}#/models/m/runs?owner=*&sel=alice/r1&m=loss&smooth=0.6`);
+  const api = await (await fetch(`${url}/api/models/m/runs/alice/r1/series?key=loss&time=1`)).json();
+  const values = api.metrics.loss.points.map((p) => p[1]);
+  let chart = await chartSeries(page, 'loss');
+  assert.deepEqual(Object.keys(chart.series).sort(), ['alice/r1|loss', 'alice/r1|loss|raw']);
+  assert.deepEqual(chart.series['alice/r1|loss|raw'].ys, values, 'the raw line is the data');
+  assert.equal(chart.series['alice/r1|loss|raw'].opacity, 0.25);
+  const smoothed = chart.series['alice/r1|loss'].ys;
+  ema(values, 0.6).forEach((v, i) => assert.ok(Math.abs(smoothed[i] - v) < 1e-12, `point ${i}`));
+  assert.notDeepEqual(smoothed, values);
+  await page.screenshot({ path: join(SHOTS, 'curves-smoothed.png'), fullPage: true });
+
+  await change(page, '#smooth-value', (box) => box.evaluate((input) => {
+    input.value = '0';
+    input.dispatchEvent(new Event('change'));
+  }));
+  chart = await chartSeries(page, 'loss');
+  assert.deepEqual(Object.keys(chart.series), ['alice/r1|loss'], 'no raw line without smoothing');
+  assert.deepEqual(chart.series['alice/r1|loss'].ys, values);
+  assert.ok(!page.url().includes('smooth='), page.url());
+
+  await change(page, '#log-y', (box) => box.click());
+  assert.equal((await chartSeries(page, 'loss')).yAxis, 'log');
+  assert.ok(page.url().includes('log=1'), page.url());
+
+  await change(page, '#x-axis', (select) => select.selectOption('time'));
+  chart = await chartSeries(page, 'loss');
+  assert.equal(chart.xAxis, 'time');
+  const started = Date.parse(api.started_at);
+  assert.deepEqual(chart.series['alice/r1|loss'].xs, api.metrics.loss.points.map((p) => started + p[2]));
+  assert.match(await page.textContent('#chart-note'), /r1: recorded in one batch/);
+
+  await change(page, '#x-axis', (select) => select.selectOption('rel'));
+  chart = await chartSeries(page, 'loss');
+  assert.equal(chart.xAxis, 'value');
+  assert.deepEqual(chart.series['alice/r1|loss'].xs, api.metrics.loss.points.map((p) => p[2] / 1000));
+
+  // The address keeps the view: a reload draws the same.
+  await page.reload();
+  await page.waitForSelector('body[data-state="ready"]');
+  chart = await chartSeries(page, 'loss');
+  assert.equal(chart.yAxis, 'log');
+  assert.equal(await page.inputValue('#x-axis'), 'rel');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('train and validation together: one chart per stem, the validation line dashed', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems } = await open(context, `${url}#/models/stems/runs?owner=*`);
+  const keys = () => page.$$eval('.chart', (boxes) => boxes.map((b) => b.dataset.key));
+  assert.deepEqual(await keys(), ['acc', 'loss', 'val_loss']);
+  await change(page, '#together', (box) => box.click());
+  assert.deepEqual(await keys(), ['acc', 'loss']);
+  assert.equal(await page.getAttribute('.chart[data-key="loss"]', 'data-keys'), 'loss,val_loss');
+  const chart = await chartSeries(page, 'loss');
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(chart.series).map(([id, s]) => [id, s.type])),
+    { 'alice/s1|loss': 'solid', 'alice/s1|val_loss': 'dashed' });
+  assert.ok(page.url().includes('g=1'), page.url());
+  await page.screenshot({ path: join(SHOTS, 'curves-together.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await context.close();
 });

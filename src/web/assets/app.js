@@ -89,6 +89,59 @@
     return String(short);
   }
 
+  // ---- curves: smoothing, axes, train/validation stems (pure) -------------------------------
+
+  // ECharts' default palette: a run keeps its colour on every chart and in both of its lines.
+  const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452',
+    '#9a60b4', '#ea7ccc'];
+  const X_MODES = { step: 'step', time: 'wall time', rel: 'time since start' };
+
+  /// TensorBoard's debiased exponential moving average (its line_chart_v2 data_transformer):
+  /// weight `w` in [0, 1); a gap (null) stays a gap and is not counted; a series whose values
+  /// are all equal is returned as it is. Never changes `values`.
+  function ema(values, w) {
+    const finite = values.filter(Number.isFinite);
+    if (!(w > 0) || finite.every((v) => v === finite[0])) return values.slice();
+    let last = 0;
+    let n = 0;
+    return values.map((v) => {
+      if (!Number.isFinite(v)) return v;
+      last = last * w + (1 - w) * v;
+      n += 1;
+      return last / (w === 1 ? 1 : 1 - w ** n);
+    });
+  }
+
+  /// `val_loss` -> {stem: 'loss', role: 'val'}; a key without a role prefix is `train`'s.
+  function stem(key) {
+    const found = /^(train|training|val|valid|validation|eval|dev|test)[_/.-](.+)$/i.exec(key);
+    if (!found) return { stem: key, role: 'train' };
+    const role = found[1].toLowerCase();
+    return { stem: found[2], role: role.startsWith('train') ? 'train' : role === 'test' ? 'test' : 'val' };
+  }
+
+  /// The charts to draw: one per key, or with `together` one per stem that has keys in two
+  /// roles or more (`loss` and `val_loss`). Each is {id, keys}.
+  function chartGroups(keys, together) {
+    if (!together) return keys.map((key) => ({ id: key, keys: [key] }));
+    const byStem = new Map();
+    for (const key of keys) {
+      const { stem: name } = stem(key);
+      if (!byStem.has(name)) byStem.set(name, []);
+      byStem.get(name).push(key);
+    }
+    const groups = [];
+    for (const key of keys) {
+      const group = byStem.get(stem(key).stem);
+      if (new Set(group.map((k) => stem(k).role)).size > 1) {
+        if (group[0] === key) groups.push({ id: stem(key).stem, keys: group });
+      } else {
+        groups.push({ id: key, keys: [key] });
+      }
+    }
+    return groups;
+  }
+
   function table(headers, rows) {
     const head = el('tr', null, headers.flat().map((h) =>
       (h instanceof Node ? h : el('th', { class: h.num ? 'num' : null }, h.text ?? h))));
@@ -179,19 +232,31 @@
   /// The series of `run` for the metrics in `keys` (a report holds them all).
   async function loadSeries(model, run, keys) {
     if (REPORT) return REPORT.series[refOf(run)];
-    const query = new URLSearchParams();
+    const query = new URLSearchParams({ time: '1' });
     for (const key of keys) query.append('key', key);
     return get(`/api/models/${enc(model)}/runs/${enc(run.owner)}/${enc(run.name)}/series?${query}`);
   }
 
-  function runsHash(model, filters, selected, metrics) {
+  function runsHash(state, filters) {
+    const { model, selected, metrics, view } = state;
     const query = new URLSearchParams();
     query.set('owner', filters.owner);
     if (filters.status) query.set('status', filters.status);
     if (filters.onlyChanged) query.set('changed', '1');
     query.set('sel', [...selected].join(','));
     for (const key of metrics || []) query.append('m', key);
+    if (view.smooth > 0) query.set('smooth', String(view.smooth));
+    if (view.log) query.set('log', '1');
+    if (view.x !== 'step') query.set('x', view.x);
+    if (view.together) query.set('g', '1');
     return `#/models/${enc(model)}/runs?${query}`;
+  }
+
+  /// How the curves are drawn, from the address.
+  function viewOf(params) {
+    const smooth = Math.min(0.999, Math.max(0, Number(params.get('smooth')) || 0));
+    const x = X_MODES[params.get('x')] ? params.get('x') : 'step';
+    return { smooth, log: params.get('log') === '1', x, together: params.get('g') === '1' };
   }
 
   /// Every metric key of the listed runs, sorted.
@@ -229,13 +294,14 @@
     const named = params.getAll('m').filter((k) => allMetrics.includes(k));
     const metrics = new Set((named.length ? named : allMetrics).slice(0, MAX_METRICS));
     const pickerBox = el('div', { class: 'picker' });
+    const chartNote = el('p', { class: 'note', id: 'chart-note' });
     const state = {
       model, filters, selected, doc, series: new Map(), tableBox, chartBox, noteBox, pickerBox,
-      rowsShown: PAGE_ROWS, allMetrics, metrics,
+      chartNote, rowsShown: PAGE_ROWS, allMetrics, metrics, view: viewOf(params),
     };
     const controls = REPORT ? reportNote() : runControls(state);
     if (!show(gen, el('h1', null, `Runs of ${model}`), controls, tableBox, noteBox,
-      el('h2', null, 'Charts'), pickerBox, chartBox)) return;
+      el('h2', null, 'Charts'), pickerBox, curveControls(state), chartBox, chartNote)) return;
     renderPicker(state);
     renderRunsTable(state);
     await refreshSeries(gen, state, [...selected]);
@@ -248,10 +314,8 @@
   }
 
   function runControls(state) {
-    const { model, filters, selected } = state;
-    const go = (change) => {
-      location.hash = runsHash(model, { ...filters, ...change }, selected, state.metrics);
-    };
+    const { filters } = state;
+    const go = (change) => { location.hash = runsHash(state, { ...filters, ...change }); };
     const ownerSelect = el('select', { onchange: (e) => go({ owner: e.target.value }) },
       el('option', { value: '*' }, 'all users'),
       state.doc.run_owners.map((o) => el('option', { value: o }, o)));
@@ -268,6 +332,46 @@
       el('label', null, 'Owner', ownerSelect),
       el('label', null, 'Status', statusSelect),
       el('label', null, changedBox, 'only changed params'));
+  }
+
+  /// Smoothing, log y, the x axis and "train and validation together": they redraw the
+  /// charts from the series already fetched, and are kept in the address.
+  function curveControls(state) {
+    const { view } = state;
+    const redraw = () => {
+      if (!REPORT) history.replaceState(null, '', runsHash(state, state.filters));
+      drawCharts(state);
+    };
+    const slider = el('input', {
+      type: 'range', id: 'smooth', min: 0, max: 0.99, step: 0.01, value: view.smooth,
+      'aria-label': 'smoothing',
+    });
+    const box = el('input', {
+      type: 'number', id: 'smooth-value', min: 0, max: 0.999, step: 0.01, value: view.smooth,
+      'aria-label': 'smoothing weight',
+    });
+    const setSmooth = (value) => {
+      view.smooth = Math.min(0.999, Math.max(0, Number(value) || 0));
+      slider.value = view.smooth;
+      box.value = view.smooth;
+      redraw();
+    };
+    slider.addEventListener('input', () => setSmooth(slider.value));
+    box.addEventListener('change', () => setSmooth(box.value));
+    const xSelect = el('select', { id: 'x-axis', onchange: (e) => { view.x = e.target.value; redraw(); } },
+      Object.entries(X_MODES).map(([value, text]) => el('option', { value }, text)));
+    xSelect.value = view.x;
+    return el('div', { class: 'controls' },
+      el('label', null, 'Smoothing', slider, box),
+      el('label', null, el('input', {
+        type: 'checkbox', id: 'log-y', checked: view.log,
+        onchange: (e) => { view.log = e.target.checked; redraw(); },
+      }), 'log y'),
+      el('label', null, 'x', xSelect),
+      el('label', null, el('input', {
+        type: 'checkbox', id: 'together', checked: view.together,
+        onchange: (e) => { view.together = e.target.checked; redraw(); },
+      }), 'train and validation together'));
   }
 
   function renderRunsTable(state) {
@@ -357,7 +461,7 @@
   async function pickMetric(state, key, on) {
     if (on && state.metrics.size < MAX_METRICS) state.metrics.add(key); else state.metrics.delete(key);
     if (!REPORT) {
-      history.replaceState(null, '', runsHash(state.model, state.filters, state.selected, state.metrics));
+      history.replaceState(null, '', runsHash(state, state.filters));
     }
     renderRunsTable(state);
     if (on) state.series.clear(); // the series fetched so far lack the new metric
@@ -367,7 +471,7 @@
   async function toggleRun(state, ref, on) {
     if (on) state.selected.add(ref); else state.selected.delete(ref);
     if (!REPORT) {
-      history.replaceState(null, '', runsHash(state.model, state.filters, state.selected, state.metrics));
+      history.replaceState(null, '', runsHash(state, state.filters));
     }
     await refreshSeries(generation, state, on ? [ref] : []);
   }
@@ -385,40 +489,91 @@
   }
 
   function drawCharts(state) {
+    const { view } = state;
     const shown = state.doc.runs.map(refOf).filter((ref) => state.selected.has(ref) && state.series.has(ref));
     const owners = new Set(shown.map((ref) => ref.split('/')[0]));
     const label = (ref) => (owners.size > 1 ? ref : ref.split('/').slice(1).join('/'));
+    const colour = (ref) => PALETTE[state.doc.runs.findIndex((r) => refOf(r) === ref) % PALETTE.length];
     const keys = [...new Set(shown.flatMap((ref) => Object.keys(state.series.get(ref).metrics)))]
       .filter((key) => state.metrics.has(key)).sort();
-    const drawn = new Set(keys);
-    for (const [key, chart] of charts) {
-      if (!drawn.has(key)) { chart.dispose(); charts.delete(key); }
+    const groups = chartGroups(keys, view.together);
+    const drawn = new Set(groups.map((g) => g.id));
+    for (const [id, chart] of charts) {
+      if (!drawn.has(id)) { chart.dispose(); charts.delete(id); }
     }
-    const boxes = keys.map((key) => {
-      let chart = charts.get(key);
+    let hidden = 0; // values a log axis can't show
+    const oneBatch = new Set(); // runs whose points share one or two times
+    const boxes = groups.map((group) => {
+      let chart = charts.get(group.id);
       if (!chart) {
-        const box = el('div', { class: 'chart', 'data-key': key });
+        const box = el('div', { class: 'chart', 'data-key': group.id });
         state.chartBox.append(box);
         chart = echarts.init(box);
-        charts.set(key, chart);
-        chart.setOption(chartOption(key));
+        charts.set(group.id, chart);
+        chart.setOption(chartOption(group.id));
       }
-      const series = shown.map((ref) => {
-        const metric = state.series.get(ref)?.metrics[key];
-        return {
-          id: ref, name: label(ref), type: 'line', showSymbol: false, connectNulls: false,
-          data: metric ? metric.points : [],
-        };
-      });
-      chart.setOption({ legend: { data: series.map((s) => s.name) }, series },
-        { replaceMerge: ['series'] });
+      chart.getDom().dataset.keys = group.keys.join(',');
+      const series = [];
+      for (const ref of shown) {
+        const doc = state.series.get(ref);
+        const started = doc.started_at ? Date.parse(doc.started_at) : null;
+        for (const key of group.keys) {
+          const name = group.keys.length > 1 ? `${label(ref)} · ${key}` : label(ref);
+          // a run without the metric keeps its place in the legend, as an empty line
+          const metric = doc.metrics[key] ?? (group.keys.length === 1 ? { points: [] } : null);
+          if (!metric) continue;
+          const xOf = (p) => {
+            if (view.x === 'step' || started === null || p.length < 3) return p[0];
+            return view.x === 'time' ? started + p[2] : p[2] / 1000;
+          };
+          if (view.x !== 'step' && new Set(metric.points.map((p) => p[2])).size <= 2 && metric.points.length > 2) {
+            oneBatch.add(label(ref));
+          }
+          const raw = metric.points.map((p) => {
+            const ok = !view.log || p[1] === null || p[1] > 0;
+            if (!ok) hidden += 1;
+            return ok ? p[1] : null;
+          });
+          const line = (values) => metric.points.map((p, i) => [xOf(p), values[i], p[0]]);
+          const style = { color: colour(ref), type: { train: 'solid', val: 'dashed', test: 'dotted' }[stem(key).role] };
+          const common = { name, type: 'line', showSymbol: false, connectNulls: false, color: colour(ref) };
+          if (view.smooth > 0) {
+            series.push({ ...common, id: `${ref}|${key}|raw`, data: line(raw), silent: true,
+              lineStyle: { ...style, opacity: 0.25 }, tooltip: { show: false }, z: 1 });
+          }
+          series.push({ ...common, id: `${ref}|${key}`, data: line(ema(raw, view.smooth)),
+            lineStyle: style, z: 2 });
+        }
+      }
+      chart.setOption({
+        legend: { data: [...new Set(series.map((s) => s.name))] },
+        xAxis: xAxisOption(view.x),
+        yAxis: view.log ? { type: 'log', scale: true } : { type: 'value', scale: true },
+        series,
+      }, { replaceMerge: ['series', 'xAxis', 'yAxis'] });
       return chart.getDom();
     });
     state.chartBox.replaceChildren(...boxes);
-    if (!keys.length) {
+    if (!groups.length) {
       state.chartBox.replaceChildren(el('p', { class: 'muted' },
         shown.length ? 'The selected runs have no metrics yet.' : 'Tick runs in the table to plot them.'));
     }
+    const notes = [];
+    if (hidden) notes.push(`${count(hidden, 'value')} ≤ 0 not drawn on the log axis`);
+    if (oneBatch.size) {
+      notes.push(`${[...oneBatch].join(', ')}: recorded in one batch (an imported file), so the time axis shows the import`);
+    }
+    state.chartNote.textContent = notes.join('; ');
+    document.body.dataset.drawn = String(Number(document.body.dataset.drawn || 0) + 1);
+  }
+
+  function xAxisOption(mode) {
+    const common = { nameLocation: 'middle', nameGap: 26, min: 'dataMin', max: 'dataMax' };
+    if (mode === 'time') return { ...common, type: 'time', name: 'time' };
+    if (mode === 'rel') {
+      return { ...common, type: 'value', name: 'time since start', axisLabel: { formatter: humanDuration } };
+    }
+    return { ...common, type: 'value', name: 'step' };
   }
 
   function chartOption(key) {
@@ -428,7 +583,7 @@
       tooltip: { trigger: 'axis', formatter: tooltip },
       legend: { type: 'scroll', top: 30 },
       grid: { top: 64, left: 64, right: 28, bottom: 72 },
-      xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 26, min: 'dataMin', max: 'dataMax' },
+      xAxis: xAxisOption('step'),
       yAxis: { type: 'value', scale: true },
       dataZoom: [{ type: 'inside' }, { type: 'slider', bottom: 12, height: 20 }],
       series: [],
@@ -436,9 +591,9 @@
   }
 
   function tooltip(params) {
-    const items = Array.isArray(params) ? params : [params];
+    const items = (Array.isArray(params) ? params : [params]).filter((p) => !p.seriesId.endsWith('|raw'));
     if (!items.length) return '';
-    const step = escapeHtml(items[0].value[0]);
+    const step = escapeHtml(items[0].value[2] ?? items[0].value[0]);
     return `step ${step}<br>` + items.map((p) => `${p.marker}${escapeHtml(p.seriesName)}: ${
       p.value[1] == null ? '–' : escapeHtml(showValue(p.value[1]))}`).join('<br>');
   }
