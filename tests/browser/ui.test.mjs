@@ -232,6 +232,45 @@ test('train and validation together: one chart per stem, the validation line das
   await context.close();
 });
 
+test('parallel coordinates: a line per run with its values, a brush filters the table and the scatter', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems } = await open(context, `${url}#/models/m/runs?owner=*`);
+  const api = await (await fetch(`${url}/api/models/m/runs`)).json();
+  const parallel = () => page.evaluate(() => {
+    const option = echarts.getInstanceByDom(document.querySelector('.parallel')).getOption();
+    return { axes: option.parallelAxis.map((a) => a.name), rows: option.series[0].data.map((d) => [d.name, d.value]) };
+  });
+  const { axes, rows } = await parallel();
+  assert.deepEqual(axes, ['lr', 'best(acc)', 'best(loss)']);
+  assert.deepEqual(rows, api.runs.map((r) => [`alice/${r.name}`,
+    [Number(r.params.lr.value), r.metrics.acc?.best ?? null, r.metrics.loss.best]]));
+  await page.screenshot({ path: join(SHOTS, 'parallel.png'), fullPage: true });
+
+  const tableRefs = () => page.$$eval('tbody tr[data-ref]', (trs) => trs.map((tr) => tr.dataset.ref));
+  const brush = async (intervals) => {
+    const before = await page.evaluate(() => document.body.dataset.brushed);
+    await page.evaluate((intervals) => echarts.getInstanceByDom(document.querySelector('.parallel'))
+      .dispatchAction({ type: 'axisAreaSelect', parallelAxisId: 'lr', intervals }), intervals);
+    await page.waitForFunction((n) => document.body.dataset.brushed !== n, before);
+  };
+  await brush([[0.05, 0.2]]);
+  assert.deepEqual(await tableRefs(), ['alice/r3', 'alice/r1'], 'the runs with lr 0.1');
+  assert.match(await page.textContent('.note'), /^2 of 3 runs \(brushed on 1 axis\)/);
+  const scatter = await page.evaluate(() =>
+    echarts.getInstanceByDom(document.querySelector('.scatter')).getOption().series[0].data);
+  const r1 = api.runs.find((r) => r.name === 'r1');
+  assert.deepEqual(scatter, [[0.1, r1.metrics.acc.best, 'alice/r1']], 'r3 has no acc');
+  assert.ok(page.url().includes('b='), page.url());
+
+  await page.reload();
+  await page.waitForSelector('body[data-state="ready"]');
+  assert.deepEqual(await tableRefs(), ['alice/r3', 'alice/r1'], 'the address keeps the brush');
+  await brush([]);
+  assert.deepEqual(await tableRefs(), ['alice/r3', 'alice/r2', 'alice/r1']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a run with 1,000 metrics: 24 charts and table columns, a picker for the rest', async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const { page, problems } = await open(context, `${url}#/models/wide/runs?owner=*`);

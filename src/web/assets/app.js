@@ -95,6 +95,11 @@
   const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452',
     '#9a60b4', '#ea7ccc'];
   const X_MODES = { step: 'step', time: 'wall time', rel: 'time since start' };
+  // Parallel coordinates: at most this many axes, and a text param with more distinct values
+  // than this gets none (its axis would be unreadable).
+  const MAX_AXES = 12;
+  const MAX_CATEGORIES = 50;
+  const COMPARE = '\u0000'; // prefix of the parallel and scatter charts' ids in `charts`
 
   /// TensorBoard's debiased exponential moving average (its line_chart_v2 data_transformer):
   /// weight `w` in [0, 1); a gap (null) stays a gap and is not counted; a series whose values
@@ -140,6 +145,56 @@
       }
     }
     return groups;
+  }
+
+  /// A run's value for an axis (`{kind: 'param'|'metric', key, pick}`): a number, text, or
+  /// null when it has none (NaN and infinities are none).
+  function axisValue(run, axis) {
+    if (axis.kind === 'param') {
+      const value = run.params[axis.key]?.value;
+      if (value == null) return null;
+      if (!axis.numeric) return value;
+      const number = Number(value);
+      return Number.isFinite(number) ? number : null;
+    }
+    const metric = run.metrics[axis.key];
+    const value = metric ? metric[axis.pick] : null;
+    return typeof value === 'number' && Number.isFinite(value) ? value : null;
+  }
+
+  /// The parallel chart's axes: each changed param (numeric, or text with few values), then
+  /// each charted metric as its best (when it has a direction) or last value; at most MAX_AXES.
+  function parallelAxes(doc, metricKeys) {
+    const axes = [];
+    for (const key of doc.changed_params) {
+      const values = doc.runs.map((r) => r.params[key]?.value).filter((v) => v != null);
+      const numeric = values.length > 0 && values.every((v) => v.trim() !== '' && Number.isFinite(Number(v)));
+      const categories = numeric ? null : [...new Set(values)].sort();
+      if (categories && categories.length > MAX_CATEGORIES) continue;
+      axes.push({ id: key, kind: 'param', key, numeric, categories });
+    }
+    for (const key of metricKeys) {
+      const direction = doc.runs.map((r) => r.metrics[key]?.direction).find(Boolean);
+      const pick = direction ? 'best' : 'last';
+      axes.push({ id: `${pick}(${key})`, kind: 'metric', key, pick, numeric: true });
+    }
+    return axes.slice(0, MAX_AXES);
+  }
+
+  /// Whether `value` lies in one of an axis's brushed intervals (a category by its index).
+  function inIntervals(axis, value, intervals) {
+    if (value == null) return false;
+    const x = axis.numeric ? value : axis.categories.indexOf(value);
+    return intervals.some(([lo, hi]) => lo <= x && x <= hi);
+  }
+
+  /// The runs every brushed axis keeps.
+  function brushed(state) {
+    const axes = new Map((state.axes || []).map((a) => [a.id, a]));
+    const active = Object.entries(state.brush).filter(([id, iv]) => axes.has(id) && iv.length);
+    if (!active.length) return state.doc.runs;
+    return state.doc.runs.filter((run) =>
+      active.every(([id, intervals]) => inIntervals(axes.get(id), axisValue(run, axes.get(id)), intervals)));
   }
 
   function table(headers, rows) {
@@ -249,6 +304,10 @@
     if (view.log) query.set('log', '1');
     if (view.x !== 'step') query.set('x', view.x);
     if (view.together) query.set('g', '1');
+    if (Object.keys(state.brush || {}).length) query.set('b', JSON.stringify(state.brush));
+    if (state.scatter?.x) query.set('sx', state.scatter.x);
+    if (state.scatter?.y) query.set('sy', state.scatter.y);
+    if (state.scatter?.logX) query.set('sxlog', '1');
     return `#/models/${enc(model)}/runs?${query}`;
   }
 
@@ -298,11 +357,15 @@
     const state = {
       model, filters, selected, doc, series: new Map(), tableBox, chartBox, noteBox, pickerBox,
       chartNote, rowsShown: PAGE_ROWS, allMetrics, metrics, view: viewOf(params),
+      brush: brushOf(params), scatter: { x: params.get('sx'), y: params.get('sy'), logX: params.get('sxlog') === '1' },
+      compareBox: el('div', { class: 'compare' }),
     };
     const controls = REPORT ? reportNote() : runControls(state);
     if (!show(gen, el('h1', null, `Runs of ${model}`), controls, tableBox, noteBox,
+      el('h2', null, 'Params and metrics'), state.compareBox,
       el('h2', null, 'Charts'), pickerBox, curveControls(state), chartBox, chartNote)) return;
     renderPicker(state);
+    renderCompare(state);
     renderRunsTable(state);
     await refreshSeries(gen, state, [...selected]);
     if (!REPORT) startRefresh(gen, state);
@@ -332,6 +395,130 @@
       el('label', null, 'Owner', ownerSelect),
       el('label', null, 'Status', statusSelect),
       el('label', null, changedBox, 'only changed params'));
+  }
+
+  /// `b=` of the address: {axis id: [[lo, hi], ...]}.
+  function brushOf(params) {
+    try {
+      const brush = JSON.parse(params.get('b') || '{}');
+      return brush && typeof brush === 'object' && !Array.isArray(brush) ? brush : {};
+    } catch { return {}; }
+  }
+
+  /// Parallel coordinates of the listed runs (brushing an axis filters the table) and a
+  /// scatter of one param against one metric, a point per brushed run.
+  function renderCompare(state) {
+    for (const id of [`${COMPARE}parallel`, `${COMPARE}scatter`]) {
+      charts.get(id)?.dispose();
+      charts.delete(id);
+    }
+    const metricKeys = state.allMetrics.filter((k) => state.metrics.has(k));
+    state.axes = parallelAxes(state.doc, metricKeys);
+    if (!state.doc.runs.length || !state.axes.length) {
+      state.compareBox.replaceChildren(el('p', { class: 'muted' },
+        'Runs whose params differ, or that have metrics, are compared here.'));
+      return;
+    }
+    for (const id of Object.keys(state.brush)) {
+      if (!state.axes.some((a) => a.id === id)) delete state.brush[id];
+    }
+    const parallelBox = el('div', { class: 'compare-chart parallel' });
+    const scatterBox = el('div', { class: 'compare-chart scatter' });
+    const scatterControls = el('div', { class: 'controls' });
+    state.compareBox.replaceChildren(el('div', { class: 'charts' }, parallelBox,
+      el('div', null, scatterControls, scatterBox)));
+    const parallel = echarts.init(parallelBox);
+    charts.set(`${COMPARE}parallel`, parallel);
+    parallel.setOption({
+      animation: false,
+      parallelAxis: state.axes.map((axis, dim) => ({
+        dim, id: axis.id, name: axis.id, realtime: false,
+        ...(axis.numeric ? { type: 'value', scale: true } : { type: 'category', data: axis.categories }),
+        nameTextStyle: { fontSize: 11 },
+      })),
+      parallel: { left: 48, right: 72, top: 48, bottom: 28 },
+      series: [{
+        type: 'parallel', lineStyle: { width: 1.5, opacity: 0.6 },
+        inactiveOpacity: 0.05, activeOpacity: 1,
+        data: state.doc.runs.map((run, i) => ({
+          name: refOf(run), value: state.axes.map((a) => axisValue(run, a)),
+          lineStyle: { color: PALETTE[i % PALETTE.length] }, // as the run's curves
+        })),
+      }],
+    });
+    parallel.on('axisareaselected', (event) => {
+      if (event.intervals?.length) state.brush[event.parallelAxisId] = event.intervals;
+      else delete state.brush[event.parallelAxisId];
+      state.rowsShown = PAGE_ROWS;
+      if (!REPORT) history.replaceState(null, '', runsHash(state, state.filters));
+      renderRunsTable(state);
+      drawScatter(state, scatterBox);
+      document.body.dataset.brushed = String(Number(document.body.dataset.brushed || 0) + 1);
+    });
+    for (const [id, intervals] of Object.entries(state.brush)) {
+      parallel.dispatchAction({ type: 'axisAreaSelect', parallelAxisId: id, intervals }, { silent: true });
+    }
+    renderScatterControls(state, scatterControls, scatterBox);
+    drawScatter(state, scatterBox);
+  }
+
+  function renderScatterControls(state, box, scatterBox) {
+    const params = state.axes.filter((a) => a.kind === 'param');
+    const metrics = state.axes.filter((a) => a.kind === 'metric');
+    if (!params.length || !metrics.length) { box.replaceChildren(); return; }
+    const sc = state.scatter;
+    if (!params.some((a) => a.id === sc.x)) sc.x = (params.find((a) => a.numeric) || params[0]).id;
+    if (!metrics.some((a) => a.id === sc.y)) sc.y = metrics[0].id;
+    const redraw = () => {
+      if (!REPORT) history.replaceState(null, '', runsHash(state, state.filters));
+      drawScatter(state, scatterBox);
+    };
+    const select = (id, options, value, set) => {
+      const node = el('select', { id, onchange: (e) => { set(e.target.value); redraw(); } },
+        options.map((a) => el('option', { value: a.id }, a.id)));
+      node.value = value;
+      return node;
+    };
+    box.replaceChildren(
+      el('label', null, 'x', select('scatter-x', params, sc.x, (v) => { sc.x = v; })),
+      el('label', null, 'y', select('scatter-y', metrics, sc.y, (v) => { sc.y = v; })),
+      el('label', null, el('input', {
+        type: 'checkbox', id: 'scatter-logx', checked: sc.logX,
+        onchange: (e) => { sc.logX = e.target.checked; redraw(); },
+      }), 'log x'));
+  }
+
+  function drawScatter(state, box) {
+    const x = state.axes.find((a) => a.id === state.scatter.x);
+    const y = state.axes.find((a) => a.id === state.scatter.y);
+    let chart = echarts.getInstanceByDom(box);
+    if (!x || !y) { chart?.dispose(); return; }
+    if (!chart) {
+      chart = echarts.init(box);
+      charts.set(`${COMPARE}scatter`, chart);
+      chart.on('click', (event) => {
+        const ref = event.data?.[2];
+        if (!ref || state.selected.has(ref)) return;
+        const box = state.tableBox.querySelector(`input[data-ref="${CSS.escape(ref)}"]`);
+        if (box) box.checked = true;
+        toggleRun(state, ref, true);
+      });
+    }
+    const points = brushed(state)
+      .map((run) => [axisValue(run, x), axisValue(run, y), refOf(run)])
+      .filter(([a, b]) => a != null && b != null);
+    const logX = state.scatter.logX && x.numeric && points.every(([a]) => a > 0);
+    chart.setOption({
+      animation: false,
+      title: { text: `${y.id} by ${x.id}`, left: 'center', top: 4, textStyle: { fontSize: 13 } },
+      grid: { top: 40, left: 64, right: 28, bottom: 40 },
+      tooltip: { formatter: (p) => `${escapeHtml(p.data[2])}<br>${escapeHtml(x.id)}: ${escapeHtml(p.data[0])}<br>${escapeHtml(y.id)}: ${escapeHtml(showValue(p.data[1]))}` },
+      xAxis: x.numeric
+        ? { type: logX ? 'log' : 'value', scale: true, name: x.id, nameLocation: 'middle', nameGap: 26 }
+        : { type: 'category', data: x.categories, name: x.id, nameLocation: 'middle', nameGap: 26, jitter: 8 },
+      yAxis: { type: 'value', scale: true, name: y.id },
+      series: [{ id: 'runs', type: 'scatter', symbolSize: 9, data: points }],
+    }, { replaceMerge: ['xAxis', 'yAxis', 'series'] });
   }
 
   /// Smoothing, log y, the x axis and "train and validation together": they redraw the
@@ -389,7 +576,8 @@
         const direction = doc.runs.map((r) => r.metrics[k]?.direction).find(Boolean);
         return el('th', { class: 'num metric' }, k + (arrows[direction] ?? ''));
       })];
-    const rows = doc.runs.slice(0, state.rowsShown).map((run) => {
+    const listed = brushed(state);
+    const rows = listed.slice(0, state.rowsShown).map((run) => {
       const ref = refOf(run);
       const box = el('input', {
         type: 'checkbox', checked: selected.has(ref), 'data-ref': ref,
@@ -412,17 +600,21 @@
             showValue(m.last) + best);
         }));
     });
-    const hidden = doc.runs.length - rows.length;
+    const hidden = listed.length - rows.length;
     const more = hidden > 0 && el('button', {
       class: 'more',
       onclick: () => { state.rowsShown += PAGE_ROWS; renderRunsTable(state); },
     }, `Show ${Math.min(hidden, PAGE_ROWS)} more (${hidden} not shown)`);
-    state.tableBox.replaceChildren(doc.runs.length
+    state.tableBox.replaceChildren(listed.length
       ? table(headers, rows)
       : el('p', { class: 'muted' }, 'No runs match. Record some with `mfile log-metric` or `mfile track`.'));
     if (more) state.tableBox.append(more);
     const hiddenMetrics = state.allMetrics.length - metricKeys.length;
-    state.noteBox.textContent = `${count(doc.runs.length, 'run')}; ${count(changed.size, 'param')} ${changed.size === 1 ? 'differs' : 'differ'} between them` +
+    const brushes = Object.keys(state.brush).length;
+    const shownOf = listed.length === doc.runs.length ? '' : `${listed.length} of `;
+    state.noteBox.textContent = `${shownOf}${count(doc.runs.length, 'run')}` +
+      (brushes ? ` (brushed on ${count(brushes, 'axis').replace('axiss', 'axes')})` : '') +
+      `; ${count(changed.size, 'param')} ${changed.size === 1 ? 'differs' : 'differ'} between them` +
       (hiddenMetrics > 0 ? `; ${metricKeys.length} of ${state.allMetrics.length} metrics shown (choose below)` : '') +
       (REPORT ? '.' : '; running runs refresh every few seconds.');
   }
@@ -463,6 +655,7 @@
     if (!REPORT) {
       history.replaceState(null, '', runsHash(state, state.filters));
     }
+    renderCompare(state);
     renderRunsTable(state);
     if (on) state.series.clear(); // the series fetched so far lack the new metric
     await refreshSeries(generation, state, on ? [...state.selected] : []);
@@ -499,6 +692,7 @@
     const groups = chartGroups(keys, view.together);
     const drawn = new Set(groups.map((g) => g.id));
     for (const [id, chart] of charts) {
+      if (id.startsWith(COMPARE)) continue; // the parallel and scatter charts are not curves
       if (!drawn.has(id)) { chart.dispose(); charts.delete(id); }
     }
     let hidden = 0; // values a log axis can't show
