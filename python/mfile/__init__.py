@@ -45,7 +45,7 @@ def run(
     The params are recorded first (write-once: a different value for a key the run already
     has raises MfileError before anything else). Points stream to one `mfile log-metric`
     child. Leaving the block ends the run `finished`, or `failed` when it raised (`killed`
-    on Ctrl-C); the exception goes on. Without a name the run is `run-YYYYmmdd-HHMMSS`;
+    on Ctrl-C); the exception goes on. Without a name the run is `run-YYYYmmdd-HHMMSS-xxxx`;
     `new=True` records as NAME-2 (or the next free) when NAME is taken, as `track --new`.
     """
     located = center if isinstance(center, Center) else Center(center)

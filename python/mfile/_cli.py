@@ -111,13 +111,21 @@ def parse_time(text: str) -> _dt.datetime:
     return moment.replace(microsecond=micros, tzinfo=offset)
 
 
+# The time fields of mfile's documents (docs/json.md). Only these are converted, and never
+# inside what users wrote (tags and params): a tag `reviewed_at=yesterday` stays text.
+TIME_FIELDS = frozenset(
+    ["created_at", "updated_at", "imported_at", "modified_at", "started_at", "ended_at", "logged_at", "set_at", "at"]
+)
+USER_FIELDS = frozenset(["tags", "params"])
+
+
 def with_times(value: Any) -> Any:
-    """Turn every `*_at` string of a document into a datetime, in place."""
+    """Turn the time fields of a document into datetimes, in place."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if key.endswith("_at") and isinstance(item, str):
+            if key in TIME_FIELDS and isinstance(item, str):
                 value[key] = parse_time(item)
-            else:
+            elif key not in USER_FIELDS:
                 with_times(item)
     elif isinstance(value, list):
         for item in value:

@@ -18,7 +18,9 @@ import signal
 import subprocess
 import tempfile
 import threading
+import unicodedata
 import warnings
+import weakref
 from typing import TYPE_CHECKING, Any, Mapping
 
 from . import _cli
@@ -69,13 +71,14 @@ def check_step(step: Any) -> int:
 
 
 def check_key(key: Any) -> str:
-    """mfile's rule for metric and param keys (tracking/parse.rs `check_key`)."""
+    """mfile's rule for metric and param keys (tracking/parse.rs `check_key`: no control
+    character, no `=`, no outer space, 1-250 bytes)."""
     ok = (
         isinstance(key, str)
         and 0 < len(key.encode("utf-8")) <= 250
         and key.strip(" ") == key
         and "=" not in key
-        and all(ch.isprintable() or ch == " " for ch in key)
+        and not any(unicodedata.category(ch) == "Cc" for ch in key)
     )
     if not ok:
         raise ValueError(f"invalid key {key!r}: use 1-250 printable characters without '=' or outer spaces")
@@ -95,22 +98,23 @@ def param_words(params: Mapping[str, Any]) -> list[str]:
     return words
 
 
-@contextlib.contextmanager
-def _interrupts_deferred():
-    """Ctrl-C waits until the block is done: a write to the child is never cut mid-line."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+# Runs with a stream open, so a forked process (a DataLoader worker) can let go of them.
+_streaming: "weakref.WeakSet[Run]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for run in list(_streaming):
+        run._let_go()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _Stream:
-    """One `log-metric --file -` child, the lines waiting for it, and a thread that hands
-    them over every FLUSH_SECONDS. Thread-safe."""
+    """One `log-metric --file -` child and the lines waiting for it. Only its own thread writes
+    to the child (every FLUSH_SECONDS, or sooner when FLUSH_BYTES wait), with SIGINT blocked:
+    Ctrl-C reaches the main thread, never a write, so no line is ever cut. Thread-safe."""
 
     def __init__(self, argv: list[str]):
         self._stderr = tempfile.TemporaryFile()
@@ -119,13 +123,14 @@ class _Stream:
         self._child = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, start_new_session=True
         )
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._lines: list[bytes] = []
         self._buffered = 0
         self._failure: _cli.MfileError | None = None
-        self._closing = threading.Event()
-        self._flusher = threading.Thread(target=self._flush_every, name="mfile-flush", daemon=True)
-        self._flusher.start()
+        self._closing = False
+        self._points: int | None = None
+        self._writer = threading.Thread(target=self._write_every, name="mfile-stream", daemon=True)
+        self._writer.start()
 
     def add(self, line: bytes) -> None:
         with self._lock:
@@ -134,38 +139,43 @@ class _Stream:
             self._lines.append(line)
             self._buffered += len(line)
             if self._buffered >= FLUSH_BYTES:
-                self._send()
+                self._lock.notify_all()
+                # far ahead of the child: wait for the writer (Ctrl-C still interrupts this)
+                while self._buffered >= 8 * FLUSH_BYTES and self._failure is None:
+                    self._lock.wait(1.0)
 
     def flush(self) -> None:
         with self._lock:
-            self._send()
+            self._lock.notify_all()
 
-    def _flush_every(self) -> None:
+    def _write_every(self) -> None:
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # Ctrl-C is the main thread's
-        while not self._closing.wait(FLUSH_SECONDS):
+        while True:
+            with self._lock:
+                if not self._closing and self._buffered < FLUSH_BYTES:
+                    self._lock.wait(FLUSH_SECONDS)
+                data = b"".join(self._lines)
+                self._lines.clear()
+                self._buffered = 0
+                closing = self._closing
+                self._lock.notify_all()
             try:
-                self.flush()
-            except _cli.MfileError:
-                return  # raised to the caller at its next log() or at the end
-
-    def _send(self) -> None:
-        """Writes the waiting lines (the lock is held)."""
-        if not self._lines or self._failure is not None:
-            return
-        data = b"".join(self._lines)
-        self._lines.clear()
-        self._buffered = 0
-        try:
-            with _interrupts_deferred():
-                self._child.stdin.write(data)
-                self._child.stdin.flush()
-        except (BrokenPipeError, ValueError):
-            self._failure = self._stopped()
-            raise self._failure from None
+                if data:
+                    self._child.stdin.write(data)
+                    self._child.stdin.flush()
+                if closing:
+                    self._child.stdin.close()
+                    return
+            except (BrokenPipeError, ValueError, OSError):
+                failure = self._stopped()
+                with self._lock:
+                    self._failure = failure
+                    self._lock.notify_all()
+                return
 
     def _stopped(self) -> _cli.MfileError:
-        """The child stopped early: its exit code and message."""
+        """The child stopped early (or was told to stop): its exit code and message."""
         self._child.wait()
         self._stderr.seek(0)
         stderr = self._stderr.read().decode("utf-8", "replace")
@@ -173,26 +183,44 @@ class _Stream:
 
     def close(self) -> int:
         """Sends the rest and waits until the child has committed it; the points it recorded.
-        Raises MfileError if the child failed."""
-        self._closing.set()
-        self._flusher.join()
+        Raises MfileError if the child failed. Safe to call again after an interrupt."""
+        if self._points is not None:
+            return self._points
         with self._lock:
-            if self._failure is None:
-                try:
-                    self._send()
-                except _cli.MfileError:
-                    pass
-            with _interrupts_deferred(), contextlib.suppress(BrokenPipeError):
-                self._child.stdin.close()
-            out = self._child.stdout.read()
-            self._child.stdout.close()
-            self._child.wait()
-            self._stderr.seek(0)
-            stderr = self._stderr.read().decode("utf-8", "replace")
-            self._stderr.close()
+            self._closing = True
+            self._lock.notify_all()
+        self._writer.join()
+        out = self._child.stdout.read()
+        self._child.wait()
         if self._child.returncode != 0:
-            raise self._failure or _cli.error_for(self._child.returncode, stderr, self._child.args)
-        return json.loads(out)["points"]
+            raise self._failure or self._stopped()
+        self._child.stdout.close()
+        self._stderr.close()
+        self._points = json.loads(out)["points"]
+        return self._points
+
+    def let_go(self) -> None:
+        """In a forked process: drop this copy of the pipes (the parent's child must still see
+        their end) without writing or waiting. Each fd is pointed at /dev/null rather than
+        closed, so whatever later closes or flushes these file objects touches nothing."""
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            for stream in (self._child.stdin, self._child.stdout):
+                with contextlib.suppress(OSError, ValueError):
+                    os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
+        self._child.returncode = 0  # not this process's child: nothing to wait for
+
+
+def run_names(center: "Center", model: str, user: str | None) -> set[str]:
+    """The names of USER's runs of MODEL (none when the model does not exist yet)."""
+    try:
+        return {run["name"] for run in center.runs(model, user=user)}
+    except _cli.MfileError as error:
+        if error.code != 1:
+            raise
+        return set()
 
 
 class Run:
@@ -216,6 +244,14 @@ class Run:
         self._stream: _Stream | None = None
         self._lock = threading.RLock()
         self._prefixes: dict[str, bytes] = {}
+
+    def _let_go(self) -> None:
+        """After a fork, in the child: this run's stream belongs to the parent."""
+        if self._stream is not None:
+            self._stream.let_go()
+        self._stream = None
+        self._lock = threading.RLock()  # another thread may have held it at the fork
+        atexit.unregister(self.sync)
 
     def __repr__(self) -> str:
         return f"<mfile.Run {self.model}/{self.name} {self.status or 'running'}>"
@@ -247,8 +283,12 @@ class Run:
         with self._lock:
             if self._started:
                 return
-            if self.name is None or self.new:
-                self.name = self._free_name(self.name or _dt.datetime.now().strftime("run-%Y%m%d-%H%M%S"))
+            if self.name is None:
+                # four random hex digits: two processes of a sweep may start in the same second
+                stamp = _dt.datetime.now().strftime("run-%Y%m%d-%H%M%S")
+                self.name = self._free_name(f"{stamp}-{os.urandom(2).hex()}")
+            elif self.new:
+                self.name = self._free_name(self.name)
             run = ["-m", self.model, "--run", self.name, *self._user()]
             if self.params:
                 self.center.call("log-param", *run, "--", *param_words(self.params))
@@ -257,13 +297,9 @@ class Run:
             self._started = True
 
     def _free_name(self, base: str) -> str:
-        """BASE, else the first free of BASE-2, BASE-3, ... (as `mfile track --new`)."""
-        try:
-            taken = {run["name"] for run in self.center.runs(self.model, user=self.user)}
-        except _cli.MfileError as error:
-            if error.code != 1:
-                raise
-            taken = set()  # no such model yet
+        """BASE, else the first free of BASE-2, BASE-3, ... (as `mfile track --new`). Another
+        process may take the same name meanwhile: the two then record into one run."""
+        taken = run_names(self.center, self.model, self.user)
         claimed = _claimed.setdefault((self.center.location, self.model, self.user), set())
         name, n = base, 1
         while name in taken or name in claimed:
@@ -288,6 +324,7 @@ class Run:
                 )
                 self._stream = _Stream(argv)
                 atexit.register(self.sync)
+                _streaming.add(self)
             self._stream.add(line)
 
     def _line(self, metrics: Mapping[str, Any] | None, step: Any, values: dict) -> bytes:
@@ -323,15 +360,28 @@ class Run:
         """Wait until every point logged so far is committed (the child exits; a later `log`
         starts another). Raises MfileError if the child failed."""
         with self._lock:
-            stream, self._stream = self._stream, None
+            stream = self._stream
             if stream is None:
                 return
-            atexit.unregister(self.sync)
-            self.points += stream.close()
+            try:
+                self.points += stream.close()
+            finally:
+                if stream._points is not None or stream._failure is not None:
+                    self._stream = None  # done with, or dead: a later log() starts another
+                    atexit.unregister(self.sync)
+                    _streaming.discard(self)
 
     def end(self, status: str = "finished") -> None:
-        """Record every point, then mark the run STATUS."""
-        self.sync()
+        """Record every point, then mark the run STATUS (`failed` if the points could not all
+        be recorded; the error is raised after)."""
+        failure = None
+        try:
+            self.sync()
+        except _cli.MfileError as error:
+            failure = error
+            status = "failed" if status == "finished" else status
         if self._started:
             self.center.call("runs", "end", "-m", self.model, "--run", self.name, *self._user(), "--status", status)
         self.status = status
+        if failure is not None:
+            raise failure

@@ -15,8 +15,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Mapping
 
-from ._cli import MfileError
-from ._run import Run, check_key
+from ._run import Run, check_key, run_names
 from .native import Center
 
 
@@ -74,6 +73,8 @@ class ModelLog:
         """One value of a metric at an epoch (the step). The first call records the run (its
         name, params, note and tags); after `finish_model()`, the next call starts a new run."""
         check_key(metric_name)
+        if metric_name in ("step", "epoch"):
+            raise ValueError(f"metric_name {metric_name!r} names the step in mfile; give the metric another name")
         if self.run is None:
             self._begin()
         self.run.log({metric_name: metric_value}, step=epoch)
@@ -104,12 +105,7 @@ class ModelLog:
 
     def _begin(self) -> None:
         center, model, user = self.center, self.project_name, self.nick_name
-        try:
-            taken = {r["name"] for r in center.runs(model, user=user)}
-        except MfileError as error:
-            if error.code != 1:
-                raise
-            taken = set()  # a new project
+        taken = run_names(center, model, user)
         name = self.model_name or f"{self.project_name}_{len(taken) + 1}"
         params = {k: v for group in self.param_dict.values() for k, v in group.items()}
         self.run = Run(center, model, name, params=params, user=user, new=True)

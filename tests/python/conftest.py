@@ -34,5 +34,7 @@ def mfile_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def run_script(text: str) -> subprocess.CompletedProcess:
-    """A Python script in a fresh interpreter (atexit behaviour, print output)."""
-    return subprocess.run([sys.executable, "-c", text], capture_output=True, text=True, env=os.environ.copy())
+    """A Python script in a fresh interpreter (atexit behaviour, print output); a hang fails."""
+    return subprocess.run(
+        [sys.executable, "-c", text], capture_output=True, text=True, env=os.environ.copy(), timeout=120
+    )

@@ -121,3 +121,13 @@ def test_names_must_be_text_or_whole_numbers(tmp_path):
     assert "'1.1'" in str(caught.value)
     with pytest.raises(TypeError):
         center.pull("m", None)
+
+
+def test_a_tag_that_looks_like_a_time_field_stays_text(tmp_path):
+    center = mfile.Center()
+    write(tmp_path / "a.txt", "a")
+    center.import_(tmp_path / "a.txt", "m", "1")
+    center.call("tag", "-m", "m", "--version", "1", "reviewed_at=yesterday", "created_at=2026-01-01T00:00:00Z")
+    [version] = center.versions("m")
+    assert version["tags"] == {"reviewed_at": "yesterday", "created_at": "2026-01-01T00:00:00Z"}
+    assert isinstance(version["created_at"], dt.datetime)

@@ -119,3 +119,13 @@ model_log.finish_model()
     assert runs["second"]["params"]["lr"]["value"] == "0.1"
     first = mfile.Center().metrics("demo实体识别", "mantch/BILSTM_CRF模型")
     assert first["train_loss"][0] == (1, 4.5646), "the first run is left as it was"
+
+
+def test_a_metric_named_like_the_step_is_refused():
+    import pytest
+
+    from mfile.modellog import ModelLog
+
+    model_log = ModelLog("mantch", "p")
+    with pytest.raises(ValueError):
+        model_log.add_metric("epoch", 3, 3)

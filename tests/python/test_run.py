@@ -1,6 +1,7 @@
 """`with mfile.run(...) as run: run.log(...)`: params once, points through one child."""
 
 import math
+import re
 
 import pytest
 
@@ -37,6 +38,12 @@ def test_steps_default_to_each_keys_next_and_special_values_survive():
     assert [step for step, _ in recorded["loss"]] == [0, 1, 2]
     assert math.isnan(recorded["loss"][0][1]) and recorded["loss"][1:] == [(1, math.inf), (2, -math.inf)]
     assert recorded["acc"] == [(0, 0.25)]
+
+
+def test_keys_in_any_script_are_taken_as_the_cli_takes_them():
+    with mfile.run("churn", "cjk") as run:
+        run.log(**{"准确率\u3000top1": 0.9, "\u00a0x": 1.0})
+    assert set(points("churn", "cjk")) == {"准确率\u3000top1", "\u00a0x"}
 
 
 def test_what_the_child_would_refuse_is_refused_by_log_and_the_stream_goes_on():
@@ -104,7 +111,7 @@ def test_ctrl_c_in_the_block_marks_the_run_killed_with_every_point():
     assert len(points("churn", "stopped")["loss"]) == 5000
 
 
-def test_a_child_that_dies_raises_its_exit_code():
+def test_a_child_that_dies_raises_its_exit_code_and_the_run_ends_failed():
     with pytest.raises(mfile.MfileError) as caught:
         with mfile.run("churn", "killed-child") as run:
             run.log(step=0, loss=1.0)
@@ -112,6 +119,30 @@ def test_a_child_that_dies_raises_its_exit_code():
             for step in range(1, 200_000):  # until the pipe breaks or the block ends
                 run.log(step=step, loss=1.0)
     assert caught.value.code != 0
+    assert run.status == "failed"
+    assert mfile.Center().runs("churn")[0]["status"] == "failed"
+
+
+def test_a_forked_worker_neither_hangs_the_run_nor_sends_its_points_twice():
+    from conftest import run_script
+
+    script = """
+import os, mfile
+with mfile.run("churn", "forked") as run:
+    for step in range(10):
+        run.log(step=step, loss=1.0)
+    pid = os.fork()  # a DataLoader worker
+    if pid == 0:
+        raise SystemExit(0)  # its atexit handlers run
+    os.waitpid(pid, 0)
+    for step in range(10, 20):
+        run.log(step=step, loss=2.0)
+print(run.points)
+"""
+    done = run_script(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["20"]
+    assert [step for step, _ in points("churn", "forked")["loss"]] == list(range(20))
 
 
 def test_a_run_exists_once_entered_and_a_bad_name_raises_there():
@@ -168,11 +199,13 @@ def test_ctrl_c_while_logging_fast_loses_no_point(tmp_path):
     from conftest import run_script
 
     script = """
-import os, signal, threading, mfile
+import os, subprocess, sys, mfile
 n = 0
 try:
-    with mfile.run("churn", "sigint-%d") as run:
-        threading.Timer(0.4, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    with mfile.run("churn", "sigint-ATTEMPT") as run:
+        # Ctrl-C from outside the process, as a terminal sends it
+        subprocess.Popen([sys.executable, "-c",
+            "import os, signal, time; time.sleep(0.4); os.kill(%d, signal.SIGINT)" % os.getpid()])
         while True:
             run.log(step=n, loss=1.0, acc=0.5)
             n += 1
@@ -180,7 +213,7 @@ except KeyboardInterrupt:
     print(n, run.status)
 """
     for attempt in range(3):  # the interrupt lands somewhere else in each
-        done = run_script(script % attempt)
+        done = run_script(script.replace("ATTEMPT", str(attempt)))
         assert done.returncode == 0, done.stderr
         logged, status = done.stdout.split()
         assert status == "killed"
@@ -197,7 +230,7 @@ def test_new_picks_the_next_free_name_and_no_name_gets_a_dated_one():
     assert run.name == "sweep-2"
     with mfile.run("churn") as unnamed:
         unnamed.log(loss=1.0)
-    assert unnamed.name.startswith("run-2")
+    assert re.fullmatch(r"run-\d{8}-\d{6}-[0-9a-f]{4}", unnamed.name), unnamed.name
     assert sorted(r["name"] for r in mfile.Center().runs("churn")) == sorted(["sweep", "sweep-2", unnamed.name])
 
 
