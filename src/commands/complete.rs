@@ -58,7 +58,9 @@ pub fn command() -> clap::Command {
 fn completer_for(command: &str, id: &str) -> Option<fn(&OsStr) -> Vec<CompletionCandidate>> {
     match id {
         "model" => Some(models),
-        "version" | "from" | "to" => Some(versions),
+        "version" => Some(versions),
+        // `diff --from/--to` name versions; `pull --to` and others name folders.
+        "from" | "to" if command == "diff" => Some(versions),
         "alias" => Some(aliases),
         // track's --run names the run it is about to make.
         "run" | "runs" if command != "track" => Some(runs),
@@ -181,8 +183,8 @@ fn models(current: &OsStr) -> Vec<CompletionCandidate> {
     matching(current, names.into_iter().map(|name| (name, None)))
 }
 
-/// The model's versions in natural order, then `@latest` and its aliases (each with the
-/// version it names as help).
+/// The model's versions in natural order, then `@latest` (the one made last) and its aliases
+/// (each with the version it names as help).
 fn versions(current: &OsStr) -> Vec<CompletionCandidate> {
     let words = Words::of_this_process();
     let (Some(model), Some((catalog, _))) = (&words.model, words.catalog()) else {
@@ -190,9 +192,13 @@ fn versions(current: &OsStr) -> Vec<CompletionCandidate> {
     };
     let mut versions = catalog.version_names(model).unwrap_or_default();
     versions.sort_by(|a, b| natural_cmp(a, b));
-    let latest = versions
-        .last()
-        .map(|last| (format!("@{LATEST}"), Some(last.clone())));
+    // `@latest` is the version made last, which natural order need not put last
+    let latest = catalog
+        .model(model)
+        .ok()
+        .flatten()
+        .and_then(|row| catalog.latest_version(row.id).ok().flatten())
+        .map(|last| (format!("@{LATEST}"), Some(last)));
     let aliases = catalog.alias_names(model).unwrap_or_default();
     let aliases = aliases
         .into_iter()

@@ -217,6 +217,12 @@ fn resolve_location(sources: &Sources, aws_env: &aws::Env) -> Result<(Location, 
     for (_, path) in &files[looked_at..] {
         read.extend(read_config(*path)?);
     }
+    // A file that names the center brings its own settings: a user's `s3://my-bucket` on AWS
+    // must not take the system file's endpoint. A center from the flag or the environment
+    // takes them from the user's file, then the system's.
+    if let Some(chosen) = &chosen_by.file {
+        read.retain(|(_, path)| path == chosen);
+    }
     let endpoint = read.iter().find(|(file, _)| file.endpoint.is_some());
     let center_config = aws::CenterConfig {
         endpoint: endpoint.and_then(|(file, _)| file.endpoint.clone()),
@@ -447,7 +453,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bucket_center_takes_each_setting_from_the_user_file_then_the_system_file() {
+    fn a_bucket_center_takes_its_settings_from_the_file_that_named_it() {
         let system = r#"{"center": "s3://team/prod", "endpoint": "http://10.0.0.1:8333",
                          "region": "eu-west-3"}"#;
         let files = TwoFiles::new(Some(r#"{"region": "us-west-2"}"#), Some(system));
@@ -455,9 +461,27 @@ mod tests {
             panic!("not a bucket")
         };
         assert_eq!(spec.url.to_string(), "s3://team/prod");
-        assert_eq!(spec.region, "us-west-2", "the user's region");
+        assert_eq!(
+            spec.region, "eu-west-3",
+            "the system file's, which named the center"
+        );
         assert_eq!(spec.endpoint.as_deref(), Some("http://10.0.0.1:8333"));
         assert_eq!(chosen.source, Source::SystemConfig);
+
+        // A user's own bucket (on AWS: no endpoint) does not take the team server's endpoint.
+        std::fs::write(
+            &files.user,
+            r#"{"center": "s3://mine/x", "region": "us-west-2"}"#,
+        )
+        .unwrap();
+        let (Location::Bucket(spec), chosen) = files.resolve(None).unwrap() else {
+            panic!("not a bucket")
+        };
+        assert_eq!(
+            (spec.endpoint.as_deref(), chosen.source),
+            (None, Source::UserConfig)
+        );
+        std::fs::write(&files.user, r#"{"region": "us-west-2"}"#).unwrap();
 
         // A URL from the environment still takes the files' settings.
         let (Location::Bucket(spec), chosen) =

@@ -213,8 +213,17 @@ pub struct CsvLog {
     last: u64,
     open_since: Option<u64>,
     columns: Option<Vec<String>>,
+    /// Why the header was refused: every row after it is refused too (none is a header).
+    refused_header: Option<String>,
     step_column: Option<usize>,
 }
+
+/// A quoted cell may carry a record over this many lines (or bytes) at most: past that, a
+/// stray quote is taken for what it is: the record it opened is dropped (the error names its
+/// lines) and reading starts afresh at the next line, so one quote can't swallow a whole log
+/// (nor, with --follow, grow without end).
+const MAX_OPEN_LINES: u64 = 1000;
+const MAX_OPEN_BYTES: usize = 1 << 20;
 
 impl Default for CsvLog {
     fn default() -> Self {
@@ -229,6 +238,7 @@ impl Default for CsvLog {
             last: 0,
             open_since: None,
             columns: None,
+            refused_header: None,
             step_column: None,
         }
     }
@@ -249,6 +259,14 @@ impl CsvLog {
         // Inside a quoted cell the line break just fed is the cell's: the record goes on.
         let open = self.filled > 0 || self.cells > 0;
         self.open_since = open.then_some(start);
+        if open && (number - start >= MAX_OPEN_LINES || self.filled >= MAX_OPEN_BYTES) {
+            // A stray quote: drop the record it opened and start afresh at the next line.
+            *self.reader = csv_core::Reader::new();
+            (self.filled, self.cells, self.open_since) = (0, 0, None);
+            return Err(format!(
+                "an unclosed quote: lines {start}-{number} were read as one record and dropped"
+            ));
+        }
         let mut points = Vec::new();
         for cells in records {
             match self.record(cells) {
@@ -313,9 +331,15 @@ impl CsvLog {
     }
 
     fn record(&mut self, cells: Vec<String>) -> Result<Vec<Point>, String> {
+        if let Some(why) = &self.refused_header {
+            return Err(format!("not read: the header was refused ({why})"));
+        }
         let Some(columns) = &self.columns else {
             for name in &cells {
-                check_key(name)?;
+                if let Err(why) = check_key(name) {
+                    self.refused_header = Some(why.clone());
+                    return Err(why);
+                }
             }
             self.step_column = STEP_KEYS
                 .iter()

@@ -73,7 +73,8 @@ fn candidates(env: &Env, words: &[&str]) -> Vec<String> {
 fn models_versions_aliases_and_runs_complete_from_the_catalog() {
     let env = Env::new();
     env.write("a.bin", "a");
-    for (model, version) in [("m9", "1.2"), ("m9", "1.10"), ("m90", "1"), ("m1", "1")] {
+    // 1.2 made last: @latest names it though natural order puts 1.10 last
+    for (model, version) in [("m9", "1.10"), ("m9", "1.2"), ("m90", "1"), ("m1", "1")] {
         env.ok(&["import", "a.bin", "-m", model, "--version", version, "-q"]);
     }
     env.ok(&["alias", "set", "-m", "m9", "prod", "1.2"]);
@@ -86,7 +87,7 @@ fn models_versions_aliases_and_runs_complete_from_the_catalog() {
     // Versions in natural order, then @latest and the aliases, each with its version as help.
     let run = tab(&env, &["pull", "-m", "m9", "--version", ""]);
     assert_eq!(
-        run.stdout, "1.2\n1.10\n@latest\t1.10\n@prod\t1.2\n",
+        run.stdout, "1.2\n1.10\n@latest\t1.2\n@prod\t1.2\n",
         "{run:?}"
     );
     assert_eq!(
@@ -97,6 +98,9 @@ fn models_versions_aliases_and_runs_complete_from_the_catalog() {
         candidates(&env, &["alias", "rm", "-m", "m9", "p"]),
         ["prod"]
     );
+    // `pull --to` names a folder, not a version (only diff's --from/--to are versions)
+    let to = candidates(&env, &["pull", "-m", "m9", "--version", "1.2", "--to", "1"]);
+    assert!(!to.iter().any(|c| c.starts_with("1.")), "{to:?}");
     // Another model's versions, the model given after the cursor (bash passes every word
     // and the index of the one under the cursor).
     let out = env

@@ -421,6 +421,45 @@ fn an_unclosed_csv_quote_names_the_line_it_opened_on() {
 }
 
 #[test]
+fn a_stray_csv_quote_costs_a_bounded_stretch_of_lines_not_the_rest_of_the_log() {
+    let env = Env::new();
+    let mut log = String::from("step,loss\n0,1\n1,\"0.5\n");
+    for step in 2..1500 {
+        log.push_str(&format!("{step},0.25\n"));
+    }
+    env.write("stray.csv", &log);
+    let run = env.expect(
+        1,
+        &["log-metric", "-m", "m", "--run", "s", "--file", "stray.csv"],
+    );
+    run.says(&["line 1003 skipped: an unclosed quote: lines 3-1003 were read as one record"]);
+    let steps: Vec<i64> = history(&env, "s", "loss")
+        .iter()
+        .map(|(step, _)| *step)
+        .collect();
+    let expected: Vec<i64> = std::iter::once(0).chain(1002..1500).collect();
+    assert_eq!(
+        steps, expected,
+        "step 0, then every line after the dropped stretch"
+    );
+}
+
+#[test]
+fn a_refused_csv_header_refuses_the_rows_not_makes_one_the_header() {
+    let env = Env::new();
+    env.write("bad.csv", "step,val=loss\n1,0.5\n2,0.25\n3,0.125\n");
+    let run = env.expect(
+        1,
+        &["log-metric", "-m", "m", "--run", "h", "--file", "bad.csv"],
+    );
+    run.says(&[
+        "line 1 skipped: invalid key 'val=loss'",
+        "line 4 skipped: not read: the header was refused",
+        "recorded 0 points",
+    ]);
+}
+
+#[test]
 fn stdin_points_are_visible_while_the_stream_is_open() {
     let env = Env::new();
     env.ok(&["log-param", "-m", "m", "--run", "live", "lr=1"]);
