@@ -9,6 +9,7 @@ refuses one and the stream never stops on a bad value.
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import datetime as _dt
 import json
@@ -18,6 +19,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 import unicodedata
 import warnings
 import weakref
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 # `mfile ui` sees points within about a second and a half (the child commits every second).
 FLUSH_BYTES = 1 << 20
 FLUSH_SECONDS = 0.5
+POLL_SECONDS = 0.02  # how often the writer looks for lines, and a full buffer for room
 MAX_STEP = (1 << 53) - 1  # src/values/mod.rs: steps are exact in a float
 _SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
@@ -114,7 +117,9 @@ if hasattr(os, "register_at_fork"):
 class _Stream:
     """One `log-metric --file -` child and the lines waiting for it. Only its own thread writes
     to the child (every FLUSH_SECONDS, or sooner when FLUSH_BYTES wait), with SIGINT blocked:
-    Ctrl-C reaches the main thread, never a write, so no line is ever cut. Thread-safe."""
+    Ctrl-C reaches the main thread, never a write, so no line is ever cut. The caller's side
+    takes no lock (a deque and counters each written by one side): Ctrl-C can land anywhere in
+    `add` without leaving a lock held that the writer then waits for forever."""
 
     def __init__(self, argv: list[str]):
         self._stderr = tempfile.TemporaryFile()
@@ -123,55 +128,54 @@ class _Stream:
         self._child = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, start_new_session=True
         )
-        self._lock = threading.Condition()
-        self._lines: list[bytes] = []
-        self._buffered = 0
-        self._failure: _cli.MfileError | None = None
+        self._lines: collections.deque[bytes] = collections.deque()
+        self._added = 0  # bytes appended (by callers, one at a time: Run holds its lock)
+        self._taken = 0  # bytes the writer took
+        self._flush_now = False
         self._closing = False
+        self._failure: _cli.MfileError | None = None
         self._points: int | None = None
         self._writer = threading.Thread(target=self._write_every, name="mfile-stream", daemon=True)
         self._writer.start()
 
     def add(self, line: bytes) -> None:
-        with self._lock:
-            if self._failure is not None:
-                raise self._failure
-            self._lines.append(line)
-            self._buffered += len(line)
-            if self._buffered >= FLUSH_BYTES:
-                self._lock.notify_all()
-                # far ahead of the child: wait for the writer (Ctrl-C still interrupts this)
-                while self._buffered >= 8 * FLUSH_BYTES and self._failure is None:
-                    self._lock.wait(1.0)
+        if self._failure is not None:
+            raise self._failure
+        self._lines.append(line)
+        self._added += len(line)
+        # far ahead of the child: let the writer catch up (Ctrl-C still interrupts this)
+        while self._added - self._taken >= 8 * FLUSH_BYTES and self._failure is None:
+            time.sleep(POLL_SECONDS)
 
     def flush(self) -> None:
-        with self._lock:
-            self._lock.notify_all()
+        self._flush_now = True
 
     def _write_every(self) -> None:
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # Ctrl-C is the main thread's
         while True:
-            with self._lock:
-                if not self._closing and self._buffered < FLUSH_BYTES:
-                    self._lock.wait(FLUSH_SECONDS)
-                data = b"".join(self._lines)
-                self._lines.clear()
-                self._buffered = 0
-                closing = self._closing
-                self._lock.notify_all()
+            waited = 0.0
+            while waited < FLUSH_SECONDS and not (
+                self._closing or self._flush_now or self._added - self._taken >= FLUSH_BYTES
+            ):
+                time.sleep(POLL_SECONDS)
+                waited += POLL_SECONDS
+            self._flush_now = False
+            closing = self._closing  # read before draining: every line added before it is in
+            chunks = []
+            while self._lines:
+                chunks.append(self._lines.popleft())
+            data = b"".join(chunks)
             try:
                 if data:
                     self._child.stdin.write(data)
                     self._child.stdin.flush()
+                self._taken += len(data)
                 if closing:
                     self._child.stdin.close()
                     return
             except (BrokenPipeError, ValueError, OSError):
-                failure = self._stopped()
-                with self._lock:
-                    self._failure = failure
-                    self._lock.notify_all()
+                self._failure = self._stopped()
                 return
 
     def _stopped(self) -> _cli.MfileError:
@@ -186,9 +190,7 @@ class _Stream:
         Raises MfileError if the child failed. Safe to call again after an interrupt."""
         if self._points is not None:
             return self._points
-        with self._lock:
-            self._closing = True
-            self._lock.notify_all()
+        self._closing = True
         self._writer.join()
         out = self._child.stdout.read()
         self._child.wait()

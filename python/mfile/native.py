@@ -8,7 +8,7 @@ code 2) with mfile's message and exit code.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 from . import _cli
 from ._run import Run, param_words
