@@ -52,6 +52,8 @@ before(async () => {
   mfile('runs', 'end', '-m', 'm', '--run', 'r2');
   mfile('log-param', '-m', 'm', '--run', 'r3', 'lr=0.1', 'opt=adam', `note=${XSS}`);
   points('r3', 'loss', 0, 10, (s) => 3 / (s + 1));
+  mfile('tag', '-m', 'm', '--run', 'r2', 'stage=candidate');
+  mfile('runs', 'note', '-m', 'm', '--run', 'r2', 'the smaller lr, kept for the next sweep over warmup lengths');
 
   // A run with 1,000 metrics: the page charts 24 of them and offers the rest in a picker.
   const wide = [];
@@ -267,6 +269,58 @@ test('parallel coordinates: a line per run with its values, a brush filters the 
   assert.deepEqual(await tableRefs(), ['alice/r3', 'alice/r1'], 'the address keeps the brush');
   await brush([]);
   assert.deepEqual(await tableRefs(), ['alice/r3', 'alice/r2', 'alice/r1']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('runs table: sort by a column, filter by a where expression and a tag, tags and notes shown', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems } = await open(context, `${url}#/models/m/runs?owner=*`);
+  const refs = () => page.$$eval('tbody tr[data-ref]', (trs) => trs.map((tr) => tr.dataset.ref));
+  assert.deepEqual(await refs(), ['alice/r3', 'alice/r2', 'alice/r1'], 'newest first');
+  assert.equal(await page.textContent('td.tags'), '');
+  assert.deepEqual(await page.$$eval('td.tags', (tds) => tds.map((td) => td.textContent)), ['', 'stage=candidate', '']);
+  const note = await page.$$eval('td.note-cell', (tds) => tds.map((td) => [td.textContent, td.title]));
+  assert.equal(note[1][1], 'the smaller lr, kept for the next sweep over warmup lengths');
+  assert.ok(note[1][0].endsWith('…') && note[1][0].length === 40, note[1][0]);
+
+  await page.click('th[data-sort="param(lr)"]');
+  assert.deepEqual(await refs(), ['alice/r2', 'alice/r3', 'alice/r1'], 'lr ascending, ties in their order');
+  await page.click('th[data-sort="param(lr)"]');
+  assert.deepEqual(await refs(), ['alice/r3', 'alice/r1', 'alice/r2'], 'lr descending');
+  assert.ok(page.url().includes('sort=-param%28lr%29'), page.url());
+  await page.click('th[data-sort="last(acc)"]');
+  assert.deepEqual(await refs(), ['alice/r1', 'alice/r2', 'alice/r3'], 'r3 has no acc: last');
+
+  // an action that changes the address: wait until the page has been drawn again
+  const reload = async (action) => {
+    const before = await page.evaluate(() => document.body.dataset.rendered);
+    await action();
+    await page.waitForFunction((n) => document.body.dataset.rendered !== n
+      && document.body.dataset.state === 'ready', before);
+  };
+  await reload(async () => {
+    await page.fill('#where', 'lr < 0.05 and opt = \'adam\'');
+    await page.press('#where', 'Enter');
+  });
+  assert.deepEqual(await refs(), ['alice/r2']);
+  await reload(async () => {
+    await page.fill('#where', 'lr >');
+    await page.press('#where', 'Enter');
+  });
+  assert.match(await page.textContent('#where-error'), /invalid where at column 5/);
+  assert.deepEqual(await refs(), []);
+  await reload(async () => {
+    await page.fill('#where', 'LR > 0');
+    await page.press('#where', 'Enter');
+  });
+  assert.match(await page.textContent('#where-unknown'), /No run here has LR/);
+  await reload(async () => {
+    await page.fill('#where', '');
+    await page.press('#where', 'Enter');
+  });
+  await reload(() => page.selectOption('#tag-filter', 'stage=candidate'));
+  assert.deepEqual(await refs(), ['alice/r2']);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -198,7 +198,7 @@
   }
 
   function table(headers, rows) {
-    const head = el('tr', null, headers.flat().map((h) =>
+    const head = el('tr', null, headers.flat().filter((h) => h != null).map((h) =>
       (h instanceof Node ? h : el('th', { class: h.num ? 'num' : null }, h.text ?? h))));
     return el('div', { class: 'table-wrap' },
       el('table', null, el('thead', null, head), el('tbody', null, rows)));
@@ -281,6 +281,8 @@
     const query = new URLSearchParams();
     if (filters.owner !== '*') query.set('owner', filters.owner);
     if (filters.status) query.set('status', filters.status);
+    if (filters.where) query.set('where', filters.where);
+    if (filters.tag) query.set('tag', filters.tag);
     return get(`/api/models/${enc(model)}/runs?${query}`);
   }
 
@@ -298,6 +300,9 @@
     query.set('owner', filters.owner);
     if (filters.status) query.set('status', filters.status);
     if (filters.onlyChanged) query.set('changed', '1');
+    if (filters.where) query.set('where', filters.where);
+    if (filters.tag) query.set('tag', filters.tag);
+    if (state.sort) query.set('sort', (state.sort.descending ? '-' : '') + state.sort.key);
     query.set('sel', [...selected].join(','));
     for (const key of metrics || []) query.append('m', key);
     if (view.smooth > 0) query.set('smooth', String(view.smooth));
@@ -331,14 +336,24 @@
       owner: params.get('owner') ?? null,
       status: params.get('status') ?? '',
       onlyChanged: params.get('changed') === '1',
+      where: params.get('where') ?? '',
+      tag: params.get('tag') ?? '',
     };
     let doc;
+    let whereError = null;
     if (filters.owner === null) {
       // First visit: my runs when I have some here, everyone's otherwise.
       const owners = REPORT ? [] : (await get(`/api/models/${enc(model)}/versions`)).run_owners;
       filters.owner = !REPORT && owners.includes(info.user) ? info.user : '*';
     }
-    doc = await loadRuns(model, filters);
+    try {
+      doc = await loadRuns(model, filters);
+    } catch (err) {
+      if (!filters.where) throw err;
+      // a `where` that does not parse: the page stays, with the server's message under the box
+      whereError = err.message;
+      doc = { runs: [], run_owners: [], changed_params: [], unknown_keys: [] };
+    }
     const selected = new Set(params.has('sel')
       ? params.get('sel').split(',').filter(Boolean)
       : doc.runs.slice(0, REPORT ? doc.runs.length : DEFAULT_SELECTED).map(refOf));
@@ -359,6 +374,7 @@
       chartNote, rowsShown: PAGE_ROWS, allMetrics, metrics, view: viewOf(params),
       brush: brushOf(params), scatter: { x: params.get('sx'), y: params.get('sy'), logX: params.get('sxlog') === '1' },
       compareBox: el('div', { class: 'compare' }),
+      sort: sortOf(params.get('sort')), whereError,
     };
     const controls = REPORT ? reportNote() : runControls(state);
     if (!show(gen, el('h1', null, `Runs of ${model}`), controls, tableBox, noteBox,
@@ -391,10 +407,70 @@
       type: 'checkbox', id: 'only-changed', checked: filters.onlyChanged,
       onchange: (e) => go({ onlyChanged: e.target.checked }),
     });
-    return el('div', { class: 'controls' },
-      el('label', null, 'Owner', ownerSelect),
-      el('label', null, 'Status', statusSelect),
-      el('label', null, changedBox, 'only changed params'));
+    const whereBox = el('input', {
+      type: 'search', id: 'where', size: 40, value: filters.where,
+      placeholder: "where, e.g. acc > 0.9 and opt = 'adam'", 'aria-label': 'where',
+      onkeydown: (e) => { if (e.key === 'Enter') go({ where: e.target.value.trim() }); },
+    });
+    const pairs = [...new Set(state.doc.runs.flatMap((r) =>
+      Object.entries(r.tags || {}).map(([k, v]) => `${k}=${v}`)))].sort();
+    if (filters.tag && !pairs.includes(filters.tag)) pairs.unshift(filters.tag);
+    const tagSelect = el('select', { id: 'tag-filter', onchange: (e) => go({ tag: e.target.value }) },
+      el('option', { value: '' }, 'any tag'), pairs.map((p) => el('option', { value: p }, p)));
+    tagSelect.value = filters.tag;
+    const problems = [];
+    if (state.whereError) problems.push(el('pre', { class: 'error', id: 'where-error' }, state.whereError));
+    if (state.doc.unknown_keys?.length) {
+      problems.push(el('p', { class: 'note', id: 'where-unknown' },
+        `No run here has ${state.doc.unknown_keys.join(', ')} (keys are case-sensitive).`));
+    }
+    return el('div', null,
+      el('div', { class: 'controls' },
+        el('label', null, 'Owner', ownerSelect),
+        el('label', null, 'Status', statusSelect),
+        el('label', null, 'Tag', tagSelect),
+        el('label', null, changedBox, 'only changed params')),
+      el('div', { class: 'controls' }, el('label', null, 'Where', whereBox)),
+      problems);
+  }
+
+  /// `sort=-KEY` of the address: {key, descending}, or null for the server's order (newest
+  /// first).
+  function sortOf(text) {
+    if (!text) return null;
+    return text.startsWith('-') ? { key: text.slice(1), descending: true } : { key: text, descending: false };
+  }
+
+  /// What a run has for a sort key, written as `runs --sort` writes keys: a field (`name`,
+  /// `owner`, `status`, `started`, `duration`), `param(K)` or `last(K)`.
+  function sortValue(run, key) {
+    const found = /^(param|last)\((.*)\)$/.exec(key);
+    if (found && found[1] === 'param') return run.params[found[2]]?.value ?? null;
+    if (found) {
+      const value = run.metrics[found[2]]?.last;
+      return typeof value === 'number' && Number.isFinite(value) ? value : null;
+    }
+    return { name: run.name, owner: run.owner, status: run.status, started: run.started_at,
+      duration: run.duration_seconds }[key] ?? null;
+  }
+
+  /// `runs --sort`'s order (tracking/query.rs `sort_order`): numbers (text that reads as one
+  /// too) before text, text by code point; a run without the key goes last either way.
+  function sortRuns(runs, sort) {
+    if (!sort) return runs;
+    const rank = (v) => {
+      const n = typeof v === 'number' ? v : v !== null && String(v).trim() !== '' ? Number(v) : NaN;
+      return Number.isFinite(n) ? [0, n] : [1, String(v)];
+    };
+    const keyed = runs.map((run) => [sortValue(run, sort.key), run]);
+    keyed.sort(([a], [b]) => {
+      if (a === null || b === null) return (a === null) - (b === null);
+      const [ra, va] = rank(a);
+      const [rb, vb] = rank(b);
+      const order = ra - rb || (va < vb ? -1 : va > vb ? 1 : 0);
+      return sort.descending ? -order : order;
+    });
+    return keyed.map(([, run]) => run);
   }
 
   /// `b=` of the address: {axis id: [[lo, hi], ...]}.
@@ -569,14 +645,33 @@
     // Only the charted metrics get columns: 3,000 columns of 200 rows would take seconds.
     const metricKeys = state.allMetrics.filter((k) => state.metrics.has(k));
     const arrows = { min: ' ↓', max: ' ↑' };
-    const headers = [el('th', null, 'plot'), el('th', null, 'run'), el('th', null, 'owner'),
-      el('th', null, 'status'), el('th', null, 'started'), el('th', { class: 'num' }, 'duration'),
-      paramKeys.map((k) => el('th', { class: changed.has(k) ? 'changed param' : 'param', title: changed.has(k) ? 'differs between the shown runs' : null }, k)),
+    const hasTags = doc.runs.some((r) => Object.keys(r.tags || {}).length);
+    const hasNotes = doc.runs.some((r) => r.note);
+    const hasVersions = doc.runs.some((r) => r.version);
+    // A header click sorts by its column, a second click the other way (`sort=` in the address).
+    const sortable = (text, key, attrs = {}) => {
+      const on = state.sort?.key === key;
+      const mark = on ? (state.sort.descending ? ' ▼' : ' ▲') : '';
+      return el('th', { ...attrs, class: `${attrs.class || ''} sortable`.trim(), 'data-sort': key,
+        title: attrs.title || 'sort by this column',
+        onclick: () => {
+          state.sort = { key, descending: on && !state.sort.descending };
+          if (!REPORT) history.replaceState(null, '', runsHash(state, state.filters));
+          renderRunsTable(state);
+        } }, text + mark);
+    };
+    const headers = [el('th', null, 'plot'), sortable('run', 'name'), sortable('owner', 'owner'),
+      sortable('status', 'status'), sortable('started', 'started'),
+      sortable('duration', 'duration', { class: 'num' }),
+      hasTags ? el('th', null, 'tags') : null,
+      hasNotes ? el('th', null, 'note') : null,
+      hasVersions ? el('th', null, 'version') : null,
+      paramKeys.map((k) => sortable(k, `param(${k})`, { class: changed.has(k) ? 'changed param' : 'param', title: changed.has(k) ? 'differs between the shown runs' : null })),
       metricKeys.map((k) => {
         const direction = doc.runs.map((r) => r.metrics[k]?.direction).find(Boolean);
-        return el('th', { class: 'num metric' }, k + (arrows[direction] ?? ''));
+        return sortable(k + (arrows[direction] ?? ''), `last(${k})`, { class: 'num metric' });
       })];
-    const listed = brushed(state);
+    const listed = sortRuns(brushed(state), state.sort);
     const rows = listed.slice(0, state.rowsShown).map((run) => {
       const ref = refOf(run);
       const box = el('input', {
@@ -590,6 +685,12 @@
         el('td', { class: `status-${run.status}` }, run.status),
         el('td', null, when(run.started_at)),
         el('td', { class: 'num' }, humanDuration(run.duration_seconds)),
+        hasTags ? el('td', { class: 'tags' },
+          Object.entries(run.tags || {}).map(([k, v]) => `${k}=${v}`).join(' ')) : null,
+        hasNotes ? el('td', { class: 'note-cell', title: run.note ?? '' },
+          run.note && run.note.length > 40 ? `${run.note.slice(0, 39)}…` : run.note ?? '') : null,
+        hasVersions ? el('td', null, run.version
+          ? el('a', { href: `#/models/${enc(state.model)}/versions/${enc(run.version)}` }, run.version) : '') : null,
         paramKeys.map((k) => el('td', { class: changed.has(k) ? 'changed' : null },
           run.params[k]?.value ?? '–')),
         metricKeys.map((k) => {
@@ -843,6 +944,7 @@
       show(gen, el('p', { class: 'error' }, String(err.message || err)));
     } finally {
       if (gen === generation && !document.body.dataset.state) document.body.dataset.state = 'ready';
+      if (gen === generation) document.body.dataset.rendered = String(gen); // tests wait on it
     }
   }
 
