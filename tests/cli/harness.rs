@@ -331,6 +331,22 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The runs of a `runs` document as `OWNER/RUN`, in its order.
+pub fn run_refs(doc: &Value) -> Vec<String> {
+    doc["runs"]
+        .as_array()
+        .expect("a runs document")
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{}",
+                r["owner"].as_str().unwrap(),
+                r["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 pub fn set_mtime(path: &Path, secs: u64) {
     let file = fs::File::options()
         .write(true)

@@ -198,16 +198,7 @@ fn the_center_comes_from_flag_env_or_config_file() {
         r#"{"center": "from-config"}"#,
     )
     .unwrap();
-    let run = env
-        .command(&["import", "a.bin", "-m", "m", "--version", "1"])
-        .env_remove("MFILE_CENTER")
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    import_into_the_configured_center(&env);
     assert!(
         config_dir.join("from-config/catalog.db").exists(),
         "relative to the config file"
@@ -321,16 +312,7 @@ fn a_system_config_file_sets_a_default_the_user_file_and_environment_override() 
     assert_eq!(doc["kind"], "folder");
     assert_eq!(doc["source"], "system-config");
     assert_eq!(doc["file"], shown(&system));
-    let out = env
-        .command(&["import", "a.bin", "-m", "m", "--version", "1"])
-        .env_remove("MFILE_CENTER")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_into_the_configured_center(&env);
     assert!(etc.join("team-center/catalog.db").exists());
     let human = env
         .command(&["center"])
@@ -432,4 +414,18 @@ fn a_broken_system_config_file_is_exit_2_naming_it() {
     }
     // While MFILE_CENTER names a folder, the file is not read.
     assert_eq!(env.json(&["center"])["source"], "env");
+}
+
+/// `import a.bin` with MFILE_CENTER unset, so the config files choose the center.
+fn import_into_the_configured_center(env: &Env) {
+    let out = env
+        .command(&["import", "a.bin", "-m", "m", "--version", "1"])
+        .env_remove("MFILE_CENTER")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

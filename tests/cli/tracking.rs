@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{Env, KillOnDrop};
+use crate::harness::{Env, KillOnDrop, run_refs};
 
 /// The JSON history of one run's metric; empty while the run or key does not exist yet.
 fn history(env: &Env, run: &str, key: &str) -> Vec<(i64, Value)> {
@@ -610,20 +610,7 @@ fn each_user_sees_their_own_runs() {
     as_user("alice", &["log-param", "-m", "m", "--run", "r1", "lr=1"]);
     as_user("bob", &["log-param", "-m", "m", "--run", "r1", "lr=2"]);
     as_user("bob", &["log-metric", "-m", "m", "--run", "r1", "loss=0.5"]);
-    let names = |doc: &Value| {
-        doc["runs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}/{}",
-                    r["owner"].as_str().unwrap(),
-                    r["name"].as_str().unwrap()
-                )
-            })
-            .collect::<Vec<_>>()
-    };
+    let names = run_refs;
     assert_eq!(names(&as_user("alice", &["runs", "--json"])), ["alice/r1"]);
     let mut all = names(&as_user("alice", &["runs", "--all-users", "--json"]));
     all.sort();

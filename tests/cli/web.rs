@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{Env, KillOnDrop, start_ui};
+use crate::harness::{Env, KillOnDrop, run_refs, start_ui};
 
 const XSS: &str = "<script>alert(1)</script>";
 const XSS_FILE: &str = "<img src=x onerror=alert(1)>.txt";
@@ -282,22 +282,6 @@ fn ctrl_c_stops_the_server_cleanly() {
     assert!(stderr.contains("stopped"), "{stderr}");
 }
 
-/// The run names of a runs document, in its order.
-fn run_names(doc: &serde_json::Value) -> Vec<String> {
-    doc["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            format!(
-                "{}/{}",
-                r["owner"].as_str().unwrap(),
-                r["name"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn runs_are_chosen_by_where_tag_and_run_as_the_cli_chooses_them() {
     let env = seeded();
@@ -305,7 +289,7 @@ fn runs_are_chosen_by_where_tag_and_run_as_the_cli_chooses_them() {
     let ui = Ui::start(&env, "127.0.0.1:0");
 
     let chosen = ui.get("/api/models/m/runs?where=lr%20%3C%200.05").json();
-    assert_eq!(run_names(&chosen), ["root/r2"]);
+    assert_eq!(run_refs(&chosen), ["root/r2"]);
     assert_eq!(
         chosen["changed_params"],
         serde_json::json!([]),
@@ -314,17 +298,17 @@ fn runs_are_chosen_by_where_tag_and_run_as_the_cli_chooses_them() {
     assert_eq!(chosen["unknown_keys"], serde_json::json!([]));
     let cli = env.json(&["runs", "-m", "m", "--all-users", "--where", "lr < 0.05"]);
     assert_eq!(
-        run_names(&chosen),
-        run_names(&cli),
+        run_refs(&chosen),
+        run_refs(&cli),
         "the same runs as the CLI"
     );
 
     let tagged = ui.get("/api/models/m/runs?tag=stage%3Dcandidate").json();
-    assert_eq!(run_names(&tagged), ["root/r2"]);
+    assert_eq!(run_refs(&tagged), ["root/r2"]);
     let only = ui
         .get("/api/models/m/runs?run=bob%2Fr3&run=root%2Fr1")
         .json();
-    assert_eq!(run_names(&only), ["bob/r3", "root/r1"]);
+    assert_eq!(run_refs(&only), ["bob/r3", "root/r1"]);
     assert_eq!(
         only["changed_params"],
         serde_json::json!([]),
@@ -332,7 +316,7 @@ fn runs_are_chosen_by_where_tag_and_run_as_the_cli_chooses_them() {
     );
 
     let typo = ui.get("/api/models/m/runs?where=LR%20%3E%200").json();
-    assert_eq!(run_names(&typo), Vec::<String>::new());
+    assert_eq!(run_refs(&typo), Vec::<String>::new());
     assert_eq!(typo["unknown_keys"], serde_json::json!(["LR"]));
 
     let bad = ui.get("/api/models/m/runs?where=lr%20%3E");
