@@ -1,31 +1,13 @@
 //! `mfile diff -m M FROM TO`: the files added, removed and changed between two versions.
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::DiffArgs;
-use crate::engine::diff::{Change, FileChange, diff};
+use crate::engine::diff::{Change, DiffDoc, diff};
 use crate::output::{self, human_size};
 use crate::values::names::{check_name, check_version_ref};
 use crate::values::words::count;
-
-#[derive(Serialize)]
-struct DiffDoc<'a> {
-    model: &'a str,
-    from: &'a str,
-    to: &'a str,
-    files: &'a [FileChange],
-    totals: Totals,
-}
-
-#[derive(Default, Serialize)]
-struct Totals {
-    added: u64,
-    removed: u64,
-    changed: u64,
-    unchanged: u64,
-}
 
 pub fn run(args: DiffArgs, ctx: &Ctx) -> Result<()> {
     let model = check_name("model", &args.model.name)?;
@@ -35,29 +17,12 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> Result<()> {
     let model_row = center.model(model)?;
     let from = center.version_name(&model_row, &args.from)?;
     let to = center.version_name(&model_row, &args.to)?;
-    let found = diff(&center, model, &from, &to)?;
-    let mut totals = Totals {
-        unchanged: found.unchanged,
-        ..Totals::default()
-    };
-    for change in &found.changes {
-        *match change.change {
-            Change::Added => &mut totals.added,
-            Change::Removed => &mut totals.removed,
-            Change::Changed => &mut totals.changed,
-        } += 1;
-    }
+    let doc = DiffDoc::new(model, &from, &to, diff(&center, model, &from, &to)?);
     if ctx.out.json {
-        return output::json(&DiffDoc {
-            model,
-            from: &from,
-            to: &to,
-            files: &found.changes,
-            totals,
-        });
+        return output::json(&doc);
     }
     let palette = ctx.out.palette;
-    for change in &found.changes {
+    for change in &doc.files {
         let word = format!("{:<8}", change.change.word());
         let status = match change.change {
             Change::Added => palette.good(&word),
@@ -80,10 +45,10 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> Result<()> {
     }
     ctx.out.note(&format!(
         "{model} {from} -> {to}: {} added, {} removed, {} changed, {} unchanged",
-        totals.added,
-        totals.removed,
-        totals.changed,
-        count(totals.unchanged, "file")
+        doc.totals.added,
+        doc.totals.removed,
+        doc.totals.changed,
+        count(doc.totals.unchanged, "file")
     ));
     Ok(())
 }

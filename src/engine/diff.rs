@@ -44,6 +44,47 @@ pub struct Diff {
     pub unchanged: u64,
 }
 
+/// `mfile diff --json`'s document, which the page's diff API serves too.
+#[derive(Serialize)]
+pub struct DiffDoc {
+    pub model: String,
+    pub from: String,
+    pub to: String,
+    pub files: Vec<FileChange>,
+    pub totals: Totals,
+}
+
+#[derive(Default, Serialize)]
+pub struct Totals {
+    pub added: u64,
+    pub removed: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+}
+
+impl DiffDoc {
+    pub fn new(model: &str, from: &str, to: &str, found: Diff) -> DiffDoc {
+        let mut totals = Totals {
+            unchanged: found.unchanged,
+            ..Totals::default()
+        };
+        for change in &found.changes {
+            *match change.change {
+                Change::Added => &mut totals.added,
+                Change::Removed => &mut totals.removed,
+                Change::Changed => &mut totals.changed,
+            } += 1;
+        }
+        DiffDoc {
+            model: model.to_string(),
+            from: from.to_string(),
+            to: to.to_string(),
+            files: found.changes,
+            totals,
+        }
+    }
+}
+
 /// Compares version `before` of `model` with version `after` (both must exist).
 pub fn diff(center: &Center, model: &str, before: &str, after: &str) -> Result<Diff> {
     let model_row = center.model(model)?;

@@ -9,6 +9,8 @@ use serde::{Serialize, Serializer};
 use super::downsample::{Downsampler, Point};
 use crate::catalog::runs::RunRow;
 use crate::catalog::{ModelRow, ModelSummary, Reader, Scope, VersionSummary};
+use crate::engine::diff::DiffDoc;
+use crate::engine::{self, Center};
 use crate::time::Timestamp;
 use crate::tracking::listing::{self, Listing};
 use crate::values::RunStatus;
@@ -423,6 +425,27 @@ fn thin(
             })
             .collect(),
     })
+}
+
+/// The files added, removed and changed between two versions (names or `@alias`), as
+/// `mfile diff --json` prints them; a missing model or version is a 404.
+pub fn diff(center: &Center, model: &str, from: &str, to: &str) -> ApiResult<DiffDoc> {
+    let model_row = find_model(&center.catalog, model)?;
+    let mut names = Vec::new();
+    for given in [from, to] {
+        let found = center
+            .version_name(&model_row, given)
+            .map_err(|e| ApiError::NotFound(format!("{e:#}")))?;
+        if center.catalog.version(model_row.id, &found)?.is_none() {
+            return Err(ApiError::NotFound(format!(
+                "model {model} has no version {}",
+                quote(&found)
+            )));
+        }
+        names.push(found);
+    }
+    let found = engine::diff::diff(center, model, &names[0], &names[1])?;
+    Ok(DiffDoc::new(model, &names[0], &names[1], found))
 }
 
 fn find_run(catalog: &Reader, model: &str, owner: &str, run: &str) -> ApiResult<RunRow> {

@@ -20,7 +20,7 @@ use crate::engine::Center;
 use crate::percent;
 use crate::tracking::query;
 use crate::values::RunStatus;
-use crate::values::names::{RelPath, check_name, nfc};
+use crate::values::names::{RelPath, check_name, check_version_ref, nfc};
 use crate::values::tags::parse_tags;
 
 /// The largest answer built in memory (every JSON document but the series, which is made one
@@ -294,6 +294,16 @@ fn route(
             &name("version", version)?,
         )?),
         ["api", "models", model, "runs"] => runs(catalog, model, query)?,
+        ["api", "models", model, "diff"] => {
+            let (Some(from), Some(to)) = (param(query, "from"), param(query, "to")) else {
+                return Err(bad("diff needs from=VERSION and to=VERSION"));
+            };
+            let (from, to) = (nfc(from), nfc(to));
+            for given in [&from, &to] {
+                check_version_ref(given).map_err(|e| bad(&format!("{e:#}")))?;
+            }
+            Reply::json(&api::diff(center, &name("model", model)?, &from, &to)?)
+        }
         ["api", "models", model, "runs", owner, run, "series"] => {
             series(catalog, [model, owner, run], query)?
         }

@@ -65,6 +65,18 @@ before(async () => {
   writeFileSync(join(dir, 'wide.jsonl'), wide.join('\n') + '\n');
   mfile('log-metric', '-m', 'wide', '--run', 'w1', '--file', join(dir, 'wide.jsonl'));
 
+  // A model registry: v1 (@prod) and v2 (made by run `trainer`, tagged), whose files differ.
+  mkdirSync(join(dir, 'reg1')); mkdirSync(join(dir, 'reg2'));
+  writeFileSync(join(dir, 'reg1', 'model.bin'), 'weights 1');
+  writeFileSync(join(dir, 'reg1', 'old.txt'), 'gone in v2');
+  writeFileSync(join(dir, 'reg2', 'model.bin'), 'weights 2, longer');
+  writeFileSync(join(dir, 'reg2', 'new.txt'), 'new in v2');
+  mfile('import', join(dir, 'reg1') + '/', '-m', 'registry', '--version', 'v1');
+  mfile('log-metric', '-m', 'registry', '--run', 'trainer', 'loss=0.5');
+  mfile('import', join(dir, 'reg2') + '/', '-m', 'registry', '--version', 'v2', '--run', 'trainer');
+  mfile('alias', 'set', '-m', 'registry', 'prod', 'v1');
+  mfile('tag', '-m', 'registry', '--version', 'v2', 'stage=dev');
+
   // A run with train and validation metrics sharing stems (Keras' `loss`/`val_loss`).
   const keras = [];
   for (let step = 0; step < 20; step += 1) {
@@ -361,6 +373,29 @@ test('a running run grows on the page without a reload', async () => {
     const chart = echarts.getInstanceByDom(document.querySelector('.chart[data-key="loss"]'));
     return chart.getOption().series[0].data.length === 40;
   }, null, { timeout: 15000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('versions: alias badges, tags, the run that made a version (linked), and a diff', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems } = await open(context, `${url}#/models/registry?from=v1&to=v2`);
+  const cell = (version, column) => page.textContent(`tr[data-version="${version}"] td.${column}`);
+  assert.equal(await cell('v1', 'aliases'), '@prod');
+  assert.equal(await cell('v2', 'aliases'), '@latest');
+  assert.equal(await cell('v2', 'tags'), 'stage=dev');
+  const diff = await page.$$eval('#diff tbody tr', (trs) => trs.map((tr) => [tr.dataset.path, tr.cells[0].textContent]));
+  assert.deepEqual(diff, [['model.bin', 'changed'], ['new.txt', 'added'], ['old.txt', 'removed']]);
+  const api = await (await fetch(`${url}/api/models/registry/diff?from=v1&to=v2`)).json();
+  assert.deepEqual(api, JSON.parse(mfile('diff', '-m', 'registry', 'v1', 'v2', '--json')), 'the CLI\'s document');
+  await page.screenshot({ path: join(SHOTS, 'versions.png'), fullPage: true });
+
+  await page.click('tr[data-version="v2"] a.made-by');
+  await page.waitForFunction(() => location.hash.includes('/runs?') && document.body.dataset.state === 'ready'
+    && document.querySelector('tbody tr[data-ref]'));
+  const rows = await page.$$eval('tbody tr[data-ref]', (trs) => trs.map((tr) => tr.dataset.ref));
+  assert.deepEqual(rows, ['alice/trainer']);
+  assert.equal(await page.isChecked('input[data-ref="alice/trainer"]'), true);
   assert.deepEqual(problems, []);
   await context.close();
 });

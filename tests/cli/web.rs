@@ -333,6 +333,21 @@ fn runs_are_chosen_by_where_tag_and_run_as_the_cli_chooses_them() {
 }
 
 #[test]
+fn the_diff_api_serves_the_clis_document() {
+    let env = seeded();
+    env.write("model/weights.bin", b"other weights");
+    env.ok(&["import", "model", "-m", "m", "--version", "v2"]);
+    let ui = Ui::start(&env, "127.0.0.1:0");
+    let served = ui.get("/api/models/m/diff?from=v1&to=%40latest").json();
+    assert_eq!(served, env.json(&["diff", "-m", "m", "v1", "v2"]));
+    assert_eq!(served["totals"]["changed"], 1);
+    assert_eq!(ui.get("/api/models/m/diff?from=v1&to=v9").status, 404);
+    assert_eq!(ui.get("/api/models/nope/diff?from=v1&to=v2").status, 404);
+    assert_eq!(ui.get("/api/models/m/diff?from=v1").status, 400);
+    assert_eq!(ui.get("/api/models/m/diff?from=..&to=v2").status, 400);
+}
+
+#[test]
 fn runs_filters_changed_params_and_thinned_series() {
     let env = seeded();
     let ui = Ui::start(&env, "127.0.0.1:0");

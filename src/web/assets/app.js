@@ -235,24 +235,67 @@
         : el('p', { class: 'muted' }, 'The center has no models yet: `mfile import` puts files in.'));
   }
 
-  async function showVersions(gen, model) {
+  async function showVersions(gen, model, params) {
     const doc = await get(`/api/models/${enc(model)}/versions`);
     setCrumbs(el('a', { href: '#/' }, 'models'), model);
-    const rows = doc.versions.map((v) => el('tr', null,
+    const badge = (alias) => el('span', { class: alias === 'latest' ? 'badge muted' : 'badge' }, `@${alias}`);
+    // "made by": the run's row on the runs page, ticked for its curves
+    const runLink = (ref) => {
+      const [owner, ...rest] = ref.split('/');
+      const name = rest.join('/');
+      const query = new URLSearchParams({ owner, where: `name = '${name}'`, sel: ref });
+      return el('a', { class: 'made-by', href: `#/models/${enc(model)}/runs?${query}` }, ref);
+    };
+    const rows = doc.versions.map((v) => el('tr', { 'data-version': v.version },
       el('td', null, el('a', { href: `#/models/${enc(model)}/versions/${enc(v.version)}` }, v.version)),
       el('td', { class: 'num' }, v.files),
       el('td', { class: 'num' }, humanSize(v.bytes)),
       el('td', null, when(v.updated_at)),
-      el('td', null, v.aliases.map((a) => `@${a}`).join(' ')),
-      el('td', null, v.runs.join(' ')),
+      el('td', { class: 'aliases' }, v.aliases.map(badge)),
+      el('td', { class: 'tags' }, Object.entries(v.tags || {}).map(([k, val]) => `${k}=${val}`).join(' ')),
+      el('td', null, v.runs.flatMap((ref, i) => [i ? ' ' : null, runLink(ref)])),
       el('td', { class: 'muted' }, v.description ?? '')));
-    show(gen,
+    const names = doc.versions.map((v) => v.version);
+    const from = params.get('from') ?? names[1] ?? names[0];
+    const to = params.get('to') ?? names[0];
+    const pick = (id, value) => {
+      const select = el('select', { id, onchange: () => {
+        location.hash = `#/models/${enc(model)}?${new URLSearchParams({ from: fromSelect.value, to: toSelect.value })}`;
+      } }, names.map((n) => el('option', { value: n }, n)));
+      select.value = value;
+      return select;
+    };
+    const fromSelect = pick('diff-from', from);
+    const toSelect = pick('diff-to', to);
+    const diffBox = el('div', { id: 'diff' });
+    if (!show(gen,
       el('h1', null, `Model ${model}`),
       el('p', null, el('a', { href: `#/models/${enc(model)}/runs` },
         `Training runs (${count(doc.run_owners.length, 'user')})`)),
       el('h2', null, 'Versions'),
       table(['version', { text: 'files', num: 1 }, { text: 'size', num: 1 }, 'updated',
-        'aliases', 'made by run', 'description'], rows));
+        'aliases', 'tags', 'made by run', 'description'], rows),
+      ...(names.length > 1 ? [el('h2', null, 'Compare two versions'),
+        el('div', { class: 'controls' }, el('label', null, 'from', fromSelect), el('label', null, 'to', toSelect)),
+        diffBox] : []))) return;
+    if (names.length > 1) await showDiff(gen, model, from, to, diffBox);
+  }
+
+  /// The files added, removed and changed from one version to another (`mfile diff`).
+  async function showDiff(gen, model, from, to, box) {
+    const doc = await get(`/api/models/${enc(model)}/diff?${new URLSearchParams({ from, to })}`);
+    if (gen !== generation) return;
+    const t = doc.totals;
+    const size = (n) => (n == null ? '' : humanSize(n));
+    const rows = doc.files.map((f) => el('tr', { 'data-path': f.path },
+      el('td', { class: `change-${f.change}` }, f.change),
+      el('td', null, f.path),
+      el('td', { class: 'num' }, size(f.size_before)),
+      el('td', { class: 'num' }, size(f.size_after))));
+    box.replaceChildren(
+      el('p', { class: 'note' }, `${from} → ${to}: ${t.added} added, ${t.removed} removed, ` +
+        `${t.changed} changed, ${count(t.unchanged, 'file')} unchanged`),
+      doc.files.length ? table(['change', 'path', { text: from, num: 1 }, { text: to, num: 1 }], rows) : []);
   }
 
   async function showFiles(gen, model, version) {
@@ -932,7 +975,7 @@
     try {
       if (REPORT) return await showRuns(gen, REPORT.runs.model, params);
       if (parts.length === 0) return await showModels(gen);
-      if (parts[0] === 'models' && parts.length === 2) return await showVersions(gen, parts[1]);
+      if (parts[0] === 'models' && parts.length === 2) return await showVersions(gen, parts[1], params);
       if (parts[0] === 'models' && parts[2] === 'versions' && parts.length === 4) {
         return await showFiles(gen, parts[1], parts[3]);
       }
