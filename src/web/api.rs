@@ -431,21 +431,21 @@ fn thin(
 /// `mfile diff --json` prints them; a missing model or version is a 404.
 pub fn diff(center: &Center, model: &str, from: &str, to: &str) -> ApiResult<DiffDoc> {
     let model_row = find_model(&center.catalog, model)?;
-    let mut names = Vec::new();
-    for given in [from, to] {
-        let found = center
+    let existing = |given: &str| -> ApiResult<String> {
+        let name = center
             .version_name(&model_row, given)
             .map_err(|e| ApiError::NotFound(format!("{e:#}")))?;
-        if center.catalog.version(model_row.id, &found)?.is_none() {
-            return Err(ApiError::NotFound(format!(
+        match center.catalog.version(model_row.id, &name)? {
+            Some(_) => Ok(name),
+            None => Err(ApiError::NotFound(format!(
                 "model {model} has no version {}",
-                quote(&found)
-            )));
+                quote(&name)
+            ))),
         }
-        names.push(found);
-    }
-    let found = engine::diff::diff(center, model, &names[0], &names[1])?;
-    Ok(DiffDoc::new(model, &names[0], &names[1], found))
+    };
+    let (from, to) = (existing(from)?, existing(to)?);
+    let found = engine::diff::diff(center, model, &from, &to)?;
+    Ok(DiffDoc::new(model, &from, &to, found))
 }
 
 fn find_run(catalog: &Reader, model: &str, owner: &str, run: &str) -> ApiResult<RunRow> {

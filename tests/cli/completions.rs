@@ -119,16 +119,9 @@ fn models_versions_aliases_and_runs_complete_from_the_catalog() {
 fn runs_complete_as_they_are_named_yours_by_name_others_with_their_owner() {
     let env = Env::local();
     for (user, run) in [("alice", "base"), ("bob", "big"), ("alice", "bigger")] {
-        let out = env
-            .command(&["log-param", "-m", "m", "--run", run, "lr=1", "-q"])
-            .env("MFILE_USER", user)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut command = env.command(&["log-param", "-m", "m", "--run", run, "lr=1", "-q"]);
+        command.env("MFILE_USER", user);
+        env.ok_command(command);
     }
     let as_alice = |words: &[&str]| {
         let out = env
@@ -246,11 +239,5 @@ fn the_bash_script_completes_in_bash() {
          _clap_complete_mfile mfile ch -m && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
         script.display()
     );
-    let out = env.shell(&line).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "chess\nchurn\n");
+    assert_eq!(env.ok_command(env.shell(&line)).stdout, "chess\nchurn\n");
 }

@@ -250,13 +250,15 @@ impl Env {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        let output: Output = self.command(args).output().expect("run mfile");
-        Run {
-            args: args.iter().map(|s| s.to_string()).collect(),
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        run_command(self.command(args))
+    }
+
+    /// Runs a command [`Env::command`] made and a test changed (another user, no
+    /// MFILE_CENTER, ...), and asserts it succeeded.
+    pub fn ok_command(&self, command: Command) -> Run {
+        let run = run_command(command);
+        assert_eq!(run.code, 0, "unexpected exit code:\n{}", run.describe());
+        run
     }
 
     /// Runs and asserts the exit code.
@@ -329,6 +331,19 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+fn run_command(mut command: Command) -> Run {
+    let output: Output = command.output().expect("run the command");
+    Run {
+        args: command
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
 
 /// The runs of a `runs` document as `OWNER/RUN`, in its order.

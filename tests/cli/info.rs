@@ -283,17 +283,9 @@ fn a_new_center_follows_the_umask_so_a_group_can_share_it() {
 fn center_doc(env: &Env, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["center", "--json"];
     args.extend_from_slice(extra);
-    let out = env
-        .command(&args)
-        .env_remove("MFILE_CENTER")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut command = env.command(&args);
+    command.env_remove("MFILE_CENTER");
+    env.ok_command(command).json()
 }
 
 #[test]
@@ -418,14 +410,7 @@ fn a_broken_system_config_file_is_exit_2_naming_it() {
 
 /// `import a.bin` with MFILE_CENTER unset, so the config files choose the center.
 fn import_into_the_configured_center(env: &Env) {
-    let out = env
-        .command(&["import", "a.bin", "-m", "m", "--version", "1"])
-        .env_remove("MFILE_CENTER")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut command = env.command(&["import", "a.bin", "-m", "m", "--version", "1"]);
+    command.env_remove("MFILE_CENTER");
+    env.ok_command(command);
 }
