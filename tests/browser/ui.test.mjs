@@ -495,7 +495,7 @@ test('a bucket center: a run tracked on one machine grows on another machine\'s 
   execFileSync(BIN, ['log-param', '-m', 'live', '--run', 't', 'lr=0.1'], { env: trainer, cwd: dir });
   const progress = join(dir, 'progress');
   const script = 'import json, sys, time\n'
-    + 'for i in range(100):\n'
+    + 'for i in range(300):\n'  // longer than the four looks below take; killed after them
     + '    print(json.dumps({"loss": 1.0 / (i + 1)}), flush=True)\n'
     + '    open(sys.argv[1], "w").write(str(i + 1))\n'
     + '    time.sleep(0.2)\n';
