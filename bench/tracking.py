@@ -79,14 +79,15 @@ def mfile_env(center):
     return env
 
 
-def fill_runs(center, runs):
-    """Adds `runs` runs with 5 params and 3 metric summaries each, straight into the catalog
-    (10,000 mfile calls would take minutes); mfile's own `runs` then reads them."""
+def fill_runs(center, runs, extra_params=0, extra_metrics=0):
+    """Adds `runs` runs with 5 params and 3 metric summaries each (plus `extra_params` and
+    `extra_metrics` more), straight into the catalog (10,000 mfile calls would take minutes);
+    mfile's own `runs` then reads them."""
     db = sqlite3.connect(os.path.join(center, "catalog.db"))
     now = time.time_ns()
     model_id = db.execute("SELECT id FROM models WHERE name = 'bench'").fetchone()[0]
     keys = []
-    for name in ("loss", "val_loss", "acc"):
+    for name in ["loss", "val_loss", "acc"] + ["metric_%d" % k for k in range(extra_metrics)]:
         db.execute("INSERT OR IGNORE INTO metric_keys (name) VALUES (?)", (name,))
         keys.append(db.execute("SELECT id FROM metric_keys WHERE name = ?", (name,)).fetchone()[0])
     for i in range(runs):
@@ -96,16 +97,19 @@ def fill_runs(center, runs):
             (model_id, "fill-%d" % i, now + i, now + i + 10**9),
         )
         run_id = cur.lastrowid
-        for key, value in (("lr", str(0.001 * (i % 7))), ("batch", str(32 << (i % 3))), ("opt", "adam"),
-                           ("layers", str(4 + i % 2)), ("seed", str(i))):
+        params = [("lr", str(0.001 * (i % 7))), ("batch", str(32 << (i % 3))), ("opt", "adam"),
+                  ("layers", str(4 + i % 2)), ("seed", str(i))]
+        params += [("param_%d" % k, str(0.5 * ((i + k) % 11))) for k in range(extra_params)]
+        for key, value in params:
             kind = "string" if key == "opt" else ("int" if "." not in value else "float")
             db.execute("INSERT INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)",
                        (run_id, key, value, kind))
-        for key_id in keys:
+        for n, key_id in enumerate(keys):
+            last = 0.5 + ((i * 7 + n) % 100) / 1000
             db.execute(
                 "INSERT INTO metric_summaries (run_id, key_id, count, last_step, last_value, "
-                "min_value, min_step, max_value, max_step) VALUES (?, ?, 100, 99, 0.5, 0.4, 80, 2.0, 0)",
-                (run_id, key_id),
+                "min_value, min_step, max_value, max_step) VALUES (?, ?, 100, 99, ?, 0.4, 80, 2.0, 0)",
+                (run_id, key_id, last),
             )
     db.commit()
     db.close()

@@ -3,8 +3,10 @@
 // points, and smoothing them. Medians of REPEAT. Usage (after `bash tests/browser/run`
 // installed Chromium and playwright-core):
 //   node bench/ui-runs.mjs [--mfile target/release/mfile] [--repeat 5]
-// Runs are written straight into the catalog by bench/tracking.py's fill_runs (5 params, 3
-// metric summaries each): 10,000 `mfile` calls would take minutes.
+// Runs are written straight into the catalog by bench/tracking.py's fill_runs (5 params and 3
+// metric summaries each, or 20 and 10): 10,000 `mfile` calls would take minutes. `--app FILE`
+// serves the page's script from FILE instead of the binary's, to time a change to app.js
+// without a rebuild.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ const arg = (name, fallback) => {
 };
 const BIN = arg('--mfile', new URL('../target/release/mfile', import.meta.url).pathname);
 const REPEAT = Number(arg('--repeat', 5));
+const APP = arg('--app', null);
 const BENCH = new URL('.', import.meta.url).pathname;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dir = mkdtempSync(join(tmpdir(), 'mfile-bench-ui-runs-'));
@@ -27,9 +30,9 @@ function center(name) {
   return { env, path: env.MFILE_CENTER, mfile: (...args) => execFileSync(BIN, args, { env, encoding: 'utf8' }) };
 }
 
-function fill(c, runs) {
+function fill(c, runs, extraParams, extraMetrics) {
   c.mfile('log-param', '-m', 'bench', '--run', 'seed', 'lr=0.1', '-q');
-  execFileSync('python3', ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(BENCH)}); import tracking; tracking.fill_runs(${JSON.stringify(c.path)}, ${runs - 1})`]);
+  execFileSync('python3', ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(BENCH)}); import tracking; tracking.fill_runs(${JSON.stringify(c.path)}, ${runs - 1}, ${extraParams}, ${extraMetrics})`]);
 }
 
 async function serve(c) {
@@ -45,6 +48,7 @@ const browser = await chromium.launch({
 
 async function ready(url, hash) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  if (APP) await page.route('**/app.js', (route) => route.fulfill({ path: APP, contentType: 'text/javascript' }));
   const start = performance.now();
   await page.goto(`${url}${hash}`);
   await page.waitForSelector('body[data-state="ready"]', { timeout: 120000 });
@@ -53,10 +57,12 @@ async function ready(url, hash) {
 
 const rows = [];
 try {
-  for (const runs of [1000, 10000]) {
-    const c = center(`runs-${runs}`);
-    fill(c, runs);
+  for (const [runs, extraParams, extraMetrics] of [[1000, 0, 0], [10000, 0, 0], [10000, 15, 7]]) {
+    const c = center(`runs-${runs}-${extraParams}`);
+    fill(c, runs, extraParams, extraMetrics);
     const { ui, url } = await serve(c);
+    const size = async (query) => (await (await fetch(`${url}api/models/bench/runs${query}`)).arrayBuffer()).byteLength / 1e6;
+    const [objects, columns] = [await size(''), await size('?shape=columns')];
     const times = [];
     const brushes = [];
     for (let i = 0; i < REPEAT; i += 1) {
@@ -77,7 +83,8 @@ try {
       }
       await page.close();
     }
-    rows.push([`runs page ready, ${runs.toLocaleString('en')} runs`, median(times), runs === 1000 ? 1000 : 3000]);
+    const shape = `${5 + extraParams} params, ${3 + extraMetrics} metrics; listing ${columns.toFixed(1)} MB, ${objects.toFixed(1)} MB as objects`;
+    rows.push([`runs page ready, ${runs.toLocaleString('en')} runs (${shape})`, median(times), runs === 1000 ? 1000 : 3000]);
     if (brushes.length) rows.push(['parallel redraw after a brush, 1,000 runs', median(brushes), 200]);
     ui.kill();
   }
@@ -89,25 +96,32 @@ try {
   for (let r = 0; r < 10; r += 1) c.mfile('log-metric', '-m', 'long', '--run', `r${r}`, '--file', join(dir, 'long.jsonl'), '-q');
   const sel = Array.from({ length: 10 }, (_, r) => `bench/r${r}`).join(',');
   const { ui, url } = await serve(c);
+  // a smoothing weight typed in: from the change to both charts (or the one) drawn again
+  const smoothing = (page) => page.evaluate(() => new Promise((resolve) => {
+    const box = document.getElementById('smooth-value');
+    const before = document.body.dataset.drawn;
+    const start = performance.now();
+    box.value = '0.9';
+    box.dispatchEvent(new Event('change'));
+    const wait = () => (document.body.dataset.drawn !== before
+      ? requestAnimationFrame(() => resolve(performance.now() - start)) : setTimeout(wait, 1));
+    wait();
+  }));
   const charts = [];
   const smooth = [];
+  const smoothOne = [];
   for (let i = 0; i < REPEAT; i += 1) {
     const { page, ms } = await ready(url, `#/models/long/runs?owner=*&sel=${sel}`);
     charts.push(ms);
-    smooth.push(await page.evaluate(() => new Promise((resolve) => {
-      const box = document.getElementById('smooth-value');
-      const before = document.body.dataset.drawn;
-      const start = performance.now();
-      box.value = '0.9';
-      box.dispatchEvent(new Event('change'));
-      const wait = () => (document.body.dataset.drawn !== before
-        ? requestAnimationFrame(() => resolve(performance.now() - start)) : setTimeout(wait, 1));
-      wait();
-    })));
+    smooth.push(await smoothing(page));
     await page.close();
+    const one = await ready(url, `#/models/long/runs?owner=*&sel=${sel}&m=loss`);
+    smoothOne.push(await smoothing(one.page));
+    await one.page.close();
   }
   rows.push(['charts ready, 10 runs x 100,000 points (2 metrics)', median(charts), 1500]);
-  rows.push(['smoothing all of them (slider change to drawn)', median(smooth), 50]);
+  rows.push(['smoothing them: 2 charts of 10 curves (slider change to drawn)', median(smooth), 50]);
+  rows.push(['smoothing them: 1 chart of 10 curves', median(smoothOne), 50]);
   ui.kill();
 
   console.log(`| work (median of ${REPEAT}) | ms | goal ms |`);

@@ -17,6 +17,7 @@ use crate::time::Timestamp;
 use crate::values::names::check_name;
 use crate::values::words::count;
 use crate::web::api;
+use crate::web::columns::columns;
 use crate::web::report::{ReportData, render};
 
 pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
@@ -54,7 +55,13 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
     let data = ReportData {
         generated_at: Timestamp::now(),
         mfile_version: env!("CARGO_PKG_VERSION"),
-        runs: api::runs_doc(catalog, &model_row, owner, rows, &Default::default())?,
+        runs: columns(api::runs_doc(
+            catalog,
+            &model_row,
+            owner,
+            rows,
+            &Default::default(),
+        )?),
         series,
     };
     let html = render(&data).context("could not encode the report")?;

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod columns;
 pub mod downsample;
 pub mod report;
 pub mod routes;

@@ -3,15 +3,17 @@
 
 use serde::Serialize;
 
-use super::api::{RunsDoc, SeriesDoc};
+use super::api::SeriesDoc;
+use super::columns::RunsColumns;
 use super::{assets, html_escape, script_json};
 
-/// What a report carries: the runs listing and each run's (thinned) series, keyed `owner/run`.
+/// What a report carries: the runs listing (in columns) and each run's (thinned) series, keyed
+/// `owner/run`.
 #[derive(Serialize)]
 pub struct ReportData {
     pub generated_at: crate::time::Timestamp,
     pub mfile_version: &'static str,
-    pub runs: RunsDoc,
+    pub runs: RunsColumns,
     pub series: std::collections::BTreeMap<String, SeriesDoc>,
 }
 

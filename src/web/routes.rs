@@ -13,7 +13,7 @@ use md5::{Digest, Md5};
 use serde::Serialize;
 
 use super::api::{self, ApiError, ApiResult, DEFAULT_MAX_POINTS, MAX_POINTS};
-use super::assets;
+use super::{assets, columns};
 use crate::catalog::Reader;
 use crate::center::hashing::hex;
 use crate::engine::Center;
@@ -331,8 +331,8 @@ fn page_file(file: &str) -> Option<Reply> {
     })
 }
 
-/// `/api/models/M/runs?owner=U&status=S&run=U/R&where=EXPR&tag=K=V` (`run=` and `tag=`
-/// repeated).
+/// `/api/models/M/runs?owner=U&status=S&run=U/R&where=EXPR&tag=K=V&shape=columns` (`run=`
+/// and `tag=` repeated).
 fn runs(catalog: &Reader, model: &str, query: &[(String, String)]) -> ApiResult<Reply> {
     let mut chosen = api::RunsQuery::default();
     if let Some(owner) = param(query, "owner") {
@@ -355,11 +355,20 @@ fn runs(catalog: &Reader, model: &str, query: &[(String, String)]) -> ApiResult<
     }
     let tags: Vec<String> = params(query, "tag").map(nfc).collect();
     chosen.select.tags = parse_tags("tag", &tags).map_err(|e| bad(&format!("{e:#}")))?;
-    Ok(Reply::json(&api::runs(
-        catalog,
-        &name("model", model)?,
-        &chosen,
-    )?))
+    let in_columns = match param(query, "shape") {
+        None | Some("runs") => false,
+        Some("columns") => true,
+        Some(other) => {
+            return Err(bad(&format!(
+                "shape must be runs or columns, not {other:?}"
+            )));
+        }
+    };
+    let doc = api::runs(catalog, &name("model", model)?, &chosen)?;
+    Ok(match in_columns {
+        true => Reply::json(&columns::columns(doc)),
+        false => Reply::json(&doc),
+    })
 }
 
 /// A bucket center's run has its points fetched before its series is served.

@@ -120,7 +120,8 @@ function chartState(page) {
     const option = echarts.getInstanceByDom(box).getOption();
     // a series removed with replaceMerge leaves a hole in getOption().series
     const series = option.series.filter(Boolean);
-    return [box.dataset.key, series.map((s) => ({ name: s.name, points: s.data.length }))];
+    // a curve's data is [x0, y0, x1, y1, ...] (a Float64Array)
+    return [box.dataset.key, series.map((s) => ({ name: s.name, points: s.data.length / 2 }))];
   })));
 }
 
@@ -160,7 +161,10 @@ function chartSeries(page, key) {
       xAxis: option.xAxis[0].type,
       yAxis: option.yAxis[0].type,
       series: Object.fromEntries(option.series.filter(Boolean).map((s) => [s.id, {
-        xs: s.data.map((p) => p[0]), ys: s.data.map((p) => p[1]), type: s.lineStyle?.type, opacity: s.lineStyle?.opacity,
+        // data is [x0, y0, x1, y1, ...], NaN for a gap
+        xs: Array.from(s.data).filter((_, i) => i % 2 === 0),
+        ys: Array.from(s.data).filter((_, i) => i % 2 === 1).map((y) => (Number.isNaN(y) ? null : y)),
+        type: s.lineStyle?.type, opacity: s.lineStyle?.opacity,
       }])),
     };
   }, key);
@@ -368,11 +372,22 @@ test('a running run grows on the page without a reload', async () => {
   const { page, problems } = await open(context, `${url}#/models/m/runs?owner=alice&sel=alice/r3`);
   const r3points = () => chartState(page).then((c) => c.loss.find((s) => s.name === 'r3').points);
   assert.equal(await r3points(), 10);
+  const listings = []; // the runs documents the refresh asks for
+  page.on('request', (r) => {
+    if (r.url().includes('/api/models/m/runs?')) listings.push(new URL(r.url()).searchParams);
+  });
   points('r3', 'loss', 10, 40, (s) => 3 / (s + 1));
   await page.waitForFunction(() => {
     const chart = echarts.getInstanceByDom(document.querySelector('.chart[data-key="loss"]'));
-    return chart.getOption().series[0].data.length === 40;
+    return chart.getOption().series[0].data.length === 2 * 40; // [x0, y0, x1, y1, ...]
   }, null, { timeout: 15000 });
+  assert.ok(listings.length >= 1);
+  for (const query of listings) {
+    assert.deepEqual(query.getAll('run'), ['alice/r3'], 'only the running run is asked for');
+  }
+  await page.waitForSelector('tr[data-ref="alice/r3"] td[title^="40 points"]'); // its loss cell
+  assert.deepEqual(await page.$$eval('tbody tr[data-ref]', (trs) => trs.map((tr) => tr.dataset.ref)),
+    ['alice/r3', 'alice/r2', 'alice/r1'], 'the finished runs stay listed');
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -435,6 +450,23 @@ test('the report opens offline and draws its charts', async () => {
   assert.deepEqual(requests, [`file://${file}`], 'the report fetches nothing');
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   await page.screenshot({ path: join(SHOTS, 'report.png'), fullPage: true });
+
+  // The page's views, from the data inside the file: parallel coordinates with a line per
+  // run, and curves as the address sets them (smoothed, log y, time since start).
+  const rows = await page.evaluate(() => echarts.getInstanceByDom(document.querySelector('.parallel'))
+    .getOption().series[0].data.map((d) => d.name));
+  assert.deepEqual(rows.sort(), ['alice/r1', 'alice/r2', 'alice/r3']);
+  await page.goto(`file://${file}#/models/m/runs?m=loss&smooth=0.6&log=1&x=rel`);
+  await page.waitForSelector('body[data-state="ready"]');
+  const curves = await chartSeries(page, 'loss');
+  assert.equal(curves.yAxis, 'log');
+  assert.equal(await page.inputValue('#x-axis'), 'rel');
+  const r1 = curves.series['alice/r1|loss'].ys;
+  assert.deepEqual(curves.series['alice/r1|loss|raw'].ys, Array.from({ length: 50 }, (_, s) => 1 / (s + 1)));
+  ema(curves.series['alice/r1|loss|raw'].ys, 0.6).forEach((v, i) => assert.ok(Math.abs(r1[i] - v) < 1e-12));
+  // a change is kept in the file's address, so a bookmark of the report keeps the view
+  await change(page, '#log-y', (box) => box.click());
+  assert.ok(!page.url().includes('log=1') && page.url().includes('smooth=0.6'), page.url());
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -520,7 +552,7 @@ test('a bucket center: a run tracked on one machine grows on another machine\'s 
     const shown = () => page.evaluate(() => {
       const box = document.querySelector('.chart[data-key="loss"]');
       const series = box ? echarts.getInstanceByDom(box).getOption().series.filter(Boolean) : [];
-      return series.length ? series[0].data.length : 0;
+      return series.length ? series[0].data.length / 2 : 0; // [x0, y0, x1, y1, ...]
     });
     const readings = [];
     for (let look = 0; look < 4; look += 1) {

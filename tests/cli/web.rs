@@ -333,6 +333,57 @@ fn runs_are_chosen_by_where_tag_and_run_as_the_cli_chooses_them() {
 }
 
 #[test]
+fn the_columns_shape_holds_what_the_runs_shape_holds() {
+    let env = seeded();
+    let ui = Ui::start(&env, "127.0.0.1:0");
+    let runs = ui.get("/api/models/m/runs?where=lr%20%3E%200").json();
+    let columns = ui
+        .get("/api/models/m/runs?where=lr%20%3E%200&shape=columns")
+        .json();
+    assert_eq!(run_refs(&columns), run_refs(&runs));
+    assert_eq!(run_refs(&runs).len(), 3);
+    for key in [
+        "model",
+        "owner",
+        "run_owners",
+        "changed_params",
+        "unknown_keys",
+    ] {
+        assert_eq!(columns[key], runs[key], "{key}");
+    }
+    let params = columns["params"].as_object().unwrap();
+    let metrics = columns["metrics"].as_object().unwrap();
+    assert_eq!(
+        params.keys().collect::<Vec<_>>(),
+        ["lr", "note", "opt"],
+        "every key of any run"
+    );
+    assert_eq!(metrics.keys().collect::<Vec<_>>(), ["acc", "loss"]);
+    for (i, run) in runs["runs"].as_array().unwrap().iter().enumerate() {
+        let head = &columns["runs"][i];
+        assert_eq!(head["started_at"], run["started_at"]);
+        assert_eq!(head["tags"], run["tags"]);
+        assert!(head.get("params").is_none() && head.get("metrics").is_none());
+        for (key, values) in params {
+            assert_eq!(values[i], run["params"][key]["value"], "{key} of run {i}");
+        }
+        for (key, column) in metrics {
+            let cell = &run["metrics"][key];
+            for field in ["count", "last", "last_step", "best", "best_step"] {
+                assert_eq!(column[field][i], cell[field], "{key}.{field} of run {i}");
+            }
+        }
+    }
+    assert_eq!(metrics["loss"]["direction"], "min");
+    assert_eq!(metrics["acc"]["direction"], "max");
+    assert!(
+        metrics["loss"]["count"][0].is_null(),
+        "bob's r3, newest, has no points"
+    );
+    assert_eq!(ui.get("/api/models/m/runs?shape=rows").status, 400);
+}
+
+#[test]
 fn the_diff_api_serves_the_clis_document() {
     let env = seeded();
     env.write("model/weights.bin", b"other weights");
@@ -638,7 +689,10 @@ fn report_is_one_self_contained_file() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(runs, ["r2", "r1"], "my runs by default");
-    assert_eq!(data["runs"]["runs"][1]["params"]["note"]["value"], XSS);
+    assert_eq!(
+        data["runs"]["params"]["note"][1], XSS,
+        "params in columns, a value per run"
+    );
     assert!(
         data["series"]["root/r1"]["metrics"]["loss"]["points"]
             .as_array()
@@ -835,5 +889,5 @@ fn chinese_names_are_served_percent_encoded_and_reported() {
 
     env.ok(&["report", "-m", "demo实体识别", "--out", "r.html"]);
     let data = embedded_data(&std::fs::read_to_string(env.work.join("r.html")).unwrap());
-    assert_eq!(data["runs"]["runs"][0]["params"]["学习率"]["value"], "0.1");
+    assert_eq!(data["runs"]["params"]["学习率"][0], "0.1");
 }
