@@ -289,6 +289,54 @@ test('parallel coordinates: a line per run with its values, a brush filters the 
   await context.close();
 });
 
+// A learning-rate sweep as people run one (the fixture of docs/ui-parallel.png): 16 runs over
+// lr x batch x optimizer, whose final accuracy depends on them.
+test('a sweep: a parallel line and a scatter point per run, lr on a log axis, a brush on acc', async () => {
+  const sweep = [];
+  for (const lr of [0.0001, 0.0003, 0.001, 0.003]) {
+    for (const batch of [32, 128]) {
+      for (const opt of ['adam', 'sgd']) {
+        const name = `${opt}-lr${lr}-b${batch}`;
+        const top = 0.95 - Math.abs(Math.log10(lr / 0.001)) * 0.08 - (opt === 'sgd' ? 0.05 : 0) - (batch === 128 ? 0.02 : 0);
+        mfile('log-param', '-m', 'sweep', '--run', name, `lr=${lr}`, `batch=${batch}`, `opt=${opt}`, 'epochs=30');
+        const lines = Array.from({ length: 30 }, (_, step) => JSON.stringify({
+          step, loss: (1 - top) + 2 * Math.exp(-step / 6), acc: top * (1 - Math.exp(-step / 5)) }));
+        writeFileSync(join(dir, 'sweep.jsonl'), lines.join('\n') + '\n');
+        mfile('log-metric', '-m', 'sweep', '--run', name, '--file', join(dir, 'sweep.jsonl'));
+        mfile('runs', 'end', '-m', 'sweep', '--run', name);
+        sweep.push({ name, lr, top });
+      }
+    }
+  }
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const { page, problems } = await open(context, `${url}#/models/sweep/runs?owner=*&sx=lr&sy=best(acc)&sxlog=1`);
+  const option = (selector) => page.evaluate((s) => {
+    const o = echarts.getInstanceByDom(document.querySelector(s)).getOption();
+    return { axes: (o.parallelAxis || []).map((a) => a.name), xAxis: o.xAxis?.[0]?.type, data: o.series[0].data };
+  }, selector);
+  const parallel = await option('.parallel');
+  assert.deepEqual(parallel.axes, ['batch', 'lr', 'opt', 'best(acc)', 'best(loss)'], 'changed params, then metrics');
+  assert.equal(parallel.data.length, sweep.length);
+  const scatter = await option('.scatter');
+  assert.equal(scatter.xAxis, 'log');
+  assert.deepEqual(scatter.data.map(([x, , ref]) => [ref, x]).sort(),
+    sweep.map((r) => [`alice/${r.name}`, r.lr]).sort());
+
+  // keep the runs whose best accuracy is 0.9 or more: the table and the scatter show those
+  const before = await page.evaluate(() => document.body.dataset.brushed);
+  await page.evaluate(() => echarts.getInstanceByDom(document.querySelector('.parallel'))
+    .dispatchAction({ type: 'axisAreaSelect', parallelAxisId: 'best(acc)', intervals: [[0.9, 1]] }));
+  await page.waitForFunction((n) => document.body.dataset.brushed !== n, before);
+  const kept = JSON.parse(mfile('runs', '-m', 'sweep', '--json', '--where', 'best(acc) >= 0.9')).runs
+    .map((r) => `alice/${r.name}`).sort();
+  assert.ok(kept.length > 0 && kept.length < sweep.length, `${kept}`);
+  assert.deepEqual((await page.$$eval('tbody tr[data-ref]', (trs) => trs.map((tr) => tr.dataset.ref))).sort(), kept);
+  assert.deepEqual((await option('.scatter')).data.map((p) => p[2]).sort(), kept);
+  await page.locator('.compare').screenshot({ path: join(SHOTS, 'sweep-parallel.png') });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('runs table: sort by a column, filter by a where expression and a tag, tags and notes shown', async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const { page, problems } = await open(context, `${url}#/models/m/runs?owner=*`);
