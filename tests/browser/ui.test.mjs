@@ -291,7 +291,7 @@ test('parallel coordinates: a line per run with its values, a brush filters the 
 
 // A learning-rate sweep as people run one (the fixture of docs/ui-parallel.png): 16 runs over
 // lr x batch x optimizer, whose final accuracy depends on them.
-test('a sweep: a parallel line and a scatter point per run, lr on a log axis, a brush on acc', async () => {
+test('a sweep: a parallel line and a scatter point per run, lr on log axes, brushes on acc and lr', async () => {
   const sweep = [];
   for (const lr of [0.0001, 0.0003, 0.001, 0.003]) {
     for (const batch of [32, 128]) {
@@ -309,18 +309,23 @@ test('a sweep: a parallel line and a scatter point per run, lr on a log axis, a 
     }
   }
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const { page, problems } = await open(context, `${url}#/models/sweep/runs?owner=*&sx=lr&sy=best(acc)&sxlog=1`);
+  const { page, problems } = await open(context, `${url}#/models/sweep/runs?owner=*&sx=lr&sy=best(acc)`);
   const option = (selector) => page.evaluate((s) => {
     const o = echarts.getInstanceByDom(document.querySelector(s)).getOption();
-    return { axes: (o.parallelAxis || []).map((a) => a.name), xAxis: o.xAxis?.[0]?.type, data: o.series[0].data };
+    return { axes: (o.parallelAxis || []).map((a) => [a.name, a.type]), xAxis: o.xAxis?.[0]?.type, data: o.series[0].data };
   }, selector);
   const parallel = await option('.parallel');
-  assert.deepEqual(parallel.axes, ['batch', 'lr', 'opt', 'best(acc)', 'best(loss)'], 'changed params, then metrics');
+  assert.deepEqual(parallel.axes, [['batch', 'value'], ['lr', 'log'], ['opt', 'category'],
+    ['best(acc)', 'value'], ['best(loss)', 'value']], 'changed params (lr spans 30x: log), then metrics');
   assert.equal(parallel.data.length, sweep.length);
   const scatter = await option('.scatter');
-  assert.equal(scatter.xAxis, 'log');
+  assert.equal(scatter.xAxis, 'log', 'as the parallel axis of lr');
   assert.deepEqual(scatter.data.map(([x, , ref]) => [ref, x]).sort(),
     sweep.map((r) => [`alice/${r.name}`, r.lr]).sort());
+  await page.uncheck('#scatter-logx');
+  assert.equal((await option('.scatter')).xAxis, 'value');
+  assert.ok(page.url().includes('sxlog=0'), page.url());
+  await page.check('#scatter-logx');
 
   // keep the runs whose best accuracy is 0.9 or more: the table and the scatter show those
   const before = await page.evaluate(() => document.body.dataset.brushed);
@@ -333,6 +338,16 @@ test('a sweep: a parallel line and a scatter point per run, lr on a log axis, a 
   assert.deepEqual((await page.$$eval('tbody tr[data-ref]', (trs) => trs.map((tr) => tr.dataset.ref))).sort(), kept);
   assert.deepEqual((await option('.scatter')).data.map((p) => p[2]).sort(), kept);
   await page.locator('.compare').screenshot({ path: join(SHOTS, 'sweep-parallel.png') });
+
+  // a range of the log axis is one of values: 0.0002 to 0.002 keeps lr 0.0003 and 0.001
+  const brushed = await page.evaluate(() => document.body.dataset.brushed);
+  await page.evaluate(() => echarts.getInstanceByDom(document.querySelector('.parallel')).dispatchAction(
+    { type: 'axisAreaSelect', parallelAxisId: 'best(acc)', intervals: [] }));
+  await page.evaluate(() => echarts.getInstanceByDom(document.querySelector('.parallel')).dispatchAction(
+    { type: 'axisAreaSelect', parallelAxisId: 'lr', intervals: [[0.0002, 0.002]] }));
+  await page.waitForFunction((n) => Number(document.body.dataset.brushed) >= Number(n) + 2, brushed);
+  assert.deepEqual((await page.$$eval('tbody tr[data-ref]', (trs) => trs.map((tr) => tr.dataset.ref))).sort(),
+    sweep.filter((r) => r.lr === 0.0003 || r.lr === 0.001).map((r) => `alice/${r.name}`).sort());
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -105,6 +105,8 @@
   // than this gets none (its axis would be unreadable).
   const MAX_AXES = 12;
   const MAX_CATEGORIES = 50;
+  // A param axis whose positive values span this factor or more is logarithmic.
+  const LOG_SPAN = 20;
   const COMPARE = '\u0000'; // prefix of the parallel and scatter charts' ids in `charts`
 
   /// TensorBoard's debiased exponential moving average (its line_chart_v2 data_transformer):
@@ -177,7 +179,12 @@
       const numeric = values.length > 0 && values.every((v) => v.trim() !== '' && Number.isFinite(Number(v)));
       const categories = numeric ? null : [...new Set(values)].sort();
       if (categories && categories.length > MAX_CATEGORIES) continue;
-      axes.push({ id: key, kind: 'param', key, numeric, categories });
+      // a learning rate's 1e-4 .. 1e-2 would crowd its small values at one end
+      const numbers = numeric ? values.map(Number) : [];
+      const lo = numbers.reduce((a, b) => Math.min(a, b), Infinity);
+      const hi = numbers.reduce((a, b) => Math.max(a, b), -Infinity);
+      const log = lo > 0 && hi / lo >= LOG_SPAN;
+      axes.push({ id: key, kind: 'param', key, numeric, categories, log });
     }
     for (const key of metricKeys) {
       const direction = doc.runs.map((r) => r.metrics[key]?.direction).find(Boolean);
@@ -382,7 +389,7 @@
     if (Object.keys(state.brush || {}).length) query.set('b', JSON.stringify(state.brush));
     if (state.scatter?.x) query.set('sx', state.scatter.x);
     if (state.scatter?.y) query.set('sy', state.scatter.y);
-    if (state.scatter?.logX) query.set('sxlog', '1');
+    if (state.scatter?.logX != null) query.set('sxlog', state.scatter.logX ? '1' : '0');
     return `#/models/${enc(model)}/runs?${query}`;
   }
 
@@ -447,7 +454,7 @@
     const state = {
       model, filters, selected, doc, series: new Map(), tableBox, chartBox, noteBox, pickerBox,
       chartNote, rowsShown: PAGE_ROWS, allMetrics, metrics, view: viewOf(params),
-      brush: brushOf(params), scatter: { x: params.get('sx'), y: params.get('sy'), logX: params.get('sxlog') === '1' },
+      brush: brushOf(params), scatter: { x: params.get('sx'), y: params.get('sy'), logX: params.has('sxlog') ? params.get('sxlog') === '1' : null },
       compareBox: el('div', { class: 'compare' }),
       sort: sortOf(params.get('sort')), whereError,
     };
@@ -584,7 +591,7 @@
       animation: false,
       parallelAxis: state.axes.map((axis, dim) => ({
         dim, id: axis.id, name: axis.id, realtime: false,
-        ...(axis.numeric ? { type: 'value', scale: true } : { type: 'category', data: axis.categories }),
+        ...(axis.numeric ? { type: axis.log ? 'log' : 'value', scale: true } : { type: 'category', data: axis.categories }),
         nameTextStyle: { fontSize: 11 },
       })),
       parallel: { left: 48, right: 72, top: 48, bottom: 28 },
@@ -610,19 +617,23 @@
       parallel.dispatchAction({ type: 'axisAreaSelect', parallelAxisId: id, intervals }, { silent: true });
     }
     renderScatterControls(state, scatterControls, scatterBox);
-    drawScatter(state, scatterBox);
   }
 
+  /// The scatter's x, y and log-x choices, and the scatter drawn with them.
   function renderScatterControls(state, box, scatterBox) {
     const params = state.axes.filter((a) => a.kind === 'param');
     const metrics = state.axes.filter((a) => a.kind === 'metric');
-    if (!params.length || !metrics.length) { box.replaceChildren(); return; }
+    if (!params.length || !metrics.length) { box.replaceChildren(); drawScatter(state, scatterBox); return; }
     const sc = state.scatter;
     if (!params.some((a) => a.id === sc.x)) sc.x = (params.find((a) => a.numeric) || params[0]).id;
     if (!metrics.some((a) => a.id === sc.y)) sc.y = metrics[0].id;
+    const logBox = el('input', {
+      type: 'checkbox', id: 'scatter-logx',
+      onchange: (e) => { sc.logX = e.target.checked; redraw(); },
+    });
     const redraw = () => {
       keepInAddress(state);
-      drawScatter(state, scatterBox);
+      logBox.checked = drawScatter(state, scatterBox);
     };
     const select = (id, options, value, set) => {
       const node = el('select', { id, onchange: (e) => { set(e.target.value); redraw(); } },
@@ -631,20 +642,20 @@
       return node;
     };
     box.replaceChildren(
-      el('label', null, 'x', select('scatter-x', params, sc.x, (v) => { sc.x = v; })),
+      // another x param: log x as its parallel axis has it, until the box is changed
+      el('label', null, 'x', select('scatter-x', params, sc.x, (v) => { sc.x = v; sc.logX = null; })),
       el('label', null, 'y', select('scatter-y', metrics, sc.y, (v) => { sc.y = v; })),
-      el('label', null, el('input', {
-        type: 'checkbox', id: 'scatter-logx', checked: sc.logX,
-        onchange: (e) => { sc.logX = e.target.checked; redraw(); },
-      }), 'log x'));
+      el('label', null, logBox, 'log x'));
+    logBox.checked = drawScatter(state, scatterBox);
   }
 
+  /// Draws the scatter of the brushed runs; returns whether its x axis is logarithmic.
   function drawScatter(state, box) {
     const x = state.axes.find((a) => a.id === state.scatter.x);
     const y = state.axes.find((a) => a.id === state.scatter.y);
     let chart = echarts.getInstanceByDom(box);
     box.hidden = !x || !y; // no param or no metric to set against each other
-    if (!x || !y) { chart?.dispose(); return; }
+    if (!x || !y) { chart?.dispose(); return false; }
     if (!chart) {
       chart = echarts.init(box);
       charts.set(`${COMPARE}scatter`, chart);
@@ -659,7 +670,7 @@
     const points = brushed(state)
       .map((run) => [axisValue(run, x), axisValue(run, y), refOf(run)])
       .filter(([a, b]) => a != null && b != null);
-    const logX = state.scatter.logX && x.numeric && points.every(([a]) => a > 0);
+    const logX = (state.scatter.logX ?? x.log) && x.numeric && points.every(([a]) => a > 0);
     chart.setOption({
       animation: false,
       title: { text: `${y.id} by ${x.id}`, left: 'center', top: 4, textStyle: { fontSize: 13 } },
@@ -671,6 +682,7 @@
       yAxis: { type: 'value', scale: true, name: y.id },
       series: [{ id: 'runs', type: 'scatter', symbolSize: 9, data: points }],
     }, { replaceMerge: ['xAxis', 'yAxis', 'series'] });
+    return logX;
   }
 
   /// Smoothing, log y, the x axis and "train and validation together": they redraw the
