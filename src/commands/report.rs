@@ -55,13 +55,10 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<()> {
     let data = ReportData {
         generated_at: Timestamp::now(),
         mfile_version: env!("CARGO_PKG_VERSION"),
-        runs: columns(api::runs_doc(
-            catalog,
-            &model_row,
-            owner,
-            rows,
+        runs: columns(
+            api::runs_doc(catalog, &model_row, owner, rows, &Default::default())?,
             &Default::default(),
-        )?),
+        ),
         series,
     };
     let html = render(&data).context("could not encode the report")?;

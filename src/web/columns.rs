@@ -3,7 +3,7 @@
 //! only a few fields of each cell, and at 10,000 runs with 20 params and 10 metrics the object
 //! form is 29 MB against the 32 MiB an answer may have.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -23,7 +23,30 @@ pub struct RunsColumns {
     pub runs: Vec<RunHead>,
     /// A param's value in each run (index as `runs`), null where the run has none.
     pub params: BTreeMap<String, Vec<Option<String>>>,
+    /// Every metric key of the runs, whether or not [`MetricChoice`] gave it a column.
+    pub metric_keys: Vec<String>,
     pub metrics: BTreeMap<String, MetricColumn>,
+}
+
+/// Which metrics get columns (`metric=`, `max_metrics=`): a run with a hundred per-class
+/// metrics times 10,000 runs would not fit in an answer, and the page charts at most 24.
+#[derive(Debug, Default)]
+pub struct MetricChoice {
+    /// These keys (those the runs have); empty: see `max`.
+    pub named: Vec<String>,
+    /// Without names, the first this many keys by name; none: every key.
+    pub max: Option<usize>,
+}
+
+impl MetricChoice {
+    fn wanted<'a>(&self, keys: &'a BTreeSet<String>) -> BTreeSet<&'a str> {
+        let keys = keys.iter().map(String::as_str);
+        match (self.named.is_empty(), self.max) {
+            (false, _) => keys.filter(|k| self.named.iter().any(|n| n == k)).collect(),
+            (true, Some(max)) => keys.take(max).collect(),
+            (true, None) => keys.collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -60,9 +83,14 @@ impl MetricColumn {
     }
 }
 
-pub fn columns(doc: RunsDoc) -> RunsColumns {
+pub fn columns(doc: RunsDoc, choice: &MetricChoice) -> RunsColumns {
     let entries = doc.listing.runs;
     let n = entries.len();
+    let metric_keys: BTreeSet<String> = entries
+        .iter()
+        .flat_map(|e| e.metrics.keys().cloned())
+        .collect();
+    let wanted = choice.wanted(&metric_keys);
     let mut params: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
     let mut metrics: BTreeMap<String, MetricColumn> = BTreeMap::new();
     let mut runs = Vec::with_capacity(n);
@@ -71,6 +99,9 @@ pub fn columns(doc: RunsDoc) -> RunsColumns {
             params.entry(key).or_insert_with(|| vec![None; n])[i] = Some(cell.value);
         }
         for (key, cell) in entry.metrics {
+            if !wanted.contains(key.as_str()) {
+                continue;
+            }
             let column = metrics
                 .entry(key)
                 .or_insert_with_key(|key| MetricColumn::new(key, n));
@@ -95,6 +126,7 @@ pub fn columns(doc: RunsDoc) -> RunsColumns {
         unknown_keys: doc.unknown_keys,
         runs,
         params,
+        metric_keys: metric_keys.into_iter().collect(),
         metrics,
     }
 }

@@ -331,8 +331,8 @@ fn page_file(file: &str) -> Option<Reply> {
     })
 }
 
-/// `/api/models/M/runs?owner=U&status=S&run=U/R&where=EXPR&tag=K=V&shape=columns` (`run=`
-/// and `tag=` repeated).
+/// `/api/models/M/runs?owner=U&status=S&run=U/R&where=EXPR&tag=K=V&shape=columns&metric=K&
+/// max_metrics=N` (`run=`, `tag=` and `metric=` repeated).
 fn runs(catalog: &Reader, model: &str, query: &[(String, String)]) -> ApiResult<Reply> {
     let mut chosen = api::RunsQuery::default();
     if let Some(owner) = param(query, "owner") {
@@ -364,9 +364,24 @@ fn runs(catalog: &Reader, model: &str, query: &[(String, String)]) -> ApiResult<
             )));
         }
     };
+    let choice = columns::MetricChoice {
+        named: params(query, "metric").map(nfc).collect(),
+        max: match param(query, "max_metrics") {
+            Some(text) => Some(
+                text.parse::<usize>()
+                    .map_err(|_| bad("max_metrics must be a whole number"))?,
+            ),
+            None => None,
+        },
+    };
+    if !in_columns && (!choice.named.is_empty() || choice.max.is_some()) {
+        return Err(bad(
+            "metric= and max_metrics= choose columns: add shape=columns",
+        ));
+    }
     let doc = api::runs(catalog, &name("model", model)?, &chosen)?;
     Ok(match in_columns {
-        true => Reply::json(&columns::columns(doc)),
+        true => Reply::json(&columns::columns(doc, &choice)),
         false => Reply::json(&doc),
     })
 }

@@ -426,6 +426,10 @@ test('a run with 1,000 metrics: 24 charts and table columns, a picker for the re
   assert.equal((await chartState(page)).k0999[0].points, 5);
   assert.ok(page.url().includes('m=k0999'), page.url());
   assert.equal(await page.$$eval('th.metric', (ths) => ths.length), 24);
+  // the listing had the first 24 metrics' columns (max_metrics=24); k0999's came on its tick
+  const headers = await page.$$eval('th.metric', (ths) => ths.map((th) => th.textContent));
+  const cells = await page.$$eval('tr[data-ref="alice/w1"] td.num', (tds) => tds.slice(1).map((td) => td.textContent));
+  assert.equal(cells[headers.findIndex((h) => h.startsWith('k0999'))], '1003', 'its last value, at step 4');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -380,6 +380,31 @@ fn the_columns_shape_holds_what_the_runs_shape_holds() {
         metrics["loss"]["count"][0].is_null(),
         "bob's r3, newest, has no points"
     );
+    assert_eq!(columns["metric_keys"], serde_json::json!(["acc", "loss"]));
+
+    // metric= and max_metrics= choose the metric columns; metric_keys still names every key
+    let keys = |query: &str| {
+        let doc = ui
+            .get(&format!("/api/models/m/runs?shape=columns&{query}"))
+            .json();
+        assert_eq!(doc["metric_keys"], serde_json::json!(["acc", "loss"]));
+        let keys: Vec<String> = doc["metrics"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        keys
+    };
+    assert_eq!(keys("metric=loss&metric=nope"), ["loss"]);
+    assert_eq!(keys("max_metrics=1"), ["acc"]);
+    assert_eq!(keys("metric=loss&max_metrics=0"), ["loss"], "names win");
+    assert_eq!(ui.get("/api/models/m/runs?metric=loss").status, 400);
+    assert_eq!(
+        ui.get("/api/models/m/runs?shape=columns&max_metrics=x")
+            .status,
+        400
+    );
     assert_eq!(ui.get("/api/models/m/runs?shape=rows").status, 400);
 }
 

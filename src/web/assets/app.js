@@ -332,8 +332,9 @@
 
   function refOf(run) { return `${run.owner}/${run.name}`; }
 
-  /// The runs document from its column form (`shape=columns`, a sixth of the size at 10,000
-  /// runs): each run gets back `params` {key: {value}} and `metrics` {key: {count, last, ...}}.
+  /// The runs document from its column form (`shape=columns`, a fifth of the size at 10,000
+  /// runs): each run gets back `params` {key: {value}} and `metrics` {key: {count, last, ...}}
+  /// for the metrics that had columns (`columned`); `metric_keys` names them all.
   function fromColumns(doc) {
     const params = Object.entries(doc.params);
     const metrics = Object.entries(doc.metrics);
@@ -349,10 +350,12 @@
       }
       return run;
     });
-    return { ...doc, runs, params: undefined, metrics: undefined };
+    return { ...doc, runs, columned: new Set(Object.keys(doc.metrics)), params: undefined, metrics: undefined };
   }
 
-  async function loadRuns(model, filters, only) {
+  /// The runs the filters choose (or only the runs `only` names), with the columns of the
+  /// metrics `metrics` names (else the first MAX_METRICS by name).
+  async function loadRuns(model, filters, { only, metrics } = {}) {
     if (REPORT) return REPORT_RUNS;
     const query = new URLSearchParams({ shape: 'columns' });
     if (filters.owner !== '*') query.set('owner', filters.owner);
@@ -360,6 +363,8 @@
     if (filters.where) query.set('where', filters.where);
     if (filters.tag) query.set('tag', filters.tag);
     for (const ref of only || []) query.append('run', ref);
+    if (metrics?.length) for (const key of metrics) query.append('metric', key);
+    else query.set('max_metrics', String(MAX_METRICS));
     return fromColumns(await get(`/api/models/${enc(model)}/runs?${query}`));
   }
 
@@ -405,12 +410,6 @@
     return { smooth, log: params.get('log') === '1', x, together: params.get('g') === '1' };
   }
 
-  /// Every metric key of the listed runs, sorted.
-  function metricKeysOf(doc) {
-    const keys = new Set();
-    for (const run of doc.runs) for (const key in run.metrics) keys.add(key);
-    return [...keys].sort();
-  }
 
   async function showRuns(gen, model, params) {
     if (!REPORT && !info) info = await get('/api/info');
@@ -428,13 +427,17 @@
       const owners = REPORT ? [] : (await get(`/api/models/${enc(model)}/versions`)).run_owners;
       filters.owner = !REPORT && owners.includes(info.user) ? info.user : '*';
     }
+    // The metrics shown: those named in the address (m=K, repeated), else the first ones.
+    let named = params.getAll('m');
     try {
-      doc = await loadRuns(model, filters);
+      doc = await loadRuns(model, filters, { metrics: named });
+      named = named.filter((k) => doc.metric_keys.includes(k));
+      if (!named.length && params.has('m')) doc = await loadRuns(model, filters); // none is here
     } catch (err) {
       if (!filters.where) throw err;
       // a `where` that does not parse: the page stays, with the server's message under the box
       whereError = err.message;
-      doc = { runs: [], run_owners: [], changed_params: [], unknown_keys: [] };
+      doc = { runs: [], run_owners: [], changed_params: [], unknown_keys: [], metric_keys: [], columned: new Set() };
     }
     const selected = new Set(params.has('sel')
       ? params.get('sel').split(',').filter(Boolean)
@@ -445,9 +448,7 @@
     const tableBox = el('div');
     const chartBox = el('div', { class: 'charts' });
     const noteBox = el('p', { class: 'note' });
-    const allMetrics = metricKeysOf(doc);
-    // The metrics shown: those named in the address (m=K, repeated), else the first ones.
-    const named = params.getAll('m').filter((k) => allMetrics.includes(k));
+    const allMetrics = doc.metric_keys;
     const metrics = new Set((named.length ? named : allMetrics).slice(0, MAX_METRICS));
     const pickerBox = el('div', { class: 'picker' });
     const chartNote = el('p', { class: 'note', id: 'chart-note' });
@@ -842,6 +843,12 @@
   async function pickMetric(state, key, on) {
     if (on && state.metrics.size < MAX_METRICS) state.metrics.add(key); else state.metrics.delete(key);
     keepInAddress(state);
+    if (on && !state.doc.columned.has(key)) {
+      const gen = generation;
+      const doc = await loadRuns(state.model, state.filters, { metrics: [...state.metrics] });
+      if (gen !== generation) return;
+      state.doc = doc;
+    }
     renderCompare(state);
     renderRunsTable(state);
     if (on) state.series.clear(); // the series fetched so far lack the new metric
@@ -997,10 +1004,10 @@
       if (running.length) {
         try {
           if (ticks % FULL_REFRESH === 0 || running.length > MAX_REFRESH_RUNS) {
-            state.doc = await loadRuns(state.model, state.filters);
+            state.doc = await loadRuns(state.model, state.filters, { metrics: [...state.metrics] });
           } else {
-            const fresh = new Map((await loadRuns(state.model, state.filters, running)).runs
-              .map((r) => [refOf(r), r]));
+            const answer = await loadRuns(state.model, state.filters, { only: running, metrics: [...state.metrics] });
+            const fresh = new Map(answer.runs.map((r) => [refOf(r), r]));
             // a run gone from the answer no longer matches the filters (or was deleted)
             const gone = new Set(running.filter((ref) => !fresh.has(ref)));
             state.doc.runs = state.doc.runs.filter((r) => !gone.has(refOf(r)))
