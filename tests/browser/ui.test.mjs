@@ -352,6 +352,31 @@ test('a sweep: a parallel line and a scatter point per run, lr on log axes, brus
   await context.close();
 });
 
+// Keys are the user's text: `__proto__` and `constructor` are a param and metrics like any
+// other (a plain object lookup would find JavaScript's own instead).
+test('params and metrics named __proto__ and constructor', async () => {
+  mfile('log-param', '-m', 'proto', '--run', 'p1', '__proto__=1', 'constructor=a');
+  mfile('log-metric', '-m', 'proto', '--run', 'p1', '__proto__=0.5', 'constructor=0.25', 'loss=1');
+  mfile('log-param', '-m', 'proto', '--run', 'p2', '__proto__=2', 'constructor=b');
+  mfile('log-metric', '-m', 'proto', '--run', 'p2', 'loss=2');
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems } = await open(context, `${url}#/models/proto/runs?owner=*&sel=alice/p1,alice/p2`);
+  assert.equal(await page.$('p.error'), null);
+  assert.deepEqual(await page.$$eval('th.param', (ths) => ths.map((th) => th.textContent)), ['__proto__', 'constructor']);
+  assert.deepEqual(await page.$$eval('th.metric', (ths) => ths.map((th) => th.textContent.replace(/ .*/, ''))),
+    ['__proto__', 'constructor', 'loss']);
+  assert.deepEqual(await page.$$eval('tr[data-ref="alice/p2"] td.changed', (tds) => tds.map((td) => td.textContent)), ['2', 'b']);
+  // (chartState's object would lose its `__proto__` key on the way out of the page)
+  assert.deepEqual(await page.$$eval('.chart', (boxes) => boxes.map((b) => b.dataset.key)), ['__proto__', 'constructor', 'loss']);
+  const charts = await chartState(page);
+  assert.deepEqual(charts.constructor.map((s) => [s.name, s.points]).sort(), [['p1', 1], ['p2', 0]]);
+  const axes = await page.evaluate(() => echarts.getInstanceByDom(document.querySelector('.parallel'))
+    .getOption().parallelAxis.map((a) => a.name.replace('\u200b', ''))); // see chartText
+  assert.deepEqual(axes, ['__proto__', 'constructor', 'last(__proto__)', 'last(constructor)', 'best(loss)']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('runs table: sort by a column, filter by a where expression and a tag, tags and notes shown', async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const { page, problems } = await open(context, `${url}#/models/m/runs?owner=*`);
@@ -455,6 +480,15 @@ test('a running run grows on the page without a reload', async () => {
   await page.waitForSelector('tr[data-ref="alice/r3"] td[title^="40 points"]'); // its loss cell
   assert.deepEqual(await page.$$eval('tbody tr[data-ref]', (trs) => trs.map((tr) => tr.dataset.ref)),
     ['alice/r3', 'alice/r2', 'alice/r1'], 'the finished runs stay listed');
+  const parallel = await page.evaluate(() => {
+    const option = echarts.getInstanceByDom(document.querySelector('.parallel')).getOption();
+    const r3 = option.series[0].data.find((d) => d.name === 'alice/r3');
+    return { axes: option.parallelAxis.map((a) => a.name), r3: r3.value, colour: r3.lineStyle.color };
+  });
+  assert.equal(parallel.r3[parallel.axes.indexOf('best(loss)')], 3 / 40, 'its parallel line moved too');
+  const curve = await page.evaluate(() => echarts.getInstanceByDom(document.querySelector('.chart[data-key="loss"]'))
+    .getOption().series.find((s) => s.id === 'alice/r3|loss').color);
+  assert.equal(parallel.colour, curve, 'in the colour of its curve');
   assert.deepEqual(problems, []);
   await context.close();
 });

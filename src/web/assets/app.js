@@ -8,9 +8,9 @@
   const REPORT = embedded ? JSON.parse(embedded.textContent) : null;
   const REPORT_RUNS = REPORT && fromColumns(REPORT.runs);
   const REFRESH_MS = 3000;
-  // Running runs are refreshed by name (`run=`, at most this many in one address); the whole
-  // listing every FULL_REFRESH ticks.
-  const MAX_REFRESH_RUNS = 100;
+  // Running runs are refreshed by name (`run=`, in at most this many characters of address:
+  // the server reads requests of up to 64 KiB); the whole listing every FULL_REFRESH ticks.
+  const MAX_REFRESH_NAMES = 16 * 1024;
   const FULL_REFRESH = 10;
   const DEFAULT_SELECTED = 5;
   // Rows drawn at first and per "show more": laying out a table of 1,000 runs takes longer
@@ -88,6 +88,12 @@
     return isNaN(date) ? text : dateFormat.format(date);
   }
 
+  /// Text for ECharts: its text-width cache keeps texts as keys of a plain object, where
+  /// `__proto__` breaks it (a page error); a zero-width space after it keeps the look.
+  function chartText(text) {
+    return text === '__proto__' ? '__proto__\u200b' : text;
+  }
+
   function showValue(value) {
     if (typeof value !== 'number') return String(value); // "NaN", "Infinity", "-Infinity"
     if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
@@ -161,7 +167,7 @@
     if (axis.kind === 'param') {
       const value = run.params[axis.key]?.value;
       if (value == null) return null;
-      if (!axis.numeric) return value;
+      if (!axis.numeric) return chartText(value);
       const number = Number(value);
       return Number.isFinite(number) ? number : null;
     }
@@ -177,7 +183,7 @@
     for (const key of doc.changed_params) {
       const values = doc.runs.map((r) => r.params[key]?.value).filter((v) => v != null);
       const numeric = values.length > 0 && values.every((v) => v.trim() !== '' && Number.isFinite(Number(v)));
-      const categories = numeric ? null : [...new Set(values)].sort();
+      const categories = numeric ? null : [...new Set(values)].sort().map(chartText);
       if (categories && categories.length > MAX_CATEGORIES) continue;
       // a learning rate's 1e-4 .. 1e-2 would crowd its small values at one end
       const numbers = numeric ? values.map(Number) : [];
@@ -339,7 +345,8 @@
     const params = Object.entries(doc.params);
     const metrics = Object.entries(doc.metrics);
     const runs = doc.runs.map((head, i) => {
-      const run = { ...head, params: {}, metrics: {} };
+      // no prototype: a key may be `__proto__` or `constructor`
+      const run = { ...head, params: Object.create(null), metrics: Object.create(null) };
       for (const [key, values] of params) {
         if (values[i] != null) run.params[key] = { value: values[i] };
       }
@@ -456,7 +463,7 @@
       model, filters, selected, doc, series: new Map(), tableBox, chartBox, noteBox, pickerBox,
       chartNote, rowsShown: PAGE_ROWS, allMetrics, metrics, view: viewOf(params),
       brush: brushOf(params), scatter: { x: params.get('sx'), y: params.get('sy'), logX: params.has('sxlog') ? params.get('sxlog') === '1' : null },
-      compareBox: el('div', { class: 'compare' }),
+      compareBox: el('div', { class: 'compare' }), colours: new Map(),
       sort: sortOf(params.get('sort')), whereError,
     };
     const controls = REPORT ? reportNote() : runControls(state);
@@ -560,8 +567,10 @@
   function brushOf(params) {
     try {
       const brush = JSON.parse(params.get('b') || '{}');
-      return brush && typeof brush === 'object' && !Array.isArray(brush) ? brush : {};
-    } catch { return {}; }
+      // no prototype: an axis may be a param named `__proto__`
+      const ok = brush && typeof brush === 'object' && !Array.isArray(brush);
+      return Object.assign(Object.create(null), ok ? brush : {});
+    } catch { return Object.create(null); }
   }
 
   /// Parallel coordinates of the listed runs (brushing an axis filters the table) and a
@@ -573,13 +582,14 @@
     }
     const metricKeys = state.allMetrics.filter((k) => state.metrics.has(k));
     state.axes = parallelAxes(state.doc, metricKeys);
-    if (!state.doc.runs.length || state.axes.length < 2) {
+    if (!state.doc.runs.length || state.axes.length < 2) state.axes = [];
+    for (const id of Object.keys(state.brush)) {
+      if (!state.axes.some((a) => a.id === id)) delete state.brush[id];
+    }
+    if (!state.axes.length) {
       state.compareBox.replaceChildren(el('p', { class: 'muted' },
         'Runs whose params differ, or that have two metrics or more, are compared here.'));
       return;
-    }
-    for (const id of Object.keys(state.brush)) {
-      if (!state.axes.some((a) => a.id === id)) delete state.brush[id];
     }
     const parallelBox = el('div', { class: 'compare-chart parallel' });
     const scatterBox = el('div', { class: 'compare-chart scatter' });
@@ -591,7 +601,7 @@
     parallel.setOption({
       animation: false,
       parallelAxis: state.axes.map((axis, dim) => ({
-        dim, id: axis.id, name: axis.id, realtime: false,
+        dim, id: axis.id, name: chartText(axis.id), realtime: false,
         ...(axis.numeric ? { type: axis.log ? 'log' : 'value', scale: true } : { type: 'category', data: axis.categories }),
         nameTextStyle: { fontSize: 11 },
       })),
@@ -599,10 +609,7 @@
       series: [{
         type: 'parallel', lineStyle: { width: 1.5, opacity: 0.6 },
         inactiveOpacity: 0.05, activeOpacity: 1,
-        data: state.doc.runs.map((run, i) => ({
-          name: refOf(run), value: state.axes.map((a) => axisValue(run, a)),
-          lineStyle: { color: PALETTE[i % PALETTE.length] }, // as the run's curves
-        })),
+        data: parallelData(state),
       }],
     });
     parallel.on('axisareaselected', (event) => {
@@ -621,6 +628,31 @@
   }
 
   /// The scatter's x, y and log-x choices, and the scatter drawn with them.
+  /// A parallel line per listed run, in the colour of its curves.
+  function parallelData(state) {
+    return state.doc.runs.map((run) => ({
+      name: refOf(run), value: state.axes.map((a) => axisValue(run, a)),
+      lineStyle: { color: colourOf(state, refOf(run)) },
+    }));
+  }
+
+  /// After a refresh: the parallel lines and scatter points take the runs' new values (the
+  /// axes and brush stay as they are until the next navigation).
+  function updateCompare(state) {
+    const parallel = charts.get(`${COMPARE}parallel`);
+    if (!parallel) return;
+    parallel.setOption({ series: [{ data: parallelData(state) }] });
+    const scatterBox = state.compareBox.querySelector('.scatter');
+    if (scatterBox) drawScatter(state, scatterBox);
+  }
+
+  /// A run's colour on every chart: given on first sight, so a run that leaves the listing
+  /// does not shift the colours of the others.
+  function colourOf(state, ref) {
+    if (!state.colours.has(ref)) state.colours.set(ref, PALETTE[state.colours.size % PALETTE.length]);
+    return state.colours.get(ref);
+  }
+
   function renderScatterControls(state, box, scatterBox) {
     const params = state.axes.filter((a) => a.kind === 'param');
     const metrics = state.axes.filter((a) => a.kind === 'metric');
@@ -678,9 +710,9 @@
       grid: { top: 40, left: 64, right: 28, bottom: 40 },
       tooltip: { formatter: (p) => `${escapeHtml(p.data[2])}<br>${escapeHtml(x.id)}: ${escapeHtml(p.data[0])}<br>${escapeHtml(y.id)}: ${escapeHtml(showValue(p.data[1]))}` },
       xAxis: x.numeric
-        ? { type: logX ? 'log' : 'value', scale: true, name: x.id, nameLocation: 'middle', nameGap: 26 }
-        : { type: 'category', data: x.categories, name: x.id, nameLocation: 'middle', nameGap: 26, jitter: 8 },
-      yAxis: { type: 'value', scale: true, name: y.id },
+        ? { type: logX ? 'log' : 'value', scale: true, name: chartText(x.id), nameLocation: 'middle', nameGap: 26 }
+        : { type: 'category', data: x.categories, name: chartText(x.id), nameLocation: 'middle', nameGap: 26, jitter: 8 },
+      yAxis: { type: 'value', scale: true, name: chartText(y.id) },
       series: [{ id: 'runs', type: 'scatter', symbolSize: 9, data: points }],
     }, { replaceMerge: ['xAxis', 'yAxis', 'series'] });
     return logX;
@@ -878,7 +910,7 @@
     const shown = state.doc.runs.map(refOf).filter((ref) => state.selected.has(ref) && state.series.has(ref));
     const owners = new Set(shown.map((ref) => ref.split('/')[0]));
     const label = (ref) => (owners.size > 1 ? ref : ref.split('/').slice(1).join('/'));
-    const colour = (ref) => PALETTE[state.doc.runs.findIndex((r) => refOf(r) === ref) % PALETTE.length];
+    const colour = (ref) => colourOf(state, ref);
     const keys = [...new Set(shown.flatMap((ref) => Object.keys(state.series.get(ref).metrics)))]
       .filter((key) => state.metrics.has(key)).sort();
     const groups = chartGroups(keys, view.together);
@@ -904,9 +936,10 @@
         const doc = state.series.get(ref);
         const started = doc.started_at ? Date.parse(doc.started_at) : null;
         for (const key of group.keys) {
-          const name = group.keys.length > 1 ? `${label(ref)} · ${key}` : label(ref);
+          const name = chartText(group.keys.length > 1 ? `${label(ref)} · ${key}` : label(ref));
           // a run without the metric keeps its place in the legend, as an empty line
-          const metric = doc.metrics[key] ?? (group.keys.length === 1 ? { points: [] } : null);
+          const metric = (Object.hasOwn(doc.metrics, key) ? doc.metrics[key] : null)
+            ?? (group.keys.length === 1 ? { points: [] } : null);
           if (!metric) continue;
           const xOf = (p) => {
             if (view.x === 'step' || started === null || p.length < 3) return p[0];
@@ -973,7 +1006,7 @@
   function chartOption(key) {
     return {
       animation: false,
-      title: { text: key, left: 'center', top: 6, textStyle: { fontSize: 14 } },
+      title: { text: chartText(key), left: 'center', top: 6, textStyle: { fontSize: 14 } },
       tooltip: { trigger: 'axis', formatter: tooltip },
       legend: { type: 'scroll', top: 30 },
       grid: { top: 64, left: 64, right: 28, bottom: 72 },
@@ -1003,7 +1036,8 @@
       const running = state.doc.runs.filter((r) => r.status === 'running').map(refOf);
       if (running.length) {
         try {
-          if (ticks % FULL_REFRESH === 0 || running.length > MAX_REFRESH_RUNS) {
+          const named = running.reduce((n, ref) => n + enc(ref).length + 5, 0); // `&run=`
+          if (ticks % FULL_REFRESH === 0 || named > MAX_REFRESH_NAMES) {
             state.doc = await loadRuns(state.model, state.filters, { metrics: [...state.metrics] });
           } else {
             const answer = await loadRuns(state.model, state.filters, { only: running, metrics: [...state.metrics] });
@@ -1015,6 +1049,7 @@
           }
           if (gen !== generation) return;
           renderRunsTable(state);
+          updateCompare(state);
           await refreshSeries(gen, state, running.filter((ref) => state.selected.has(ref)));
         } catch (err) {
           state.noteBox.textContent = `Refresh failed: ${err.message}`;
