@@ -4,7 +4,7 @@
 // installed Chromium and playwright-core):
 //   node bench/ui-runs.mjs [--mfile target/release/mfile] [--repeat 5]
 // Runs are written straight into the catalog by bench/tracking.py's fill_runs (5 params and 3
-// metric summaries each, or 20 and 10): 10,000 `mfile` calls would take minutes. `--app FILE`
+// metric summaries each, or 20 params and 10 or 100 metrics): 10,000 `mfile` calls would take minutes. `--app FILE`
 // serves the page's script from FILE instead of the binary's, to time a change to app.js
 // without a rebuild.
 import { execFileSync, spawn } from 'node:child_process';

@@ -355,15 +355,16 @@ fn runs(catalog: &Reader, model: &str, query: &[(String, String)]) -> ApiResult<
     }
     let tags: Vec<String> = params(query, "tag").map(nfc).collect();
     chosen.select.tags = parse_tags("tag", &tags).map_err(|e| bad(&format!("{e:#}")))?;
-    let in_columns = match param(query, "shape") {
-        None | Some("runs") => false,
-        Some("columns") => true,
-        Some(other) => {
-            return Err(bad(&format!(
-                "shape must be runs or columns, not {other:?}"
-            )));
-        }
-    };
+    let in_columns = columns_asked(query)?;
+    let doc = api::runs(catalog, &name("model", model)?, &chosen)?;
+    Ok(match in_columns {
+        Some(choice) => Reply::json(&columns::columns(doc, &choice)),
+        None => Reply::json(&doc),
+    })
+}
+
+/// `shape=columns` with its `metric=` and `max_metrics=`, or None for the object shape.
+fn columns_asked(query: &[(String, String)]) -> ApiResult<Option<columns::MetricChoice>> {
     let choice = columns::MetricChoice {
         named: params(query, "metric").map(nfc).collect(),
         max: match param(query, "max_metrics") {
@@ -374,16 +375,16 @@ fn runs(catalog: &Reader, model: &str, query: &[(String, String)]) -> ApiResult<
             None => None,
         },
     };
-    if !in_columns && (!choice.named.is_empty() || choice.max.is_some()) {
-        return Err(bad(
+    match param(query, "shape") {
+        Some("columns") => Ok(Some(choice)),
+        None | Some("runs") if choice.named.is_empty() && choice.max.is_none() => Ok(None),
+        None | Some("runs") => Err(bad(
             "metric= and max_metrics= choose columns: add shape=columns",
-        ));
+        )),
+        Some(other) => Err(bad(&format!(
+            "shape must be runs or columns, not {other:?}"
+        ))),
     }
-    let doc = api::runs(catalog, &name("model", model)?, &chosen)?;
-    Ok(match in_columns {
-        true => Reply::json(&columns::columns(doc, &choice)),
-        false => Reply::json(&doc),
-    })
 }
 
 /// A bucket center's run has its points fetched before its series is served.

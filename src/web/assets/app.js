@@ -417,7 +417,6 @@
     return { smooth, log: params.get('log') === '1', x, together: params.get('g') === '1' };
   }
 
-
   async function showRuns(gen, model, params) {
     if (!REPORT && !info) info = await get('/api/info');
     const filters = {
@@ -627,7 +626,6 @@
     renderScatterControls(state, scatterControls, scatterBox);
   }
 
-  /// The scatter's x, y and log-x choices, and the scatter drawn with them.
   /// A parallel line per listed run, in the colour of its curves.
   function parallelData(state) {
     return state.doc.runs.map((run) => ({
@@ -653,6 +651,7 @@
     return state.colours.get(ref);
   }
 
+  /// The scatter's x, y and log-x choices, and the scatter drawn with them.
   function renderScatterControls(state, box, scatterBox) {
     const params = state.axes.filter((a) => a.kind === 'param');
     const metrics = state.axes.filter((a) => a.kind === 'metric');
