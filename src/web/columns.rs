@@ -30,22 +30,23 @@ pub struct RunsColumns {
 
 /// Which metrics get columns (`metric=`, `max_metrics=`): a run with a hundred per-class
 /// metrics times 10,000 runs would not fit in an answer, and the page charts at most 24.
+/// Neither given: every metric.
 #[derive(Debug, Default)]
 pub struct MetricChoice {
-    /// These keys (those the runs have); empty: see `max`.
+    /// These keys (those the runs have).
     pub named: Vec<String>,
-    /// Without names, the first this many keys by name; none: every key.
+    /// The first this many keys by name, besides `named`.
     pub max: Option<usize>,
 }
 
 impl MetricChoice {
     fn wanted<'a>(&self, keys: &'a BTreeSet<String>) -> BTreeSet<&'a str> {
-        let keys = keys.iter().map(String::as_str);
-        match (self.named.is_empty(), self.max) {
-            (false, _) => keys.filter(|k| self.named.iter().any(|n| n == k)).collect(),
-            (true, Some(max)) => keys.take(max).collect(),
-            (true, None) => keys.collect(),
+        if self.named.is_empty() && self.max.is_none() {
+            return keys.iter().map(String::as_str).collect();
         }
+        let first = keys.iter().take(self.max.unwrap_or(0));
+        let named = keys.iter().filter(|k| self.named.contains(k));
+        first.chain(named).map(String::as_str).collect()
     }
 }
 

@@ -398,7 +398,12 @@ fn the_columns_shape_holds_what_the_runs_shape_holds() {
     };
     assert_eq!(keys("metric=loss&metric=nope"), ["loss"]);
     assert_eq!(keys("max_metrics=1"), ["acc"]);
-    assert_eq!(keys("metric=loss&max_metrics=0"), ["loss"], "names win");
+    assert_eq!(keys("metric=loss&max_metrics=0"), ["loss"]);
+    assert_eq!(
+        keys("metric=loss&max_metrics=1"),
+        ["acc", "loss"],
+        "the first, and loss"
+    );
     assert_eq!(ui.get("/api/models/m/runs?metric=loss").status, 400);
     assert_eq!(
         ui.get("/api/models/m/runs?shape=columns&max_metrics=x")

@@ -361,8 +361,8 @@
   }
 
   /// The runs the filters choose (or only the runs `only` names), with the columns of the
-  /// metrics `metrics` names (else the first MAX_METRICS by name).
-  async function loadRuns(model, filters, { only, metrics } = {}) {
+  /// metrics `metrics` names (else the first MAX_METRICS by name) and of the one `sort` uses.
+  async function loadRuns(model, filters, { only, metrics, sort } = {}) {
     if (REPORT) return REPORT_RUNS;
     const query = new URLSearchParams({ shape: 'columns' });
     if (filters.owner !== '*') query.set('owner', filters.owner);
@@ -370,8 +370,10 @@
     if (filters.where) query.set('where', filters.where);
     if (filters.tag) query.set('tag', filters.tag);
     for (const ref of only || []) query.append('run', ref);
-    if (metrics?.length) for (const key of metrics) query.append('metric', key);
-    else query.set('max_metrics', String(MAX_METRICS));
+    for (const key of metrics || []) query.append('metric', key);
+    if (!metrics?.length) query.set('max_metrics', String(MAX_METRICS));
+    const sorted = /^last\((.*)\)$/.exec(sort?.key ?? '');
+    if (sorted) query.append('metric', sorted[1]);
     return fromColumns(await get(`/api/models/${enc(model)}/runs?${query}`));
   }
 
@@ -435,10 +437,11 @@
     }
     // The metrics shown: those named in the address (m=K, repeated), else the first ones.
     let named = params.getAll('m');
+    const sort = sortOf(params.get('sort'));
     try {
-      doc = await loadRuns(model, filters, { metrics: named });
+      doc = await loadRuns(model, filters, { metrics: named, sort });
       named = named.filter((k) => doc.metric_keys.includes(k));
-      if (!named.length && params.has('m')) doc = await loadRuns(model, filters); // none is here
+      if (!named.length && params.has('m')) doc = await loadRuns(model, filters, { sort }); // none is here
     } catch (err) {
       if (!filters.where) throw err;
       // a `where` that does not parse: the page stays, with the server's message under the box
@@ -463,7 +466,7 @@
       chartNote, rowsShown: PAGE_ROWS, allMetrics, metrics, view: viewOf(params),
       brush: brushOf(params), scatter: { x: params.get('sx'), y: params.get('sy'), logX: params.has('sxlog') ? params.get('sxlog') === '1' : null },
       compareBox: el('div', { class: 'compare' }), colours: new Map(),
-      sort: sortOf(params.get('sort')), whereError,
+      sort, whereError,
     };
     const controls = REPORT ? reportNote() : runControls(state);
     if (!show(gen, el('h1', null, `Runs of ${model}`), controls, tableBox, noteBox,
@@ -876,7 +879,7 @@
     keepInAddress(state);
     if (on && !state.doc.columned.has(key)) {
       const gen = generation;
-      const doc = await loadRuns(state.model, state.filters, { metrics: [...state.metrics] });
+      const doc = await loadRuns(state.model, state.filters, { metrics: [...state.metrics], sort: state.sort });
       if (gen !== generation) return;
       state.doc = doc;
     }
@@ -1037,9 +1040,10 @@
         try {
           const named = running.reduce((n, ref) => n + enc(ref).length + 5, 0); // `&run=`
           if (ticks % FULL_REFRESH === 0 || named > MAX_REFRESH_NAMES) {
-            state.doc = await loadRuns(state.model, state.filters, { metrics: [...state.metrics] });
+            state.doc = await loadRuns(state.model, state.filters, { metrics: [...state.metrics], sort: state.sort });
           } else {
-            const answer = await loadRuns(state.model, state.filters, { only: running, metrics: [...state.metrics] });
+            const answer = await loadRuns(state.model, state.filters,
+              { only: running, metrics: [...state.metrics], sort: state.sort });
             const fresh = new Map(answer.runs.map((r) => [refOf(r), r]));
             // a run gone from the answer no longer matches the filters (or was deleted)
             const gone = new Set(running.filter((ref) => !fresh.has(ref)));
