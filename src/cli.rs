@@ -221,6 +221,10 @@ pub struct LogParamArgs {
     /// A JSON file with a flat object of parameters
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// Make a new run: NAME when free, else NAME-2, NAME-3, ... (the first free one, taken
+    /// atomically); params may then be none. The output says which
+    #[arg(long)]
+    pub new: bool,
 }
 
 #[derive(Debug, Args)]

@@ -38,10 +38,6 @@ POLL_SECONDS = 0.02  # how often the writer looks for lines, and a full buffer f
 MAX_STEP = (1 << 53) - 1  # src/values/mod.rs: steps are exact in a float
 _SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
-# Names this process gave to runs it has not created yet, so two unnamed runs started in the
-# same second get two names: (center, model, user) -> names.
-_claimed: dict[tuple, set] = {}
-
 
 def number(value: Any) -> str:
     """A metric value as JSON text: ints and floats, and anything with __float__ (numpy
@@ -285,30 +281,22 @@ class Run:
         with self._lock:
             if self._started:
                 return
-            if self.name is None:
-                # four random hex digits: two processes of a sweep may start in the same second
+            if self.name is None or self.new:
+                # four random hex digits: machines of a sweep on one bucket may start in the
+                # same second, and each reads the others' runs only a few seconds later
                 stamp = _dt.datetime.now().strftime("run-%Y%m%d-%H%M%S")
-                self.name = self._free_name(f"{stamp}-{os.urandom(2).hex()}")
-            elif self.new:
-                self.name = self._free_name(self.name)
-            run = ["-m", self.model, "--run", self.name, *self._user()]
-            if self.params:
-                self.center.call("log-param", *run, "--", *param_words(self.params))
+                base = self.name or f"{stamp}-{os.urandom(2).hex()}"
+                # BASE, else the first free of BASE-2, ...: taken as the run is made, so
+                # processes asking at once get a run each
+                run = ["-m", self.model, "--run", base, "--new", *self._user()]
+                self.name = self.center.call("log-param", *run, "--", *param_words(self.params))["run"]
             else:
-                self.center.call("log-metric", *run, "--file", os.devnull)  # creates it, no point
+                run = ["-m", self.model, "--run", self.name, *self._user()]
+                if self.params:
+                    self.center.call("log-param", *run, "--", *param_words(self.params))
+                else:
+                    self.center.call("log-metric", *run, "--file", os.devnull)  # creates it, no point
             self._started = True
-
-    def _free_name(self, base: str) -> str:
-        """BASE, else the first free of BASE-2, BASE-3, ... (as `mfile track --new`). Another
-        process may take the same name meanwhile: the two then record into one run."""
-        taken = run_names(self.center, self.model, self.user)
-        claimed = _claimed.setdefault((self.center.location, self.model, self.user), set())
-        name, n = base, 1
-        while name in taken or name in claimed:
-            n += 1
-            name = f"{base}-{n}"
-        claimed.add(name)
-        return name
 
     def log(self, metrics: Mapping[str, Any] | None = None, /, step: Any = None, **values: Any) -> None:
         """Record metric values: `run.log(step=3, loss=0.2, acc=0.9)` or

@@ -136,28 +136,69 @@ impl Tx<'_> {
         host: &str,
         now: Timestamp,
     ) -> Result<RunRow> {
+        match self.create_run(model_id, owner, name, host, now)? {
+            Some(run) => Ok(run),
+            None => self
+                .run(model_id, owner, name)?
+                .context("a run that exists is missing"),
+        }
+    }
+
+    /// A new run `name`, as `running`; None when the model already has a run of that name.
+    pub fn create_run(
+        &self,
+        model_id: i64,
+        owner: &str,
+        name: &str,
+        host: &str,
+        now: Timestamp,
+    ) -> Result<Option<RunRow>> {
         let made = self.conn().execute(
             "INSERT INTO runs (model_id, owner, name, status, started_at, host)
              VALUES (?1, ?2, ?3, 'running', ?4, ?5)
              ON CONFLICT (model_id, owner, name) DO NOTHING",
             params![model_id, owner, name, now.0, host],
         )?;
+        if made == 0 {
+            return Ok(None);
+        }
         let run = self
             .run(model_id, owner, name)?
             .context("a run just inserted is missing")?;
-        if made > 0 {
-            let host = host.to_string();
-            self.queue(
-                &run.model,
-                owner,
-                name,
-                Op::Start {
-                    started_at: now,
-                    host,
-                },
-            )?;
+        let host = host.to_string();
+        self.queue(
+            &run.model,
+            owner,
+            name,
+            Op::Start {
+                started_at: now,
+                host,
+            },
+        )?;
+        Ok(Some(run))
+    }
+
+    /// A new run named `base`, else `base-2`, `base-3`, ... (the first free name), made in one
+    /// statement per name tried: processes asking for the same base at once get a run each.
+    pub fn create_fresh_run(
+        &self,
+        model_id: i64,
+        owner: &str,
+        base: &str,
+        host: &str,
+        now: Timestamp,
+    ) -> Result<RunRow> {
+        for n in 1.. {
+            let name = match n {
+                1 => base.to_string(),
+                _ => format!("{base}-{n}"),
+            };
+            crate::values::names::check_name("run", &name)?;
+            if let Some(run) = self.create_run(model_id, owner, &name, host, now)? {
+                return Ok(run);
+            }
         }
-        Ok(run)
+        unreachable!("an unbounded range ends only by returning")
     }
 
     /// Sets what `track` knows about a run: the version it produces, a note, the command line.

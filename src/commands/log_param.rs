@@ -40,13 +40,16 @@ pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
             add(&mut given, key, value)?;
         }
     }
-    if given.is_empty() {
+    if given.is_empty() && !args.new {
         return Err(usage(
             "no params given: pass KEY=VALUE arguments or --file params.json",
         ));
     }
 
-    let (mut center, run) = run_ref::open_for_write(ctx, &args.target)?;
+    let (mut center, run) = match args.new {
+        true => run_ref::open_new(ctx, &args.target)?,
+        false => run_ref::open_for_write(ctx, &args.target)?,
+    };
     let entries = ingest::log_params(&mut center, &run, &given);
     ctx.upload_runs(&mut center); // the run itself, when new, even if its params conflict
     let entries = entries?;
@@ -78,6 +81,9 @@ pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
         });
     }
     if ctx.out.chatty() {
+        if args.new {
+            output::line(&format!("{:<9} run {}", "new", run.name))?;
+        }
         for e in &entries {
             output::line(&format!("{:<9} {}={}", e.status, e.key, e.value))?;
         }

@@ -39,6 +39,17 @@ pub fn open_for_write(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)>
     Ok((center, row))
 }
 
+/// Opens the center for writing and makes a new run: `--run NAME` when free, else the first
+/// free of NAME-2, NAME-3, ...
+pub fn open_new(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)> {
+    let model = check_name("model", &target.model.name)?;
+    let base = check_name("run", &target.run.name)?;
+    let owner = owner(ctx, &target.user)?;
+    let mut center = ctx.create_runs_center(model)?;
+    let row = ingest::open_new_run(&mut center, model, &owner, base)?;
+    Ok((center, row))
+}
+
 /// An existing run, or an error (exit 1) that says how to list runs.
 pub fn find(center: &Center, model: &ModelRow, owner: &str, name: &str) -> Result<RunRow> {
     center.catalog.run(model.id, owner, name)?.with_context(|| {

@@ -65,6 +65,7 @@ pub fn run(args: TrackArgs, ctx: &Ctx) -> Result<()> {
         .spawn()
         .with_context(|| format!("could not start {}", command[0]))?;
     let run = ingest::start_tracked_run(&mut center, &tracked, &name)?;
+    let name = run.name.clone(); // made afresh: the first free of NAME, NAME-2, ...
     ctx.out
         .note(&format!("mfile: tracking run {name} of {model}"));
 

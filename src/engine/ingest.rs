@@ -58,6 +58,17 @@ pub fn open_run(center: &mut Center, model: &str, owner: &str, run: &str) -> Res
     })
 }
 
+/// A new run of `model` named `base`, else `base-2`, `base-3`, ... (the first free name):
+/// `log-param --new`. Processes that ask together get a run each on a local center; on a
+/// bucket, a run another machine has made but this one has not read yet can still be shared.
+pub fn open_new_run(center: &mut Center, model: &str, owner: &str, base: &str) -> Result<RunRow> {
+    let now = Timestamp::now();
+    center.catalog.write(|tx| {
+        let m = tx.ensure_model(model, now)?;
+        tx.create_fresh_run(m.id, owner, base, &values::host(), now)
+    })
+}
+
 /// Records params write-once: the same value again is `unchanged`; another value for a key the
 /// run has is a conflict, and then nothing is recorded.
 pub fn log_params(
@@ -126,7 +137,7 @@ fn record_params(
     if !conflicts.is_empty() {
         bail!(
             "nothing was logged; params are write-once and run {} already has other values \
-             (start a new run to try other values):{}",
+             (`--new` records them in a new run):{}",
             run.name,
             bullet_list(&conflicts)
         );
@@ -148,36 +159,29 @@ pub struct TrackedRun<'a> {
     pub new: bool,
 }
 
-/// The name the tracked run will have: `run.name`, or a fresh one. A run of that name that ended,
-/// or that another `track` started, is refused; a `running` one that only log commands made is
-/// taken over. With `run.new`, any run of that name makes it `NAME-2`, `NAME-3`, ... (the first
-/// free one).
+/// Whether the tracked run is made afresh: without `--run` (a name from the time), or with
+/// `--new`; it then takes `NAME`, `NAME-2`, `NAME-3`, ... (the first free one) as it is made.
+fn made_afresh(run: &TrackedRun) -> bool {
+    run.name.is_none() || run.new
+}
+
+/// The name the tracked run will have (for a run made afresh, the base of its name): `run.name`,
+/// or one from the time. A run of that name that ended, or that another `track` started, is
+/// refused; a `running` one that only log commands made is taken over.
 pub fn name_tracked_run(center: &Center, run: &TrackedRun) -> Result<String> {
     let model = run.model;
     let name = match run.name {
         Some(name) => name.to_string(),
-        None => fresh_name(center, model, run.owner)?,
+        None => fresh_name(center),
     };
-    let model_row = center.catalog.model(model)?;
-    let taken = |name: &str| -> Result<Option<RunRow>> {
-        match &model_row {
-            Some(m) => center.catalog.run(m.id, run.owner, name),
-            None => Ok(None),
-        }
-    };
-    if run.new {
-        for n in 1.. {
-            let candidate = match n {
-                1 => name.clone(),
-                _ => format!("{name}-{n}"),
-            };
-            if taken(&candidate)?.is_none() {
-                crate::values::names::check_name("run", &candidate)?;
-                return Ok(candidate);
-            }
-        }
+    if made_afresh(run) {
+        return Ok(name);
     }
-    match taken(&name)? {
+    let taken = match center.catalog.model(model)? {
+        Some(m) => center.catalog.run(m.id, run.owner, &name)?,
+        None => None,
+    };
+    match taken {
         Some(old) if old.status != RunStatus::Running || old.command.is_some() => bail!(
             "run {name} of {model} already exists ({}); pick another --run, add --new to \
              record as {name}-2 (or the next free), or delete it with `mfile runs delete -m {} \
@@ -190,43 +194,36 @@ pub fn name_tracked_run(center: &Center, run: &TrackedRun) -> Result<String> {
     }
 }
 
-/// Creates (or takes over) the tracked run `name`, with its version, note, command and params.
+/// Creates (or takes over) the tracked run `name` (for a run made afresh, the first free of
+/// `name`, `name-2`, ...), with its version, note, command and params.
 pub fn start_tracked_run(center: &mut Center, run: &TrackedRun, name: &str) -> Result<RunRow> {
     let now = Timestamp::now();
+    let host = values::host();
     center.catalog.write(|tx| {
         let m = tx.ensure_model(run.model, now)?;
         let version_id = match run.version {
             Some(v) => Some(tx.ensure_version(m.id, v, now)?.id),
             None => None,
         };
-        let row = tx.ensure_run(m.id, run.owner, name, &values::host(), now)?;
+        let row = match made_afresh(run) {
+            true => tx.create_fresh_run(m.id, run.owner, name, &host, now)?,
+            false => tx.ensure_run(m.id, run.owner, name, &host, now)?,
+        };
         tx.describe_run(row.id, version_id, run.note, Some(run.command))?;
         record_params(tx, &row, run.params)?;
         Ok(row)
     })
 }
 
-/// `run-20261126-214501`, with `-2`, `-3`, ... when that name is taken. On a bucket center,
-/// where another machine may start a run in the same second without this cache knowing,
-/// four random hex digits follow (`run-20261126-214501-3fa0`).
-fn fresh_name(center: &Center, model: &str, owner: &str) -> Result<String> {
-    let mut base = format!("run-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
-    if center.bucket.is_some() {
-        base = format!("{base}-{}", &crate::engine::bucket_log::write_id()[..4]);
+/// `run-20261126-214501` (made afresh: `-2`, `-3`, ... when taken). On a bucket center, where
+/// another machine may start a run in the same second without this cache knowing, four random
+/// hex digits follow (`run-20261126-214501-3fa0`).
+fn fresh_name(center: &Center) -> String {
+    let base = format!("run-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    match center.bucket.is_some() {
+        true => format!("{base}-{}", &crate::engine::bucket_log::write_id()[..4]),
+        false => base,
     }
-    let Some(model_row) = center.catalog.model(model)? else {
-        return Ok(base);
-    };
-    for n in 1.. {
-        let name = match n {
-            1 => base.clone(),
-            _ => format!("{base}-{n}"),
-        };
-        if center.catalog.run(model_row.id, owner, &name)?.is_none() {
-            return Ok(name);
-        }
-    }
-    unreachable!("an unbounded range ends only by returning")
 }
 
 /// Records every line of a command's output that is a JSON object of metrics, passing all of

@@ -79,6 +79,75 @@ fn params_are_write_once() {
     );
 }
 
+/// A sweep launcher starting its jobs together: each `log-param --new` and each `track`
+/// without `--run` gets a run of its own (6 such tracks used to make 3 runs).
+#[test]
+fn runs_made_afresh_at_once_get_a_name_each() {
+    let env = Env::new();
+    let spawn = |args: &[&str]| env.command(args).stdout(Stdio::piped()).spawn().unwrap();
+    let jobs: Vec<String> = (0..6).map(|i| format!("job={i}")).collect();
+    let params: Vec<_> = jobs
+        .iter()
+        .map(|job| {
+            spawn(&[
+                "log-param",
+                "-m",
+                "m",
+                "--run",
+                "sweep",
+                "--new",
+                "--json",
+                job,
+            ])
+        })
+        .collect();
+    let tracks: Vec<_> = (0..6)
+        .map(|_| spawn(&["track", "-m", "m", "-q", "--", "true"]))
+        .collect();
+    let mut made: Vec<String> = params
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success());
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            doc["run"].as_str().unwrap().to_string()
+        })
+        .collect();
+    for child in tracks {
+        assert!(child.wait_with_output().unwrap().status.success());
+    }
+    made.sort();
+    assert_eq!(
+        made,
+        [
+            "sweep", "sweep-2", "sweep-3", "sweep-4", "sweep-5", "sweep-6"
+        ]
+    );
+    let runs = env.json(&["runs", "-m", "m"]);
+    let runs = runs["runs"].as_array().unwrap();
+    let mut job_values: Vec<&str> = runs
+        .iter()
+        .filter_map(|r| r["params"]["job"]["value"].as_str())
+        .collect();
+    job_values.sort();
+    assert_eq!(
+        job_values,
+        ["0", "1", "2", "3", "4", "5"],
+        "a job's params in its own run"
+    );
+    let tracked = runs
+        .iter()
+        .filter(|r| r["name"].as_str().unwrap().starts_with("run-"))
+        .count();
+    assert_eq!(tracked, 6, "a run per track");
+
+    // a taken name, one at a time: the next free; no params is fine with --new
+    let next = env.json(&["log-param", "-m", "m", "--run", "sweep", "--new"]);
+    assert_eq!(next["run"], "sweep-7");
+    env.expect(2, &["log-param", "-m", "m", "--run", "sweep"])
+        .says(&["no params given"]);
+}
+
 #[test]
 fn params_from_a_json_file() {
     let env = Env::new();

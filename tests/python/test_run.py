@@ -1,7 +1,10 @@
 """`with mfile.run(...) as run: run.log(...)`: params once, points through one child."""
 
 import math
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -232,6 +235,24 @@ def test_new_picks_the_next_free_name_and_no_name_gets_a_dated_one():
         unnamed.log(loss=1.0)
     assert re.fullmatch(r"run-\d{8}-\d{6}-[0-9a-f]{4}", unnamed.name), unnamed.name
     assert sorted(r["name"] for r in mfile.Center().runs("churn")) == sorted(["sweep", "sweep-2", unnamed.name])
+
+
+def test_processes_of_a_sweep_asking_for_one_name_at_once_get_a_run_each():
+    # A launcher starting its jobs together (they used to pick the same free name and record
+    # into one run).
+    script = (
+        "import sys, mfile\n"
+        "with mfile.run('churn', 'sweep', new=True, params={'job': sys.argv[1]}) as run:\n"
+        "    run.log(step=0, loss=float(sys.argv[1]))\n"
+    )
+    jobs = [
+        subprocess.Popen([sys.executable, "-c", script, str(i)], env=os.environ.copy()) for i in range(6)
+    ]
+    assert all(job.wait(timeout=120) == 0 for job in jobs)
+    runs = mfile.Center().runs("churn")
+    assert sorted(r["name"] for r in runs) == ["sweep"] + [f"sweep-{n}" for n in range(2, 7)]
+    for r in runs:  # each job's param and point in its own run
+        assert points("churn", r["name"])["loss"] == [(0, float(r["params"]["job"]["value"]))]
 
 
 def test_a_hundred_thousand_points_from_a_loop_all_arrive():
