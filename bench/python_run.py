@@ -52,11 +52,13 @@ def main() -> None:
     for round_ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="mfile-bench-py-") as temp:
             os.environ["MFILE_CENTER"] = str(Path(temp) / "center")
-            pair = [lambda: python_loop(args.calls), lambda: file_ingest(args.mfile, args.calls, Path(temp))]
-            if round_ % 2:
-                pair.reverse()
-            first, second = (step() for step in pair)
-            loop, file = (first, second) if round_ % 2 == 0 else (second, first)
+            # each goes first every other round
+            if round_ % 2 == 0:
+                loop = python_loop(args.calls)
+                file = file_ingest(args.mfile, args.calls, Path(temp))
+            else:
+                file = file_ingest(args.mfile, args.calls, Path(temp))
+                loop = python_loop(args.calls)
         loops.append(loop)
         files.append(file)
         ratios.append(loop / file)

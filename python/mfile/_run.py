@@ -170,7 +170,7 @@ class _Stream:
                 if closing:
                     self._child.stdin.close()
                     return
-            except (BrokenPipeError, ValueError, OSError):
+            except (OSError, ValueError):  # a broken pipe, or a closed one
                 self._failure = self._stopped()
                 return
 
@@ -209,16 +209,6 @@ class _Stream:
         finally:
             os.close(null)
         self._child.returncode = 0  # not this process's child: nothing to wait for
-
-
-def run_names(center: "Center", model: str, user: str | None) -> set[str]:
-    """The names of USER's runs of MODEL (none when the model does not exist yet)."""
-    try:
-        return {run["name"] for run in center.runs(model, user=user)}
-    except _cli.MfileError as error:
-        if error.code != 1:
-            raise
-        return set()
 
 
 class Run:
@@ -281,21 +271,18 @@ class Run:
         with self._lock:
             if self._started:
                 return
-            if self.name is None or self.new:
-                # four random hex digits: machines of a sweep on one bucket may start in the
-                # same second, and each reads the others' runs only a few seconds later
-                stamp = _dt.datetime.now().strftime("run-%Y%m%d-%H%M%S")
-                base = self.name or f"{stamp}-{os.urandom(2).hex()}"
-                # BASE, else the first free of BASE-2, ...: taken as the run is made, so
-                # processes asking at once get a run each
-                run = ["-m", self.model, "--run", base, "--new", *self._user()]
+            # a new run (no name, or new=True): BASE, else the first free of BASE-2, ...,
+            # taken as the run is made, so processes asking at once get a run each
+            fresh = self.name is None or self.new
+            # four random hex digits: machines of a sweep on one bucket may start in the same
+            # second, and each reads the others' runs only a few seconds later
+            stamp = _dt.datetime.now().strftime("run-%Y%m%d-%H%M%S")
+            base = self.name or f"{stamp}-{os.urandom(2).hex()}"
+            run = ["-m", self.model, "--run", base, *(["--new"] if fresh else []), *self._user()]
+            if fresh or self.params:
                 self.name = self.center.call("log-param", *run, "--", *param_words(self.params))["run"]
             else:
-                run = ["-m", self.model, "--run", self.name, *self._user()]
-                if self.params:
-                    self.center.call("log-param", *run, "--", *param_words(self.params))
-                else:
-                    self.center.call("log-metric", *run, "--file", os.devnull)  # creates it, no point
+                self.center.call("log-metric", *run, "--file", os.devnull)  # creates it, no point
             self._started = True
 
     def log(self, metrics: Mapping[str, Any] | None = None, /, step: Any = None, **values: Any) -> None:

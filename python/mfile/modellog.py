@@ -15,7 +15,8 @@ from __future__ import annotations
 import warnings
 from typing import Any, Mapping
 
-from ._run import Run, check_key, run_names
+from . import _cli
+from ._run import Run, check_key
 from .native import Center
 
 
@@ -72,10 +73,10 @@ class ModelLog:
     def add_metric(self, metric_name: str, metric_value: Any, epoch: int) -> None:
         """One value of a metric at an epoch (the step). The first call records the run (its
         name, params, note and tags); after `finish_model()`, the next call starts a new run."""
-        check_key(metric_name)
         if metric_name in ("step", "epoch"):
             raise ValueError(f"metric_name {metric_name!r} names the step in mfile; give the metric another name")
         if self.run is None:
+            check_key(metric_name)  # a bad first key makes no run (later ones: run.log checks)
             self._begin()
         self.run.log({metric_name: metric_value}, step=epoch)
 
@@ -105,8 +106,7 @@ class ModelLog:
 
     def _begin(self) -> None:
         center, model, user = self.center, self.project_name, self.nick_name
-        taken = run_names(center, model, user)
-        name = self.model_name or f"{self.project_name}_{len(taken) + 1}"
+        name = self.model_name or f"{self.project_name}_{_run_count(center, model, user) + 1}"
         params = {k: v for group in self.param_dict.values() for k, v in group.items()}
         self.run = Run(center, model, name, params=params, user=user, new=True)
         self.run.start()
@@ -129,3 +129,13 @@ def _check_text(value: Any, what: str) -> None:
         raise TypeError(f"{what} must be a string, not {value!r}")
     if value == "":
         raise ValueError(f"{what} is empty")
+
+
+def _run_count(center: Center, model: str, user: str) -> int:
+    """How many runs USER has of MODEL (none when the model does not exist yet)."""
+    try:
+        return len(center.runs(model, user=user))
+    except _cli.MfileError as error:
+        if error.code != 1:
+            raise
+        return 0

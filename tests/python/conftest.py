@@ -26,13 +26,6 @@ def center(tmp_path, monkeypatch):
     return tmp_path / "center"
 
 
-def mfile_cli(*args: str) -> subprocess.CompletedProcess:
-    """The mfile command itself, to check what the Python API did."""
-    from mfile import find_mfile_bin
-
-    return subprocess.run([find_mfile_bin(), *args], capture_output=True, text=True)
-
-
 def run_script(text: str) -> subprocess.CompletedProcess:
     """A Python script in a fresh interpreter (atexit behaviour, print output); a hang fails."""
     return subprocess.run(

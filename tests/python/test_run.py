@@ -248,7 +248,7 @@ def test_processes_of_a_sweep_asking_for_one_name_at_once_get_a_run_each():
     jobs = [
         subprocess.Popen([sys.executable, "-c", script, str(i)], env=os.environ.copy()) for i in range(6)
     ]
-    assert all(job.wait(timeout=120) == 0 for job in jobs)
+    assert [job.wait(timeout=120) for job in jobs] == [0] * 6
     runs = mfile.Center().runs("churn")
     assert sorted(r["name"] for r in runs) == ["sweep"] + [f"sweep-{n}" for n in range(2, 7)]
     for r in runs:  # each job's param and point in its own run

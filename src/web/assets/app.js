@@ -60,9 +60,9 @@
     return body;
   }
 
-  /** `1 run`, `2 runs`. */
-  function count(n, noun) {
-    return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  /** `1 run`, `2 runs`; `1 axis`, `2 axes` with the plural given. */
+  function count(n, noun, plural = `${noun}s`) {
+    return `${n} ${n === 1 ? noun : plural}`;
   }
 
   function humanSize(bytes) {
@@ -837,7 +837,7 @@
     const brushes = Object.keys(state.brush).length;
     const shownOf = listed.length === doc.runs.length ? '' : `${listed.length} of `;
     state.noteBox.textContent = `${shownOf}${count(doc.runs.length, 'run')}` +
-      (brushes ? ` (brushed on ${count(brushes, 'axis').replace('axiss', 'axes')})` : '') +
+      (brushes ? ` (brushed on ${count(brushes, 'axis', 'axes')})` : '') +
       `; ${count(changed.size, 'param')} ${changed.size === 1 ? 'differs' : 'differ'} between them` +
       (hiddenMetrics > 0 ? `; ${metricKeys.length} of ${state.allMetrics.length} metrics shown (choose below)` : '') +
       (REPORT ? '.' : '; running runs refresh every few seconds.');
