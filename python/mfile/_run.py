@@ -191,7 +191,9 @@ class _Stream:
         out = self._child.stdout.read()
         self._child.wait()
         if self._child.returncode != 0:
-            raise self._failure or self._stopped()
+            if self._failure is None:  # it took every line, then failed (or was killed)
+                self._failure = self._stopped()
+            raise self._failure
         self._child.stdout.close()
         self._stderr.close()
         self._points = json.loads(out)["points"]

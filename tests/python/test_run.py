@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -124,6 +125,26 @@ def test_a_child_that_dies_raises_its_exit_code_and_the_run_ends_failed():
     assert caught.value.code != 0
     assert run.status == "failed"
     assert mfile.Center().runs("churn")[0]["status"] == "failed"
+
+
+def test_a_child_killed_after_taking_every_point_fails_sync_and_a_later_log_starts_another():
+    # killed with nothing left to write (the OOM killer, say): the writer never sees a broken
+    # pipe, so only the exit code tells; the dead stream must not take later points
+    with mfile.run("churn", "restarted") as run:
+        run.log(step=0, loss=1.0)
+        run.flush()
+        stream = run._stream
+        deadline = time.monotonic() + 30
+        while stream._taken < stream._added:
+            assert time.monotonic() < deadline, "the writer never took the line"
+            time.sleep(0.01)
+        stream._child.kill()
+        with pytest.raises(mfile.MfileError):
+            run.sync()
+        run.log(step=1, loss=2.0)
+        run.sync()
+    assert points("churn", "restarted")["loss"][-1] == (1, 2.0)
+    assert run.status == "finished"
 
 
 def test_a_forked_worker_neither_hangs_the_run_nor_sends_its_points_twice():
