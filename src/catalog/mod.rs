@@ -233,8 +233,7 @@ impl Catalog {
                     path.display()
                 );
             }
-            let immutable = !sidecar(path, "-wal").exists() || !sidecar(path, "-shm").exists();
-            return open_read_only(path, &why, immutable).with_context(describe);
+            return open_read_only(path, &why, unshared(path)).with_context(describe);
         }
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if create {
@@ -462,6 +461,12 @@ impl Catalog {
         self.conn().pragma_update(None, "query_only", true)?;
         Ok(())
     }
+}
+
+/// Whether no process has `catalog` open to write (it has no WAL or shared-memory file
+/// beside it), so it can be read as immutable.
+fn unshared(catalog: &Path) -> bool {
+    !sidecar(catalog, "-wal").exists() || !sidecar(catalog, "-shm").exists()
 }
 
 /// The path of SQLite's `-wal` or `-shm` file for `catalog`.

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use super::{Catalog, Reader, open_read_only, sidecar};
+use super::{Catalog, Reader, open_read_only, unshared};
 
 impl Catalog {
     /// Opens the catalog at `path` to read, and nothing else: no file is created (a missing
@@ -16,8 +16,7 @@ impl Catalog {
         if !path.is_file() {
             bail!("no catalog at {}", path.display());
         }
-        let immutable = !sidecar(path, "-wal").exists() || !sidecar(path, "-shm").exists();
-        open_read_only(path, "it is opened only to read", immutable)
+        open_read_only(path, "it is opened only to read", unshared(path))
     }
 }
 
@@ -32,16 +31,6 @@ impl Reader {
         let sql = "SELECT v.name FROM versions v JOIN models m ON m.id = v.model_id
                    WHERE m.name = ?1";
         self.names(sql, [model])
-    }
-
-    /// The names of a model's aliases and the versions they name, by alias.
-    pub fn alias_names(&self, model: &str) -> Result<Vec<(String, String)>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT a.name, v.name FROM aliases a JOIN versions v ON v.id = a.version_id
-             JOIN models m ON m.id = a.model_id WHERE m.name = ?1 ORDER BY a.name",
-        )?;
-        let rows = stmt.query_map([model], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The owner and name of each of a model's runs, newest first.
@@ -100,7 +89,6 @@ mod tests {
         versions.sort();
         assert_eq!(versions, ["1.10", "1.2"]);
         assert!(peeked.version_names("c").unwrap().is_empty());
-        assert!(peeked.alias_names("a").unwrap().is_empty());
         assert!(peeked.run_names("a").unwrap().is_empty());
         drop(peeked);
         assert_eq!(before, files(), "no file appeared beside the catalog");

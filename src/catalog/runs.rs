@@ -145,7 +145,7 @@ impl Tx<'_> {
     }
 
     /// A new run `name`, as `running`; None when the model already has a run of that name.
-    pub fn create_run(
+    fn create_run(
         &self,
         model_id: i64,
         owner: &str,

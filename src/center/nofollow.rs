@@ -286,9 +286,7 @@ impl Dir {
             }
             let flags = match kind {
                 FileType::Directory => {
-                    let open =
-                        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-                    let fd = rustix::fs::openat(self.fd(), &name, open, Mode::empty())
+                    let fd = rustix::fs::openat(self.fd(), &name, DIR_FLAGS, Mode::empty())
                         .map_err(|e| with_path(e.into(), &path))?;
                     Dir {
                         fd,

@@ -190,19 +190,18 @@ fn versions(current: &OsStr) -> Vec<CompletionCandidate> {
     let (Some(model), Some((catalog, _))) = (&words.model, words.catalog()) else {
         return Vec::new();
     };
-    let mut versions = catalog.version_names(model).unwrap_or_default();
+    let Some(model) = catalog.model(model).ok().flatten() else {
+        return Vec::new();
+    };
+    let mut versions = catalog.version_names(&model.name).unwrap_or_default();
     versions.sort_by(|a, b| natural_cmp(a, b));
     // `@latest` is the version made last, which natural order need not put last
-    let latest = catalog
-        .model(model)
-        .ok()
-        .flatten()
-        .and_then(|row| catalog.latest_version(row.id).ok().flatten())
-        .map(|last| (format!("@{LATEST}"), Some(last)));
-    let aliases = catalog.alias_names(model).unwrap_or_default();
+    let latest = catalog.latest_version(model.id).ok().flatten();
+    let latest = latest.map(|last| (format!("@{LATEST}"), Some(last)));
+    let aliases = catalog.aliases(model.id).unwrap_or_default();
     let aliases = aliases
         .into_iter()
-        .map(|(alias, version)| (format!("@{alias}"), Some(version)));
+        .map(|a| (format!("@{}", a.alias), Some(a.version)));
     let versions = versions.into_iter().map(|version| (version, None));
     matching(current, versions.chain(latest).chain(aliases))
 }
@@ -212,8 +211,14 @@ fn aliases(current: &OsStr) -> Vec<CompletionCandidate> {
     let (Some(model), Some((catalog, _))) = (&words.model, words.catalog()) else {
         return Vec::new();
     };
-    let aliases = catalog.alias_names(model).unwrap_or_default();
-    matching(current, aliases.into_iter().map(|(a, v)| (a, Some(v))))
+    let Some(model) = catalog.model(model).ok().flatten() else {
+        return Vec::new();
+    };
+    let aliases = catalog.aliases(model.id).unwrap_or_default();
+    matching(
+        current,
+        aliases.into_iter().map(|a| (a.alias, Some(a.version))),
+    )
 }
 
 /// The model's runs, newest first: the user's own (`--user`, else $MFILE_USER, else the OS

@@ -55,7 +55,7 @@ pub fn run(args: LogMetricArgs, ctx: &Ctx) -> Result<()> {
         strict: args.strict,
     };
 
-    let (mut center, run) = run_ref::open_for_write(ctx, &args.target)?;
+    let (mut center, run) = run_ref::open_for_write(ctx, &args.target, false)?;
     let uploads = log.as_ref().and_then(|_| ctx.upload_in_background(&center));
     let logged = ingest::log_metrics(&mut center, &run, points, log, &opts, &Bars::new(ctx));
     if let Some(uploads) = uploads {

@@ -46,10 +46,7 @@ pub fn run(args: LogParamArgs, ctx: &Ctx) -> Result<()> {
         ));
     }
 
-    let (mut center, run) = match args.new {
-        true => run_ref::open_new(ctx, &args.target)?,
-        false => run_ref::open_for_write(ctx, &args.target)?,
-    };
+    let (mut center, run) = run_ref::open_for_write(ctx, &args.target, args.new)?;
     let entries = ingest::log_params(&mut center, &run, &given);
     ctx.upload_runs(&mut center); // the run itself, when new, even if its params conflict
     let entries = entries?;

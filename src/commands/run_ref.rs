@@ -29,24 +29,14 @@ pub fn parse_ref(reference: &str, default_owner: &str) -> Result<(String, String
 }
 
 /// Opens the center for writing and the run, creating the model and run (as `running`) when
-/// they don't exist yet.
-pub fn open_for_write(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)> {
+/// they don't exist yet; with `new` (`--new`), always a new run: `--run NAME` when free, else
+/// the first free of NAME-2, NAME-3, ...
+pub fn open_for_write(ctx: &Ctx, target: &RunTarget, new: bool) -> Result<(Center, RunRow)> {
     let model = check_name("model", &target.model.name)?;
     let run = check_name("run", &target.run.name)?;
     let owner = owner(ctx, &target.user)?;
     let mut center = ctx.create_runs_center(model)?;
-    let row = ingest::open_run(&mut center, model, &owner, run)?;
-    Ok((center, row))
-}
-
-/// Opens the center for writing and makes a new run: `--run NAME` when free, else the first
-/// free of NAME-2, NAME-3, ...
-pub fn open_new(ctx: &Ctx, target: &RunTarget) -> Result<(Center, RunRow)> {
-    let model = check_name("model", &target.model.name)?;
-    let base = check_name("run", &target.run.name)?;
-    let owner = owner(ctx, &target.user)?;
-    let mut center = ctx.create_runs_center(model)?;
-    let row = ingest::open_new_run(&mut center, model, &owner, base)?;
+    let row = ingest::open_run(&mut center, model, &owner, run, new)?;
     Ok((center, row))
 }
 

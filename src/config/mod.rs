@@ -167,31 +167,35 @@ fn resolve_location(sources: &Sources, aws_env: &aws::Env) -> Result<(Location, 
         (Source::UserConfig, sources.user_file),
         (Source::SystemConfig, sources.system_file),
     ];
-    // The config files read so far, in order, and how many of `files` were looked at.
-    let mut read: Vec<(ConfigFile, PathBuf)> = Vec::new();
-    let mut looked_at = 0;
     let given = match (sources.flag, sources.env) {
         (Some(flag), _) => Some((flag, Source::Flag)),
         (None, Some(env)) if !env.as_os_str().is_empty() => Some((env, Source::Env)),
         _ => None,
     };
+    // the config file that named the center, if one did
+    let mut naming: Option<(ConfigFile, PathBuf)> = None;
     let (center, chosen_by) = match given {
         Some((center, source)) => (Center::given(center)?, ChosenBy { source, file: None }),
         None => {
             let mut found = None;
             for (source, path) in files {
-                looked_at += 1;
                 let Some((file, path)) = read_config(path)? else {
                     continue;
                 };
-                let center = file.center.as_deref();
-                let center = center.map(|c| Center::from_config(c, &path)).transpose()?;
-                read.push((file, path.clone()));
-                if let Some(center) = center {
-                    let file = Some(path);
-                    found = Some((center, ChosenBy { source, file }));
-                    break;
-                }
+                let Some(center) = file.center.as_deref() else {
+                    continue;
+                };
+                let center = Center::from_config(center, &path)?;
+                let file_path = Some(path.clone());
+                naming = Some((file, path));
+                found = Some((
+                    center,
+                    ChosenBy {
+                        source,
+                        file: file_path,
+                    },
+                ));
+                break;
             }
             match (found, sources.data_dir) {
                 (Some(found), _) => found,
@@ -214,15 +218,19 @@ fn resolve_location(sources: &Sources, aws_env: &aws::Env) -> Result<(Location, 
         Center::Local(dir) => return Ok((Location::Local(dir), chosen_by)),
         Center::Url(url) => url,
     };
-    for (_, path) in &files[looked_at..] {
-        read.extend(read_config(*path)?);
-    }
     // A file that names the center brings its own settings: a user's `s3://my-bucket` on AWS
     // must not take the system file's endpoint. A center from the flag or the environment
     // takes them from the user's file, then the system's.
-    if let Some(chosen) = &chosen_by.file {
-        read.retain(|(_, path)| path == chosen);
-    }
+    let read: Vec<(ConfigFile, PathBuf)> = match naming {
+        Some(file) => vec![file],
+        None => {
+            let mut read = Vec::new();
+            for (_, path) in files {
+                read.extend(read_config(path)?);
+            }
+            read
+        }
+    };
     let endpoint = read.iter().find(|(file, _)| file.endpoint.is_some());
     let center_config = aws::CenterConfig {
         endpoint: endpoint.and_then(|(file, _)| file.endpoint.clone()),

@@ -49,24 +49,38 @@ pub fn link_version(
         .write(|tx| tx.describe_run(run_row.id, Some(version_row.id), None, None))
 }
 
-/// The run `owner`/`run` of `model`, created (as `running`, with the model) if it is new.
-pub fn open_run(center: &mut Center, model: &str, owner: &str, run: &str) -> Result<RunRow> {
+/// The run `owner`/`run` of `model`, created (as `running`, with the model) if it is new; with
+/// `afresh` (`log-param --new`), always a new one: `run`, else the first free of `run-2`, ...
+pub fn open_run(
+    center: &mut Center,
+    model: &str,
+    owner: &str,
+    run: &str,
+    afresh: bool,
+) -> Result<RunRow> {
     let now = Timestamp::now();
     center.catalog.write(|tx| {
         let m = tx.ensure_model(model, now)?;
-        tx.ensure_run(m.id, owner, run, &values::host(), now)
+        make_run(tx, m.id, owner, run, afresh, now)
     })
 }
 
-/// A new run of `model` named `base`, else `base-2`, `base-3`, ... (the first free name):
-/// `log-param --new`. Processes that ask together get a run each on a local center; on a
+/// The run `name`, made if new; `afresh`, always made, as `name` or the first free of
+/// `name-2`, `name-3`, ... Processes that ask together get a run each on a local center; on a
 /// bucket, a run another machine has made but this one has not read yet can still be shared.
-pub fn open_new_run(center: &mut Center, model: &str, owner: &str, base: &str) -> Result<RunRow> {
-    let now = Timestamp::now();
-    center.catalog.write(|tx| {
-        let m = tx.ensure_model(model, now)?;
-        tx.create_fresh_run(m.id, owner, base, &values::host(), now)
-    })
+fn make_run(
+    tx: &Tx,
+    model_id: i64,
+    owner: &str,
+    name: &str,
+    afresh: bool,
+    now: Timestamp,
+) -> Result<RunRow> {
+    let host = values::host();
+    match afresh {
+        true => tx.create_fresh_run(model_id, owner, name, &host, now),
+        false => tx.ensure_run(model_id, owner, name, &host, now),
+    }
 }
 
 /// Records params write-once: the same value again is `unchanged`; another value for a key the
@@ -198,17 +212,13 @@ pub fn name_tracked_run(center: &Center, run: &TrackedRun) -> Result<String> {
 /// `name`, `name-2`, ...), with its version, note, command and params.
 pub fn start_tracked_run(center: &mut Center, run: &TrackedRun, name: &str) -> Result<RunRow> {
     let now = Timestamp::now();
-    let host = values::host();
     center.catalog.write(|tx| {
         let m = tx.ensure_model(run.model, now)?;
         let version_id = match run.version {
             Some(v) => Some(tx.ensure_version(m.id, v, now)?.id),
             None => None,
         };
-        let row = match made_afresh(run) {
-            true => tx.create_fresh_run(m.id, run.owner, name, &host, now)?,
-            false => tx.ensure_run(m.id, run.owner, name, &host, now)?,
-        };
+        let row = make_run(tx, m.id, run.owner, name, made_afresh(run), now)?;
         tx.describe_run(row.id, version_id, run.note, Some(run.command))?;
         record_params(tx, &row, run.params)?;
         Ok(row)

@@ -30,6 +30,16 @@ pub enum Source {
     Metric(Pick),
 }
 
+/// The functions a key may be named through (`best(acc)`), and where each looks.
+const FUNCTIONS: [(&str, Source); 6] = [
+    ("last", Source::Metric(Pick::Last)),
+    ("best", Source::Metric(Pick::Best)),
+    ("min", Source::Metric(Pick::Min)),
+    ("max", Source::Metric(Pick::Max)),
+    ("param", Source::Param),
+    ("tag", Source::Tag),
+];
+
 /// Which value of a metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pick {
@@ -175,18 +185,12 @@ pub fn parse_sort(text: &str) -> Result<SortKey, ParseError> {
 }
 
 impl Operand {
-    /// The key as `--where` wrote it: `acc`, `best(acc)`, `tag(stage)`.
+    /// The key as `--where` names it: `acc`, `best(acc)`, `tag(stage)` (without backticks).
     pub fn describe(&self) -> String {
-        let function = match self.source {
-            Source::Any => return self.key.clone(),
-            Source::Param => "param",
-            Source::Tag => "tag",
-            Source::Metric(Pick::Last) => "last",
-            Source::Metric(Pick::Best) => "best",
-            Source::Metric(Pick::Min) => "min",
-            Source::Metric(Pick::Max) => "max",
-        };
-        format!("{function}({})", self.key)
+        match FUNCTIONS.iter().find(|(_, source)| *source == self.source) {
+            Some((function, _)) => format!("{function}({})", self.key),
+            None => self.key.clone(), // Source::Any
+        }
     }
 }
 
@@ -600,14 +604,10 @@ impl Parser {
                 key: word,
             });
         }
-        let source = match word.to_ascii_lowercase().as_str() {
-            "last" => Source::Metric(Pick::Last),
-            "best" => Source::Metric(Pick::Best),
-            "min" => Source::Metric(Pick::Min),
-            "max" => Source::Metric(Pick::Max),
-            "param" => Source::Param,
-            "tag" => Source::Tag,
-            _ => {
+        let lower = word.to_ascii_lowercase();
+        let source = match FUNCTIONS.iter().find(|(name, _)| *name == lower) {
+            Some((_, source)) => *source,
+            None => {
                 return Err(self.error(
                     column,
                     &format!("no function {word}(); use last, best, min, max, param or tag"),
